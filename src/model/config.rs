@@ -1,0 +1,195 @@
+//! The validated host configuration the event loop trusts (STYLE.md point 7:
+//! plain, untrusted experiment data is checked in [`crate::experiment`] and
+//! becomes these types; nothing here can be out of range).
+
+use super::profile::Profile;
+use crate::sim::SimDuration;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The five ways a VM reaches the NIC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IoPath {
+    /// No virtualization: the reference.
+    Baremetal,
+    /// Trap-and-emulate: an emulated e1000-class NIC in the hypervisor.
+    Emulated,
+    /// Paravirtual: virtio-net rings and a host backend.
+    Virtio,
+    /// The whole NIC assigned to one VM through the IOMMU.
+    Passthrough,
+    /// A virtual function of an SR-IOV NIC per VM.
+    Sriov,
+}
+
+impl IoPath {
+    /// All paths, in the order tables list them.
+    pub const ALL: [IoPath; 5] = [
+        IoPath::Baremetal,
+        IoPath::Emulated,
+        IoPath::Virtio,
+        IoPath::Passthrough,
+        IoPath::Sriov,
+    ];
+
+    /// The path's name as experiments and reports spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            IoPath::Baremetal => "baremetal",
+            IoPath::Emulated => "emulated",
+            IoPath::Virtio => "virtio",
+            IoPath::Passthrough => "passthrough",
+            IoPath::Sriov => "sriov",
+        }
+    }
+
+    /// The path named `s`, if any.
+    pub fn parse(s: &str) -> Option<IoPath> {
+        IoPath::ALL.into_iter().find(|p| p.name() == s)
+    }
+}
+
+impl fmt::Display for IoPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// When packets of an open-loop flow are generated.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Arrival {
+    /// Evenly spaced: packet k at `round(k × mean interval)`.
+    Constant,
+    /// Exponential gaps with the mean interval.
+    Poisson,
+    /// Alternating on and off periods; during `on` packets are evenly spaced
+    /// at `mean interval × (on + off) / on`, so the mean rate is the flow's.
+    OnOff {
+        /// Length of a burst.
+        on: SimDuration,
+        /// Length of a silence.
+        off: SimDuration,
+    },
+}
+
+/// Frame sizes of a flow \[B, Ethernet frame with FCS\].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SizeDist {
+    /// Every frame this size.
+    Fixed(u32),
+    /// Simple IMIX: 64, 576 and 1500 B in the ratio 7:4:1.
+    Imix,
+    /// Uniform over `lo..=hi`.
+    Uniform {
+        /// Smallest frame.
+        lo: u32,
+        /// Largest frame.
+        hi: u32,
+    },
+}
+
+impl SizeDist {
+    /// Smallest frame the model accepts \[B\].
+    pub const MIN_FRAME: u32 = 64;
+    /// Largest frame the model accepts \[B\] (jumbo).
+    pub const MAX_FRAME: u32 = 9216;
+
+    /// Mean frame size \[B\].
+    pub fn mean_bytes(self) -> f64 {
+        match self {
+            SizeDist::Fixed(b) => b as f64,
+            SizeDist::Imix => (7.0 * 64.0 + 4.0 * 576.0 + 1500.0) / 12.0,
+            SizeDist::Uniform { lo, hi } => (lo as f64 + hi as f64) / 2.0,
+        }
+    }
+}
+
+/// Where a request/response client sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Client {
+    /// A host beyond the physical NIC's wire.
+    External,
+    /// A VM on this host (index).
+    Vm(u32),
+}
+
+/// What a flow carries and between which endpoints.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FlowKind {
+    /// Wire → VM `vm`'s application.
+    Rx {
+        /// Receiving VM.
+        vm: u32,
+    },
+    /// VM `vm`'s application → wire.
+    Tx {
+        /// Sending VM.
+        vm: u32,
+    },
+    /// VM `src` → VM `dst` on the same host.
+    VmToVm {
+        /// Sending VM.
+        src: u32,
+        /// Receiving VM.
+        dst: u32,
+    },
+    /// Closed-loop ping-pong: the client sends a request, the server VM's
+    /// application answers at once, the client sends the next one after
+    /// `think`. Round-trip latency is measured at the client.
+    RequestResponse {
+        /// Who sends requests.
+        client: Client,
+        /// The VM that answers.
+        server: u32,
+        /// Request frame size \[B\].
+        request_bytes: u32,
+        /// Response frame size \[B\].
+        response_bytes: u32,
+        /// Requests in flight at once (≥ 1).
+        outstanding: u32,
+        /// Pause between a response and the next request.
+        think: SimDuration,
+    },
+}
+
+/// One validated flow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowConfig {
+    /// Name for reports (unique within the experiment).
+    pub name: String,
+    /// Endpoints and pattern.
+    pub kind: FlowKind,
+    /// Arrival process (open-loop kinds; ignored by request/response).
+    pub arrival: Arrival,
+    /// Frame sizes (open-loop kinds; request/response has its own).
+    pub sizes: SizeDist,
+    /// Mean time between packets \[ps\] (open-loop kinds), at least 1 ps.
+    pub mean_interval_ps: f64,
+}
+
+/// Everything one run of one I/O path needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostConfig {
+    /// Costs.
+    pub profile: Profile,
+    /// The I/O path every VM uses.
+    pub path: IoPath,
+    /// Number of VMs on the host (≥ 1).
+    pub vms: u32,
+    /// Passthrough only: give each VM its own physical NIC (true), or put
+    /// every VM on one NIC (false, which fails with more than one VM).
+    pub passthrough_nic_per_vm: bool,
+    /// The traffic.
+    pub flows: Vec<FlowConfig>,
+    /// Traffic is generated during `[0, window)`; throughput counts
+    /// deliveries within it.
+    pub window: SimDuration,
+    /// Stop generating once this many packets were generated (all flows).
+    pub max_packets: Option<u64>,
+    /// After the window, the run goes on at most this long for packets in
+    /// flight to arrive; what is still in flight then is reported so.
+    pub drain: SimDuration,
+    /// Master seed.
+    pub seed: u64,
+}

@@ -1,0 +1,787 @@
+//! The event loop: moves every packet of every flow through its route.
+//!
+//! Events are a closed `Copy` enum ([`Ev`], 8 bytes) dispatched by `match`.
+//! A packet costs one event per resource it visits (links, CPU pools, rings):
+//! delays and IOMMU translations are folded into the step before, and a
+//! resource visit computes start and end at once (see [`crate::sim::resource`]).
+//! Packets live in a slab allocated when the host is built; the per-packet path
+//! allocates nothing.
+//!
+//! ## Rings, interrupts and polling (NAPI)
+//! A packet that reaches a ring waits in it. If the ring's consumer is idle,
+//! the ring schedules a notification at `max(arrival + delay, last
+//! notification + min interval)` (interrupt moderation). The notification's
+//! work (exits, injection, handler) runs on its pool; then the consumer polls:
+//! it takes one packet at a time, does the step's work, and goes on while the
+//! ring is not empty — packets arriving meanwhile need no new notification
+//! (NAPI; virtio's notification suppression is the same rule). When the ring
+//! is empty the consumer does its batch-end work (an e1000's tail write) and
+//! goes idle.
+//!
+//! ## Books
+//! Every packet is generated, then delivered, dropped (with a reason) or still
+//! in flight when the run stops; [`run`] checks generated = delivered +
+//! dropped + in flight for every flow and for the slab, and panics if not (a
+//! broken invariant, STYLE.md point 9). Debug builds also check that each
+//! delivered packet's per-stage times add up to its latency exactly.
+
+use super::config::{Client, FlowConfig, FlowKind, HostConfig};
+use super::error::BuildError;
+use super::host::{nic_count, HostBuilder, VmDev};
+use super::hw::iommu::DmaRegion;
+use super::hw::{Iotlb, Link};
+use super::pipeline::{CpuClass, NotifyKind, RingSpec, Step, StepKind, Work};
+use super::traffic::{ArrivalGen, SizeGen};
+use super::virt;
+use crate::metrics::record::{latency_histogram, summarize};
+use crate::metrics::{
+    DropReason, FlowResult, PathResult, Recorder, ResourceUse, SimSpeed, Stage, StageMean,
+};
+use crate::sim::{EventQueue, FcfsPool, FixedRing, Rng, SimDuration, SimTime};
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+
+/// An event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ev {
+    /// An open-loop flow's next packet is born.
+    Gen(u32),
+    /// A request/response flow's client sends a request.
+    RrSend(u32),
+    /// A packet arrives at its current step (a resource).
+    Arrive(u32),
+    /// A ring's notification fires.
+    Notify(u16),
+    /// A ring's consumer takes the next packet.
+    Poll(u16),
+    /// A packet reaches the end of its route (used when something follows).
+    Deliver(u32),
+}
+
+/// What a packet is to its flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+enum Role {
+    #[default]
+    Data,
+    Request,
+    Response,
+}
+
+/// A packet in flight.
+#[derive(Clone, Copy, Debug, Default)]
+struct Packet {
+    /// When it was created.
+    born: SimTime,
+    /// When its request was created (request/response).
+    rr_born: SimTime,
+    /// When it arrived at its current step (rings).
+    arrived: SimTime,
+    flow: u32,
+    route: u32,
+    step: u32,
+    bytes: u32,
+    role: Role,
+    /// Time spent per stage \[ps\].
+    stage_ps: [u64; Stage::COUNT],
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RingState {
+    Idle,
+    Notifying,
+    Polling,
+}
+
+#[derive(Debug)]
+struct RingRt {
+    pending: FixedRing<u32>,
+    state: RingState,
+    last_notify: Option<SimTime>,
+    /// Packets consumed since the last notification.
+    batch: u32,
+}
+
+#[derive(Debug)]
+struct FlowRt {
+    cfg: FlowConfig,
+    route: u32,
+    reverse: Option<u32>,
+    arrivals: ArrivalGen,
+    sizes: SizeGen,
+    generated: u64,
+    delivered: u64,
+    dropped: u64,
+    live: u64,
+    rtt: Option<Histogram<u64>>,
+    rtt_sum_ps: u128,
+}
+
+/// One host, one path, ready to run.
+struct Engine {
+    q: EventQueue<Ev>,
+    now: SimTime,
+    events: u64,
+    pools: Vec<FcfsPool>,
+    pool_names: Vec<String>,
+    links: Vec<Link>,
+    rings: Vec<RingRt>,
+    ring_specs: Vec<RingSpec>,
+    dma: Vec<DmaRegion>,
+    iotlb: Iotlb,
+    routes: Vec<Box<[Step]>>,
+    flows: Vec<FlowRt>,
+    packets: Vec<Packet>,
+    free: Vec<u32>,
+    rec: Recorder,
+    stages_used: [bool; Stage::COUNT],
+    window_end: SimTime,
+    horizon: SimTime,
+    gen_cap: u64,
+    gen_count: u64,
+}
+
+/// Accounts the CPU time and exits of `work` for a frame of `bytes`.
+#[inline]
+fn account(rec: &mut Recorder, work: &Work, bytes: u32) {
+    for p in work.parts() {
+        let t = p.time_ps(bytes) as u128;
+        match p.class {
+            CpuClass::Host => rec.host_cpu_ps += t,
+            CpuClass::Guest => rec.guest_cpu_ps += t,
+            CpuClass::Hardware => {}
+        }
+        rec.exits += p.exits as u64;
+    }
+}
+
+/// Adds the parts of `work` to a packet's per-stage times.
+#[inline]
+fn charge_parts(pkt: &mut Packet, work: &Work) {
+    for p in work.parts() {
+        pkt.stage_ps[p.stage.index()] += p.time_ps(pkt.bytes);
+    }
+}
+
+impl Engine {
+    fn build(cfg: &HostConfig) -> Result<Engine, BuildError> {
+        let model = virt::model(cfg.path);
+        let caps = model.capabilities();
+        if let Some(per_nic) = caps.vms_per_nic {
+            if nic_count(cfg) as u32 * per_nic < cfg.vms {
+                return Err(BuildError::PassthroughShared { vms: cfg.vms });
+            }
+        }
+        let nics = nic_count(cfg);
+        let mut h = HostBuilder::new(cfg, nics)?;
+        let mut devs: Vec<VmDev> = Vec::with_capacity(cfg.vms as usize);
+        for vm in 0..cfg.vms {
+            let nic = if nics > 1 { vm as usize } else { 0 };
+            devs.push(model.attach(&mut h, vm, nic)?);
+        }
+        let dev = |flow: &FlowConfig, vm: u32| -> Result<VmDev, BuildError> {
+            devs.get(vm as usize).copied().ok_or(BuildError::NoSuchVm {
+                flow: flow.name.clone(),
+                vm,
+                vms: cfg.vms,
+            })
+        };
+        let mut routes: Vec<Box<[Step]>> = Vec::new();
+        let mut flows = Vec::with_capacity(cfg.flows.len());
+        for (i, f) in cfg.flows.iter().enumerate() {
+            let (fwd, rev) = match f.kind {
+                FlowKind::Rx { vm } => (model.rx(&mut h, &dev(f, vm)?), None),
+                FlowKind::Tx { vm } => (model.tx(&mut h, &dev(f, vm)?), None),
+                FlowKind::VmToVm { src, dst } => {
+                    (model.vm_to_vm(&mut h, &dev(f, src)?, &dev(f, dst)?), None)
+                }
+                FlowKind::RequestResponse { client, server, .. } => {
+                    let s = dev(f, server)?;
+                    match client {
+                        Client::External => (model.rx(&mut h, &s), Some(model.tx(&mut h, &s))),
+                        Client::Vm(c) => {
+                            let c = dev(f, c)?;
+                            (
+                                model.vm_to_vm(&mut h, &c, &s),
+                                Some(model.vm_to_vm(&mut h, &s, &c)),
+                            )
+                        }
+                    }
+                }
+            };
+            routes.push(fwd.into_boxed_slice());
+            let route = (routes.len() - 1) as u32;
+            let reverse = rev.map(|r| {
+                routes.push(r.into_boxed_slice());
+                (routes.len() - 1) as u32
+            });
+            let stream = i as u64 * 2;
+            let rr = matches!(f.kind, FlowKind::RequestResponse { .. });
+            flows.push(FlowRt {
+                cfg: f.clone(),
+                route,
+                reverse,
+                arrivals: ArrivalGen::new(
+                    f.arrival,
+                    f.mean_interval_ps,
+                    Rng::stream(cfg.seed, stream),
+                ),
+                sizes: SizeGen::new(f.sizes, Rng::stream(cfg.seed, stream + 1)),
+                generated: 0,
+                delivered: 0,
+                dropped: 0,
+                live: 0,
+                rtt: rr.then(latency_histogram),
+                rtt_sum_ps: 0,
+            });
+        }
+
+        let mut stages_used = [false; Stage::COUNT];
+        for r in &routes {
+            for s in r.iter() {
+                if !matches!(s.kind, StepKind::Delay) {
+                    stages_used[s.stage.index()] = true;
+                }
+                for p in s.work.parts() {
+                    stages_used[p.stage.index()] = true;
+                }
+            }
+        }
+
+        // The most packets that can be in flight: every ring slot, waiting
+        // room and server, plus one per flow being born and per request.
+        let mut bound: usize = 1024;
+        bound += h.rings.iter().map(|r| r.slots as usize + 1).sum::<usize>();
+        bound += h
+            .pools
+            .iter()
+            .map(|p| p.room + p.servers as usize)
+            .sum::<usize>();
+        bound += h.links.len()
+            * (cfg.profile.nic_ring.max(cfg.profile.switch_buffer_frames) as usize + 1);
+        for f in &cfg.flows {
+            if let FlowKind::RequestResponse { outstanding, .. } = f.kind {
+                bound += outstanding as usize * 2;
+            }
+        }
+        let bound = bound * 2;
+
+        let window_end = SimTime::ZERO + cfg.window;
+        let offered_pps: f64 = cfg
+            .flows
+            .iter()
+            .filter(|f| !matches!(f.kind, FlowKind::RequestResponse { .. }))
+            .map(|f| 1e12 / f.mean_interval_ps)
+            .sum();
+        // A packet cap shortens the window to the time the open-loop flows
+        // take to offer that many packets (so throughput stays well defined),
+        // and caps generation exactly.
+        let window_end = match cfg.max_packets {
+            Some(n) if offered_pps > 0.0 => {
+                let ps = (n as f64 / offered_pps * 1e12).ceil();
+                window_end.min(SimTime::from_ps(ps.min(u64::MAX as f64) as u64))
+            }
+            _ => window_end,
+        };
+        let horizon = window_end.saturating_add(cfg.drain);
+
+        let rings = h
+            .rings
+            .iter()
+            .map(|r| RingRt {
+                pending: FixedRing::new(r.slots as usize),
+                state: RingState::Idle,
+                last_notify: None,
+                batch: 0,
+            })
+            .collect();
+        let pools = h
+            .pools
+            .iter()
+            .map(|p| FcfsPool::new(p.servers as usize, Some(p.room)))
+            .collect();
+        Ok(Engine {
+            q: EventQueue::with_capacity(bound),
+            now: SimTime::ZERO,
+            events: 0,
+            pools,
+            pool_names: h.pools.iter().map(|p| p.name.clone()).collect(),
+            links: h.links,
+            rings,
+            ring_specs: h.rings,
+            dma: h.dma,
+            iotlb: h.iotlb,
+            routes,
+            flows,
+            packets: Vec::with_capacity(bound),
+            free: Vec::with_capacity(bound),
+            rec: Recorder::default(),
+            stages_used,
+            window_end,
+            horizon,
+            gen_cap: cfg.max_packets.unwrap_or(u64::MAX),
+            gen_count: 0,
+        })
+    }
+
+    /// Allocates a packet from the slab.
+    #[inline]
+    fn alloc(&mut self, pkt: Packet) -> u32 {
+        let f = &mut self.flows[pkt.flow as usize];
+        f.generated += 1;
+        f.live += 1;
+        match self.free.pop() {
+            Some(id) => {
+                self.packets[id as usize] = pkt;
+                id
+            }
+            None => {
+                self.packets.push(pkt);
+                (self.packets.len() - 1) as u32
+            }
+        }
+    }
+
+    #[inline]
+    fn release(&mut self, id: u32) {
+        let flow = self.packets[id as usize].flow as usize;
+        self.flows[flow].live -= 1;
+        self.free.push(id);
+    }
+
+    #[inline]
+    fn drop_packet(&mut self, id: u32, reason: DropReason) {
+        let flow = self.packets[id as usize].flow as usize;
+        self.flows[flow].dropped += 1;
+        self.rec.drop(reason);
+        self.release(id);
+    }
+
+    /// Moves packet `id`, which is at its current step at time `t`, as far as
+    /// it can go now: through delays, and through a resource if `t` is now;
+    /// otherwise schedules its arrival.
+    fn advance(&mut self, id: u32, mut t: SimTime) {
+        loop {
+            let pkt = &mut self.packets[id as usize];
+            let route = &self.routes[pkt.route as usize];
+            let Some(step) = route.get(pkt.step as usize) else {
+                self.reach_end(id, t);
+                return;
+            };
+            if step.is_resource() && t != self.now {
+                self.q.push(t, Ev::Arrive(id));
+                return;
+            }
+            match step.kind {
+                StepKind::Delay => {
+                    charge_parts(pkt, &step.work);
+                    t += SimDuration::from_ps(step.work.time_ps(pkt.bytes));
+                }
+                StepKind::Iommu(dev) => {
+                    let addr = self.dma[dev as usize].next_addr();
+                    let d = self.iotlb.translate(addr);
+                    pkt.stage_ps[Stage::Iommu.index()] += d.as_ps();
+                    t += d;
+                }
+                StepKind::Link(l) => match self.links[l as usize].send(t, pkt.bytes) {
+                    Some(a) => {
+                        pkt.stage_ps[step.stage.index()] += a.end.since(t).as_ps();
+                        t = a.end;
+                    }
+                    None => {
+                        let reason = step.drop;
+                        self.drop_packet(id, reason);
+                        return;
+                    }
+                },
+                StepKind::Serve(p) => {
+                    let svc = SimDuration::from_ps(step.work.time_ps(pkt.bytes));
+                    match self.pools[p as usize].admit(t, svc) {
+                        Some(a) => {
+                            pkt.stage_ps[step.stage.index()] += a.start.since(t).as_ps();
+                            charge_parts(pkt, &step.work);
+                            account(&mut self.rec, &step.work, pkt.bytes);
+                            t = a.end;
+                        }
+                        None => {
+                            let reason = step.drop;
+                            self.drop_packet(id, reason);
+                            return;
+                        }
+                    }
+                }
+                StepKind::Ring(r) => {
+                    pkt.arrived = t;
+                    if self.rings[r as usize].pending.push_back(id).is_err() {
+                        let reason = step.drop;
+                        self.drop_packet(id, reason);
+                        return;
+                    }
+                    self.request_notify(r, t);
+                    return;
+                }
+                StepKind::Signal(r) => self.request_notify(r, t),
+            }
+            self.packets[id as usize].step += 1;
+        }
+    }
+
+    /// Asks ring `r` to notify its consumer, if it is idle: at `t` plus the
+    /// ring's delay, but no sooner than the minimum interval after the last
+    /// notification (interrupt moderation).
+    #[inline]
+    fn request_notify(&mut self, r: u16, t: SimTime) {
+        let ring = &mut self.rings[r as usize];
+        if ring.state != RingState::Idle {
+            return;
+        }
+        let spec = &self.ring_specs[r as usize];
+        let mut at = t + SimDuration::from_ps(spec.delay_ps);
+        if let Some(last) = ring.last_notify {
+            at = at.max(last + SimDuration::from_ps(spec.min_interval_ps));
+        }
+        ring.state = RingState::Notifying;
+        self.q.push(at, Ev::Notify(r));
+    }
+
+    /// A packet has finished its route at `t`.
+    #[inline]
+    fn reach_end(&mut self, id: u32, t: SimTime) {
+        let pkt = &self.packets[id as usize];
+        if pkt.role == Role::Data && t <= self.horizon && t == self.now {
+            self.deliver(id);
+        } else if pkt.role == Role::Data && t <= self.horizon {
+            // Nothing follows a data packet: book it now, at its future time.
+            self.book_delivery(id, t);
+            self.release(id);
+        } else {
+            self.q.push(t, Ev::Deliver(id));
+        }
+    }
+
+    fn book_delivery(&mut self, id: u32, t: SimTime) {
+        let pkt = &self.packets[id as usize];
+        let lat = t.since(pkt.born).as_ps();
+        debug_assert_eq!(
+            pkt.stage_ps.iter().sum::<u64>(),
+            lat,
+            "stage times must add up to the latency"
+        );
+        let rec = &mut self.rec;
+        Recorder::record_ps(&mut rec.latency, lat);
+        rec.latency_sum_ps += lat as u128;
+        for (sum, v) in rec.stage_sum_ps.iter_mut().zip(pkt.stage_ps.iter()) {
+            *sum += *v as u128;
+        }
+        rec.delivered += 1;
+        if t <= self.window_end {
+            rec.delivered_in_window += 1;
+            rec.delivered_bits_in_window += pkt.bytes as u64 * 8;
+        }
+        self.flows[pkt.flow as usize].delivered += 1;
+    }
+
+    /// Delivers packet `id` now, and starts what follows it.
+    fn deliver(&mut self, id: u32) {
+        let now = self.now;
+        self.book_delivery(id, now);
+        let pkt = self.packets[id as usize];
+        self.release(id);
+        let flow = pkt.flow as usize;
+        match pkt.role {
+            Role::Data => {}
+            Role::Request => {
+                let FlowKind::RequestResponse { response_bytes, .. } = self.flows[flow].cfg.kind
+                else {
+                    unreachable!("requests belong to request/response flows")
+                };
+                let route = self.flows[flow]
+                    .reverse
+                    .expect("request/response has a reverse route");
+                let resp = self.alloc(Packet {
+                    born: now,
+                    rr_born: pkt.rr_born,
+                    flow: pkt.flow,
+                    route,
+                    bytes: response_bytes,
+                    role: Role::Response,
+                    ..Packet::default()
+                });
+                self.advance(resp, now);
+            }
+            Role::Response => {
+                let f = &mut self.flows[flow];
+                let rtt = now.since(pkt.rr_born).as_ps();
+                if let Some(h) = f.rtt.as_mut() {
+                    Recorder::record_ps(h, rtt);
+                }
+                f.rtt_sum_ps += rtt as u128;
+                let FlowKind::RequestResponse { think, .. } = f.cfg.kind else {
+                    unreachable!("responses belong to request/response flows")
+                };
+                let next = now + think;
+                if next < self.window_end {
+                    self.q.push(next, Ev::RrSend(pkt.flow));
+                }
+            }
+        }
+    }
+
+    fn on_gen(&mut self, flow: u32) {
+        if self.gen_count >= self.gen_cap {
+            return;
+        }
+        self.gen_count += 1;
+        let now = self.now;
+        let f = &mut self.flows[flow as usize];
+        let bytes = f.sizes.next();
+        let route = f.route;
+        let next = f.arrivals.next(now);
+        let id = self.alloc(Packet {
+            born: now,
+            rr_born: now,
+            flow,
+            route,
+            bytes,
+            role: Role::Data,
+            ..Packet::default()
+        });
+        self.advance(id, now);
+        if next < self.window_end {
+            self.q.push(next, Ev::Gen(flow));
+        }
+    }
+
+    fn on_rr_send(&mut self, flow: u32) {
+        if self.gen_count >= self.gen_cap || self.now >= self.window_end {
+            return;
+        }
+        self.gen_count += 1;
+        let now = self.now;
+        let f = &self.flows[flow as usize];
+        let FlowKind::RequestResponse { request_bytes, .. } = f.cfg.kind else {
+            unreachable!("RrSend for a request/response flow")
+        };
+        let route = f.route;
+        let id = self.alloc(Packet {
+            born: now,
+            rr_born: now,
+            flow,
+            route,
+            bytes: request_bytes,
+            role: Role::Request,
+            ..Packet::default()
+        });
+        self.advance(id, now);
+    }
+
+    fn on_notify(&mut self, r: u16) {
+        let spec = &self.ring_specs[r as usize];
+        let svc = SimDuration::from_ps(spec.notify_work.time_ps(0));
+        let a = self.pools[spec.notify_pool as usize].admit_uncounted(self.now, svc);
+        account(&mut self.rec, &spec.notify_work, 0);
+        if spec.notify == NotifyKind::Interrupt {
+            self.rec.interrupts += 1;
+        }
+        let ring = &mut self.rings[r as usize];
+        ring.last_notify = Some(self.now);
+        ring.state = RingState::Polling;
+        ring.batch = 0;
+        self.q.push(a.end, Ev::Poll(r));
+    }
+
+    fn on_poll(&mut self, r: u16) {
+        let now = self.now;
+        let Some(id) = self.rings[r as usize].pending.pop_front() else {
+            let spec = &self.ring_specs[r as usize];
+            if !spec.batch_end_work.is_empty() && self.rings[r as usize].batch > 0 {
+                let svc = SimDuration::from_ps(spec.batch_end_work.time_ps(0));
+                self.pools[spec.consumer as usize].admit_uncounted(now, svc);
+                account(&mut self.rec, &spec.batch_end_work, 0);
+            }
+            self.rings[r as usize].state = RingState::Idle;
+            return;
+        };
+        self.rings[r as usize].batch += 1;
+        let consumer = self.ring_specs[r as usize].consumer;
+        let pkt = &mut self.packets[id as usize];
+        let step = &self.routes[pkt.route as usize][pkt.step as usize];
+        debug_assert_eq!(step.kind, StepKind::Ring(r));
+        let svc = SimDuration::from_ps(step.work.time_ps(pkt.bytes));
+        let a = self.pools[consumer as usize].admit_uncounted(now, svc);
+        pkt.stage_ps[step.stage.index()] += a.start.since(pkt.arrived).as_ps();
+        charge_parts(pkt, &step.work);
+        account(&mut self.rec, &step.work, pkt.bytes);
+        pkt.step += 1;
+        self.q.push(a.end, Ev::Poll(r));
+        self.advance(id, a.end);
+    }
+
+    fn run(&mut self) {
+        for i in 0..self.flows.len() {
+            match self.flows[i].cfg.kind {
+                FlowKind::RequestResponse { outstanding, .. } => {
+                    for _ in 0..outstanding {
+                        self.q.push(SimTime::ZERO, Ev::RrSend(i as u32));
+                    }
+                }
+                _ => {
+                    let t = self.flows[i].arrivals.first();
+                    if t < self.window_end {
+                        self.q.push(t, Ev::Gen(i as u32));
+                    }
+                }
+            }
+        }
+        while let Some(t) = self.q.peek_time() {
+            if t > self.horizon {
+                break;
+            }
+            let (t, ev) = self.q.pop().expect("peeked");
+            debug_assert!(t >= self.now, "event queue went backwards");
+            self.now = t;
+            self.events += 1;
+            match ev {
+                Ev::Gen(f) => self.on_gen(f),
+                Ev::RrSend(f) => self.on_rr_send(f),
+                Ev::Arrive(id) => self.advance(id, t),
+                Ev::Notify(r) => self.on_notify(r),
+                Ev::Poll(r) => self.on_poll(r),
+                Ev::Deliver(id) => self.deliver(id),
+            }
+        }
+    }
+
+    /// Checks the books: generated = delivered + dropped + in flight.
+    fn check_books(&self) {
+        let mut live_total = 0;
+        for f in &self.flows {
+            assert_eq!(
+                f.generated,
+                f.delivered + f.dropped + f.live,
+                "flow '{}' lost packets from the books",
+                f.cfg.name
+            );
+            live_total += f.live;
+        }
+        let slab_live = (self.packets.len() - self.free.len()) as u64;
+        assert_eq!(
+            slab_live, live_total,
+            "packet slab disagrees with the flows"
+        );
+        let delivered: u64 = self.flows.iter().map(|f| f.delivered).sum();
+        let dropped: u64 = self.flows.iter().map(|f| f.dropped).sum();
+        assert_eq!(delivered, self.rec.delivered, "delivery counters disagree");
+        assert_eq!(dropped, self.rec.dropped_total(), "drop counters disagree");
+    }
+
+    fn result(&self, cfg: &HostConfig, nics: u32) -> PathResult {
+        let rec = &self.rec;
+        let window_s = self.window_end.as_ps() as f64 / 1e12;
+        let per_pkt = |x: f64| {
+            if rec.delivered == 0 {
+                0.0
+            } else {
+                x / rec.delivered as f64
+            }
+        };
+        let generated: u64 = self.flows.iter().map(|f| f.generated).sum();
+        let in_flight: u64 = self.flows.iter().map(|f| f.live).sum();
+        let dropped: BTreeMap<String, u64> = DropReason::ALL
+            .iter()
+            .map(|r| (r.name().to_string(), rec.dropped[*r as usize]))
+            .collect();
+        let stages = Stage::ALL
+            .iter()
+            .filter(|s| self.stages_used[s.index()])
+            .map(|s| StageMean {
+                name: s.name().to_string(),
+                mean_ns: per_pkt(rec.stage_sum_ps[s.index()] as f64 / 1000.0),
+            })
+            .collect();
+        let flows: Vec<FlowResult> = self
+            .flows
+            .iter()
+            .map(|f| {
+                let rtt = f.rtt.as_ref().map(|h| summarize(h, f.rtt_sum_ps));
+                FlowResult {
+                    name: f.cfg.name.clone(),
+                    generated: f.generated,
+                    delivered: f.delivered,
+                    dropped: f.dropped,
+                    in_flight: f.live,
+                    rtt_ns: rtt,
+                }
+            })
+            .collect();
+        let rtt_ns = {
+            let mut all: Option<Histogram<u64>> = None;
+            let mut sum = 0u128;
+            for f in &self.flows {
+                if let Some(h) = &f.rtt {
+                    all.get_or_insert_with(latency_histogram)
+                        .add(h)
+                        .expect("histograms with equal bounds add");
+                    sum += f.rtt_sum_ps;
+                }
+            }
+            all.map(|h| summarize(&h, sum))
+        };
+        let window_ps = self.window_end.as_ps().max(1) as f64;
+        let mut resources: Vec<ResourceUse> = self
+            .pools
+            .iter()
+            .zip(&self.pool_names)
+            .map(|(p, name)| ResourceUse {
+                name: name.clone(),
+                servers: p.servers() as u32,
+                utilization: p.busy().as_ps() as f64 / (p.servers() as f64 * window_ps),
+            })
+            .collect();
+        resources.extend(self.links.iter().map(|l| ResourceUse {
+            name: l.name.clone(),
+            servers: 1,
+            utilization: l.busy().as_ps() as f64 / window_ps,
+        }));
+        PathResult {
+            path: cfg.path.name().to_string(),
+            nics,
+            vms: cfg.vms,
+            generated,
+            delivered: rec.delivered,
+            delivered_in_window: rec.delivered_in_window,
+            dropped,
+            in_flight,
+            latency_ns: summarize(&rec.latency, rec.latency_sum_ps),
+            rtt_ns,
+            delivered_pps: if window_s > 0.0 {
+                rec.delivered_in_window as f64 / window_s
+            } else {
+                0.0
+            },
+            delivered_gbps: if window_s > 0.0 {
+                rec.delivered_bits_in_window as f64 / window_s / 1e9
+            } else {
+                0.0
+            },
+            host_cpu_ns_per_packet: per_pkt(rec.host_cpu_ps as f64 / 1000.0),
+            guest_cpu_ns_per_packet: per_pkt(rec.guest_cpu_ps as f64 / 1000.0),
+            exits_per_packet: per_pkt(rec.exits as f64),
+            interrupts_per_packet: per_pkt(rec.interrupts as f64),
+            stages,
+            flows,
+            resources,
+            sim: SimSpeed {
+                events: self.events,
+                ..SimSpeed::default()
+            },
+        }
+    }
+}
+
+/// Runs `cfg` to its end. See [`super::run`].
+pub fn run(cfg: &HostConfig) -> Result<PathResult, BuildError> {
+    let mut e = Engine::build(cfg)?;
+    e.run();
+    e.check_books();
+    Ok(e.result(cfg, nic_count(cfg) as u32))
+}

@@ -1,0 +1,63 @@
+//! Errors in building a host model from a configuration.
+
+use std::fmt;
+
+/// A host configuration that cannot be built, with what to change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BuildError {
+    /// Passthrough gives a whole NIC to one VM; several VMs were put on one.
+    PassthroughShared {
+        /// VMs on the host.
+        vms: u32,
+    },
+    /// More VF-backed interfaces than the NIC has virtual functions.
+    TooManyVfs {
+        /// Interfaces that need a VF.
+        needed: u32,
+        /// The NIC's VF limit.
+        max_vfs: u32,
+    },
+    /// A flow names a VM the host does not have.
+    NoSuchVm {
+        /// Flow name.
+        flow: String,
+        /// The VM index given.
+        vm: u32,
+        /// VMs on the host.
+        vms: u32,
+    },
+    /// A profile value the model cannot use.
+    BadProfile {
+        /// The `costs.*` key.
+        key: &'static str,
+        /// What is allowed.
+        allowed: String,
+    },
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::PassthroughShared { vms } => write!(
+                f,
+                "passthrough assigns a whole NIC to one VM, but {vms} VMs would share one NIC; \
+                 set host.passthrough_nic_per_vm = true (one NIC per VM) or use host.vms = 1"
+            ),
+            BuildError::TooManyVfs { needed, max_vfs } => write!(
+                f,
+                "sriov needs {needed} virtual functions but the NIC has {max_vfs} (costs.max_vfs); \
+                 use at most {max_vfs} VMs or raise costs.max_vfs"
+            ),
+            BuildError::NoSuchVm { flow, vm, vms } => write!(
+                f,
+                "flow '{flow}' names VM {vm}, but the host has {vms} VMs (0..={})",
+                vms.saturating_sub(1)
+            ),
+            BuildError::BadProfile { key, allowed } => {
+                write!(f, "costs.{key}: allowed {allowed}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}

@@ -1,0 +1,452 @@
+//! Assembling a host: the physical NICs, the CPU pools, the rings, the IOMMU,
+//! and per-VM devices — the parts the I/O paths ([`super::virt`]) wire into
+//! routes.
+
+use super::config::{HostConfig, IoPath};
+use super::error::BuildError;
+use super::hw::iommu::DmaRegion;
+use super::hw::{Iotlb, Link, Overhead};
+use super::pipeline::{
+    CpuClass, DmaDevId, LinkId, NotifyKind, Part, PoolId, RingId, RingSpec, Step, StepKind, Work,
+};
+use super::profile::Profile;
+use crate::metrics::{DropReason, Stage};
+use crate::sim::{BitsPerSec, SimDuration};
+
+/// A profile's costs converted to picoseconds once, at build time.
+#[derive(Clone, Copy, Debug)]
+pub struct Costs {
+    /// VM exit and re-entry \[ps\] (X1/X2).
+    pub exit: u64,
+    /// User-space I/O exit \[ps\] (X4).
+    pub io_exit_user: u64,
+    /// EOI exit \[ps\] (X6).
+    pub eoi_exit: u64,
+    /// Virtual interrupt injection by IPI \[ps\] (X7).
+    pub inject: u64,
+    /// virtio kick \[ps\] (X8).
+    pub kick: u64,
+    /// Device-model descriptor emulation per packet \[ps\].
+    pub device_model: u64,
+    /// Host software switching per packet \[ps\].
+    pub soft_switch: u64,
+    /// vhost per packet \[ps\].
+    pub vhost: u64,
+    /// Copy cost \[fs per byte\].
+    pub copy_fs_per_byte: u64,
+    /// Host NIC driver per packet \[ps\].
+    pub host_driver: u64,
+    /// Host interrupt handler \[ps\].
+    pub host_irq: u64,
+    /// Guest interrupt handler \[ps\].
+    pub guest_irq: u64,
+    /// Guest NIC driver per packet \[ps\].
+    pub guest_driver: u64,
+    /// Guest stack per packet \[ps\].
+    pub guest_stack: u64,
+    /// Application per packet \[ps\].
+    pub app: u64,
+    /// Exit-free doorbell \[ps\].
+    pub doorbell: u64,
+    /// NIC pipeline \[ps\].
+    pub nic_pipeline: u64,
+    /// Embedded switch lookup \[ps\].
+    pub eswitch: u64,
+    /// External switch hop \[ps\].
+    pub tor: u64,
+    /// Posted interrupts on.
+    pub posted: bool,
+}
+
+impl Costs {
+    /// Converts a profile.
+    pub fn from_profile(p: &Profile) -> Costs {
+        let c = |cycles: u32| p.cycles_ps(cycles as u64);
+        let ns = |n: u32| n as u64 * 1000;
+        Costs {
+            exit: c(p.exit_cycles),
+            io_exit_user: c(p.io_exit_user_cycles),
+            eoi_exit: c(p.eoi_exit_cycles),
+            inject: c(p.inject_cycles),
+            kick: c(p.kick_cycles),
+            device_model: c(p.device_model_cycles),
+            soft_switch: c(p.soft_switch_cycles),
+            vhost: c(p.vhost_cycles),
+            copy_fs_per_byte: p.copy_millicycles_per_byte as u64 * 1_000_000
+                / p.cpu_mhz.max(1) as u64,
+            host_driver: c(p.host_driver_cycles),
+            host_irq: c(p.host_irq_cycles),
+            guest_irq: c(p.guest_irq_cycles),
+            guest_driver: c(p.guest_driver_cycles),
+            guest_stack: c(p.guest_stack_cycles),
+            app: c(p.app_cycles),
+            doorbell: ns(p.doorbell_ns),
+            nic_pipeline: ns(p.nic_pipeline_ns),
+            eswitch: ns(p.eswitch_ns),
+            tor: ns(p.tor_latency_ns),
+            posted: p.posted_interrupts,
+        }
+    }
+}
+
+/// The links of one physical NIC.
+#[derive(Clone, Copy, Debug)]
+pub struct NicParts {
+    /// Wire, remote → NIC.
+    pub wire_in: LinkId,
+    /// Wire, NIC → remote.
+    pub wire_out: LinkId,
+    /// PCIe, device → host memory (receive DMA writes).
+    pub pcie_up: LinkId,
+    /// PCIe, host memory → device (transmit DMA reads).
+    pub pcie_down: LinkId,
+}
+
+/// A CPU pool's static description.
+#[derive(Clone, Debug)]
+pub struct PoolSpec {
+    /// Name in resource reports.
+    pub name: String,
+    /// Cores.
+    pub servers: u32,
+    /// Jobs that may wait (for Serve steps; ring work is not counted).
+    pub room: usize,
+}
+
+/// What one VM's device is made of on the chosen path.
+#[derive(Clone, Copy, Debug)]
+pub struct VmDev {
+    /// VM index.
+    pub vm: u32,
+    /// The NIC it reaches.
+    pub nic: usize,
+    /// Its vCPU (bare metal: the core its application runs on).
+    pub vcpu: PoolId,
+    /// The receive ring its driver consumes (VF, NIC, virtio or emulated).
+    pub rx_ring: RingId,
+    /// The host-owned NIC receive ring that feeds it (emulated, virtio).
+    pub host_rx_ring: Option<RingId>,
+    /// The transmit queue the backend consumes (virtio).
+    pub tx_ring: Option<RingId>,
+    /// Its DMA region behind the IOMMU (VF, passthrough).
+    pub dma: Option<DmaDevId>,
+}
+
+/// A host under construction, then handed to the event loop.
+#[derive(Debug)]
+pub struct HostBuilder {
+    /// The profile's costs in ps.
+    pub costs: Costs,
+    /// The profile.
+    pub profile: Profile,
+    /// Links.
+    pub links: Vec<Link>,
+    /// CPU pools.
+    pub pools: Vec<PoolSpec>,
+    /// Rings.
+    pub rings: Vec<RingSpec>,
+    /// DMA regions behind the IOMMU.
+    pub dma: Vec<DmaRegion>,
+    /// The host's IOTLB.
+    pub iotlb: Iotlb,
+    /// Physical NICs.
+    pub nics: Vec<NicParts>,
+    hv_io: Option<PoolId>,
+}
+
+fn us_to_ps(us: f64) -> u64 {
+    (us * 1e6).round() as u64
+}
+
+impl HostBuilder {
+    /// An empty host for `cfg`'s profile with `nics` physical NICs.
+    pub fn new(cfg: &HostConfig, nics: usize) -> Result<Self, BuildError> {
+        let p = &cfg.profile;
+        let bad = |key: &'static str, allowed: &str| BuildError::BadProfile {
+            key,
+            allowed: allowed.to_string(),
+        };
+        let link_rate = BitsPerSec::from_gbps(p.link_gbps)
+            .ok_or_else(|| bad("link_gbps", "a positive rate in whole bit/s"))?;
+        let lane = p.pcie_lane_gbps().ok_or_else(|| bad("pcie_gen", "1..=5"))?;
+        let pcie_rate = BitsPerSec::new((lane * 1e9 * p.pcie_lanes as f64).round() as u64)
+            .ok_or_else(|| bad("pcie_lanes", "1, 2, 4, 8 or 16"))?;
+        if p.cpu_mhz == 0 {
+            return Err(bad("cpu_mhz", "1..=10000"));
+        }
+        if p.hv_io_cores == 0 {
+            return Err(bad("hv_io_cores", "1..=64"));
+        }
+        if !p.iommu_page_kib.is_power_of_two() {
+            return Err(bad("iommu_page_kib", "4, 2048 or 1048576"));
+        }
+        if p.iotlb_entries == 0 {
+            return Err(bad("iotlb_entries", "1..=65536"));
+        }
+        let pcie = Overhead::Pcie {
+            mps: p.pcie_mps_bytes.max(1),
+            tlp_overhead: p.pcie_tlp_overhead_bytes,
+            desc: p.pcie_desc_bytes,
+        };
+        let mut b = HostBuilder {
+            costs: Costs::from_profile(p),
+            profile: p.clone(),
+            links: Vec::new(),
+            pools: Vec::new(),
+            rings: Vec::new(),
+            dma: Vec::new(),
+            iotlb: Iotlb::new(
+                p.iotlb_entries as usize,
+                p.iommu_page_kib as u64 * 1024,
+                SimDuration::from_ns(p.iotlb_hit_ns as u64),
+                SimDuration::from_ns(p.iotlb_miss_ns as u64),
+            ),
+            nics: Vec::new(),
+            hv_io: None,
+        };
+        for n in 0..nics {
+            let mut link = |name: &str, rate, o, room: u32| {
+                b.links
+                    .push(Link::new(format!("nic{n}.{name}"), rate, o, room as usize));
+                (b.links.len() - 1) as LinkId
+            };
+            let parts = NicParts {
+                wire_in: link(
+                    "wire_in",
+                    link_rate,
+                    Overhead::Ethernet,
+                    p.switch_buffer_frames,
+                ),
+                wire_out: link("wire_out", link_rate, Overhead::Ethernet, p.nic_ring),
+                pcie_up: link("pcie_up", pcie_rate, pcie, p.nic_ring),
+                pcie_down: link("pcie_down", pcie_rate, pcie, p.nic_ring),
+            };
+            b.nics.push(parts);
+        }
+        Ok(b)
+    }
+
+    /// Adds a CPU pool.
+    pub fn pool(&mut self, name: String, servers: u32, room: u32) -> PoolId {
+        self.pools.push(PoolSpec {
+            name,
+            servers,
+            room: room as usize,
+        });
+        (self.pools.len() - 1) as PoolId
+    }
+
+    /// The hypervisor's I/O cores, shared by every VM (made on first use).
+    pub fn hv_io(&mut self) -> PoolId {
+        if let Some(id) = self.hv_io {
+            return id;
+        }
+        let (n, room) = (self.profile.hv_io_cores, self.profile.hv_backlog);
+        let id = self.pool("hv_io_cores".into(), n, room);
+        self.hv_io = Some(id);
+        id
+    }
+
+    /// A vCPU for VM `vm` (bare metal: a dedicated core).
+    pub fn vcpu(&mut self, vm: u32) -> PoolId {
+        let room = self.profile.socket_backlog;
+        self.pool(format!("vm{vm}.vcpu"), 1, room)
+    }
+
+    /// Adds a ring.
+    pub fn ring(&mut self, spec: RingSpec) -> RingId {
+        self.rings.push(spec);
+        (self.rings.len() - 1) as RingId
+    }
+
+    /// A DMA region of `slots` receive buffers behind the IOMMU.
+    pub fn dma_region(&mut self, slots: u32) -> DmaDevId {
+        let idx = self.dma.len() as u64;
+        self.dma.push(DmaRegion::new(
+            idx,
+            self.profile.rx_buffer_bytes.max(1) as u64,
+            slots as u64,
+        ));
+        (self.dma.len() - 1) as DmaDevId
+    }
+
+    /// A NIC interrupt ring (moderated by the NIC's throttling).
+    pub fn nic_irq_ring(
+        &mut self,
+        name: String,
+        slots: u32,
+        notify_pool: PoolId,
+        notify_work: Work,
+        consumer: PoolId,
+    ) -> RingId {
+        let p = &self.profile;
+        let spec = RingSpec {
+            name,
+            slots,
+            min_interval_ps: us_to_ps(p.nic_irq_interval_us),
+            delay_ps: us_to_ps(p.nic_irq_delay_us),
+            notify: NotifyKind::Interrupt,
+            notify_pool,
+            notify_work,
+            consumer,
+            batch_end_work: Work::none(),
+            drop: DropReason::RxRingFull,
+        };
+        self.ring(spec)
+    }
+
+    /// The guest's (or bare-metal OS's) interrupt handler work when a device
+    /// interrupt reaches it directly: posted, it costs only the handler;
+    /// otherwise the host takes an exit and injects it, and the guest's EOI
+    /// exits again (X1, X6).
+    pub fn direct_irq_work(&self, virtualized: bool) -> Work {
+        let c = &self.costs;
+        let handler = Part::fixed(Stage::GuestIrq, c.guest_irq, CpuClass::Guest);
+        if !virtualized || c.posted {
+            Work::of(&[handler])
+        } else {
+            Work::of(&[Part::exits(c.exit + c.eoi_exit, 2), handler])
+        }
+    }
+
+    // ---- steps shared by several paths ----
+
+    /// Arrival from the wire.
+    pub fn wire_in(&self, nic: usize) -> Step {
+        link_step(
+            self.nics[nic].wire_in,
+            Stage::Wire,
+            DropReason::WireQueueFull,
+        )
+    }
+    /// Departure onto the wire.
+    pub fn wire_out(&self, nic: usize) -> Step {
+        link_step(self.nics[nic].wire_out, Stage::Wire, DropReason::TxRingFull)
+    }
+    /// Receive DMA.
+    pub fn dma_up(&self, nic: usize) -> Step {
+        link_step(
+            self.nics[nic].pcie_up,
+            Stage::Pcie,
+            DropReason::PcieQueueFull,
+        )
+    }
+    /// Transmit DMA.
+    pub fn dma_down(&self, nic: usize) -> Step {
+        link_step(
+            self.nics[nic].pcie_down,
+            Stage::Pcie,
+            DropReason::PcieQueueFull,
+        )
+    }
+    /// The NIC's pipeline, plus the embedded switch's lookup when `eswitch`.
+    pub fn nic_pipeline(&self, eswitch: bool) -> Step {
+        let c = &self.costs;
+        let ps = c.nic_pipeline + if eswitch { c.eswitch } else { 0 };
+        delay(&[Part::fixed(Stage::Nic, ps, CpuClass::Hardware)])
+    }
+    /// An exit-free MMIO doorbell.
+    pub fn doorbell(&self) -> Step {
+        delay(&[Part::fixed(
+            Stage::Doorbell,
+            self.costs.doorbell,
+            CpuClass::Hardware,
+        )])
+    }
+    /// IOMMU translation for device `dev`.
+    pub fn iommu(&self, dev: DmaDevId) -> Step {
+        Step {
+            kind: StepKind::Iommu(dev),
+            stage: Stage::Iommu,
+            work: Work::none(),
+            drop: DropReason::RxRingFull,
+        }
+    }
+    /// Guest driver, stack and application receiving from `ring`.
+    pub fn guest_rx(&self, ring: RingId) -> Step {
+        let c = &self.costs;
+        Step {
+            kind: StepKind::Ring(ring),
+            stage: Stage::GuestIrq,
+            work: Work::of(&[
+                Part::fixed(Stage::GuestDriver, c.guest_driver, CpuClass::Guest),
+                Part::fixed(Stage::GuestStack, c.guest_stack, CpuClass::Guest),
+                Part::fixed(Stage::App, c.app, CpuClass::Guest),
+            ]),
+            drop: self.rings[ring as usize].drop,
+        }
+    }
+    /// Application, stack and driver sending on `vcpu`, plus `extra` parts
+    /// (exits and device emulation that run on the vCPU).
+    pub fn guest_tx(&self, vcpu: PoolId, extra: &[Part]) -> Step {
+        let c = &self.costs;
+        let mut parts = vec![
+            Part::fixed(Stage::App, c.app, CpuClass::Guest),
+            Part::fixed(Stage::GuestStack, c.guest_stack, CpuClass::Guest),
+            Part::fixed(Stage::GuestDriver, c.guest_driver, CpuClass::Guest),
+        ];
+        parts.extend_from_slice(extra);
+        Step {
+            kind: StepKind::Serve(vcpu),
+            stage: Stage::GuestStack,
+            work: Work::of(&parts),
+            drop: DropReason::SocketBacklogFull,
+        }
+    }
+    /// Host work on the hypervisor I/O cores.
+    pub fn host_work(&mut self, stage: Stage, parts: &[Part]) -> Step {
+        let pool = self.hv_io();
+        Step {
+            kind: StepKind::Serve(pool),
+            stage,
+            work: Work::of(parts),
+            drop: DropReason::HvBacklogFull,
+        }
+    }
+    /// The host NIC driver consuming host ring `ring`.
+    pub fn host_rx(&self, ring: RingId) -> Step {
+        Step {
+            kind: StepKind::Ring(ring),
+            stage: Stage::HostIrq,
+            work: Work::of(&[Part::fixed(
+                Stage::HostDriver,
+                self.costs.host_driver,
+                CpuClass::Host,
+            )]),
+            drop: DropReason::RxRingFull,
+        }
+    }
+    /// A copy of the frame by the host \[per-byte part\].
+    pub fn host_copy(&self, stage: Stage) -> Part {
+        Part::fixed(stage, 0, CpuClass::Host).per_byte(self.costs.copy_fs_per_byte)
+    }
+}
+
+/// A step on a link.
+pub fn link_step(link: LinkId, stage: Stage, drop: DropReason) -> Step {
+    Step {
+        kind: StepKind::Link(link),
+        stage,
+        work: Work::none(),
+        drop,
+    }
+}
+
+/// A pure delay made of `parts`.
+pub fn delay(parts: &[Part]) -> Step {
+    Step {
+        kind: StepKind::Delay,
+        stage: Stage::Nic,
+        work: Work::of(parts),
+        drop: DropReason::RxRingFull,
+    }
+}
+
+/// Which path a config asks for, and how many NICs it needs.
+pub fn nic_count(cfg: &HostConfig) -> usize {
+    if cfg.path == IoPath::Passthrough && cfg.passthrough_nic_per_vm {
+        cfg.vms as usize
+    } else {
+        1
+    }
+}

@@ -1,0 +1,152 @@
+//! A serial link: an Ethernet wire direction or a PCIe link direction.
+//!
+//! A link is one FCFS server whose service time is the bits a packet puts on
+//! it divided by the rate, computed in integer picoseconds with the remainder
+//! carried to the next packet, so N back-to-back frames take exactly N frame
+//! times (CALIBRATION.md "Line rate"). Its waiting room bounds what waits to go
+//! out (a TX ring, an upstream switch buffer).
+//!
+//! - Ethernet: a frame of L bytes (FCS included) occupies L + 20 bytes of wire
+//!   time (preamble 7, start delimiter 1, inter-frame gap 12).
+//! - PCIe (H7): a DMA of L bytes is split into ⌈L / MPS⌉ TLPs, each carrying
+//!   a fixed header/framing overhead, plus one descriptor transfer. Left out:
+//!   DLLP flow-control and ACK traffic, read-request TLPs on the other
+//!   direction, and completion splitting by the read completion boundary.
+
+use crate::sim::{Admission, BitsPerSec, FcfsPool, SimDuration, SimTime};
+
+/// How a link turns a frame's bytes into bits on the link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overhead {
+    /// Ethernet: 20 bytes of preamble, delimiter and gap per frame.
+    Ethernet,
+    /// PCIe DMA with TLP and descriptor overheads.
+    Pcie {
+        /// Maximum payload per TLP \[B\].
+        mps: u32,
+        /// Header and framing per TLP \[B\].
+        tlp_overhead: u32,
+        /// Descriptor bytes per packet \[B\].
+        desc: u32,
+    },
+}
+
+impl Overhead {
+    /// Bytes on the link for a frame of `bytes`.
+    #[inline]
+    pub fn link_bytes(self, bytes: u32) -> u64 {
+        match self {
+            Overhead::Ethernet => bytes as u64 + 20,
+            Overhead::Pcie {
+                mps,
+                tlp_overhead,
+                desc,
+            } => {
+                let tlps = (bytes as u64).div_ceil(mps as u64) + 1; // + the descriptor's TLP
+                bytes as u64 + desc as u64 + tlps * tlp_overhead as u64
+            }
+        }
+    }
+}
+
+/// A link direction with its queue.
+#[derive(Clone, Debug)]
+pub struct Link {
+    /// Name in resource reports (`nic0.wire_in`).
+    pub name: String,
+    rate: BitsPerSec,
+    overhead: Overhead,
+    carry: u64,
+    pool: FcfsPool,
+}
+
+impl Link {
+    /// A link of `rate` whose queue holds `room` packets waiting.
+    pub fn new(name: String, rate: BitsPerSec, overhead: Overhead, room: usize) -> Self {
+        Link {
+            name,
+            rate,
+            overhead,
+            carry: 0,
+            pool: FcfsPool::new(1, Some(room)),
+        }
+    }
+
+    /// Time to put a frame of `bytes` on the link, carrying the remainder.
+    #[inline]
+    fn service(&mut self, bytes: u32) -> SimDuration {
+        let bits = self.overhead.link_bytes(bytes) * 8;
+        let (d, carry) = self.rate.time_for_bits(bits, self.carry);
+        self.carry = carry;
+        d
+    }
+
+    /// Queues a frame of `bytes` arriving at `now`; `None` if the queue is full.
+    #[inline]
+    pub fn send(&mut self, now: SimTime, bytes: u32) -> Option<Admission> {
+        // Compute the service only for admitted frames, so a refused frame
+        // does not disturb the carried remainder.
+        let carry = self.carry;
+        let d = self.service(bytes);
+        let a = self.pool.admit(now, d);
+        if a.is_none() {
+            self.carry = carry;
+        }
+        a
+    }
+
+    /// Busy time so far.
+    pub fn busy(&self) -> SimDuration {
+        self.pool.busy()
+    }
+
+    /// The link's rate.
+    pub fn rate(&self) -> BitsPerSec {
+        self.rate
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn n_back_to_back_frames_take_exactly_n_frame_times() {
+        // CALIBRATION.md "Line rate": 64 B at 10 GbE is 67.2 ns; at 1518 B,
+        // 10 GbE carries 812,744 frames/s (1,230.4 ns each).
+        for (bytes, frame_ps) in [(64u32, 67_200u64), (1518, 1_230_400)] {
+            let rate = BitsPerSec::from_gbps(10.0).unwrap();
+            let mut l = Link::new("w".into(), rate, Overhead::Ethernet, 100_000);
+            let n = 10_000u64;
+            let mut last = SimTime::ZERO;
+            for _ in 0..n {
+                last = l.send(SimTime::ZERO, bytes).unwrap().end;
+            }
+            assert_eq!(last.as_ps(), n * frame_ps);
+        }
+    }
+
+    #[test]
+    fn pcie_overhead_counts_tlps_and_descriptor() {
+        let o = Overhead::Pcie {
+            mps: 256,
+            tlp_overhead: 24,
+            desc: 16,
+        };
+        // 64 B: one data TLP + one descriptor TLP.
+        assert_eq!(o.link_bytes(64), 64 + 16 + 2 * 24);
+        // 1500 B: six data TLPs + one descriptor TLP.
+        assert_eq!(o.link_bytes(1500), 1500 + 16 + 7 * 24);
+    }
+
+    #[test]
+    fn a_refused_frame_leaves_the_link_unchanged() {
+        let rate = BitsPerSec::new(3_000_000_000).unwrap();
+        let mut l = Link::new("w".into(), rate, Overhead::Ethernet, 1);
+        l.send(SimTime::ZERO, 64).unwrap();
+        l.send(SimTime::ZERO, 64).unwrap();
+        let before = (l.carry, l.busy());
+        assert!(l.send(SimTime::ZERO, 64).is_none());
+        assert_eq!((l.carry, l.busy()), before);
+    }
+}

@@ -1,0 +1,304 @@
+//! Named cost profiles: every number the host model charges, in one plain
+//! struct.
+//!
+//! Each field's doc cites its key in `CALIBRATION.md` (shipped beside the
+//! repository as `../shared/CALIBRATION.md`) or says "assumption:" and why.
+//! CPU costs are in cycles and become time at the profile's clock
+//! ([`Profile::cpu_mhz`]) once, when the model is built — never per packet.
+//!
+//! An experiment may override any field under `[costs]` (same names), so a
+//! sweep over, say, `costs.exit_cycles` needs no code.
+
+use serde::{Deserialize, Serialize};
+
+/// A named set of hardware and software costs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Profile name, e.g. `kvm-modern-25g`.
+    pub name: String,
+    /// One line saying which era and hardware the profile models.
+    pub summary: String,
+
+    // ---- CPU ----
+    /// Host and guest CPU clock \[MHz\]. X1 measured on a Nehalem X5570 at
+    /// 2,930 MHz; the modern profile's 3,000 MHz is an assumption (a typical
+    /// all-core clock of a 2020s server part).
+    pub cpu_mhz: u32,
+    /// Hypervisor cores that run device models, backends and the host NIC
+    /// driver for every VM on the host \[cores, 1..=64\]. Assumption: a host
+    /// that reserves two cores for I/O; the point of the `emulated` path is
+    /// that all guests share them.
+    pub hv_io_cores: u32,
+
+    // ---- the physical NIC ----
+    /// Link rate of each physical port \[Gbit/s\] (CALIBRATION "Line rate").
+    pub link_gbps: f64,
+    /// PCIe generation of the NIC's slot \[1..=5\] (H7).
+    pub pcie_gen: u8,
+    /// PCIe lanes \[1..=16\] (H7: a Gen3 x8 NIC).
+    pub pcie_lanes: u8,
+    /// Bytes of TLP header and framing per TLP \[B\]. Assumption: 24 B
+    /// (12–16 B header, 2 B sequence, 4 B LCRC, framing), the overhead
+    /// pcie-bench (H7) counts.
+    pub pcie_tlp_overhead_bytes: u32,
+    /// Maximum payload per TLP \[B\]. Assumption: 256 B, the common MPS.
+    pub pcie_mps_bytes: u32,
+    /// Descriptor bytes moved per packet (fetch or write-back) \[B\].
+    /// Assumption: one 16 B descriptor per packet, as ixgbe's advanced
+    /// descriptors (H4).
+    pub pcie_desc_bytes: u32,
+    /// NIC pipeline latency from the wire to the DMA engine, or back \[ns\].
+    /// Assumption: 500 ns; no published per-stage figure is in CALIBRATION.md.
+    pub nic_pipeline_ns: u32,
+    /// Extra latency of the embedded switch's MAC/VLAN lookup that sorts
+    /// frames into VF rings \[ns\]. Assumption: 50 ns, a table lookup in
+    /// hardware.
+    pub eswitch_ns: u32,
+    /// Descriptors per NIC RX and TX ring owned by a host or bare-metal driver
+    /// \[1..=65536\] (H4: ixgbe 512; H5: ENA 1024).
+    pub nic_ring: u32,
+    /// Descriptors per VF RX and TX ring \[1..=65536\] (H4: ixgbevf 512 RX).
+    pub vf_ring: u32,
+    /// Virtual functions per physical function (H1).
+    pub max_vfs: u32,
+    /// Minimum interval between two interrupts of one NIC queue \[µs\]
+    /// (interrupt throttling). Assumption: 8 µs (≈125,000 interrupts/s),
+    /// the low-latency end of the dynamic moderation H4 mentions.
+    pub nic_irq_interval_us: f64,
+    /// Delay from the first packet of a batch to its interrupt \[µs\].
+    /// Assumption: 0 (adaptive moderation fires at once when traffic is light).
+    pub nic_irq_delay_us: f64,
+    /// Frames the upstream switch port buffers when our port is busy
+    /// \[frames\]. Assumption: 1,000 frames of shallow ToR buffer.
+    pub switch_buffer_frames: u32,
+    /// Latency of the external top-of-rack switch between two NICs of one
+    /// host (passthrough VM-to-VM traffic) \[ns\]. Assumption: 1,000 ns, a
+    /// store-and-forward hop.
+    pub tor_latency_ns: u32,
+
+    // ---- IOMMU ----
+    /// IOTLB entries \[1..=65536\], direct-mapped. Assumption: 64 (M4: not
+    /// published; M3's 2,048 is vhost's software IOTLB, not the hardware one).
+    pub iotlb_entries: u32,
+    /// Page size of the IOMMU mappings of guest memory \[KiB\]: 4 or 2048.
+    /// Assumption: VFIO maps huge-page-backed guests with 2 MiB pages; the
+    /// 2010 profile uses 4 KiB.
+    pub iommu_page_kib: u32,
+    /// Time of an IOTLB hit \[ns\]. Assumption: 10 ns.
+    pub iotlb_hit_ns: u32,
+    /// Time of an IOTLB miss (page walk) \[ns\]. Assumption (M4: not
+    /// published): 300 ns, four dependent memory reads.
+    pub iotlb_miss_ns: u32,
+    /// Receive buffer size per descriptor \[B\], which sets how many buffers
+    /// share an IOMMU page. Assumption: 2,048 B (ixgbe's default).
+    pub rx_buffer_bytes: u32,
+
+    // ---- virtualization ----
+    /// Posted interrupts (VT-d PI / APICv): device and virtual interrupts
+    /// reach a running vCPU without a VM exit (N1, N2).
+    pub posted_interrupts: bool,
+    /// Direct cost of one VM exit and re-entry \[cycles\] (X1: ≈2,000 on
+    /// Nehalem; X2: 1,300–1,437 on a Xeon E5-2450).
+    pub exit_cycles: u32,
+    /// An I/O exit handled by a user-space device model, exit included
+    /// \[cycles\] (X4: 6,732).
+    pub io_exit_user_cycles: u32,
+    /// A virtual interrupt completion (EOI) exit \[cycles\] (X6: 1,556).
+    pub eoi_exit_cycles: u32,
+    /// Injecting a virtual interrupt into a running vCPU without posted
+    /// interrupts: an IPI that forces an exit \[cycles\] (X7: 3,102).
+    pub inject_cycles: u32,
+    /// A virtio notification (kick) from the guest \[cycles\] (X8: 4,984).
+    pub kick_cycles: u32,
+    /// Device-model work per packet in the hypervisor beyond the register
+    /// exits (descriptor emulation) \[cycles\]. Assumption: one user-space I/O
+    /// handling (X4: 6,732): X10 reports transmit emulation as several times a
+    /// register access.
+    pub device_model_cycles: u32,
+    /// Software switching per packet in the host (bridge or Open vSwitch,
+    /// tap) \[cycles\]. Assumption: 2,000; X10's 22.7 µs through host
+    /// networking on a 733 MHz CPU, scaled, is far more.
+    pub soft_switch_cycles: u32,
+    /// virtio backend (vhost) work per packet, excluding the copy \[cycles\].
+    /// Assumption: 1,500 (vring descriptor handling).
+    pub vhost_cycles: u32,
+    /// Memory copy cost \[cycles per byte × 1000\]. Assumption: 500
+    /// (0.5 cycle/B, ≈6 GB/s per core with cache misses).
+    pub copy_millicycles_per_byte: u32,
+    /// Host NIC driver work per packet (emulated and virtio paths: the host
+    /// owns the NIC) \[cycles\]. Assumption: 1,000.
+    pub host_driver_cycles: u32,
+    /// Host interrupt handler per physical interrupt \[cycles\].
+    /// Assumption: 1,500.
+    pub host_irq_cycles: u32,
+    /// Interrupt handler in the guest (or bare-metal OS) per interrupt
+    /// \[cycles\]. Assumption: 1,500.
+    pub guest_irq_cycles: u32,
+    /// Guest (or bare-metal) NIC driver work per packet \[cycles\].
+    /// Assumption: 800.
+    pub guest_driver_cycles: u32,
+    /// Guest network stack work per packet (UDP/IP in a kernel) \[cycles\].
+    /// Assumption: 2,000.
+    pub guest_stack_cycles: u32,
+    /// Application work per packet \[cycles\]. Assumption: 500 (a receiver
+    /// that reads and discards, or a sender that writes).
+    pub app_cycles: u32,
+    /// MMIO doorbell write that needs no exit (bare metal, VF, passthrough)
+    /// \[ns\]. Assumption: 100 ns, a posted PCIe write.
+    pub doorbell_ns: u32,
+    /// Descriptors in an emulated NIC's ring (H2: e1000 256).
+    pub emulated_ring: u32,
+    /// Minimum interval between an emulated NIC's interrupts \[µs\]
+    /// (H3: e1000 up to 20,000 interrupts/s for latency-sensitive traffic).
+    pub emulated_irq_interval_us: f64,
+    /// Register accesses, each a user-space exit, per interrupt of the
+    /// emulated e1000 \[exits, 0..=16\]. X13 names two or three (ICR read,
+    /// IMS write) as an inference from the Linux driver; reading
+    /// `e1000_intr` and `e1000_irq_enable` also finds the IMC write that masks
+    /// and a STATUS read that flushes each of the two writes, so 5 — an
+    /// inference from the driver source like X13's, labelled so.
+    pub e1000_exits_per_irq: u32,
+    /// Entries in a virtio queue (H6: QEMU 256).
+    pub virtio_ring: u32,
+    /// Packets a hypervisor backlog (tap queue) holds before it drops
+    /// \[packets\]. Assumption: 1,000, Linux's default `txqueuelen` for tap.
+    pub hv_backlog: u32,
+    /// Packets a guest's socket or transmit backlog holds \[packets\].
+    /// Assumption: 1,024.
+    pub socket_backlog: u32,
+}
+
+impl Profile {
+    /// The names of the built-in profiles.
+    pub const NAMES: [&'static str; 2] = ["kvm-2010-82599", "kvm-modern-25g"];
+
+    /// A built-in profile by name.
+    pub fn builtin(name: &str) -> Option<Profile> {
+        match name {
+            "kvm-2010-82599" => Some(Self::kvm_2010_82599()),
+            "kvm-modern-25g" => Some(Self::kvm_modern_25g()),
+            _ => None,
+        }
+    }
+
+    /// A 2010-era KVM host: Nehalem at 2.93 GHz (X1), an Intel 82599 10 GbE
+    /// NIC on PCIe Gen2 x8 with 63 VFs (H1), no posted interrupts (they came
+    /// after ELI, N1), IOMMU mappings in 4 KiB pages.
+    pub fn kvm_2010_82599() -> Profile {
+        Profile {
+            name: "kvm-2010-82599".into(),
+            summary: "2010-era KVM host: Nehalem 2.93 GHz, Intel 82599 10 GbE (PCIe Gen2 x8, 63 VFs), no posted interrupts".into(),
+            cpu_mhz: 2930,
+            hv_io_cores: 2,
+            link_gbps: 10.0,
+            pcie_gen: 2,
+            pcie_lanes: 8,
+            pcie_tlp_overhead_bytes: 24,
+            pcie_mps_bytes: 256,
+            pcie_desc_bytes: 16,
+            nic_pipeline_ns: 500,
+            eswitch_ns: 50,
+            nic_ring: 512,
+            vf_ring: 512,
+            max_vfs: 63,
+            nic_irq_interval_us: 8.0,
+            nic_irq_delay_us: 0.0,
+            switch_buffer_frames: 1000,
+            tor_latency_ns: 1000,
+            iotlb_entries: 64,
+            iommu_page_kib: 4,
+            iotlb_hit_ns: 10,
+            iotlb_miss_ns: 300,
+            rx_buffer_bytes: 2048,
+            posted_interrupts: false,
+            exit_cycles: 2000,
+            io_exit_user_cycles: 6732,
+            eoi_exit_cycles: 1556,
+            inject_cycles: 3102,
+            kick_cycles: 4984,
+            device_model_cycles: 6732,
+            soft_switch_cycles: 2000,
+            vhost_cycles: 1500,
+            copy_millicycles_per_byte: 500,
+            host_driver_cycles: 1000,
+            host_irq_cycles: 1500,
+            guest_irq_cycles: 1500,
+            guest_driver_cycles: 800,
+            guest_stack_cycles: 2000,
+            app_cycles: 500,
+            doorbell_ns: 100,
+            emulated_ring: 256,
+            emulated_irq_interval_us: 50.0,
+            e1000_exits_per_irq: 5,
+            virtio_ring: 256,
+            hv_backlog: 1000,
+            socket_backlog: 1024,
+        }
+    }
+
+    /// A modern KVM host: 3.0 GHz cores (assumption), a 25 GbE NIC on PCIe
+    /// Gen3 x8 with 127 VFs per port (H1, ConnectX), posted interrupts on
+    /// (N1, N2), exit costs of a Xeon E5 (X2–X8), 2 MiB IOMMU pages.
+    pub fn kvm_modern_25g() -> Profile {
+        Profile {
+            name: "kvm-modern-25g".into(),
+            summary: "modern KVM host: 3.0 GHz, 25 GbE NIC (PCIe Gen3 x8, 127 VFs), posted interrupts, 2 MiB IOMMU pages".into(),
+            cpu_mhz: 3000,
+            link_gbps: 25.0,
+            pcie_gen: 3,
+            max_vfs: 127,
+            nic_ring: 1024,
+            vf_ring: 1024,
+            iommu_page_kib: 2048,
+            posted_interrupts: true,
+            exit_cycles: 1300,
+            ..Self::kvm_2010_82599()
+        }
+    }
+
+    /// Converts `cycles` at this profile's clock into picoseconds, rounded to
+    /// the nearest picosecond.
+    pub fn cycles_ps(&self, cycles: u64) -> u64 {
+        let mhz = self.cpu_mhz.max(1) as u64;
+        (cycles * 1_000_000 + mhz / 2) / mhz
+    }
+
+    /// Usable PCIe rate of one lane at this generation \[Gbit/s\] (H7).
+    pub fn pcie_lane_gbps(&self) -> Option<f64> {
+        match self.pcie_gen {
+            1 => Some(2.0),
+            2 => Some(4.0),
+            3 => Some(7.877),
+            4 => Some(15.75),
+            5 => Some(31.51),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profiles_exist_and_differ_where_the_era_does() {
+        for n in Profile::NAMES {
+            let p = Profile::builtin(n).unwrap();
+            assert_eq!(p.name, n);
+        }
+        let old = Profile::kvm_2010_82599();
+        let new = Profile::kvm_modern_25g();
+        assert!(!old.posted_interrupts && new.posted_interrupts);
+        assert!(new.link_gbps > old.link_gbps);
+        assert!(Profile::builtin("nope").is_none());
+    }
+
+    #[test]
+    fn cycles_convert_at_the_profile_clock() {
+        let p = Profile::kvm_2010_82599();
+        // 2,930 cycles at 2,930 MHz is exactly one microsecond.
+        assert_eq!(p.cycles_ps(2930), 1_000_000);
+        assert_eq!(Profile::kvm_modern_25g().cycles_ps(3), 1000);
+    }
+}

@@ -1,0 +1,152 @@
+//! `emulated`: trap-and-emulate, an e1000-class NIC emulated by a user-space
+//! device model (QEMU-style).
+//!
+//! Every guest access to a device register traps. Per X13 (an inference from
+//! the Linux e1000 driver, not a measurement): a transmit writes the tail
+//! register (one exit, handled in user space, X4, during which the device
+//! model emulates the transmit and copies the frame on the vCPU's thread); an
+//! interrupt costs an injection (an IPI exit without posted interrupts, X7),
+//! `e1000_exits_per_irq` register accesses (default 5: read the cause, ICR;
+//! mask, IMC, and flush; unmask, IMS, after the poll, and flush — each a
+//! user-space exit, X4; see the profile field for why not X13's 2–3) and,
+//! without posted interrupts, an EOI exit (X6); after a receive
+//! batch the driver writes the receive tail (one exit). The e1000 has one
+//! interrupt vector for receive and transmit completion (TXDW), so transmits
+//! raise the same moderated interrupt (a [`StepKind::Signal`]). The device
+//! model's receive side — copy, software switch — runs on the hypervisor I/O
+//! cores every VM shares, which is what saturates. The emulated NIC moderates
+//! its interrupts as an e1000 does (H3).
+
+use super::{Capabilities, PathModel};
+use crate::metrics::{DropReason, Stage};
+use crate::model::config::IoPath;
+use crate::model::error::BuildError;
+use crate::model::host::{HostBuilder, VmDev};
+use crate::model::pipeline::{CpuClass, NotifyKind, Part, RingSpec, Step, StepKind, Work};
+
+/// The trap-and-emulate path.
+pub struct Emulated;
+
+/// The vCPU-side work of one transmit: the tail-register exit and the device
+/// model's transmit emulation with its copy.
+fn tx_trap(h: &HostBuilder) -> [Part; 2] {
+    let c = h.costs;
+    [
+        Part::exits(c.io_exit_user, 1),
+        Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host)
+            .per_byte(c.copy_fs_per_byte),
+    ]
+}
+
+/// The transmit-completion interrupt on the e1000's shared vector.
+fn tx_done(h: &HostBuilder, vm: &VmDev) -> Step {
+    Step {
+        kind: StepKind::Signal(vm.rx_ring),
+        work: Work::none(),
+        ..h.doorbell()
+    }
+}
+
+fn device_model_rx(h: &mut HostBuilder) -> Step {
+    let c = h.costs;
+    let copy = h.host_copy(Stage::DeviceModel);
+    h.host_work(
+        Stage::DeviceModel,
+        &[
+            Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
+            Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host),
+            copy,
+        ],
+    )
+}
+
+impl PathModel for Emulated {
+    fn path(&self) -> IoPath {
+        IoPath::Emulated
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            vms_per_nic: None,
+            needs_vf: false,
+            live_migration: true,
+            hypervisor_in_data_path: true,
+        }
+    }
+    fn attach(&self, h: &mut HostBuilder, vm: u32, nic: usize) -> Result<VmDev, BuildError> {
+        let c = h.costs;
+        let hv = h.hv_io();
+        let vcpu = h.vcpu(vm);
+        let host_irq = Work::of(&[Part::fixed(Stage::HostIrq, c.host_irq, CpuClass::Host)]);
+        let slots = h.profile.nic_ring;
+        let host_rx_ring = h.nic_irq_ring(format!("vm{vm}.host_rx_ring"), slots, hv, host_irq, hv);
+        let regs = h.profile.e1000_exits_per_irq;
+        let (inject, inject_exits) = if c.posted {
+            (0, 0)
+        } else {
+            (c.inject + c.eoi_exit, 2)
+        };
+        let irq = Work::of(&[
+            Part::exits(inject, inject_exits),
+            Part::exits(regs as u64 * c.io_exit_user, regs),
+            Part::fixed(Stage::GuestIrq, c.guest_irq, CpuClass::Guest),
+        ]);
+        let rx_ring = h.ring(RingSpec {
+            name: format!("vm{vm}.e1000_rx"),
+            slots: h.profile.emulated_ring,
+            min_interval_ps: (h.profile.emulated_irq_interval_us * 1e6).round() as u64,
+            delay_ps: 0,
+            notify: NotifyKind::Interrupt,
+            notify_pool: vcpu,
+            notify_work: irq,
+            consumer: vcpu,
+            batch_end_work: Work::of(&[Part::exits(c.io_exit_user, 1)]),
+            drop: DropReason::RxRingFull,
+        });
+        Ok(VmDev {
+            vm,
+            nic,
+            vcpu,
+            rx_ring,
+            host_rx_ring: Some(host_rx_ring),
+            tx_ring: None,
+            dma: None,
+        })
+    }
+    fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
+        vec![
+            h.wire_in(vm.nic),
+            h.nic_pipeline(false),
+            h.dma_up(vm.nic),
+            h.host_rx(vm.host_rx_ring.expect("emulated has a host ring")),
+            device_model_rx(h),
+            h.guest_rx(vm.rx_ring),
+        ]
+    }
+    fn tx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
+        let c = h.costs;
+        let trap = tx_trap(h);
+        vec![
+            h.guest_tx(vm.vcpu, &trap),
+            tx_done(h, vm),
+            h.host_work(
+                Stage::SoftSwitch,
+                &[
+                    Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
+                    Part::fixed(Stage::HostDriver, c.host_driver, CpuClass::Host),
+                ],
+            ),
+            h.dma_down(vm.nic),
+            h.nic_pipeline(false),
+            h.wire_out(vm.nic),
+        ]
+    }
+    fn vm_to_vm(&self, h: &mut HostBuilder, src: &VmDev, dst: &VmDev) -> Vec<Step> {
+        let trap = tx_trap(h);
+        vec![
+            h.guest_tx(src.vcpu, &trap),
+            tx_done(h, src),
+            device_model_rx(h),
+            h.guest_rx(dst.rx_ring),
+        ]
+    }
+}

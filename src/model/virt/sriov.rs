@@ -1,0 +1,88 @@
+//! `sriov`: one virtual function of an SR-IOV NIC per VM.
+//!
+//! The NIC's embedded switch sorts received frames by destination MAC into
+//! the VF's rings (the `eswitch_ns` lookup); the VF DMAs straight into guest
+//! memory through the IOMMU; its interrupt is posted to the vCPU (no exit) or,
+//! without posted interrupts, taken by the host and injected, with an EOI exit
+//! (X1, X6). Transmit writes the VF's doorbell directly (no exit). All VFs
+//! share the port, the PCIe link and the IOTLB. VM-to-VM traffic hairpins in
+//! the embedded switch: down PCIe, through the switch, up PCIe, never on the
+//! wire. The NIC has a finite number of VFs (H1): one VF per VM, and a VM
+//! beyond the limit is a configuration error.
+
+use super::{Capabilities, PathModel};
+use crate::model::config::IoPath;
+use crate::model::error::BuildError;
+use crate::model::host::{HostBuilder, VmDev};
+use crate::model::pipeline::Step;
+
+/// The SR-IOV path.
+pub struct Sriov;
+
+impl PathModel for Sriov {
+    fn path(&self) -> IoPath {
+        IoPath::Sriov
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            vms_per_nic: None,
+            needs_vf: true,
+            live_migration: false,
+            hypervisor_in_data_path: false,
+        }
+    }
+    fn attach(&self, h: &mut HostBuilder, vm: u32, nic: usize) -> Result<VmDev, BuildError> {
+        let max_vfs = h.profile.max_vfs;
+        if vm >= max_vfs {
+            return Err(BuildError::TooManyVfs {
+                needed: vm + 1,
+                max_vfs,
+            });
+        }
+        let vcpu = h.vcpu(vm);
+        let work = h.direct_irq_work(true);
+        let slots = h.profile.vf_ring;
+        let rx_ring = h.nic_irq_ring(format!("vf{vm}.rx_ring"), slots, vcpu, work, vcpu);
+        let dma = Some(h.dma_region(slots));
+        Ok(VmDev {
+            vm,
+            nic,
+            vcpu,
+            rx_ring,
+            host_rx_ring: None,
+            tx_ring: None,
+            dma,
+        })
+    }
+    fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
+        vec![
+            h.wire_in(vm.nic),
+            h.nic_pipeline(true),
+            h.dma_up(vm.nic),
+            h.iommu(vm.dma.expect("VF has a DMA region")),
+            h.guest_rx(vm.rx_ring),
+        ]
+    }
+    fn tx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
+        vec![
+            h.guest_tx(vm.vcpu, &[]),
+            h.doorbell(),
+            h.dma_down(vm.nic),
+            h.iommu(vm.dma.expect("VF has a DMA region")),
+            h.nic_pipeline(true),
+            h.wire_out(vm.nic),
+        ]
+    }
+    fn vm_to_vm(&self, h: &mut HostBuilder, src: &VmDev, dst: &VmDev) -> Vec<Step> {
+        vec![
+            h.guest_tx(src.vcpu, &[]),
+            h.doorbell(),
+            h.dma_down(src.nic),
+            h.iommu(src.dma.expect("VF has a DMA region")),
+            h.nic_pipeline(true),
+            h.dma_up(dst.nic),
+            h.iommu(dst.dma.expect("VF has a DMA region")),
+            h.guest_rx(dst.rx_ring),
+        ]
+    }
+}

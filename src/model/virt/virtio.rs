@@ -1,0 +1,142 @@
+//! `virtio`: a paravirtual NIC (virtio-net) with a host backend (vhost).
+//!
+//! The host owns the physical NIC: its driver runs on the hypervisor I/O
+//! cores, hands the frame to the backend, which copies it into the guest's
+//! receive virtqueue and notifies the guest. Notifications are suppressed in
+//! both directions while the other side is already working (the event-index
+//! mechanism): the guest gets an interrupt only when its driver is idle, and
+//! kicks the backend (an exit, X8) only when the backend is idle. Without
+//! posted interrupts an interrupt also costs an injection IPI exit and an EOI
+//! exit (X7, X6). Every VM's backend shares the I/O cores. VM-to-VM traffic
+//! is copied by the backend through the host's software switch, never
+//! touching the NIC.
+
+use super::{Capabilities, PathModel};
+use crate::metrics::{DropReason, Stage};
+use crate::model::config::IoPath;
+use crate::model::error::BuildError;
+use crate::model::host::{HostBuilder, VmDev};
+use crate::model::pipeline::{CpuClass, NotifyKind, Part, RingSpec, Step, StepKind, Work};
+
+/// The virtio path.
+pub struct Virtio;
+
+fn backend_tx(h: &mut HostBuilder, vm: &VmDev, to_nic: bool) -> Step {
+    let c = h.costs;
+    let mut parts = vec![
+        Part::fixed(Stage::Backend, c.vhost, CpuClass::Host),
+        h.host_copy(Stage::Backend),
+        Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
+    ];
+    if to_nic {
+        parts.push(Part::fixed(
+            Stage::HostDriver,
+            c.host_driver,
+            CpuClass::Host,
+        ));
+    }
+    Step {
+        kind: StepKind::Ring(vm.tx_ring.expect("virtio has a TX queue")),
+        stage: Stage::Doorbell,
+        work: Work::of(&parts),
+        drop: DropReason::VringFull,
+    }
+}
+
+fn backend_rx(h: &mut HostBuilder) -> Step {
+    let c = h.costs;
+    let copy = h.host_copy(Stage::Backend);
+    h.host_work(
+        Stage::Backend,
+        &[Part::fixed(Stage::Backend, c.vhost, CpuClass::Host), copy],
+    )
+}
+
+impl PathModel for Virtio {
+    fn path(&self) -> IoPath {
+        IoPath::Virtio
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            vms_per_nic: None,
+            needs_vf: false,
+            live_migration: true,
+            hypervisor_in_data_path: true,
+        }
+    }
+    fn attach(&self, h: &mut HostBuilder, vm: u32, nic: usize) -> Result<VmDev, BuildError> {
+        let c = h.costs;
+        let hv = h.hv_io();
+        let vcpu = h.vcpu(vm);
+        let host_irq = Work::of(&[Part::fixed(Stage::HostIrq, c.host_irq, CpuClass::Host)]);
+        let slots = h.profile.nic_ring;
+        let host_rx_ring = h.nic_irq_ring(format!("vm{vm}.host_rx_ring"), slots, hv, host_irq, hv);
+        let handler = Part::fixed(Stage::GuestIrq, c.guest_irq, CpuClass::Guest);
+        let guest_irq = if c.posted {
+            Work::of(&[handler])
+        } else {
+            Work::of(&[Part::exits(c.inject + c.eoi_exit, 2), handler])
+        };
+        let ring = h.profile.virtio_ring;
+        let rx_ring = h.ring(RingSpec {
+            name: format!("vm{vm}.virtio_rx"),
+            slots: ring,
+            min_interval_ps: 0,
+            delay_ps: 0,
+            notify: NotifyKind::Interrupt,
+            notify_pool: vcpu,
+            notify_work: guest_irq,
+            consumer: vcpu,
+            batch_end_work: Work::none(),
+            drop: DropReason::VringFull,
+        });
+        let tx_ring = h.ring(RingSpec {
+            name: format!("vm{vm}.virtio_tx"),
+            slots: ring,
+            min_interval_ps: 0,
+            delay_ps: 0,
+            notify: NotifyKind::Kick,
+            notify_pool: vcpu,
+            notify_work: Work::of(&[Part::exits(c.kick, 1)]),
+            consumer: hv,
+            batch_end_work: Work::none(),
+            drop: DropReason::VringFull,
+        });
+        Ok(VmDev {
+            vm,
+            nic,
+            vcpu,
+            rx_ring,
+            host_rx_ring: Some(host_rx_ring),
+            tx_ring: Some(tx_ring),
+            dma: None,
+        })
+    }
+    fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
+        vec![
+            h.wire_in(vm.nic),
+            h.nic_pipeline(false),
+            h.dma_up(vm.nic),
+            h.host_rx(vm.host_rx_ring.expect("virtio has a host ring")),
+            backend_rx(h),
+            h.guest_rx(vm.rx_ring),
+        ]
+    }
+    fn tx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
+        vec![
+            h.guest_tx(vm.vcpu, &[]),
+            backend_tx(h, vm, true),
+            h.dma_down(vm.nic),
+            h.nic_pipeline(false),
+            h.wire_out(vm.nic),
+        ]
+    }
+    fn vm_to_vm(&self, h: &mut HostBuilder, src: &VmDev, dst: &VmDev) -> Vec<Step> {
+        vec![
+            h.guest_tx(src.vcpu, &[]),
+            backend_tx(h, src, false),
+            backend_rx(h),
+            h.guest_rx(dst.rx_ring),
+        ]
+    }
+}

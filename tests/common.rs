@@ -1,0 +1,81 @@
+//! Shared helpers for the integration tests: hand-built host configurations.
+#![allow(dead_code)]
+
+use enisim::model::{Arrival, Client, FlowConfig, FlowKind, HostConfig, IoPath, Profile, SizeDist};
+use enisim::sim::SimDuration;
+
+/// Mean interval \[ps\] for `load` (fraction of `link_gbps` on the wire) at `bytes`.
+pub fn interval_for_load(link_gbps: f64, load: f64, bytes: f64) -> f64 {
+    (bytes + 20.0) * 8.0 / (link_gbps * 1e9 * load) * 1e12
+}
+
+/// An open-loop flow.
+pub fn flow(
+    name: &str,
+    kind: FlowKind,
+    arrival: Arrival,
+    sizes: SizeDist,
+    mean_interval_ps: f64,
+) -> FlowConfig {
+    FlowConfig {
+        name: name.into(),
+        kind,
+        arrival,
+        sizes,
+        mean_interval_ps,
+    }
+}
+
+/// A ping-pong flow from outside to `server`.
+pub fn rr(name: &str, server: u32, think_us: u64) -> FlowConfig {
+    FlowConfig {
+        name: name.into(),
+        kind: FlowKind::RequestResponse {
+            client: Client::External,
+            server,
+            request_bytes: 128,
+            response_bytes: 1024,
+            outstanding: 1,
+            think: SimDuration::from_us(think_us),
+        },
+        arrival: Arrival::Poisson,
+        sizes: SizeDist::Fixed(128),
+        mean_interval_ps: 1.0,
+    }
+}
+
+/// A host with `vms` VMs on `path` under `profile`.
+pub fn host(
+    path: IoPath,
+    profile: Profile,
+    vms: u32,
+    flows: Vec<FlowConfig>,
+    window_us: u64,
+) -> HostConfig {
+    HostConfig {
+        profile,
+        path,
+        vms,
+        passthrough_nic_per_vm: true,
+        flows,
+        window: SimDuration::from_us(window_us),
+        max_packets: None,
+        drain: SimDuration::from_ms(20),
+        seed: 7,
+    }
+}
+
+/// Poisson receive flows at `load` of line rate per VM, fixed `bytes`.
+pub fn rx_all(vms: u32, link_gbps: f64, load: f64, sizes: SizeDist) -> Vec<FlowConfig> {
+    (0..vms)
+        .map(|vm| {
+            flow(
+                &format!("rx{vm}"),
+                FlowKind::Rx { vm },
+                Arrival::Poisson,
+                sizes,
+                interval_for_load(link_gbps, load, sizes.mean_bytes()),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,412 @@
+//! The host model's contract, run against every I/O path: books balance,
+//! the breakdown adds up, results are deterministic, and the paths differ
+//! the way real hosts do.
+
+mod common;
+use common::*;
+use enisim::metrics::PathResult;
+use enisim::model::{Arrival, BuildError, FlowKind, HostConfig, IoPath, Profile, SizeDist};
+use enisim::sim::SimDuration;
+
+fn run(cfg: &HostConfig) -> PathResult {
+    enisim::model::run(cfg).unwrap_or_else(|e| panic!("{}: {e}", cfg.path))
+}
+
+fn mixed_flows(vms: u32, link: f64) -> Vec<enisim::model::FlowConfig> {
+    let mut f = rx_all(vms, link, 0.02, SizeDist::Imix);
+    for vm in 0..vms {
+        f.push(flow(
+            &format!("tx{vm}"),
+            FlowKind::Tx { vm },
+            Arrival::Poisson,
+            SizeDist::Uniform { lo: 64, hi: 1500 },
+            interval_for_load(link, 0.01, 782.0),
+        ));
+    }
+    f.push(flow(
+        "v2v",
+        FlowKind::VmToVm {
+            src: 0,
+            dst: vms - 1,
+        },
+        Arrival::OnOff {
+            on: SimDuration::from_us(50),
+            off: SimDuration::from_us(150),
+        },
+        SizeDist::Fixed(256),
+        2_000_000.0,
+    ));
+    f.push(rr("rr", 0, 10));
+    f
+}
+
+fn assert_books(r: &PathResult) {
+    let dropped: u64 = r.dropped.values().sum();
+    assert_eq!(
+        r.generated,
+        r.delivered + dropped + r.in_flight,
+        "{}",
+        r.path
+    );
+    for f in &r.flows {
+        assert_eq!(
+            f.generated,
+            f.delivered + f.dropped + f.in_flight,
+            "{} {}",
+            r.path,
+            f.name
+        );
+    }
+    assert_eq!(
+        r.generated,
+        r.flows.iter().map(|f| f.generated).sum::<u64>()
+    );
+}
+
+#[test]
+fn books_balance_on_every_path_with_every_flow_kind() {
+    for path in IoPath::ALL {
+        let r = run(&host(
+            path,
+            Profile::kvm_modern_25g(),
+            3,
+            mixed_flows(3, 25.0),
+            3000,
+        ));
+        assert_books(&r);
+        assert!(r.delivered > 1000, "{}: {}", path, r.delivered);
+        assert_eq!(r.in_flight, 0, "{path}: the drain empties the host");
+        let rr = r.flows.iter().find(|f| f.name == "rr").unwrap();
+        assert!(rr.rtt_ns.as_ref().unwrap().p50 > 0);
+    }
+}
+
+#[test]
+fn a_run_cut_short_reports_packets_in_flight() {
+    for path in IoPath::ALL {
+        // Overload the host, then stop without draining.
+        let mut cfg = host(
+            path,
+            Profile::kvm_2010_82599(),
+            2,
+            rx_all(2, 10.0, 0.6, SizeDist::Fixed(64)),
+            500,
+        );
+        cfg.drain = SimDuration::ZERO;
+        let r = run(&cfg);
+        assert_books(&r);
+        assert!(r.in_flight > 0, "{path}: nothing in flight");
+        assert!(
+            r.dropped.values().sum::<u64>() > 0,
+            "{path}: overload drops"
+        );
+    }
+}
+
+#[test]
+fn the_stage_breakdown_adds_up_to_the_mean_latency() {
+    for path in IoPath::ALL {
+        let r = run(&host(
+            path,
+            Profile::kvm_2010_82599(),
+            3,
+            mixed_flows(3, 10.0),
+            3000,
+        ));
+        let sum: f64 = r.stages.iter().map(|s| s.mean_ns).sum();
+        let mean = r.latency_ns.mean;
+        assert!(
+            (sum - mean).abs() / mean < 0.01,
+            "{path}: stages {sum} vs mean {mean}"
+        );
+        assert!(r.stages.iter().all(|s| s.mean_ns >= 0.0));
+    }
+}
+
+#[test]
+fn same_seed_same_bytes_and_another_seed_differs() {
+    for path in IoPath::ALL {
+        let cfg = host(
+            path,
+            Profile::kvm_modern_25g(),
+            3,
+            mixed_flows(3, 25.0),
+            2000,
+        );
+        let a = serde_json::to_string(&run(&cfg)).unwrap();
+        let b = serde_json::to_string(&run(&cfg)).unwrap();
+        assert_eq!(a, b, "{path}");
+        let mut other = cfg.clone();
+        other.seed += 1;
+        assert_ne!(a, serde_json::to_string(&run(&other)).unwrap(), "{path}");
+    }
+}
+
+#[test]
+fn every_path_sees_the_same_traffic() {
+    let gen: Vec<u64> = IoPath::ALL
+        .iter()
+        .map(|&p| {
+            let r = run(&host(
+                p,
+                Profile::kvm_modern_25g(),
+                2,
+                rx_all(2, 25.0, 0.02, SizeDist::Imix),
+                2000,
+            ));
+            r.generated
+        })
+        .collect();
+    assert!(gen.windows(2).all(|w| w[0] == w[1]), "{gen:?}");
+}
+
+fn p50_at_low_load(profile: Profile) -> Vec<(IoPath, u64, f64)> {
+    IoPath::ALL
+        .iter()
+        .map(|&p| {
+            // One VM, 1% of line rate: nothing queues behind anything.
+            let link = profile.link_gbps;
+            let r = run(&host(
+                p,
+                profile.clone(),
+                1,
+                rx_all(1, link, 0.01, SizeDist::Fixed(512)),
+                20_000,
+            ));
+            (p, r.latency_ns.p50, r.exits_per_packet)
+        })
+        .collect()
+}
+
+fn check_low_load_order(profile: Profile) {
+    let name = profile.name.clone();
+    let v = p50_at_low_load(profile);
+    let p = |path: IoPath| v.iter().find(|x| x.0 == path).unwrap().1 as f64;
+    let (bm, em, vi, pt, sr) = (
+        p(IoPath::Baremetal),
+        p(IoPath::Emulated),
+        p(IoPath::Virtio),
+        p(IoPath::Passthrough),
+        p(IoPath::Sriov),
+    );
+    assert!(
+        bm <= sr && bm <= pt,
+        "{name}: baremetal {bm} ≤ sriov {sr}, passthrough {pt}"
+    );
+    assert!(
+        (sr - pt).abs() / pt < 0.05,
+        "{name}: sriov {sr} ≈ passthrough {pt}"
+    );
+    assert!(sr.max(pt) < vi, "{name}: sriov/passthrough < virtio {vi}");
+    assert!(vi < em, "{name}: virtio {vi} < emulated {em}");
+}
+
+#[test]
+fn low_load_p50_orders_the_paths_on_a_modern_host() {
+    check_low_load_order(Profile::kvm_modern_25g());
+}
+
+#[test]
+fn low_load_p50_orders_the_paths_on_a_2010_host() {
+    check_low_load_order(Profile::kvm_2010_82599());
+}
+
+#[test]
+fn emulated_saturates_its_hypervisor_cores_well_below_line_rate_and_sriov_does_not() {
+    // Four VMs, 64 B frames, 10% of 10 GbE in all (1.49 Mpps).
+    let vms = 4;
+    let load = 0.10 / vms as f64;
+    let offered_pps = 0.10 * 10e9 / (84.0 * 8.0);
+    let get = |path| {
+        run(&host(
+            path,
+            Profile::kvm_2010_82599(),
+            vms,
+            rx_all(vms, 10.0, load, SizeDist::Fixed(64)),
+            20_000,
+        ))
+    };
+    let em = get(IoPath::Emulated);
+    let sr = get(IoPath::Sriov);
+    let hv = em
+        .resources
+        .iter()
+        .find(|r| r.name == "hv_io_cores")
+        .unwrap();
+    assert!(
+        hv.utilization > 0.97,
+        "hypervisor cores {:.3}",
+        hv.utilization
+    );
+    assert!(em.dropped.values().sum::<u64>() > 0);
+    assert!(
+        em.delivered_pps < 0.6 * offered_pps,
+        "emulated {:.0} pps of {offered_pps:.0}",
+        em.delivered_pps
+    );
+    assert!(
+        em.latency_ns.p50 > 100 * sr.latency_ns.p50,
+        "emulated queues"
+    );
+    assert_eq!(sr.dropped.values().sum::<u64>(), 0, "sriov drops nothing");
+    assert!(
+        sr.delivered_pps > 0.97 * offered_pps,
+        "sriov {:.0} pps",
+        sr.delivered_pps
+    );
+    assert!(
+        sr.resources.iter().all(|r| r.utilization < 0.9),
+        "{:?}",
+        sr.resources
+    );
+}
+
+#[test]
+fn exits_per_packet_rank_the_paths() {
+    for profile in [Profile::kvm_modern_25g(), Profile::kvm_2010_82599()] {
+        let posted = profile.posted_interrupts;
+        let link = profile.link_gbps;
+        let exits: Vec<(IoPath, f64)> = IoPath::ALL
+            .iter()
+            .map(|&p| {
+                (
+                    p,
+                    run(&host(p, profile.clone(), 2, mixed_flows(2, link), 5000)).exits_per_packet,
+                )
+            })
+            .collect();
+        let e = |path: IoPath| exits.iter().find(|x| x.0 == path).unwrap().1;
+        assert_eq!(e(IoPath::Baremetal), 0.0, "{exits:?}");
+        for p in [
+            IoPath::Baremetal,
+            IoPath::Virtio,
+            IoPath::Passthrough,
+            IoPath::Sriov,
+        ] {
+            assert!(e(IoPath::Emulated) > e(p), "emulated above {p}: {exits:?}");
+        }
+        if posted {
+            assert!(
+                e(IoPath::Sriov) < 0.01 && e(IoPath::Passthrough) < 0.01,
+                "{exits:?}"
+            );
+        } else {
+            assert!(
+                e(IoPath::Sriov) > 0.1,
+                "without posted interrupts VF interrupts exit: {exits:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn passthrough_cannot_share_a_nic() {
+    let mut cfg = host(
+        IoPath::Passthrough,
+        Profile::kvm_modern_25g(),
+        2,
+        rx_all(2, 25.0, 0.01, SizeDist::Imix),
+        100,
+    );
+    cfg.passthrough_nic_per_vm = false;
+    let e = enisim::model::run(&cfg).unwrap_err();
+    assert_eq!(e, BuildError::PassthroughShared { vms: 2 });
+    assert!(e.to_string().contains("passthrough_nic_per_vm"));
+    // One VM on one NIC is fine, and one NIC per VM is what the default buys.
+    cfg.vms = 1;
+    cfg.flows.truncate(1);
+    assert_eq!(run(&cfg).nics, 1);
+    let per_vm = run(&host(
+        IoPath::Passthrough,
+        Profile::kvm_modern_25g(),
+        3,
+        rx_all(3, 25.0, 0.01, SizeDist::Imix),
+        100,
+    ));
+    assert_eq!(per_vm.nics, 3);
+}
+
+#[test]
+fn more_vf_interfaces_than_vfs_is_an_error() {
+    let mut p = Profile::kvm_modern_25g();
+    p.max_vfs = 3;
+    let cfg = host(
+        IoPath::Sriov,
+        p.clone(),
+        4,
+        rx_all(4, 25.0, 0.01, SizeDist::Imix),
+        100,
+    );
+    let e = enisim::model::run(&cfg).unwrap_err();
+    assert_eq!(
+        e,
+        BuildError::TooManyVfs {
+            needed: 4,
+            max_vfs: 3
+        }
+    );
+    assert!(e.to_string().contains("max_vfs"));
+    // At the limit it runs; other paths do not need VFs at all.
+    run(&host(
+        IoPath::Sriov,
+        p.clone(),
+        3,
+        rx_all(3, 25.0, 0.01, SizeDist::Imix),
+        100,
+    ));
+    run(&host(
+        IoPath::Virtio,
+        p,
+        4,
+        rx_all(4, 25.0, 0.01, SizeDist::Imix),
+        100,
+    ));
+}
+
+#[test]
+fn a_flow_naming_a_missing_vm_is_an_error() {
+    let cfg = host(
+        IoPath::Virtio,
+        Profile::kvm_modern_25g(),
+        1,
+        rx_all(2, 25.0, 0.01, SizeDist::Imix),
+        100,
+    );
+    let e = enisim::model::run(&cfg).unwrap_err();
+    assert!(
+        matches!(e, BuildError::NoSuchVm { vm: 1, vms: 1, .. }),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn posted_interrupts_remove_the_interrupt_exits_of_a_vf() {
+    let mut on = Profile::kvm_modern_25g();
+    on.posted_interrupts = true;
+    let mut off = on.clone();
+    off.posted_interrupts = false;
+    let flows = rx_all(1, 25.0, 0.01, SizeDist::Fixed(512));
+    let a = run(&host(IoPath::Sriov, on, 1, flows.clone(), 5000));
+    let b = run(&host(IoPath::Sriov, off, 1, flows, 5000));
+    assert_eq!(a.exits_per_packet, 0.0);
+    // Each interrupt costs an exit and an EOI exit without posting.
+    assert!((b.exits_per_packet - 2.0 * b.interrupts_per_packet).abs() < 1e-9);
+    assert!(b.latency_ns.p50 > a.latency_ns.p50);
+    assert!(b.host_cpu_ns_per_packet > 0.0 && a.host_cpu_ns_per_packet == 0.0);
+}
+
+#[test]
+fn the_iotlb_reach_shows_in_the_iommu_stage() {
+    let flows = rx_all(1, 10.0, 0.02, SizeDist::Fixed(512));
+    let mut huge = Profile::kvm_2010_82599();
+    huge.iommu_page_kib = 2048;
+    let small = Profile::kvm_2010_82599(); // 4 KiB pages, 64 entries, 512 × 2 KiB ring
+    let iommu = |p: Profile| {
+        let r = run(&host(IoPath::Sriov, p, 1, flows.clone(), 20_000));
+        r.stages.iter().find(|s| s.name == "iommu").unwrap().mean_ns
+    };
+    let (h, s) = (iommu(huge), iommu(small));
+    // 2 MiB: one miss then hits (10 ns); 4 KiB: every second buffer misses.
+    assert!(h < 10.5, "huge pages: {h} ns");
+    assert!((s - 155.0).abs() < 5.0, "4 KiB pages: {s} ns");
+}
