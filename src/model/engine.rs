@@ -533,7 +533,7 @@ impl Engine {
         self.gen_count += 1;
         let now = self.now;
         let f = &mut self.flows[flow as usize];
-        let bytes = f.sizes.next();
+        let bytes = f.sizes.draw();
         let route = f.route;
         let next = f.arrivals.next(now);
         let id = self.alloc(Packet {

@@ -58,7 +58,8 @@ impl ArrivalGen {
             }
             Arrival::OnOff { on, off } => {
                 let period = on.as_ps() + off.as_ps();
-                let burst_interval = self.mean_ps * period as f64 / on.as_ps() as f64;
+                // Packets of a whole period are sent during `on`.
+                let burst_interval = self.mean_ps * on.as_ps() as f64 / period as f64;
                 let mut t = self.origin.as_ps() + (self.k as f64 * burst_interval).round() as u64;
                 if t >= self.origin.as_ps() + on.as_ps() {
                     self.origin = SimTime::from_ps(self.origin.as_ps() + period);
@@ -87,7 +88,7 @@ impl SizeGen {
 
     /// The next frame size \[B\].
     #[inline]
-    pub fn next(&mut self) -> u32 {
+    pub fn draw(&mut self) -> u32 {
         match self.dist {
             SizeDist::Fixed(b) => b,
             SizeDist::Imix => match self.rng.below(12) {
@@ -140,7 +141,7 @@ mod tests {
         let mut g = SizeGen::new(SizeDist::Imix, Rng::stream(2, 2));
         let mut c = [0u32; 3];
         for _ in 0..120_000 {
-            match g.next() {
+            match g.draw() {
                 64 => c[0] += 1,
                 576 => c[1] += 1,
                 1500 => c[2] += 1,
@@ -157,7 +158,7 @@ mod tests {
         let mut g = SizeGen::new(SizeDist::Uniform { lo: 64, hi: 70 }, Rng::stream(3, 3));
         let mut seen = [false; 7];
         for _ in 0..1000 {
-            let s = g.next();
+            let s = g.draw();
             assert!((64..=70).contains(&s));
             seen[(s - 64) as usize] = true;
         }
