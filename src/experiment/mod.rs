@@ -1,0 +1,178 @@
+//! Experiment files: TOML in, validated host configurations out, and the
+//! parallel runner that turns them into a [`RunReport`].
+//!
+//! Two phases, as ripgrep's `lowargs`/`hiargs` (STYLE.md point 7):
+//! 1. the text is parsed into a TOML table, `--set` [`Override`]s are applied
+//!    to that table, and the result is read into the plain serde structs of
+//!    [`spec`] (every table refuses unknown keys);
+//! 2. validation checks every range, applies defaults and `[costs]`, expands
+//!    `vm = "all"` and turns loads into packet intervals, giving an
+//!    [`Experiment`] whose [`Experiment::host_config`] the engine can trust.
+//!
+//! Every failure is an [`ExperimentError`] naming the file, the dotted key
+//! (`flows.0.load`), the bad value and what is allowed, with the line and
+//! column in the file where the key is there (or "from --set").
+//!
+//! # The file
+//! ```toml
+//! name = "compare"            # required
+//! description = "..."         # optional
+//! seed = 1                    # master seed, default 1
+//! profile = "kvm-modern-25g"  # a built-in profile (`enisim profiles`)
+//! paths = ["virtio", "sriov"] # default: all five
+//!
+//! [run]
+//! duration_us = 20000         # traffic window [µs], default 10000
+//! packets = 200000            # optional cap on packets generated per path
+//! drain_us = 10000            # time after the window for packets in flight [µs]
+//!
+//! [host]
+//! vms = 4                     # 1..=4096, default 1
+//! passthrough_nic_per_vm = true
+//!
+//! [costs]                     # any profile field, same name and type
+//! exit_cycles = 3000
+//!
+//! [[flows]]
+//! name = "rx"
+//! kind = "rx"                 # rx | tx | vm_to_vm | request_response
+//! vm = "all"                  # index, or "all" = one flow per VM ("rx.vm0", ...)
+//! arrival = "poisson"         # constant | poisson | on_off (with on_us, off_us)
+//! size = "imix"               # "imix" | bytes | { uniform = [lo, hi] }
+//! load = 0.05                 # or rate_gbps, or rate_pps (exactly one)
+//! ```
+//! A `request_response` flow has `vm` (the server), `client` (`"external"`
+//! or a VM), `request_bytes`, `response_bytes`, `outstanding` and `think_us`
+//! instead of the open-loop keys; a `vm_to_vm` flow adds `dst_vm`.
+
+mod error;
+mod runner;
+mod set;
+pub mod spec;
+mod validate;
+
+pub use error::{ExperimentError, Location};
+pub use runner::{run_experiment, strip_timing, RunReport, SCHEMA_VERSION};
+pub use set::Override;
+
+use crate::model::{FlowConfig, HostConfig, IoPath, Profile};
+use error::{line_col, SpanIndex};
+use spec::ExperimentSpec;
+use std::borrow::Cow;
+use std::path::Path;
+use validate::Cx;
+
+/// The shipped `experiments/compare.toml`, built into the binary so
+/// `enisim compare` works from any directory.
+pub const EMBEDDED_COMPARE: &str = include_str!("../../experiments/compare.toml");
+
+/// The name errors use for [`EMBEDDED_COMPARE`].
+pub const EMBEDDED_COMPARE_LABEL: &str = "<built-in experiments/compare.toml>";
+
+/// A validated experiment: the same host, profile and traffic, to be run once
+/// per I/O path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Experiment {
+    /// The file it came from, as the user named it (for messages).
+    pub source: String,
+    /// Experiment name.
+    pub name: String,
+    /// Free text from the file.
+    pub description: Option<String>,
+    /// Master seed.
+    pub seed: u64,
+    /// The I/O paths to run, in report order, without repeats.
+    pub paths: Vec<IoPath>,
+    /// Everything but the path: profile (with `[costs]` applied), VMs,
+    /// expanded flows, window, cap, drain, seed. `base.path` is the first of
+    /// [`Experiment::paths`]; use [`Experiment::host_config`].
+    pub base: HostConfig,
+    /// The `[costs]` overrides applied, as `key = value`, sorted by key.
+    pub cost_overrides: Vec<String>,
+}
+
+impl Experiment {
+    /// Parses and validates the experiment in `text`; `file` names it in
+    /// errors. `overrides` are applied in order before validation.
+    pub fn from_toml(
+        file: &str,
+        text: &str,
+        overrides: &[Override],
+    ) -> Result<Experiment, ExperimentError> {
+        let syntax = |e: &toml::de::Error| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+            ExperimentError::Syntax {
+                file: file.to_owned(),
+                line,
+                column,
+                message: e.message().trim().to_owned(),
+            }
+        };
+        let index = SpanIndex::parse(text).map_err(|e| syntax(&e))?;
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| syntax(&e))?;
+        for o in overrides {
+            o.apply(&mut table, file)?;
+        }
+        let set_keys: Vec<Vec<String>> = overrides.iter().map(|o| o.key().to_vec()).collect();
+        let cx = Cx {
+            file,
+            text,
+            index: &index,
+            set_keys: &set_keys,
+        };
+        let doc: Cow<'_, str> = if overrides.is_empty() {
+            Cow::Borrowed(text)
+        } else {
+            Cow::Owned(toml::to_string(&table).map_err(|e| {
+                ExperimentError::Set {
+                    file: Some(file.to_owned()),
+                    arg: overrides
+                        .iter()
+                        .map(|o| o.key().join("."))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    message: format!("the result is not a TOML document: {e}"),
+                }
+            })?)
+        };
+        let spec: ExperimentSpec = toml::from_str(&doc).map_err(|e| cx.de_error(&doc, &e))?;
+        validate::validate(spec, &cx)
+    }
+
+    /// Reads and validates the experiment file at `path`.
+    pub fn from_file(path: &Path, overrides: &[Override]) -> Result<Experiment, ExperimentError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ExperimentError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        Experiment::from_toml(&file, &text, overrides)
+    }
+
+    /// The configuration of one run: the experiment's host and traffic on
+    /// `path`.
+    pub fn host_config(&self, path: IoPath) -> HostConfig {
+        HostConfig {
+            path,
+            ..self.base.clone()
+        }
+    }
+
+    /// One configuration per path, in [`Experiment::paths`] order.
+    pub fn host_configs(&self) -> Vec<HostConfig> {
+        self.paths.iter().map(|&p| self.host_config(p)).collect()
+    }
+
+    /// The cost profile, `[costs]` applied.
+    pub fn profile(&self) -> &Profile {
+        &self.base.profile
+    }
+
+    /// The flows after `vm = "all"` expansion.
+    pub fn flows(&self) -> &[FlowConfig] {
+        &self.base.flows
+    }
+}
+
+#[cfg(test)]
+mod tests;

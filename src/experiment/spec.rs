@@ -1,0 +1,178 @@
+//! The experiment file as plain, untrusted data (the "low-level arguments" of
+//! ripgrep's two-phase design). Every table refuses unknown keys; nothing here
+//! is range-checked — validation does that and produces an
+//! [`super::Experiment`].
+//!
+//! Integers that have a range are read as `i64` (what TOML stores) so that a
+//! negative or oversized value gets a message naming the allowed range rather
+//! than serde's "expected u32". Values that may be of several shapes (`vm`,
+//! `size`, `client`) are kept as [`toml::Value`] and sorted out in validation.
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentSpec {
+    /// Experiment name (required).
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Master seed; default 1.
+    #[serde(default)]
+    pub seed: Option<i64>,
+    /// A built-in profile name (required).
+    pub profile: String,
+    /// I/O paths to run; default all five.
+    #[serde(default)]
+    pub paths: Option<Vec<String>>,
+    /// `[run]`.
+    #[serde(default)]
+    pub run: RunSpec,
+    /// `[host]`.
+    #[serde(default)]
+    pub host: HostSpec,
+    /// `[costs]`: overrides of profile fields, checked against the profile.
+    #[serde(default)]
+    pub costs: toml::Table,
+    /// `[[flows]]`.
+    #[serde(default)]
+    pub flows: Vec<FlowSpec>,
+}
+
+/// `[run]`: how long traffic flows.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSpec {
+    /// Traffic window \[µs\]; default 10,000.
+    pub duration_us: Option<f64>,
+    /// Cap on packets generated per path.
+    pub packets: Option<i64>,
+    /// Time after the window for packets in flight to arrive \[µs\]; default 10,000.
+    pub drain_us: Option<f64>,
+}
+
+/// `[host]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostSpec {
+    /// VMs on the host; default 1.
+    pub vms: Option<i64>,
+    /// Passthrough: one physical NIC per VM; default true.
+    pub passthrough_nic_per_vm: Option<bool>,
+}
+
+/// What a flow carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowKindSpec {
+    /// Wire → VM.
+    Rx,
+    /// VM → wire.
+    Tx,
+    /// VM → VM on the host.
+    VmToVm,
+    /// Closed-loop request/response.
+    RequestResponse,
+}
+
+impl FlowKindSpec {
+    /// The kind as the file spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            FlowKindSpec::Rx => "rx",
+            FlowKindSpec::Tx => "tx",
+            FlowKindSpec::VmToVm => "vm_to_vm",
+            FlowKindSpec::RequestResponse => "request_response",
+        }
+    }
+}
+
+/// How packets of an open-loop flow arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalSpec {
+    /// Evenly spaced.
+    Constant,
+    /// Exponential gaps.
+    Poisson,
+    /// Bursts and silences (`on_us`, `off_us`).
+    OnOff,
+}
+
+/// One `[[flows]]` entry.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    /// Unique name.
+    pub name: String,
+    /// What the flow carries.
+    pub kind: FlowKindSpec,
+    /// VM index or `"all"` (rx, tx, request_response server); the source VM
+    /// (vm_to_vm).
+    pub vm: Option<toml::Value>,
+    /// Destination VM (vm_to_vm only).
+    pub dst_vm: Option<toml::Value>,
+    /// Arrival process; default poisson.
+    pub arrival: Option<ArrivalSpec>,
+    /// Burst length \[µs\] (on_off only).
+    pub on_us: Option<f64>,
+    /// Silence length \[µs\] (on_off only).
+    pub off_us: Option<f64>,
+    /// `"imix"`, bytes, or `{ uniform = [lo, hi] }`; default imix.
+    pub size: Option<toml::Value>,
+    /// Fraction of the line rate on the wire.
+    pub load: Option<f64>,
+    /// Frame bits per second \[Gbit/s\].
+    pub rate_gbps: Option<f64>,
+    /// Packets per second \[1/s\].
+    pub rate_pps: Option<f64>,
+    /// `"external"` or a VM index (request_response only).
+    pub client: Option<toml::Value>,
+    /// Request frame \[B\] (request_response only).
+    pub request_bytes: Option<i64>,
+    /// Response frame \[B\] (request_response only).
+    pub response_bytes: Option<i64>,
+    /// Requests in flight (request_response only).
+    pub outstanding: Option<i64>,
+    /// Pause before the next request \[µs\] (request_response only).
+    pub think_us: Option<f64>,
+}
+
+impl FlowSpec {
+    /// The optional keys that are present, with their values as TOML text.
+    pub fn present_keys(&self) -> Vec<(&'static str, String)> {
+        let mut v = Vec::new();
+        let mut add = |k: &'static str, s: Option<String>| {
+            if let Some(s) = s {
+                v.push((k, s));
+            }
+        };
+        add("vm", self.vm.as_ref().map(ToString::to_string));
+        add("dst_vm", self.dst_vm.as_ref().map(ToString::to_string));
+        add(
+            "arrival",
+            self.arrival.map(|a| {
+                match a {
+                    ArrivalSpec::Constant => "\"constant\"",
+                    ArrivalSpec::Poisson => "\"poisson\"",
+                    ArrivalSpec::OnOff => "\"on_off\"",
+                }
+                .to_owned()
+            }),
+        );
+        add("on_us", self.on_us.map(|x| x.to_string()));
+        add("off_us", self.off_us.map(|x| x.to_string()));
+        add("size", self.size.as_ref().map(ToString::to_string));
+        add("load", self.load.map(|x| x.to_string()));
+        add("rate_gbps", self.rate_gbps.map(|x| x.to_string()));
+        add("rate_pps", self.rate_pps.map(|x| x.to_string()));
+        add("client", self.client.as_ref().map(ToString::to_string));
+        add("request_bytes", self.request_bytes.map(|x| x.to_string()));
+        add("response_bytes", self.response_bytes.map(|x| x.to_string()));
+        add("outstanding", self.outstanding.map(|x| x.to_string()));
+        add("think_us", self.think_us.map(|x| x.to_string()));
+        v
+    }
+}

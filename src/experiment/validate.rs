@@ -1,0 +1,947 @@
+//! Spec → [`Experiment`]: every range check, every default, the expansion of
+//! `vm = "all"`, and the conversion of loads into mean packet intervals. What
+//! comes out can be handed to the engine without further checks.
+
+use super::error::{line_col, ExperimentError, Location, SpanIndex};
+use super::spec::{ArrivalSpec, ExperimentSpec, FlowKindSpec, FlowSpec};
+use super::Experiment;
+use crate::model::{
+    Arrival, BuildError, Client, FlowConfig, FlowKind, HostConfig, IoPath, Profile, SizeDist,
+};
+use crate::sim::{BitsPerSec, SimDuration};
+use std::collections::BTreeMap;
+
+/// Largest time key \[µs\] (`duration_us`, `drain_us`, `on_us`, …): 1e9 µs
+/// (about 17 minutes of simulated time) keeps picoseconds far from `u64`'s end.
+const MAX_US: f64 = 1e9;
+/// Most VMs on one host.
+const MAX_VMS: i64 = 4096;
+/// Most requests in flight per request/response flow.
+const MAX_OUTSTANDING: i64 = 1024;
+/// Shortest and longest mean interval between packets \[ps\].
+const MIN_INTERVAL_PS: f64 = 1.0;
+const MAX_INTERVAL_PS: f64 = 1e18;
+/// Largest `load` (fraction of line rate): enough to overload any path.
+const MAX_LOAD: f64 = 10.0;
+/// Preamble, start delimiter and inter-frame gap per frame on the wire \[B\].
+const WIRE_OVERHEAD_BYTES: f64 = 20.0;
+
+/// What validation needs besides the spec: the file's name and text for
+/// messages, and which keys `--set` wrote.
+pub(crate) struct Cx<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub index: &'a SpanIndex<'a>,
+    pub set_keys: &'a [Vec<String>],
+}
+
+impl Cx<'_> {
+    /// Where `key` (dotted) is: in a `--set`, in the file, or (for a missing
+    /// key) at the nearest table that is in the file.
+    pub fn location(&self, key: &[String], on_key: bool) -> Location {
+        if self
+            .set_keys
+            .iter()
+            .any(|s| key.len() >= s.len() && key[..s.len()] == s[..])
+        {
+            return Location::FromSet;
+        }
+        for n in (1..=key.len()).rev() {
+            if let Some((k, v)) = self.index.lookup(&key[..n]) {
+                let at = if on_key && n == key.len() { k } else { v };
+                let (line, column) = line_col(self.text, at.start);
+                return Location::At { line, column };
+            }
+        }
+        Location::Unknown
+    }
+
+    /// An error about `key` (dotted), with its value if it has one.
+    pub fn invalid(
+        &self,
+        key: &str,
+        value: Option<String>,
+        message: impl Into<String>,
+    ) -> ExperimentError {
+        let segs: Vec<String> = key.split('.').map(str::to_owned).collect();
+        ExperimentError::Invalid {
+            file: self.file.to_owned(),
+            key: key.to_owned(),
+            value,
+            location: self.location(&segs, false),
+            message: message.into(),
+        }
+    }
+
+    /// The error toml's deserializer reported for `doc` (the file, or the file
+    /// with the overrides applied), mapped to a dotted key of the file.
+    pub fn de_error(&self, doc: &str, e: &toml::de::Error) -> ExperimentError {
+        let raw = e.message().trim();
+        let mut on_key = false;
+        let mut path = match (e.span(), SpanIndex::parse(doc)) {
+            (Some(span), Ok(idx)) => {
+                let found = idx.find(span);
+                on_key = found.on_key;
+                found.path
+            }
+            _ => Vec::new(),
+        };
+        let message = if let Some(field) = backticked(raw, "missing field ") {
+            path.push(field.to_owned());
+            "required key is missing".to_owned()
+        } else {
+            tidy(raw)
+        };
+        let key = if path.is_empty() {
+            "(top level)".to_owned()
+        } else {
+            path.join(".")
+        };
+        ExperimentError::Invalid {
+            file: self.file.to_owned(),
+            key,
+            value: None,
+            location: self.location(&path, on_key),
+            message,
+        }
+    }
+}
+
+/// The name in `` prefix`name` ``, if `msg` starts so.
+fn backticked<'m>(msg: &'m str, prefix: &str) -> Option<&'m str> {
+    let rest = msg.strip_prefix(prefix)?.strip_prefix('`')?;
+    rest.split('`').next()
+}
+
+/// serde's wording, in the file's terms.
+fn tidy(msg: &str) -> String {
+    msg.replace("unknown field", "unknown key")
+        .replace("expected f64", "expected a number")
+        .replace("expected i64", "expected an integer")
+        .replace("expected u64", "expected a non-negative integer")
+        .replace("expected u32", "expected a non-negative integer")
+}
+
+/// A value the user gave, exactly: as written by Rust's shortest
+/// round-trip formatting, in scientific notation when that is shorter.
+pub(crate) fn val(x: f64) -> String {
+    let plain = x.to_string();
+    let sci = format!("{x:e}");
+    if plain.len() > 8 && sci.len() < plain.len() {
+        sci
+    } else {
+        plain
+    }
+}
+
+/// A computed number for a message (a limit): six significant digits, plain
+/// when moderate, scientific otherwise.
+pub(crate) fn num(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return x.to_string();
+    }
+    if (1e-4..1e9).contains(&x.abs()) {
+        // Six significant digits.
+        let decimals = (5 - x.abs().log10().floor() as i32).clamp(0, 9) as usize;
+        let s = format!("{x:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            s
+        }
+    } else {
+        let s = format!("{:.4e}", x);
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let m = if m.contains('.') {
+            m.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            m
+        };
+        format!("{m}e{e}")
+    }
+}
+
+fn us_duration(us: f64) -> SimDuration {
+    SimDuration::from_ps((us * 1e6).round() as u64)
+}
+
+/// A time key \[µs\]: finite, `> 0` (or `≥ 0` with `zero_ok`), at most
+/// [`MAX_US`], and (when positive) at least one picosecond.
+fn check_us(cx: &Cx, key: &str, us: f64, zero_ok: bool) -> Result<SimDuration, ExperimentError> {
+    let lower = if zero_ok { "≥ 0" } else { "> 0" };
+    let ok = us.is_finite() && us <= MAX_US && if zero_ok { us >= 0.0 } else { us > 0.0 };
+    if !ok {
+        return Err(cx.invalid(
+            key,
+            Some(val(us)),
+            format!("allowed a number of µs {lower} and ≤ {}", num(MAX_US)),
+        ));
+    }
+    let d = us_duration(us);
+    if !zero_ok && d.as_ps() == 0 {
+        return Err(cx.invalid(
+            key,
+            Some(val(us)),
+            "shorter than the model's 1 ps resolution; allowed at least 0.000001 µs",
+        ));
+    }
+    Ok(d)
+}
+
+fn check_int(
+    cx: &Cx,
+    key: &str,
+    v: i64,
+    lo: i64,
+    hi: i64,
+    what: &str,
+) -> Result<u32, ExperimentError> {
+    if v < lo || v > hi {
+        return Err(cx.invalid(
+            key,
+            Some(v.to_string()),
+            format!("allowed {lo}..={hi} {what}"),
+        ));
+    }
+    u32::try_from(v)
+        .map_err(|_| cx.invalid(key, Some(v.to_string()), format!("allowed {lo}..={hi}")))
+}
+
+fn frame_bytes(cx: &Cx, key: &str, v: i64) -> Result<u32, ExperimentError> {
+    check_int(
+        cx,
+        key,
+        v,
+        SizeDist::MIN_FRAME as i64,
+        SizeDist::MAX_FRAME as i64,
+        "[B, Ethernet frame with FCS]",
+    )
+}
+
+/// A range rule for one profile key.
+enum Rule {
+    /// An integer in `lo..=hi`.
+    Int(i64, i64),
+    /// One of these integers.
+    OneOf(&'static [i64]),
+    /// A finite number `≥ 0` and `≤ MAX_US` \[µs\].
+    Interval,
+    /// A link rate that [`BitsPerSec::from_gbps`] accepts.
+    LinkGbps,
+}
+
+/// The ranges of `[costs]` keys that the model needs bounded. Keys not listed
+/// are plain costs: any non-negative integer of the field's type.
+const RULES: &[(&str, Rule)] = &[
+    ("cpu_mhz", Rule::Int(1, 10_000)),
+    ("hv_io_cores", Rule::Int(1, 64)),
+    ("link_gbps", Rule::LinkGbps),
+    ("pcie_gen", Rule::Int(1, 5)),
+    ("pcie_lanes", Rule::OneOf(&[1, 2, 4, 8, 16])),
+    (
+        "pcie_mps_bytes",
+        Rule::OneOf(&[128, 256, 512, 1024, 2048, 4096]),
+    ),
+    ("nic_ring", Rule::Int(1, 65_536)),
+    ("vf_ring", Rule::Int(1, 65_536)),
+    ("emulated_ring", Rule::Int(1, 65_536)),
+    ("virtio_ring", Rule::Int(1, 65_536)),
+    ("hv_backlog", Rule::Int(1, 1 << 20)),
+    ("socket_backlog", Rule::Int(1, 1 << 20)),
+    ("switch_buffer_frames", Rule::Int(1, 1 << 20)),
+    ("max_vfs", Rule::Int(0, 4096)),
+    ("iotlb_entries", Rule::Int(1, 65_536)),
+    ("iommu_page_kib", Rule::OneOf(&[4, 2048, 1_048_576])),
+    ("rx_buffer_bytes", Rule::Int(64, 65_536)),
+    ("nic_irq_interval_us", Rule::Interval),
+    ("nic_irq_delay_us", Rule::Interval),
+    ("emulated_irq_interval_us", Rule::Interval),
+];
+
+impl Rule {
+    fn allowed(&self) -> String {
+        match self {
+            Rule::Int(lo, hi) => format!("allowed {lo}..={hi}"),
+            Rule::OneOf(v) => format!(
+                "allowed one of {}",
+                v.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            Rule::Interval => format!("allowed a number of µs ≥ 0 and ≤ {}", num(MAX_US)),
+            Rule::LinkGbps => {
+                "allowed a number of Gbit/s > 0 that is a whole number of bit/s (e.g. 10, 25, 2.5)"
+                    .to_owned()
+            }
+        }
+    }
+
+    fn accepts(&self, v: &toml::Value) -> bool {
+        match (self, v) {
+            (Rule::Int(lo, hi), toml::Value::Integer(i)) => lo <= i && i <= hi,
+            (Rule::OneOf(set), toml::Value::Integer(i)) => set.contains(i),
+            (Rule::Interval, toml::Value::Float(x)) => x.is_finite() && *x >= 0.0 && *x <= MAX_US,
+            (Rule::LinkGbps, toml::Value::Float(x)) => BitsPerSec::from_gbps(*x).is_some(),
+            _ => false,
+        }
+    }
+}
+
+fn rule(key: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|(k, _)| *k == key).map(|(_, r)| r)
+}
+
+/// The named profile with `[costs]` applied and every bounded key checked.
+/// Returns the profile and the overrides as `key = value` texts.
+fn build_profile(
+    cx: &Cx,
+    name: &str,
+    costs: &toml::Table,
+) -> Result<(Profile, Vec<String>), ExperimentError> {
+    let Some(base) = Profile::builtin(name) else {
+        return Err(cx.invalid(
+            "profile",
+            Some(format!("{name:?}")),
+            format!("unknown profile; allowed: {}", Profile::NAMES.join(", ")),
+        ));
+    };
+    let base_table = toml::Table::try_from(&base).map_err(|e| {
+        cx.invalid(
+            "profile",
+            Some(format!("{name:?}")),
+            format!("cannot be read: {e}"),
+        )
+    })?;
+    let mut merged = base_table.clone();
+    let mut applied = Vec::new();
+    for (k, v) in costs {
+        let key = format!("costs.{k}");
+        if k == "name" || k == "summary" {
+            return Err(cx.invalid(
+                &key,
+                Some(v.to_string()),
+                "cannot be overridden; choose a profile with `profile = ...`",
+            ));
+        }
+        let Some(old) = base_table.get(k) else {
+            let keys: Vec<&str> = base_table
+                .keys()
+                .map(String::as_str)
+                .filter(|k| *k != "name" && *k != "summary")
+                .collect();
+            return Err(cx.invalid(
+                &key,
+                Some(v.to_string()),
+                format!("unknown key; allowed: {}", keys.join(", ")),
+            ));
+        };
+        let v = match (old, v) {
+            (toml::Value::Float(_), toml::Value::Integer(i)) => toml::Value::Float(*i as f64),
+            _ => v.clone(),
+        };
+        if old.type_str() != v.type_str() {
+            let what = match old {
+                toml::Value::Integer(_) => "an integer",
+                toml::Value::Float(_) => "a number",
+                toml::Value::Boolean(_) => "a boolean (true or false)",
+                _ => old.type_str(),
+            };
+            return Err(cx.invalid(
+                &key,
+                Some(v.to_string()),
+                format!("expected {what}, like the profile's {old}"),
+            ));
+        }
+        applied.push(format!("{k} = {v}"));
+        merged.insert(k.clone(), v);
+    }
+    let profile: Profile = match toml::Value::Table(merged.clone()).try_into() {
+        Ok(p) => p,
+        Err(e) => {
+            // Find the override that does not fit its field's integer type.
+            for (k, v) in costs {
+                let mut one = base_table.clone();
+                one.insert(
+                    k.clone(),
+                    merged.get(k).cloned().unwrap_or_else(|| v.clone()),
+                );
+                if toml::Value::Table(one).try_into::<Profile>().is_err() {
+                    let allowed = rule(k)
+                        .map(Rule::allowed)
+                        .unwrap_or_else(|| "allowed 0..=4294967295".to_owned());
+                    return Err(cx.invalid(
+                        &format!("costs.{k}"),
+                        Some(v.to_string()),
+                        format!("out of range; {allowed}"),
+                    ));
+                }
+            }
+            return Err(cx.invalid("costs", None, tidy(e.message())));
+        }
+    };
+    for (k, r) in RULES {
+        if let Some(v) = merged.get(*k) {
+            if !r.accepts(v) {
+                return Err(cx.invalid(&format!("costs.{k}"), Some(v.to_string()), r.allowed()));
+            }
+        }
+    }
+    Ok((profile, applied))
+}
+
+/// A VM named by a flow: one index or every VM.
+#[derive(Clone, Copy)]
+enum VmSel {
+    One(u32),
+    All,
+}
+
+fn vm_index(cx: &Cx, key: &str, v: &toml::Value, vms: u32) -> Result<u32, ExperimentError> {
+    match v {
+        toml::Value::Integer(i) if (0..vms as i64).contains(i) => Ok(*i as u32),
+        toml::Value::Integer(_) => Err(cx.invalid(
+            key,
+            Some(v.to_string()),
+            format!("no such VM; allowed 0..={} (host.vms = {vms})", vms - 1),
+        )),
+        _ => Err(cx.invalid(
+            key,
+            Some(v.to_string()),
+            format!("expected a VM index, 0..={}", vms - 1),
+        )),
+    }
+}
+
+fn vm_sel(
+    cx: &Cx,
+    key: &str,
+    v: &toml::Value,
+    vms: u32,
+    all_ok: bool,
+) -> Result<VmSel, ExperimentError> {
+    match v {
+        toml::Value::String(s) if s == "all" && all_ok => Ok(VmSel::All),
+        toml::Value::Integer(_) => vm_index(cx, key, v, vms).map(VmSel::One),
+        _ if all_ok => Err(cx.invalid(
+            key,
+            Some(v.to_string()),
+            format!("expected a VM index (0..={}) or \"all\"", vms - 1),
+        )),
+        _ => vm_index(cx, key, v, vms).map(VmSel::One),
+    }
+}
+
+fn size_dist(cx: &Cx, key: &str, v: Option<&toml::Value>) -> Result<SizeDist, ExperimentError> {
+    let shape = || {
+        format!(
+            "expected \"imix\", a frame size in bytes ({}..={}) or {{ uniform = [lo, hi] }}",
+            SizeDist::MIN_FRAME,
+            SizeDist::MAX_FRAME
+        )
+    };
+    let Some(v) = v else {
+        return Ok(SizeDist::Imix);
+    };
+    match v {
+        toml::Value::String(s) if s == "imix" => Ok(SizeDist::Imix),
+        toml::Value::Integer(b) => frame_bytes(cx, key, *b).map(SizeDist::Fixed),
+        toml::Value::Table(t) if t.len() == 1 && t.contains_key("uniform") => {
+            let bounds = match &t["uniform"] {
+                toml::Value::Array(a) if a.len() == 2 => match (&a[0], &a[1]) {
+                    (toml::Value::Integer(lo), toml::Value::Integer(hi)) => Some((*lo, *hi)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let Some((lo, hi)) = bounds else {
+                return Err(cx.invalid(
+                    &format!("{key}.uniform"),
+                    Some(t["uniform"].to_string()),
+                    "expected [lo, hi], two frame sizes in bytes",
+                ));
+            };
+            let lo_b = frame_bytes(cx, &format!("{key}.uniform.0"), lo)?;
+            let hi_b = frame_bytes(cx, &format!("{key}.uniform.1"), hi)?;
+            if lo_b > hi_b {
+                return Err(cx.invalid(
+                    &format!("{key}.uniform"),
+                    Some(t["uniform"].to_string()),
+                    "lo must not exceed hi",
+                ));
+            }
+            Ok(SizeDist::Uniform { lo: lo_b, hi: hi_b })
+        }
+        _ => Err(cx.invalid(key, Some(v.to_string()), shape())),
+    }
+}
+
+/// The mean interval between packets \[ps\] of an open-loop flow, from its
+/// one rate key.
+fn mean_interval_ps(
+    cx: &Cx,
+    prefix: &str,
+    f: &FlowSpec,
+    sizes: SizeDist,
+    link: BitsPerSec,
+) -> Result<f64, ExperimentError> {
+    let given: Vec<(&str, f64)> = [
+        ("load", f.load),
+        ("rate_gbps", f.rate_gbps),
+        ("rate_pps", f.rate_pps),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .collect();
+    let (name, value) = match given.as_slice() {
+        [] => return Err(cx.invalid(
+            prefix,
+            None,
+            "needs one of load (fraction of line rate), rate_gbps [Gbit/s] or rate_pps [packets/s]",
+        )),
+        [one] => *one,
+        [first, second, ..] => {
+            return Err(cx.invalid(
+                &format!("{prefix}.{}", second.0),
+                Some(val(second.1)),
+                format!(
+                    "give only one of load, rate_gbps, rate_pps ({} is given too)",
+                    first.0
+                ),
+            ))
+        }
+    };
+    let key = format!("{prefix}.{name}");
+    let mean = sizes.mean_bytes();
+    // pps = value / per; `per` converts packets/s into the key's unit.
+    let (per, unit) = match name {
+        "load" => {
+            if !(value.is_finite() && value > 0.0 && value <= MAX_LOAD) {
+                return Err(cx.invalid(
+                    &key,
+                    Some(val(value)),
+                    format!(
+                        "allowed a fraction of the line rate > 0 and ≤ {}",
+                        num(MAX_LOAD)
+                    ),
+                ));
+            }
+            (
+                (mean + WIRE_OVERHEAD_BYTES) * 8.0 / link.bps() as f64,
+                "of the line rate".to_owned(),
+            )
+        }
+        "rate_gbps" => (
+            mean * 8.0 / 1e9,
+            format!("Gbit/s at a mean frame of {} B", num(mean)),
+        ),
+        _ => (1.0, "packets/s".to_owned()),
+    };
+    if !(value.is_finite() && value > 0.0) {
+        return Err(cx.invalid(
+            &key,
+            Some(val(value)),
+            format!("must be a finite number > 0 [{unit}]"),
+        ));
+    }
+    let pps = value / per;
+    let interval = 1e12 / pps;
+    if !(interval.is_finite() && (MIN_INTERVAL_PS..=MAX_INTERVAL_PS).contains(&interval)) {
+        let lo = 1e12 / MAX_INTERVAL_PS * per;
+        let mut hi = 1e12 / MIN_INTERVAL_PS * per;
+        if name == "load" {
+            hi = hi.min(MAX_LOAD);
+        }
+        return Err(cx.invalid(
+            &key,
+            Some(val(value)),
+            format!(
+                "this load cannot be represented: it means a packet every {} ps, but the \
+                 model's mean interval must be 1..=1e18 ps; allowed {}..={} {unit}",
+                num(interval),
+                num(lo),
+                num(hi)
+            ),
+        ));
+    }
+    Ok(interval)
+}
+
+const OPEN_KEYS: &[&str] = &[
+    "arrival",
+    "on_us",
+    "off_us",
+    "size",
+    "load",
+    "rate_gbps",
+    "rate_pps",
+];
+const RR_KEYS: &[&str] = &[
+    "client",
+    "request_bytes",
+    "response_bytes",
+    "outstanding",
+    "think_us",
+];
+
+fn check_keys_apply(cx: &Cx, prefix: &str, f: &FlowSpec) -> Result<(), ExperimentError> {
+    let allowed: Vec<&str> = match f.kind {
+        FlowKindSpec::Rx | FlowKindSpec::Tx => OPEN_KEYS.to_vec(),
+        FlowKindSpec::VmToVm => {
+            let mut v = OPEN_KEYS.to_vec();
+            v.push("dst_vm");
+            v
+        }
+        FlowKindSpec::RequestResponse => RR_KEYS.to_vec(),
+    };
+    for (k, v) in f.present_keys() {
+        if k != "vm" && !allowed.contains(&k) {
+            return Err(cx.invalid(
+                &format!("{prefix}.{k}"),
+                Some(v),
+                format!(
+                    "does not apply to kind = \"{}\"; its keys are name, kind, vm, {}",
+                    f.kind.name(),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
+    let on_off = f.arrival == Some(ArrivalSpec::OnOff);
+    for (k, v) in [("on_us", f.on_us), ("off_us", f.off_us)] {
+        if let (Some(v), false) = (v, on_off) {
+            return Err(cx.invalid(
+                &format!("{prefix}.{k}"),
+                Some(val(v)),
+                "applies only with arrival = \"on_off\"",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn arrival(cx: &Cx, prefix: &str, f: &FlowSpec) -> Result<Arrival, ExperimentError> {
+    Ok(match f.arrival.unwrap_or(ArrivalSpec::Poisson) {
+        ArrivalSpec::Constant => Arrival::Constant,
+        ArrivalSpec::Poisson => Arrival::Poisson,
+        ArrivalSpec::OnOff => {
+            let get = |k: &str, v: Option<f64>| match v {
+                Some(v) => check_us(cx, &format!("{prefix}.{k}"), v, false),
+                None => Err(cx.invalid(
+                    &format!("{prefix}.{k}"),
+                    None,
+                    "required with arrival = \"on_off\" (a number of µs > 0)",
+                )),
+            };
+            let on = get("on_us", f.on_us)?;
+            let off = get("off_us", f.off_us)?;
+            Arrival::OnOff { on, off }
+        }
+    })
+}
+
+/// The flows of one `[[flows]]` entry (several with `vm = "all"`).
+fn expand_flow(
+    cx: &Cx,
+    i: usize,
+    f: &FlowSpec,
+    vms: u32,
+    link: BitsPerSec,
+) -> Result<Vec<FlowConfig>, ExperimentError> {
+    let prefix = format!("flows.{i}");
+    if f.name.trim().is_empty() {
+        return Err(cx.invalid(
+            &format!("{prefix}.name"),
+            Some(format!("{:?}", f.name)),
+            "must not be empty",
+        ));
+    }
+    check_keys_apply(cx, &prefix, f)?;
+    let vm_key = format!("{prefix}.vm");
+    let Some(vm) = &f.vm else {
+        return Err(cx.invalid(&vm_key, None, "required key is missing (a VM index)"));
+    };
+    let name_for = |sel: VmSel, v: u32| match sel {
+        VmSel::All => format!("{}.vm{v}", f.name),
+        VmSel::One(_) => f.name.clone(),
+    };
+    let targets = |sel: VmSel| match sel {
+        VmSel::All => (0..vms).collect::<Vec<u32>>(),
+        VmSel::One(v) => vec![v],
+    };
+    let mut out = Vec::new();
+    match f.kind {
+        FlowKindSpec::Rx | FlowKindSpec::Tx | FlowKindSpec::VmToVm => {
+            let sizes = size_dist(cx, &format!("{prefix}.size"), f.size.as_ref())?;
+            let arrival = arrival(cx, &prefix, f)?;
+            let interval = mean_interval_ps(cx, &prefix, f, sizes, link)?;
+            let is_v2v = f.kind == FlowKindSpec::VmToVm;
+            let sel = vm_sel(cx, &vm_key, vm, vms, !is_v2v)?;
+            let dst = if is_v2v {
+                let key = format!("{prefix}.dst_vm");
+                let Some(d) = &f.dst_vm else {
+                    return Err(cx.invalid(&key, None, "required key is missing (a VM index)"));
+                };
+                let d = vm_index(cx, &key, d, vms)?;
+                if let VmSel::One(src) = sel {
+                    if src == d {
+                        return Err(cx.invalid(
+                            &key,
+                            Some(d.to_string()),
+                            format!("must differ from the source VM ({prefix}.vm = {src})"),
+                        ));
+                    }
+                }
+                Some(d)
+            } else {
+                None
+            };
+            for v in targets(sel) {
+                let kind = match (f.kind, dst) {
+                    (FlowKindSpec::Rx, _) => FlowKind::Rx { vm: v },
+                    (FlowKindSpec::Tx, _) => FlowKind::Tx { vm: v },
+                    (_, Some(dst)) => FlowKind::VmToVm { src: v, dst },
+                    (_, None) => unreachable!("vm_to_vm always has a destination here"),
+                };
+                out.push(FlowConfig {
+                    name: name_for(sel, v),
+                    kind,
+                    arrival,
+                    sizes,
+                    mean_interval_ps: interval,
+                });
+            }
+        }
+        FlowKindSpec::RequestResponse => {
+            let sel = vm_sel(cx, &vm_key, vm, vms, true)?;
+            let client_key = format!("{prefix}.client");
+            let client = match &f.client {
+                None => Client::External,
+                Some(toml::Value::String(s)) if s == "external" => Client::External,
+                Some(c @ toml::Value::Integer(_)) => Client::Vm(vm_index(cx, &client_key, c, vms)?),
+                Some(c) => {
+                    return Err(cx.invalid(
+                        &client_key,
+                        Some(c.to_string()),
+                        format!("expected \"external\" or a VM index (0..={})", vms - 1),
+                    ))
+                }
+            };
+            let request_bytes = frame_bytes(
+                cx,
+                &format!("{prefix}.request_bytes"),
+                f.request_bytes.unwrap_or(128),
+            )?;
+            let response_bytes = frame_bytes(
+                cx,
+                &format!("{prefix}.response_bytes"),
+                f.response_bytes.unwrap_or(1024),
+            )?;
+            let outstanding = check_int(
+                cx,
+                &format!("{prefix}.outstanding"),
+                f.outstanding.unwrap_or(1),
+                1,
+                MAX_OUTSTANDING,
+                "requests in flight",
+            )?;
+            let think = check_us(
+                cx,
+                &format!("{prefix}.think_us"),
+                f.think_us.unwrap_or(0.0),
+                true,
+            )?;
+            for server in targets(sel) {
+                if client == Client::Vm(server) {
+                    let why = match sel {
+                        VmSel::All => " (vm = \"all\" makes every VM a server)",
+                        VmSel::One(_) => "",
+                    };
+                    return Err(cx.invalid(
+                        &client_key,
+                        Some(server.to_string()),
+                        format!("the client must not be the server VM{why}"),
+                    ));
+                }
+                out.push(FlowConfig {
+                    name: name_for(sel, server),
+                    kind: FlowKind::RequestResponse {
+                        client,
+                        server,
+                        request_bytes,
+                        response_bytes,
+                        outstanding,
+                        think,
+                    },
+                    arrival: Arrival::Poisson,
+                    sizes: SizeDist::Fixed(request_bytes),
+                    // Unused by request/response; kept ≥ 1 ps as the field promises.
+                    mean_interval_ps: (think.as_ps() as f64).max(MIN_INTERVAL_PS),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Checks `spec` and builds the experiment.
+pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, ExperimentError> {
+    if spec.name.trim().is_empty() {
+        return Err(cx.invalid(
+            "name",
+            Some(format!("{:?}", spec.name)),
+            "must not be empty",
+        ));
+    }
+    let seed = match spec.seed {
+        None => 1,
+        Some(s) if s >= 0 => s as u64,
+        Some(s) => {
+            return Err(cx.invalid(
+                "seed",
+                Some(s.to_string()),
+                format!("allowed 0..={}", i64::MAX),
+            ))
+        }
+    };
+    let (profile, cost_overrides) = build_profile(cx, &spec.profile, &spec.costs)?;
+    let link = BitsPerSec::from_gbps(profile.link_gbps).ok_or_else(|| {
+        cx.invalid(
+            "costs.link_gbps",
+            Some(val(profile.link_gbps)),
+            Rule::LinkGbps.allowed(),
+        )
+    })?;
+
+    let all_paths = IoPath::ALL.map(IoPath::name).join(", ");
+    let paths = match &spec.paths {
+        None => IoPath::ALL.to_vec(),
+        Some(names) if names.is_empty() => {
+            return Err(cx.invalid(
+                "paths",
+                Some("[]".into()),
+                format!("name at least one path; allowed: {all_paths}"),
+            ))
+        }
+        Some(names) => {
+            let mut paths = Vec::new();
+            for (i, n) in names.iter().enumerate() {
+                let key = format!("paths.{i}");
+                let Some(p) = IoPath::parse(n) else {
+                    return Err(cx.invalid(
+                        &key,
+                        Some(format!("{n:?}")),
+                        format!("unknown path; allowed: {all_paths}"),
+                    ));
+                };
+                if paths.contains(&p) {
+                    return Err(cx.invalid(&key, Some(format!("{n:?}")), "listed twice"));
+                }
+                paths.push(p);
+            }
+            paths
+        }
+    };
+
+    let window = check_us(
+        cx,
+        "run.duration_us",
+        spec.run.duration_us.unwrap_or(10_000.0),
+        false,
+    )?;
+    let drain = check_us(
+        cx,
+        "run.drain_us",
+        spec.run.drain_us.unwrap_or(10_000.0),
+        true,
+    )?;
+    let max_packets = match spec.run.packets {
+        None => None,
+        Some(n) if n >= 1 => Some(n as u64),
+        Some(n) => {
+            return Err(cx.invalid(
+                "run.packets",
+                Some(n.to_string()),
+                format!("allowed 1..={} packets", i64::MAX),
+            ))
+        }
+    };
+    let vms = check_int(
+        cx,
+        "host.vms",
+        spec.host.vms.unwrap_or(1),
+        1,
+        MAX_VMS,
+        "VMs",
+    )?;
+    let nic_per_vm = spec.host.passthrough_nic_per_vm.unwrap_or(true);
+
+    if spec.flows.is_empty() {
+        return Err(cx.invalid("flows", None, "at least one [[flows]] entry is needed"));
+    }
+    let mut flows = Vec::new();
+    let mut raw_names: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, f) in spec.flows.iter().enumerate() {
+        let name_key = format!("flows.{i}.name");
+        if let Some(j) = raw_names.insert(&f.name, i) {
+            return Err(cx.invalid(
+                &name_key,
+                Some(format!("{:?}", f.name)),
+                format!("flow names must be unique; flows.{j} has this name"),
+            ));
+        }
+        for fc in expand_flow(cx, i, f, vms, link)? {
+            if let Some(j) = names.insert(fc.name.clone(), i) {
+                return Err(cx.invalid(
+                    &name_key,
+                    Some(format!("{:?}", f.name)),
+                    format!(
+                        "the flow name {:?} is also made by flows.{j} (vm = \"all\" names its \
+                         flows <name>.vm<i>); flow names must be unique",
+                        fc.name
+                    ),
+                ));
+            }
+            flows.push(fc);
+        }
+    }
+
+    // Refuse early what the engine would refuse, with the key to change.
+    if paths.contains(&IoPath::Passthrough) && vms > 1 && !nic_per_vm {
+        return Err(cx.invalid(
+            "host.passthrough_nic_per_vm",
+            Some("false".into()),
+            BuildError::PassthroughShared { vms }.to_string(),
+        ));
+    }
+    if paths.contains(&IoPath::Sriov) && vms > profile.max_vfs {
+        return Err(cx.invalid(
+            "host.vms",
+            Some(vms.to_string()),
+            BuildError::TooManyVfs {
+                needed: vms,
+                max_vfs: profile.max_vfs,
+            }
+            .to_string(),
+        ));
+    }
+
+    let base = HostConfig {
+        profile,
+        path: paths[0],
+        vms,
+        passthrough_nic_per_vm: nic_per_vm,
+        flows,
+        window,
+        max_packets,
+        drain,
+        seed,
+    };
+    Ok(Experiment {
+        source: cx.file.to_owned(),
+        name: spec.name,
+        description: spec.description,
+        seed,
+        paths,
+        base,
+        cost_overrides,
+    })
+}

@@ -1,0 +1,263 @@
+//! `enisim`: a thin command-line front end over the library — parse flags,
+//! load and validate an experiment, run it, print or write the report.
+//!
+//! Exit codes: 0 success; 2 bad input (unreadable or invalid experiment file,
+//! bad flag or `--set`, a configuration the engine refuses); 1 any other
+//! failure (writing the output, starting threads).
+
+use clap::{Args, Parser, Subcommand};
+use enisim::experiment::{self, Experiment, ExperimentError, Override};
+use enisim::model::Profile;
+use enisim::report;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Simulate the packet path of a virtualized host: bare metal, emulated,
+/// virtio, passthrough and SR-IOV on the same host and traffic.
+#[derive(Parser)]
+#[command(name = "enisim", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the comparison experiment (experiments/compare.toml, or the copy
+    /// built into the binary if that file is not in the current directory).
+    Compare {
+        /// Experiment file to run instead of experiments/compare.toml.
+        #[arg(long, value_name = "FILE")]
+        experiment: Option<PathBuf>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Run the experiment in FILE over its paths.
+    Run {
+        /// Experiment file (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Parse and validate an experiment file without running it.
+    Validate {
+        /// Experiment file (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        overrides: OverrideArgs,
+    },
+    /// List the built-in cost profiles, or print one as TOML.
+    Profiles {
+        /// Print this profile's values as a `[costs]` table to copy from.
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Print the report as JSON on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Also write summary.json and summary.csv into DIR (created if missing;
+    /// files appear complete or not at all).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads for running the paths in parallel [default: one per CPU].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
+}
+
+#[derive(Args)]
+struct OverrideArgs {
+    /// Override a key of the experiment file: KEY is dotted (host.vms,
+    /// run.packets, costs.exit_cycles, flows.0.load, paths), VALUE is a TOML
+    /// value (8, 0.2, true, ["sriov"]) or else a plain string. Repeatable;
+    /// applied in order, before --seed and --packets.
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
+    set: Vec<Override>,
+    /// Master seed (shorthand for --set seed=N).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    seed: Option<u64>,
+    /// Stop generating after N packets per path (shorthand for
+    /// --set run.packets=N).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=i64::MAX as u64))]
+    packets: Option<u64>,
+}
+
+fn parse_override(s: &str) -> Result<Override, String> {
+    Override::parse(s).map_err(|e| match e {
+        // clap already names the flag and the argument.
+        ExperimentError::Set { message, .. } => message,
+        other => other.to_string(),
+    })
+}
+
+impl OverrideArgs {
+    /// Every override in application order.
+    fn all(&self) -> Vec<Override> {
+        let mut v = self.set.clone();
+        // The ranges clap enforces keep these within TOML's i64.
+        let int = |n: u64| toml::Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+        if let Some(seed) = self.seed {
+            v.extend(Override::new("seed", int(seed)));
+        }
+        if let Some(n) = self.packets {
+            v.extend(Override::new("run.packets", int(n)));
+        }
+        v
+    }
+}
+
+/// A failure, sorted by exit code.
+enum Failure {
+    /// Bad input: exit 2.
+    Input(String),
+    /// Anything else: exit 1.
+    Other(String),
+}
+
+impl From<ExperimentError> for Failure {
+    fn from(e: ExperimentError) -> Self {
+        if e.is_input_error() {
+            Failure::Input(e.to_string())
+        } else {
+            Failure::Other(e.to_string())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Compare { experiment, run } => {
+            let exp = match experiment {
+                Some(file) => Experiment::from_file(&file, &run.overrides.all())?,
+                None => load_compare(&run.overrides.all())?,
+            };
+            run_and_report(&exp, &run)
+        }
+        Command::Run { file, run } => {
+            let exp = Experiment::from_file(&file, &run.overrides.all())?;
+            run_and_report(&exp, &run)
+        }
+        Command::Validate { file, overrides } => {
+            let exp = Experiment::from_file(&file, &overrides.all())?;
+            emit(&format!(
+                "ok: {}: {} path{}, {} flow{}\n",
+                exp.name,
+                exp.paths.len(),
+                plural(exp.paths.len()),
+                exp.flows().len(),
+                plural(exp.flows().len())
+            ))
+        }
+        Command::Profiles { name } => profiles(name.as_deref()),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// `experiments/compare.toml` from the current directory, else the built-in
+/// copy.
+fn load_compare(overrides: &[Override]) -> Result<Experiment, Failure> {
+    let path = Path::new("experiments/compare.toml");
+    if path.exists() {
+        Ok(Experiment::from_file(path, overrides)?)
+    } else {
+        eprintln!(
+            "note: {} not found in the current directory; using the copy built into enisim",
+            path.display()
+        );
+        Ok(Experiment::from_toml(
+            experiment::EMBEDDED_COMPARE_LABEL,
+            experiment::EMBEDDED_COMPARE,
+            overrides,
+        )?)
+    }
+}
+
+fn run_and_report(exp: &Experiment, args: &RunArgs) -> Result<(), Failure> {
+    let report = experiment::run_experiment(exp, args.threads.map(usize::from))?;
+    if let Some(dir) = &args.out {
+        report::write_dir(dir, &report).map_err(|e| Failure::Other(e.to_string()))?;
+        eprintln!(
+            "wrote {} and {} in {}",
+            report::JSON_FILE,
+            report::CSV_FILE,
+            dir.display()
+        );
+    }
+    if args.json {
+        emit(&report::json(&report))
+    } else {
+        emit(&report::table(&report))
+    }
+}
+
+fn profiles(name: Option<&str>) -> Result<(), Failure> {
+    let Some(name) = name else {
+        let mut out = String::new();
+        for n in Profile::NAMES {
+            let summary = Profile::builtin(n).map(|p| p.summary).unwrap_or_default();
+            out.push_str(&format!("{n:<16}  {summary}\n"));
+        }
+        return emit(&out);
+    };
+    let Some(p) = Profile::builtin(name) else {
+        return Err(Failure::Input(format!(
+            "unknown profile {name:?}; built-in profiles: {}",
+            Profile::NAMES.join(", ")
+        )));
+    };
+    let body = toml::to_string(&p).map_err(|e| Failure::Other(e.to_string()))?;
+    let mut out = format!(
+        "# {}: {}\n# Copy any of these under [costs] in an experiment to override them.\n\
+         profile = {:?}\n\n[costs]\n",
+        p.name, p.summary, p.name
+    );
+    for line in body.lines() {
+        let key = line.split('=').next().unwrap_or("").trim();
+        if key != "name" && key != "summary" && !line.trim().is_empty() {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    emit(&out)
+}
+
+/// Writes `text` to stdout. A closed pipe (`enisim ... | head`) is not an
+/// error: the reader has what it wanted.
+fn emit(text: &str) -> Result<(), Failure> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::Other(format!("writing to stdout: {e}"))),
+    }
+}

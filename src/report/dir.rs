@@ -1,0 +1,230 @@
+//! Writing a report into an output directory without ever leaving a
+//! half-written file behind.
+//!
+//! Every file is rendered in memory first, then written (and synced) into a
+//! fresh temporary directory on the same file system as the target, then
+//! renamed into place:
+//! - if `DIR` does not exist, the temporary directory is created next to it
+//!   (same parent, named `.DIR.tmp-…`) and renamed to `DIR` in one step, so
+//!   `DIR` either does not exist or holds every file;
+//! - if `DIR` exists, the temporary directory is created inside it (so it is
+//!   on the same file system even if `DIR` is a mount point) and each file is
+//!   renamed over its old version. Each file is replaced atomically — a reader
+//!   sees the old or the new file, never a mix — but a crash between two
+//!   renames can leave a new `summary.json` beside an old `summary.csv`.
+//!   Other files in `DIR` are left alone.
+//!
+//! On any error the temporary directory is removed and nothing in `DIR`
+//! changes (except, in the second case, files already renamed).
+
+use crate::experiment::RunReport;
+use std::ffi::OsStr;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The JSON report's file name.
+pub const JSON_FILE: &str = "summary.json";
+/// The CSV report's file name.
+pub const CSV_FILE: &str = "summary.csv";
+
+/// Writes [`JSON_FILE`] and [`CSV_FILE`] for `report` into `dir`, creating
+/// `dir` (and missing parents) if needed, atomically as the module doc
+/// describes. Errors name the path that failed.
+pub fn write_dir(dir: &Path, report: &RunReport) -> io::Result<()> {
+    let files = [
+        (JSON_FILE, super::json(report)),
+        (CSV_FILE, super::csv(report)),
+    ];
+    write_files(dir, &files)
+}
+
+/// `path: error`, keeping the error's kind.
+fn ctx(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+pub(crate) fn write_files(dir: &Path, files: &[(&str, String)]) -> io::Result<()> {
+    match fs::metadata(dir) {
+        Ok(m) if m.is_dir() => replace_into_existing(dir, files),
+        Ok(_) => Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{}: exists and is not a directory", dir.display()),
+        )),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => create_new(dir, files),
+        Err(e) => Err(ctx(dir, e)),
+    }
+}
+
+fn create_new(dir: &Path, files: &[(&str, String)]) -> io::Result<()> {
+    let name = dir.file_name().ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{}: not a directory name that can be created",
+                dir.display()
+            ),
+        )
+    })?;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent).map_err(|e| ctx(&parent, e))?;
+    let mut tmp = TempDir::create_in(&parent, name)?;
+    tmp.write_all(files)?;
+    match fs::rename(&tmp.path, dir) {
+        Ok(()) => {
+            tmp.armed = false;
+            sync_dir(&parent);
+            Ok(())
+        }
+        // Someone made `dir` meanwhile: fall back to replacing file by file.
+        Err(_) if dir.is_dir() => move_files(&tmp.path, dir, files),
+        Err(e) => Err(ctx(dir, e)),
+    }
+}
+
+fn replace_into_existing(dir: &Path, files: &[(&str, String)]) -> io::Result<()> {
+    let tmp = TempDir::create_in(dir, OsStr::new("enisim"))?;
+    tmp.write_all(files)?;
+    move_files(&tmp.path, dir, files)
+}
+
+fn move_files(from: &Path, to: &Path, files: &[(&str, String)]) -> io::Result<()> {
+    for (name, _) in files {
+        let dst = to.join(name);
+        fs::rename(from.join(name), &dst).map_err(|e| ctx(&dst, e))?;
+    }
+    sync_dir(to);
+    Ok(())
+}
+
+/// Makes renames in `dir` durable where the platform allows it.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// A temporary directory, removed with its contents when dropped unless
+/// disarmed.
+struct TempDir {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl TempDir {
+    /// A new, empty directory `.<stem>.tmp-<pid>-<unique>` in `parent`.
+    fn create_in(parent: &Path, stem: &OsStr) -> io::Result<TempDir> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let mut last = None;
+        for _ in 0..100 {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let mut name = std::ffi::OsString::from(".");
+            name.push(stem);
+            name.push(format!(".tmp-{}-{nanos}-{n}", std::process::id()));
+            let path = parent.join(name);
+            match fs::create_dir(&path) {
+                Ok(()) => return Ok(TempDir { path, armed: true }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(ctx(&path, e)),
+            }
+        }
+        Err(ctx(
+            parent,
+            last.unwrap_or_else(|| io::Error::other("no free temporary name")),
+        ))
+    }
+
+    fn write_all(&self, files: &[(&str, String)]) -> io::Result<()> {
+        for (name, body) in files {
+            let p = self.path.join(name);
+            let mut f = fs::File::create(&p).map_err(|e| ctx(&p, e))?;
+            f.write_all(body.as_bytes()).map_err(|e| ctx(&p, e))?;
+            f.sync_all().map_err(|e| ctx(&p, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::sample;
+
+    /// A fresh scratch directory under the system temp dir.
+    fn scratch(tag: &str) -> PathBuf {
+        let p = std::env::temp_dir().join(format!(
+            "enisim-report-{tag}-{}-{}",
+            std::process::id(),
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        fs::create_dir_all(&p).unwrap();
+        p
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_new_directory_appears_with_every_file_and_no_leftovers() {
+        let root = scratch("new");
+        let out = root.join("a/b/out");
+        write_dir(&out, &sample(true)).unwrap();
+        assert_eq!(names(&out), [CSV_FILE, JSON_FILE]);
+        assert_eq!(names(&root.join("a/b")), ["out"]);
+        let json = fs::read_to_string(out.join(JSON_FILE)).unwrap();
+        assert_eq!(json, crate::report::json(&sample(true)));
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn an_existing_directory_gets_its_files_replaced_and_keeps_the_rest() {
+        let root = scratch("existing");
+        fs::write(root.join(JSON_FILE), "old").unwrap();
+        fs::write(root.join("mine.txt"), "keep").unwrap();
+        write_dir(&root, &sample(false)).unwrap();
+        assert_eq!(names(&root), ["mine.txt", CSV_FILE, JSON_FILE]);
+        assert_ne!(fs::read_to_string(root.join(JSON_FILE)).unwrap(), "old");
+        assert_eq!(fs::read_to_string(root.join("mine.txt")).unwrap(), "keep");
+        fs::remove_dir_all(root).unwrap();
+    }
+
+    #[test]
+    fn a_file_in_the_way_is_an_error_and_changes_nothing() {
+        let root = scratch("file");
+        let out = root.join("out");
+        fs::write(&out, "not a dir").unwrap();
+        let e = write_dir(&out, &sample(false)).unwrap_err();
+        assert!(e.to_string().contains("not a directory"), "{e}");
+        assert_eq!(names(&root), ["out"]);
+        assert_eq!(fs::read_to_string(&out).unwrap(), "not a dir");
+        fs::remove_dir_all(root).unwrap();
+    }
+}

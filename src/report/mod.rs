@@ -1,0 +1,157 @@
+//! Reports: a [`RunReport`] as a terminal table, JSON or CSV, and an output
+//! directory holding the files.
+//!
+//! Computation and presentation are separate (STYLE.md point 6, criterion's
+//! `report.rs`): results arrive in base units (ns, packets/s, Gbit/s, counts)
+//! and are scaled only here, when printed. JSON is the full record, CSV a flat
+//! one-row-per-path summary for spreadsheets, the table what a person reads.
+
+mod csv;
+mod dir;
+mod table;
+
+pub use csv::csv;
+pub use dir::{write_dir, CSV_FILE, JSON_FILE};
+pub use table::table;
+
+use crate::experiment::RunReport;
+
+/// The whole report as pretty-printed JSON (with a final newline): top-level
+/// `schema_version`, `experiment`, `seed`, `profile`, `paths` (one object per
+/// path, every [`crate::metrics::PathResult`] field) and `notes`. Floats that
+/// are not finite become `null`.
+pub fn json(report: &RunReport) -> String {
+    let mut s = serde_json::to_string_pretty(report)
+        .expect("a RunReport has only string map keys and always serializes");
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::experiment::SCHEMA_VERSION;
+    use crate::metrics::{
+        DropReason, FlowResult, LatencySummary, PathResult, ResourceUse, SimSpeed, StageMean,
+    };
+    use std::collections::BTreeMap;
+
+    fn path(name: &str, scale: u64, rr: bool) -> PathResult {
+        let mut dropped: BTreeMap<String, u64> = DropReason::ALL
+            .iter()
+            .map(|r| (r.name().to_owned(), 0))
+            .collect();
+        dropped.insert("rx_ring_full".into(), 3 * scale);
+        dropped.insert("vring_full".into(), scale);
+        let rtt = rr.then(|| LatencySummary {
+            p50: 25_000 * scale,
+            p99: 40_500 * scale,
+            p999: 50_000 * scale,
+            max: 60_000 * scale,
+            mean: 26_000.5,
+        });
+        PathResult {
+            path: name.into(),
+            nics: if name == "passthrough" { 4 } else { 1 },
+            vms: 4,
+            generated: 1000 * scale,
+            delivered: 990 * scale,
+            delivered_in_window: 980 * scale,
+            dropped,
+            in_flight: 6 * scale,
+            latency_ns: LatencySummary {
+                p50: 12_345 * scale,
+                p99: 20_000 * scale,
+                p999: 30_000 * scale,
+                max: 45_678 * scale,
+                mean: 13_000.25,
+            },
+            rtt_ns: rtt,
+            delivered_pps: 123_456.0 * scale as f64,
+            delivered_gbps: 0.875 * scale as f64,
+            host_cpu_ns_per_packet: 1234.4,
+            guest_cpu_ns_per_packet: 987.6,
+            exits_per_packet: 0.25,
+            interrupts_per_packet: 1.5,
+            stages: vec![StageMean {
+                name: "wire".into(),
+                mean_ns: 100.0,
+            }],
+            flows: vec![FlowResult {
+                name: "rx, \"quoted\"".into(),
+                generated: 1000 * scale,
+                delivered: 990 * scale,
+                dropped: 4 * scale,
+                in_flight: 6 * scale,
+                rtt_ns: None,
+            }],
+            resources: vec![ResourceUse {
+                name: "hv_io_cores".into(),
+                servers: 2,
+                utilization: 0.5,
+            }],
+            sim: SimSpeed {
+                wall_s: 0.25,
+                packets_per_s: 4000.0,
+                events_per_s: 40_000.0,
+                events: 10_000,
+            },
+        }
+    }
+
+    /// A report with two paths, the second with request/response results.
+    pub(crate) fn sample(rr: bool) -> RunReport {
+        RunReport {
+            schema_version: SCHEMA_VERSION,
+            experiment: "demo".into(),
+            seed: 9,
+            profile: "kvm-modern-25g".into(),
+            paths: vec![path("virtio", 1, rr), path("passthrough", 2, rr)],
+            notes: vec![
+                "passthrough used 4 physical NICs (one per VM); the other paths share one".into(),
+            ],
+        }
+    }
+
+    #[test]
+    fn json_has_every_required_key_and_round_trips() {
+        let r = sample(true);
+        let text = json(&r);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for k in ["schema_version", "experiment", "seed", "paths"] {
+            assert!(v.get(k).is_some(), "top-level {k}");
+        }
+        assert_eq!(v["schema_version"], 1);
+        let p = &v["paths"][0];
+        for k in [
+            "path",
+            "generated",
+            "delivered",
+            "dropped",
+            "in_flight",
+            "latency_ns",
+            "delivered_pps",
+            "delivered_gbps",
+            "host_cpu_ns_per_packet",
+            "guest_cpu_ns_per_packet",
+            "exits_per_packet",
+            "interrupts_per_packet",
+            "stages",
+            "sim",
+        ] {
+            assert!(p.get(k).is_some(), "path key {k}");
+        }
+        for k in ["p50", "p99", "p999", "max", "mean"] {
+            assert!(p["latency_ns"].get(k).is_some(), "latency_ns.{k}");
+        }
+        for k in ["wall_s", "packets_per_s", "events_per_s"] {
+            assert!(p["sim"].get(k).is_some(), "sim.{k}");
+        }
+        assert_eq!(p["dropped"]["rx_ring_full"], 3);
+        assert_eq!(p["stages"][0]["name"], "wire");
+        assert!(p["stages"][0].get("mean_ns").is_some());
+        let back: RunReport = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, r);
+        assert!(text.ends_with("}\n"));
+    }
+}

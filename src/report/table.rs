@@ -1,0 +1,216 @@
+//! The terminal table: one row per path, latencies in µs, throughput in Gb/s
+//! and Mpps, CPU in ns per packet.
+
+use crate::experiment::RunReport;
+use crate::metrics::{LatencySummary, PathResult};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Align {
+    Left,
+    Right,
+}
+
+/// Lays out `rows` (the first is the header) in columns two spaces apart.
+fn layout(rows: &[Vec<String>], align: &[Align]) -> String {
+    let cols = align.len();
+    let mut width = vec![0usize; cols];
+    for row in rows {
+        for (w, cell) in width.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate().take(cols) {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            let pad = width[i] - cell.chars().count();
+            match align[i] {
+                Align::Left => {
+                    line.push_str(cell);
+                    line.push_str(&" ".repeat(pad));
+                }
+                Align::Right => {
+                    line.push_str(&" ".repeat(pad));
+                    line.push_str(cell);
+                }
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `x` with `decimals` places, or `-` when it is not a number.
+fn fixed(x: f64, decimals: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.decimals$}")
+    } else {
+        "-".to_owned()
+    }
+}
+
+/// Nanoseconds as microseconds with two decimals.
+fn us(ns: u64) -> String {
+    format!("{:.2}", ns as f64 / 1e3)
+}
+
+fn total_drops(p: &PathResult) -> u64 {
+    p.dropped.values().fold(0u64, |a, &b| a.saturating_add(b))
+}
+
+/// The report as an aligned table for a terminal: a header line naming the
+/// experiment, profile, seed and VMs; one row per path (latency percentiles
+/// in µs, delivered Gb/s and Mpps, drops, host and guest CPU per packet,
+/// exits and interrupts per packet); a round-trip table when any path has
+/// request/response results; then the notes.
+pub fn table(report: &RunReport) -> String {
+    let vms = report
+        .paths
+        .first()
+        .map_or_else(|| "?".to_owned(), |p| p.vms.to_string());
+    let mut out = format!(
+        "experiment {}: profile {}, seed {}, {} VM{}\n\n",
+        report.experiment,
+        report.profile,
+        report.seed,
+        vms,
+        if vms == "1" { "" } else { "s" }
+    );
+
+    let header = [
+        "path",
+        "nics",
+        "p50 µs",
+        "p99 µs",
+        "p99.9 µs",
+        "max µs",
+        "Gb/s",
+        "Mpps",
+        "drops",
+        "host ns/pkt",
+        "guest ns/pkt",
+        "exits/pkt",
+        "irqs/pkt",
+    ];
+    let mut align = vec![Align::Right; header.len()];
+    align[0] = Align::Left;
+    let mut rows = vec![header.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()];
+    for p in &report.paths {
+        let l = &p.latency_ns;
+        // No delivered packet, no latency: a dash, not a misleading zero.
+        let lat = |ns: u64| {
+            if p.delivered == 0 {
+                "-".to_owned()
+            } else {
+                us(ns)
+            }
+        };
+        rows.push(vec![
+            p.path.clone(),
+            p.nics.to_string(),
+            lat(l.p50),
+            lat(l.p99),
+            lat(l.p999),
+            lat(l.max),
+            fixed(p.delivered_gbps, 3),
+            fixed(p.delivered_pps / 1e6, 3),
+            total_drops(p).to_string(),
+            fixed(p.host_cpu_ns_per_packet, 0),
+            fixed(p.guest_cpu_ns_per_packet, 0),
+            fixed(p.exits_per_packet, 2),
+            fixed(p.interrupts_per_packet, 2),
+        ]);
+    }
+    out.push_str(&layout(&rows, &align));
+
+    let rtts: Vec<(&str, &LatencySummary)> = report
+        .paths
+        .iter()
+        .filter_map(|p| p.rtt_ns.as_ref().map(|r| (p.path.as_str(), r)))
+        .collect();
+    if !rtts.is_empty() {
+        out.push_str("\nround trip (request/response flows)\n");
+        let mut rows = vec![vec![
+            "path".to_owned(),
+            "RTT p50 µs".to_owned(),
+            "RTT p99 µs".to_owned(),
+        ]];
+        for (path, r) in rtts {
+            rows.push(vec![path.to_owned(), us(r.p50), us(r.p99)]);
+        }
+        out.push_str(&layout(&rows, &[Align::Left, Align::Right, Align::Right]));
+    }
+
+    if !report.notes.is_empty() {
+        out.push_str("\nnotes:\n");
+        for n in &report.notes {
+            out.push_str("  - ");
+            out.push_str(n);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tests::sample;
+
+    #[test]
+    fn rows_are_aligned_and_values_scaled_for_print() {
+        let t = table(&sample(false));
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(
+            lines[0],
+            "experiment demo: profile kvm-modern-25g, seed 9, 4 VMs"
+        );
+        let header = lines[2];
+        let virtio = lines[3];
+        let pt = lines[4];
+        assert!(header.starts_with("path "), "{t}");
+        // Right-aligned numeric columns end at the same character.
+        let end = |line: &str, needle: &str| {
+            line.char_indices()
+                .find(|(i, _)| line[*i..].starts_with(needle))
+                .map(|(i, _)| line[..i].chars().count() + needle.chars().count())
+                .unwrap()
+        };
+        assert_eq!(end(header, "p50 µs"), end(virtio, "12.35"), "{t}");
+        assert_eq!(end(header, "p50 µs"), end(pt, "24.69"), "{t}");
+        // 123,456 packets/s is 0.123 Mpps; 1234.4 ns stays in ns.
+        assert!(
+            virtio.contains(" 0.123 ") && virtio.contains(" 1234 "),
+            "{t}"
+        );
+        // drops: 3 + 1 per unit of scale.
+        assert!(virtio.contains(" 4 ") && pt.contains(" 8 "), "{t}");
+        let cells: Vec<&str> = virtio.split_whitespace().collect();
+        assert_eq!(
+            cells,
+            [
+                "virtio", "1", "12.35", "20.00", "30.00", "45.68", "0.875", "0.123", "4", "1234",
+                "988", "0.25", "1.50"
+            ],
+            "{t}"
+        );
+        assert!(!t.contains("round trip"), "{t}");
+        assert!(t.contains("notes:\n  - passthrough used 4"), "{t}");
+    }
+
+    #[test]
+    fn request_response_results_get_their_own_table() {
+        let t = table(&sample(true));
+        let rt = t.split("round trip").nth(1).expect("an RTT table");
+        assert!(
+            rt.contains("RTT p50 µs") && rt.contains("RTT p99 µs"),
+            "{t}"
+        );
+        let row = rt.lines().find(|l| l.starts_with("virtio")).unwrap();
+        assert!(row.contains("25.00") && row.contains("40.50"), "{t}");
+    }
+}

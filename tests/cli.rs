@@ -1,0 +1,292 @@
+//! The `enisim` binary end to end: exit codes, messages and output files.
+//!
+//! Tests marked "needs the engine" run a simulation; the others stop at
+//! validation.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_enisim"))
+}
+
+/// A path under the system temp dir that nothing else uses.
+fn unique(tag: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::env::temp_dir().join(format!(
+        "enisim-cli-{tag}-{}-{nanos}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// Writes `text` to a fresh `.toml` file and returns its path.
+fn file_with(tag: &str, text: &str) -> PathBuf {
+    let p = unique(tag).with_extension("toml");
+    fs::write(&p, text).unwrap();
+    p
+}
+
+fn run(cmd: &mut Command) -> (Option<i32>, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("the binary runs");
+    (
+        status.code(),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+const GOOD: &str = r#"
+name = "tiny"
+profile = "kvm-modern-25g"
+paths = ["baremetal", "virtio", "sriov"]
+
+[run]
+duration_us = 300
+drain_us = 300
+
+[host]
+vms = 2
+
+[[flows]]
+name = "rx"
+kind = "rx"
+vm = "all"
+load = 0.05
+
+[[flows]]
+name = "rr"
+kind = "request_response"
+vm = 1
+"#;
+
+/// Asserts a clean refusal: exit 2, `error: ` first, every needle in
+/// stderr, nothing on stdout, no panic.
+fn assert_refused(out: &(Option<i32>, String, String), needles: &[&str]) {
+    let (code, stdout, stderr) = out;
+    assert_eq!(*code, Some(2), "stderr: {stderr}");
+    assert!(stdout.is_empty(), "stdout: {stdout}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.lines().any(|l| l.starts_with("error: ")), "{stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "{stderr:?} lacks {n:?}");
+    }
+}
+
+#[test]
+fn validate_accepts_a_good_file() {
+    let f = file_with("good", GOOD);
+    let (code, stdout, stderr) = run(bin().arg("validate").arg(&f));
+    assert_eq!(code, Some(0), "{stderr}");
+    // rx on each of two VMs, plus rr.
+    assert_eq!(stdout, "ok: tiny: 3 paths, 3 flows\n");
+    let (code, stdout, _) = run(bin().arg("validate").arg(&f).args([
+        "--set",
+        "host.vms=4",
+        "--set",
+        "paths=[\"sriov\"]",
+    ]));
+    assert_eq!(code, Some(0));
+    assert_eq!(stdout, "ok: tiny: 1 path, 5 flows\n");
+    fs::remove_file(f).unwrap();
+}
+
+#[test]
+fn validate_refuses_bad_files_naming_the_file_and_the_key() {
+    let cases: &[(&str, &[&str])] = &[
+        ("name = \"x\"\nprofile = \n", &[":2:", "invalid TOML"]),
+        (
+            &GOOD.replace("vm = 1", "vm = 1\nspeed = 3"),
+            &["flows.1.speed", "unknown key"],
+        ),
+        (
+            &GOOD.replace("load = 0.05", "load = \"high\""),
+            &["flows.0.load", "\"high\""],
+        ),
+        (
+            &GOOD.replace("vms = 2", "vms = 0"),
+            &["host.vms", "1..=4096"],
+        ),
+        (
+            &GOOD.replace("\"virtio\"", "\"warp\""),
+            &["paths.1", "warp", "baremetal"],
+        ),
+        (
+            &GOOD.replace("load = 0.05", "rate_pps = 1e-9"),
+            &["flows.0.rate_pps", "cannot be represented"],
+        ),
+    ];
+    for (text, needles) in cases {
+        let f = file_with("bad", text);
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let out = run(bin().arg("validate").arg(&f));
+        let mut all = needles.to_vec();
+        all.push(&name);
+        assert_refused(&out, &all);
+        fs::remove_file(f).unwrap();
+    }
+}
+
+#[test]
+fn a_bad_set_is_refused_with_exit_2() {
+    let f = file_with("set", GOOD);
+    let out = run(bin()
+        .arg("validate")
+        .arg(&f)
+        .args(["--set", "flows.7.load=1"]));
+    assert_refused(&out, &["--set flows.7.load=1", "out of range"]);
+    let out = run(bin().arg("validate").arg(&f).args(["--set", "novalue"]));
+    assert_refused(&out, &["--set", "KEY=VALUE"]);
+    let out = run(bin().arg("validate").arg(&f).args(["--set", "host.vms=-3"]));
+    assert_refused(&out, &["host.vms = -3 (from --set)"]);
+    fs::remove_file(f).unwrap();
+}
+
+#[test]
+fn a_missing_file_is_refused() {
+    let f = unique("missing").with_extension("toml");
+    let out = run(bin().arg("validate").arg(&f));
+    assert_refused(
+        &out,
+        &[&f.file_name().unwrap().to_string_lossy(), "cannot read"],
+    );
+}
+
+#[test]
+fn a_failed_run_creates_no_output_directory() {
+    let f = file_with("noout", GOOD);
+    let parent = unique("noout-parent");
+    fs::create_dir_all(&parent).unwrap();
+    let out_dir = parent.join("results");
+    let out = run(bin()
+        .arg("run")
+        .arg(&f)
+        .arg("--out")
+        .arg(&out_dir)
+        .args(["--set", "run.duration_us=-1"]));
+    assert_refused(&out, &["run.duration_us"]);
+    assert!(!out_dir.exists());
+    // No temporary directory left behind either.
+    assert_eq!(fs::read_dir(&parent).unwrap().count(), 0);
+    fs::remove_dir_all(parent).unwrap();
+    fs::remove_file(f).unwrap();
+}
+
+#[test]
+fn compare_with_an_unknown_path_fails_cleanly() {
+    let out = run(bin().args(["compare", "--set", "paths=[\"nope\"]"]));
+    assert_refused(&out, &["paths.0", "nope", "unknown path"]);
+}
+
+#[test]
+fn bad_flag_values_are_usage_errors() {
+    let out = run(bin().args(["compare", "--threads", "0"]));
+    assert_eq!(out.0, Some(2), "{}", out.2);
+    let out = run(bin().args(["compare", "--packets", "0"]));
+    assert_eq!(out.0, Some(2), "{}", out.2);
+    let out = run(bin().args(["profiles", "nope"]));
+    assert_refused(&out, &["nope", "kvm-modern-25g"]);
+}
+
+#[test]
+fn a_profile_printed_as_toml_pastes_back_as_costs() {
+    let (code, listing, _) = run(bin().arg("profiles"));
+    assert_eq!(code, Some(0));
+    assert!(listing.contains("kvm-2010-82599") && listing.contains("kvm-modern-25g"));
+    let (code, printed, stderr) = run(bin().args(["profiles", "kvm-2010-82599"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    let costs = printed.split("[costs]\n").nth(1).expect("a [costs] table");
+    assert!(costs.contains("cpu_mhz = 2930"), "{printed}");
+    let text = format!("{}\n[costs]\n{costs}", GOOD.replace("vms = 2", "vms = 2\n"));
+    let f = file_with("costs", &text);
+    let (code, stdout, stderr) = run(bin().arg("validate").arg(&f));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.starts_with("ok: tiny"));
+    fs::remove_file(f).unwrap();
+}
+
+/// Needs the engine.
+#[test]
+fn run_prints_json_and_writes_the_same_report_to_the_output_directory() {
+    let f = file_with("e2e", GOOD);
+    let out_dir = unique("e2e-out");
+    let (code, stdout, stderr) = run(bin()
+        .arg("run")
+        .arg(&f)
+        .args(["--json", "--threads", "2", "--seed", "5", "--out"])
+        .arg(&out_dir));
+    assert_eq!(code, Some(0), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON only");
+    assert_eq!(v["experiment"], "tiny");
+    assert_eq!(v["seed"], 5);
+    let paths: Vec<&str> = v["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["baremetal", "virtio", "sriov"]);
+    assert_eq!(
+        fs::read_to_string(out_dir.join("summary.json")).unwrap(),
+        stdout
+    );
+    let csv = fs::read_to_string(out_dir.join("summary.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert!(csv.starts_with("path,nics,vms,"));
+    fs::remove_dir_all(out_dir).unwrap();
+    fs::remove_file(f).unwrap();
+}
+
+/// Needs the engine.
+#[test]
+fn compare_falls_back_to_the_built_in_experiment() {
+    let dir = unique("cwd");
+    fs::create_dir_all(&dir).unwrap();
+    let (code, stdout, stderr) = run(bin().current_dir(&dir).args([
+        "compare",
+        "--set",
+        "run.duration_us=200",
+        "--set",
+        "run.drain_us=200",
+    ]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("built into enisim"), "{stderr}");
+    assert!(
+        stdout.starts_with("experiment compare: profile kvm-modern-25g"),
+        "{stdout}"
+    );
+    for p in ["baremetal", "emulated", "virtio", "passthrough", "sriov"] {
+        assert!(stdout.lines().any(|l| l.starts_with(p)), "{stdout}");
+    }
+    assert!(stdout.contains("RTT p50 µs"), "{stdout}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Needs the engine: the shipped file in the repository runs from the
+/// repository root.
+#[test]
+fn compare_reads_the_experiments_file_in_the_current_directory() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (code, stdout, stderr) = run(bin().current_dir(root).args([
+        "compare",
+        "--json",
+        "--set",
+        "run.duration_us=200",
+        "--set",
+        "run.drain_us=200",
+    ]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("built into"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["paths"].as_array().unwrap().len(), 5);
+}
