@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: hand-built host configurations.
 #![allow(dead_code)]
 
+use enisim::metrics::PathResult;
 use enisim::model::{Arrival, Client, FlowConfig, FlowKind, HostConfig, IoPath, Profile, SizeDist};
 use enisim::sim::SimDuration;
 
@@ -78,4 +79,29 @@ pub fn rx_all(vms: u32, link_gbps: f64, load: f64, sizes: SizeDist) -> Vec<FlowC
             )
         })
         .collect()
+}
+
+/// Asserts generated = delivered + dropped + in flight, for the path and for
+/// every flow.
+pub fn assert_books(r: &PathResult) {
+    let dropped: u64 = r.dropped.values().sum();
+    assert_eq!(
+        r.generated,
+        r.delivered + dropped + r.in_flight,
+        "{}",
+        r.path
+    );
+    for f in &r.flows {
+        assert_eq!(
+            f.generated,
+            f.delivered + f.dropped + f.in_flight,
+            "{} {}",
+            r.path,
+            f.name
+        );
+    }
+    assert_eq!(
+        r.generated,
+        r.flows.iter().map(|f| f.generated).sum::<u64>()
+    );
 }

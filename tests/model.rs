@@ -40,29 +40,6 @@ fn mixed_flows(vms: u32, link: f64) -> Vec<enisim::model::FlowConfig> {
     f
 }
 
-fn assert_books(r: &PathResult) {
-    let dropped: u64 = r.dropped.values().sum();
-    assert_eq!(
-        r.generated,
-        r.delivered + dropped + r.in_flight,
-        "{}",
-        r.path
-    );
-    for f in &r.flows {
-        assert_eq!(
-            f.generated,
-            f.delivered + f.dropped + f.in_flight,
-            "{} {}",
-            r.path,
-            f.name
-        );
-    }
-    assert_eq!(
-        r.generated,
-        r.flows.iter().map(|f| f.generated).sum::<u64>()
-    );
-}
-
 #[test]
 fn books_balance_on_every_path_with_every_flow_kind() {
     for path in IoPath::ALL {

@@ -7,6 +7,7 @@
 //! the kernel's loopback: send stack on one core, receive stack on the other.
 //! Host CPU is 0 by definition: everything is the workload's own OS.
 
+use super::{direct_attach, direct_rx, direct_tx};
 use super::{Capabilities, PathModel};
 use crate::metrics::DropReason;
 use crate::metrics::Stage;
@@ -31,36 +32,22 @@ impl PathModel for Baremetal {
         }
     }
     fn attach(&self, h: &mut HostBuilder, vm: u32, nic: usize) -> Result<VmDev, BuildError> {
-        let vcpu = h.vcpu(vm);
-        let work = h.direct_irq_work(false);
         let slots = h.profile.nic_ring;
-        let rx_ring = h.nic_irq_ring(format!("vm{vm}.nic_rx_ring"), slots, vcpu, work, vcpu);
-        Ok(VmDev {
+        Ok(direct_attach(
+            h,
             vm,
             nic,
-            vcpu,
-            rx_ring,
-            host_rx_ring: None,
-            tx_ring: None,
-            dma: None,
-        })
+            format!("vm{vm}.nic_rx_ring"),
+            slots,
+            false,
+            false,
+        ))
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
-        vec![
-            h.wire_in(vm.nic),
-            h.nic_pipeline(false),
-            h.dma_up(vm.nic),
-            h.guest_rx(vm.rx_ring),
-        ]
+        direct_rx(h, vm, false)
     }
     fn tx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
-        vec![
-            h.guest_tx(vm.vcpu, &[]),
-            h.doorbell(),
-            h.dma_down(vm.nic),
-            h.nic_pipeline(false),
-            h.wire_out(vm.nic),
-        ]
+        direct_tx(h, vm, false)
     }
     fn vm_to_vm(&self, h: &mut HostBuilder, src: &VmDev, dst: &VmDev) -> Vec<Step> {
         let c = h.costs;

@@ -7,6 +7,7 @@
 //! VMs on one host talk through the external switch: out of one NIC's wire,
 //! through the top-of-rack switch, into the other's.
 
+use super::{direct_attach, direct_rx, direct_send, direct_tx};
 use super::{Capabilities, PathModel};
 use crate::metrics::Stage;
 use crate::model::config::IoPath;
@@ -30,55 +31,33 @@ impl PathModel for Passthrough {
         }
     }
     fn attach(&self, h: &mut HostBuilder, vm: u32, nic: usize) -> Result<VmDev, BuildError> {
-        let vcpu = h.vcpu(vm);
-        let work = h.direct_irq_work(true);
         let slots = h.profile.nic_ring;
-        let rx_ring = h.nic_irq_ring(format!("vm{vm}.nic_rx_ring"), slots, vcpu, work, vcpu);
-        let dma = Some(h.dma_region(slots));
-        Ok(VmDev {
+        Ok(direct_attach(
+            h,
             vm,
             nic,
-            vcpu,
-            rx_ring,
-            host_rx_ring: None,
-            tx_ring: None,
-            dma,
-        })
+            format!("vm{vm}.nic_rx_ring"),
+            slots,
+            true,
+            true,
+        ))
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
-        vec![
-            h.wire_in(vm.nic),
-            h.nic_pipeline(false),
-            h.dma_up(vm.nic),
-            h.iommu(vm.dma.expect("assigned NIC has a DMA region")),
-            h.guest_rx(vm.rx_ring),
-        ]
+        direct_rx(h, vm, false)
     }
     fn tx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
-        vec![
-            h.guest_tx(vm.vcpu, &[]),
-            h.doorbell(),
-            h.dma_down(vm.nic),
-            h.iommu(vm.dma.expect("assigned NIC has a DMA region")),
-            h.nic_pipeline(false),
-            h.wire_out(vm.nic),
-        ]
+        direct_tx(h, vm, false)
     }
     fn vm_to_vm(&self, h: &mut HostBuilder, src: &VmDev, dst: &VmDev) -> Vec<Step> {
         let tor = h.costs.tor;
-        vec![
-            h.guest_tx(src.vcpu, &[]),
-            h.doorbell(),
-            h.dma_down(src.nic),
-            h.iommu(src.dma.expect("assigned NIC has a DMA region")),
-            h.nic_pipeline(false),
-            h.wire_out(src.nic),
-            delay(&[Part::fixed(Stage::ExternalSwitch, tor, CpuClass::Hardware)]),
-            h.wire_in(dst.nic),
-            h.nic_pipeline(false),
-            h.dma_up(dst.nic),
-            h.iommu(dst.dma.expect("assigned NIC has a DMA region")),
-            h.guest_rx(dst.rx_ring),
-        ]
+        let mut steps = direct_send(h, src, false);
+        steps.push(h.wire_out(src.nic));
+        steps.push(delay(&[Part::fixed(
+            Stage::ExternalSwitch,
+            tor,
+            CpuClass::Hardware,
+        )]));
+        steps.extend(direct_rx(h, dst, false));
+        steps
     }
 }

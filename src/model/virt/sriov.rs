@@ -10,6 +10,7 @@
 //! wire. The NIC has a finite number of VFs (H1): one VF per VM, and a VM
 //! beyond the limit is a configuration error.
 
+use super::{direct_attach, direct_deliver, direct_rx, direct_send, direct_tx};
 use super::{Capabilities, PathModel};
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
@@ -39,50 +40,27 @@ impl PathModel for Sriov {
                 max_vfs,
             });
         }
-        let vcpu = h.vcpu(vm);
-        let work = h.direct_irq_work(true);
         let slots = h.profile.vf_ring;
-        let rx_ring = h.nic_irq_ring(format!("vf{vm}.rx_ring"), slots, vcpu, work, vcpu);
-        let dma = Some(h.dma_region(slots));
-        Ok(VmDev {
+        Ok(direct_attach(
+            h,
             vm,
             nic,
-            vcpu,
-            rx_ring,
-            host_rx_ring: None,
-            tx_ring: None,
-            dma,
-        })
+            format!("vf{vm}.rx_ring"),
+            slots,
+            true,
+            true,
+        ))
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
-        vec![
-            h.wire_in(vm.nic),
-            h.nic_pipeline(true),
-            h.dma_up(vm.nic),
-            h.iommu(vm.dma.expect("VF has a DMA region")),
-            h.guest_rx(vm.rx_ring),
-        ]
+        direct_rx(h, vm, true)
     }
     fn tx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
-        vec![
-            h.guest_tx(vm.vcpu, &[]),
-            h.doorbell(),
-            h.dma_down(vm.nic),
-            h.iommu(vm.dma.expect("VF has a DMA region")),
-            h.nic_pipeline(true),
-            h.wire_out(vm.nic),
-        ]
+        direct_tx(h, vm, true)
     }
     fn vm_to_vm(&self, h: &mut HostBuilder, src: &VmDev, dst: &VmDev) -> Vec<Step> {
-        vec![
-            h.guest_tx(src.vcpu, &[]),
-            h.doorbell(),
-            h.dma_down(src.nic),
-            h.iommu(src.dma.expect("VF has a DMA region")),
-            h.nic_pipeline(true),
-            h.dma_up(dst.nic),
-            h.iommu(dst.dma.expect("VF has a DMA region")),
-            h.guest_rx(dst.rx_ring),
-        ]
+        // Hairpin: the embedded switch turns the frame around.
+        let mut steps = direct_send(h, src, true);
+        steps.extend(direct_deliver(h, dst));
+        steps
     }
 }

@@ -1,4 +1,5 @@
-//! The README's experiment example parses and validates, so the documentation
+//! The documentation and the shipped experiments cannot drift from the
+//! format: the README's examples and every file in `experiments/` validate.
 //! cannot drift from the format.
 
 use enisim::experiment::Experiment;
@@ -18,4 +19,18 @@ fn every_toml_example_in_the_readme_validates() {
         rest = &body[end..];
     }
     assert!(blocks >= 1, "the README shows at least one experiment");
+}
+
+#[test]
+fn every_experiment_file_shipped_validates() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            Experiment::from_file(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "experiments/ holds compare.toml and bench.toml");
 }
