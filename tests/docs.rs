@@ -1,6 +1,5 @@
 //! The documentation and the shipped experiments cannot drift from the
 //! format: the README's examples and every file in `experiments/` validate.
-//! cannot drift from the format.
 
 use enisim::experiment::Experiment;
 
