@@ -17,12 +17,14 @@
 //!   is exact FCFS and needs one event per resource visit instead of the
 //!   arrive/start/finish triple a textbook DES schedules.
 
+pub mod bucket;
 pub mod queue;
 pub mod resource;
 pub mod ring;
 pub mod rng;
 pub mod time;
 
+pub use bucket::TokenBucket;
 pub use queue::EventQueue;
 pub use resource::{Admission, FcfsPool};
 pub use ring::FixedRing;
