@@ -38,6 +38,7 @@ pub fn rr(name: &str, server: u32, think_us: u64) -> FlowConfig {
             response_bytes: 1024,
             outstanding: 1,
             think: SimDuration::from_us(think_us),
+            timeout: SimDuration::from_us(1000),
         },
         arrival: Arrival::Poisson,
         sizes: SizeDist::Fixed(128),

@@ -54,7 +54,15 @@ fn books_balance_on_every_path_with_every_flow_kind() {
         assert!(r.delivered > 1000, "{}: {}", path, r.delivered);
         assert_eq!(r.in_flight, 0, "{path}: the drain empties the host");
         let rr = r.flows.iter().find(|f| f.name == "rr").unwrap();
-        assert!(rr.rtt_ns.as_ref().unwrap().p50 > 0);
+        // The ping made progress (completed or timed out), and has a round
+        // trip time whenever one completed.
+        let (completed, timeouts) = (rr.completed.unwrap(), rr.timeouts.unwrap());
+        assert!(completed + timeouts > 0, "{path}: {rr:?}");
+        assert_eq!(
+            rr.rtt_ns.as_ref().unwrap().p50 > 0,
+            completed > 0,
+            "{path}: {rr:?}"
+        );
     }
 }
 
@@ -386,4 +394,50 @@ fn the_iotlb_reach_shows_in_the_iommu_stage() {
     // 2 MiB: one miss then hits (10 ns); 4 KiB: every second buffer misses.
     assert!(h < 10.5, "huge pages: {h} ns");
     assert!((s - 155.0).abs() < 5.0, "4 KiB pages: {s} ns");
+}
+
+#[test]
+fn a_request_response_loop_survives_drops_by_timing_out() {
+    // Overloaded emulated host: the ping's requests and responses get dropped.
+    let mut flows = rx_all(2, 10.0, 0.05, SizeDist::Fixed(64));
+    let mut ping = rr("ping", 0, 0);
+    if let FlowKind::RequestResponse { outstanding, .. } = &mut ping.kind {
+        *outstanding = 4;
+    }
+    flows.push(ping);
+    let r = run(&host(
+        IoPath::Emulated,
+        Profile::kvm_2010_82599(),
+        2,
+        flows,
+        100_000,
+    ));
+    assert_books(&r);
+    let f = r.flows.iter().find(|f| f.name == "ping").unwrap();
+    let (completed, timeouts) = (f.completed.unwrap(), f.timeouts.unwrap());
+    assert!(timeouts > 0, "the overload drops pings");
+    assert!(completed > 0);
+    // Each round trip is two packets; a timed-out request at least one.
+    assert!(f.generated >= 2 * completed + timeouts);
+    // The loops live through the whole window: each slot sends its next
+    // request within the 1 ms timeout, so 4 slots × 100 ms make at least
+    // 400 requests, less the 4 still open at the end.
+    assert!(completed + timeouts >= 396, "{completed} + {timeouts}");
+    assert!(r.transactions_per_s.unwrap() > 0.0);
+}
+
+#[test]
+fn one_way_statistics_exclude_request_response_packets() {
+    // Only a ping: no one-way packet, so no one-way latency or throughput.
+    let r = run(&host(
+        IoPath::Sriov,
+        Profile::kvm_modern_25g(),
+        1,
+        vec![rr("ping", 0, 10)],
+        5000,
+    ));
+    assert!(r.delivered > 0);
+    assert_eq!(r.latency_ns.max, 0);
+    assert_eq!(r.delivered_pps, 0.0);
+    assert!(r.rtt_ns.unwrap().p50 > 0);
 }

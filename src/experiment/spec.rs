@@ -138,6 +138,9 @@ pub struct FlowSpec {
     pub outstanding: Option<i64>,
     /// Pause before the next request \[µs\] (request_response only).
     pub think_us: Option<f64>,
+    /// How long the client waits for a lost request's response before it
+    /// sends the next request \[µs\] (request_response only).
+    pub timeout_us: Option<f64>,
 }
 
 impl FlowSpec {
@@ -173,6 +176,7 @@ impl FlowSpec {
         add("response_bytes", self.response_bytes.map(|x| x.to_string()));
         add("outstanding", self.outstanding.map(|x| x.to_string()));
         add("think_us", self.think_us.map(|x| x.to_string()));
+        add("timeout_us", self.timeout_us.map(|x| x.to_string()));
         v
     }
 }

@@ -146,6 +146,7 @@ fn a_full_file_becomes_the_configuration_it_describes() {
             response_bytes: 200,
             outstanding: 4,
             think: SimDuration::from_ns(2500),
+            timeout: SimDuration::from_us(1000),
         }
     );
 
@@ -180,6 +181,7 @@ fn defaults_fill_what_the_file_leaves_out() {
             response_bytes: 1024,
             outstanding: 1,
             think: SimDuration::ZERO,
+            timeout: SimDuration::from_us(1000),
         }
     );
 }

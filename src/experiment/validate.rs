@@ -579,6 +579,7 @@ const RR_KEYS: &[&str] = &[
     "response_bytes",
     "outstanding",
     "think_us",
+    "timeout_us",
 ];
 
 fn check_keys_apply(cx: &Cx, prefix: &str, f: &FlowSpec) -> Result<(), ExperimentError> {
@@ -748,6 +749,14 @@ fn expand_flow(
                 f.think_us.unwrap_or(0.0),
                 true,
             )?;
+            // Assumption: a client that retries a lost request after 1 ms
+            // (ping-pong tools such as netperf's UDP_RR would stall for good).
+            let timeout = check_us(
+                cx,
+                &format!("{prefix}.timeout_us"),
+                f.timeout_us.unwrap_or(1000.0),
+                false,
+            )?;
             for server in targets(sel) {
                 if client == Client::Vm(server) {
                     let why = match sel {
@@ -769,6 +778,7 @@ fn expand_flow(
                         response_bytes,
                         outstanding,
                         think,
+                        timeout,
                     },
                     arrival: Arrival::Poisson,
                     sizes: SizeDist::Fixed(request_bytes),

@@ -63,62 +63,81 @@ impl DropReason {
 }
 
 /// A named part of a packet's journey, for the latency breakdown. A packet's
-/// time in every stage it visits adds up to its latency exactly.
+/// time in every stage it visits adds up to its latency exactly. Queueing is
+/// kept apart from work: `*_wait` stages are time spent waiting for a
+/// resource or a notification, the others are time spent being worked on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Stage {
     /// Waiting for, and serialization on, a wire.
     Wire,
+    /// The external switch between two NICs (passthrough VM-to-VM).
+    ExternalSwitch,
     /// NIC pipeline and embedded-switch classification.
     Nic,
-    /// DMA over PCIe, queueing included.
+    /// DMA over PCIe, queueing for the link included.
     Pcie,
-    /// IOMMU address translation (IOTLB hit or page walk).
+    /// IOMMU address translation (IOTLB hit or page walk) stalling a DMA.
     Iommu,
-    /// Waiting in a host-owned NIC ring for the host's interrupt and driver.
+    /// Waiting in a host-owned NIC ring: interrupt moderation and the host
+    /// driver's backlog.
+    HostRingWait,
+    /// The host's interrupt handler.
     HostIrq,
     /// The host NIC driver.
     HostDriver,
-    /// The hypervisor's device model (emulated path), queueing included.
+    /// Waiting for a hypervisor I/O core.
+    HvWait,
+    /// The hypervisor's device model (emulated path).
     DeviceModel,
-    /// The virtio backend and its copy, queueing included.
+    /// The virtio backend and its copy.
     Backend,
-    /// Software switching in the host (bridge, tap), queueing included.
+    /// Software switching in the host (bridge, tap).
     SoftSwitch,
-    /// Waiting in a guest-visible ring for the interrupt (moderation, exits,
-    /// injection, handler) or for the driver.
-    GuestIrq,
-    /// Notifying the device of new transmit work: doorbell, kick or trap.
+    /// An exit-free MMIO doorbell.
     Doorbell,
-    /// VM exits taken on the packet's behalf.
+    /// Waiting in a virtio transmit queue for the backend.
+    TxQueueWait,
+    /// VM exits taken on the packet's behalf (register traps, injection,
+    /// EOI, kicks).
     VmExit,
-    /// The guest's (or bare-metal OS's) NIC driver.
+    /// Waiting in a guest-visible ring: interrupt moderation and the driver's
+    /// backlog.
+    GuestRingWait,
+    /// The guest's (or bare-metal OS's) interrupt handler.
+    GuestIrq,
+    /// Waiting for the guest's vCPU (bare metal: the application's core).
+    VcpuWait,
+    /// The guest's NIC driver.
     GuestDriver,
-    /// The guest's network stack, queueing for the vCPU included.
+    /// The guest's network stack.
     GuestStack,
     /// The application.
     App,
-    /// The external switch between two NICs (passthrough VM-to-VM).
-    ExternalSwitch,
 }
 
 impl Stage {
     /// Number of stages.
-    pub const COUNT: usize = 16;
+    pub const COUNT: usize = 21;
     /// Every stage, in the order a received packet meets them.
     pub const ALL: [Stage; Stage::COUNT] = [
         Stage::Wire,
         Stage::ExternalSwitch,
         Stage::Nic,
-        Stage::Pcie,
         Stage::Iommu,
+        Stage::Pcie,
+        Stage::HostRingWait,
         Stage::HostIrq,
         Stage::HostDriver,
+        Stage::HvWait,
         Stage::DeviceModel,
         Stage::Backend,
         Stage::SoftSwitch,
         Stage::Doorbell,
+        Stage::TxQueueWait,
         Stage::VmExit,
+        Stage::GuestRingWait,
         Stage::GuestIrq,
+        Stage::VcpuWait,
         Stage::GuestDriver,
         Stage::GuestStack,
         Stage::App,
@@ -128,21 +147,26 @@ impl Stage {
     pub fn name(self) -> &'static str {
         match self {
             Stage::Wire => "wire",
+            Stage::ExternalSwitch => "external_switch",
             Stage::Nic => "nic",
             Stage::Pcie => "pcie_dma",
             Stage::Iommu => "iommu",
-            Stage::HostIrq => "host_irq_wait",
+            Stage::HostRingWait => "host_ring_wait",
+            Stage::HostIrq => "host_irq",
             Stage::HostDriver => "host_driver",
+            Stage::HvWait => "hv_queue_wait",
             Stage::DeviceModel => "device_model",
             Stage::Backend => "virtio_backend",
             Stage::SoftSwitch => "soft_switch",
-            Stage::GuestIrq => "guest_irq_wait",
             Stage::Doorbell => "doorbell",
+            Stage::TxQueueWait => "tx_queue_wait",
             Stage::VmExit => "vm_exit",
+            Stage::GuestRingWait => "guest_ring_wait",
+            Stage::GuestIrq => "guest_irq",
+            Stage::VcpuWait => "vcpu_queue_wait",
             Stage::GuestDriver => "guest_driver",
             Stage::GuestStack => "guest_stack",
             Stage::App => "app",
-            Stage::ExternalSwitch => "external_switch",
         }
     }
 
@@ -189,8 +213,15 @@ pub struct FlowResult {
     pub dropped: u64,
     /// Packets still travelling when the run stopped.
     pub in_flight: u64,
+    /// Round trips completed (request/response flows only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed: Option<u64>,
+    /// Requests whose response did not come within the client's timeout
+    /// (lost or late; request/response flows only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<u64>,
     /// Round-trip latency (request/response flows only).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtt_ns: Option<LatencySummary>,
 }
 
@@ -201,8 +232,7 @@ pub struct ResourceUse {
     pub name: String,
     /// Identical servers (cores) it has.
     pub servers: u32,
-    /// Busy time ÷ (servers × window) over the traffic window, 0..=1
-    /// (can exceed 1 slightly when work admitted in the window ends after it).
+    /// Busy time inside the traffic window ÷ (servers × window), 0..=1.
     pub utilization: f64,
 }
 
@@ -232,21 +262,26 @@ pub struct PathResult {
     pub generated: u64,
     /// Packets delivered (at any time).
     pub delivered: u64,
-    /// Packets delivered within the traffic window.
+    /// Packets of open-loop flows delivered within the traffic window.
     pub delivered_in_window: u64,
     /// Drops by reason (every reason listed, zeros included).
     pub dropped: BTreeMap<String, u64>,
     /// Packets still travelling when the run stopped.
     pub in_flight: u64,
-    /// One-way latency over all delivered packets \[ns\].
+    /// One-way latency over the delivered packets of open-loop flows (rx,
+    /// tx, vm_to_vm) \[ns\]; all zero if there were none.
     pub latency_ns: LatencySummary,
     /// Round-trip latency over all request/response flows \[ns\], if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtt_ns: Option<LatencySummary>,
-    /// Packets delivered within the window ÷ window \[packets/s\].
+    /// Round trips completed by all request/response flows ÷ window
+    /// \[1/s\], if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transactions_per_s: Option<f64>,
+    /// Open-loop packets delivered within the window ÷ window \[packets/s\].
     pub delivered_pps: f64,
-    /// Frame bits (FCS included; preamble and gap not) delivered within the
-    /// window ÷ window \[Gbit/s\].
+    /// Frame bits (FCS included; preamble and gap not) of open-loop packets
+    /// delivered within the window ÷ window \[Gbit/s\].
     pub delivered_gbps: f64,
     /// Hypervisor and host CPU time ÷ delivered packets \[ns\]
     /// (0 on bare metal by definition).
@@ -257,8 +292,8 @@ pub struct PathResult {
     pub exits_per_packet: f64,
     /// Interrupts (physical and virtual) ÷ delivered packets.
     pub interrupts_per_packet: f64,
-    /// Mean time per stage over delivered packets \[ns\]; sums to
-    /// `latency_ns.mean`. Only stages this path uses are listed.
+    /// Mean time per stage over the open-loop packets delivered \[ns\]; sums
+    /// to `latency_ns.mean`. Only stages this path uses are listed.
     pub stages: Vec<StageMean>,
     /// Per-flow books.
     pub flows: Vec<FlowResult>,

@@ -30,17 +30,18 @@ pub fn summarize(h: &Histogram<u64>, sum_ps: u128) -> LatencySummary {
 /// Everything one run counts.
 #[derive(Debug)]
 pub struct Recorder {
-    /// One-way latency of delivered packets \[ns\].
+    /// One-way latency of delivered open-loop packets \[ns\].
     pub latency: Histogram<u64>,
     /// Exact sum of one-way latencies \[ps\].
     pub latency_sum_ps: u128,
-    /// Time delivered packets spent per stage \[ps\], indexed by [`Stage::index`].
+    /// Time delivered open-loop packets spent per stage \[ps\], indexed by
+    /// [`Stage::index`].
     pub stage_sum_ps: [u128; Stage::COUNT],
     /// Packets delivered.
     pub delivered: u64,
-    /// Packets delivered within the traffic window.
+    /// Open-loop packets delivered within the traffic window.
     pub delivered_in_window: u64,
-    /// Frame bits delivered within the traffic window.
+    /// Open-loop frame bits delivered within the traffic window.
     pub delivered_bits_in_window: u64,
     /// Drops, indexed by position in [`DropReason::ALL`].
     pub dropped: [u64; DropReason::ALL.len()],

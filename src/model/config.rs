@@ -136,7 +136,10 @@ pub enum FlowKind {
     },
     /// Closed-loop ping-pong: the client sends a request, the server VM's
     /// application answers at once, the client sends the next one after
-    /// `think`. Round-trip latency is measured at the client.
+    /// `think`. Round-trip latency is measured at the client. Each request
+    /// arms a timer: if its response has not come `timeout` after it was
+    /// sent (lost, or just late), the client counts a timeout and sends the
+    /// next request at once; a late response is then ignored.
     RequestResponse {
         /// Who sends requests.
         client: Client,
@@ -150,6 +153,8 @@ pub enum FlowKind {
         outstanding: u32,
         /// Pause between a response and the next request.
         think: SimDuration,
+        /// Wait for a lost request's response before the next request.
+        timeout: SimDuration,
     },
 }
 

@@ -37,7 +37,7 @@ use crate::metrics::record::{latency_histogram, summarize};
 use crate::metrics::{
     DropReason, FlowResult, PathResult, Recorder, ResourceUse, SimSpeed, Stage, StageMean,
 };
-use crate::sim::{EventQueue, FcfsPool, FixedRing, Rng, SimDuration, SimTime};
+use crate::sim::{Admission, EventQueue, FcfsPool, FixedRing, Rng, SimDuration, SimTime};
 use hdrhistogram::Histogram;
 use std::collections::BTreeMap;
 
@@ -46,8 +46,10 @@ use std::collections::BTreeMap;
 enum Ev {
     /// An open-loop flow's next packet is born.
     Gen(u32),
-    /// A request/response flow's client sends a request.
-    RrSend(u32),
+    /// A request/response flow's client sends a request from a slot.
+    RrSend(u32, u16),
+    /// A request/response slot's timer expires (stale if the response came).
+    RrTimeout(u32, u16),
     /// A packet arrives at its current step (a resource).
     Arrive(u32),
     /// A ring's notification fires.
@@ -81,6 +83,9 @@ struct Packet {
     step: u32,
     bytes: u32,
     role: Role,
+    /// Request/response: the client slot and its request number.
+    rr_slot: u16,
+    rr_seq: u32,
     /// Time spent per stage \[ps\].
     stage_ps: [u64; Stage::COUNT],
 }
@@ -99,6 +104,8 @@ struct RingRt {
     last_notify: Option<SimTime>,
     /// Packets consumed since the last notification.
     batch: u32,
+    /// When the last notification's work ran.
+    notified: Admission,
 }
 
 #[derive(Debug)]
@@ -114,6 +121,21 @@ struct FlowRt {
     live: u64,
     rtt: Option<Histogram<u64>>,
     rtt_sum_ps: u128,
+    /// Request/response: round trips completed.
+    completed: u64,
+    /// Request/response: requests whose response did not come in time.
+    timeouts: u64,
+    /// Request/response: one per request in flight at once.
+    slots: Vec<RrSlot>,
+}
+
+/// A request/response client's slot: one request in flight at a time.
+#[derive(Clone, Copy, Debug)]
+struct RrSlot {
+    /// Number of the current request.
+    seq: u32,
+    /// When the current request times out; `SimTime::MAX` while thinking.
+    deadline: SimTime,
 }
 
 /// One host, one path, ready to run.
@@ -160,6 +182,29 @@ fn charge_parts(pkt: &mut Packet, work: &Work) {
     for p in work.parts() {
         pkt.stage_ps[p.stage.index()] += p.time_ps(pkt.bytes);
     }
+}
+
+/// Charges to a packet that waited in a ring from `pkt.arrived` until
+/// `start` the part of the ring's last notification (`notified`, doing
+/// `work`) that ran while it waited, part by part, and returns the time
+/// charged. The rest of its wait is queueing.
+#[inline]
+fn charge_notification(pkt: &mut Packet, work: &Work, notified: Admission, start: SimTime) -> u64 {
+    let from = pkt.arrived.max(notified.start).as_ps();
+    let to = start.min(notified.end).as_ps();
+    if from >= to {
+        return 0;
+    }
+    let mut t = notified.start.as_ps();
+    let mut charged = 0;
+    for p in work.parts() {
+        let end = t + p.time_ps(0);
+        let overlap = end.min(to).saturating_sub(t.max(from));
+        pkt.stage_ps[p.stage.index()] += overlap;
+        charged += overlap;
+        t = end;
+    }
+    charged
 }
 
 impl Engine {
@@ -232,6 +277,18 @@ impl Engine {
                 live: 0,
                 rtt: rr.then(latency_histogram),
                 rtt_sum_ps: 0,
+                completed: 0,
+                timeouts: 0,
+                slots: match f.kind {
+                    FlowKind::RequestResponse { outstanding, .. } => vec![
+                        RrSlot {
+                            seq: 0,
+                            deadline: SimTime::MAX
+                        };
+                        outstanding as usize
+                    ],
+                    _ => Vec::new(),
+                },
             });
         }
 
@@ -241,7 +298,11 @@ impl Engine {
                 if !matches!(s.kind, StepKind::Delay) {
                     stages_used[s.stage.index()] = true;
                 }
-                for p in s.work.parts() {
+                let notify = match s.kind {
+                    StepKind::Ring(r) => h.rings[r as usize].notify_work.parts(),
+                    _ => &[],
+                };
+                for p in s.work.parts().iter().chain(notify) {
                     stages_used[p.stage.index()] = true;
                 }
             }
@@ -292,20 +353,32 @@ impl Engine {
                 state: RingState::Idle,
                 last_notify: None,
                 batch: 0,
+                notified: Admission {
+                    start: SimTime::ZERO,
+                    end: SimTime::ZERO,
+                },
             })
             .collect();
         let pools = h
             .pools
             .iter()
-            .map(|p| FcfsPool::new(p.servers as usize, Some(p.room)))
+            .map(|p| {
+                let mut pool = FcfsPool::new(p.servers as usize, Some(p.room));
+                pool.set_window(window_end);
+                pool
+            })
             .collect();
+        let mut links = h.links;
+        for l in &mut links {
+            l.set_window(window_end);
+        }
         Ok(Engine {
             q: EventQueue::with_capacity(bound),
             now: SimTime::ZERO,
             events: 0,
             pools,
             pool_names: h.pools.iter().map(|p| p.name.clone()).collect(),
-            links: h.links,
+            links,
             rings,
             ring_specs: h.rings,
             dma: h.dma,
@@ -351,6 +424,7 @@ impl Engine {
     #[inline]
     fn drop_packet(&mut self, id: u32, reason: DropReason) {
         let flow = self.packets[id as usize].flow as usize;
+        // A lost request or response is noticed by the client's timer.
         self.flows[flow].dropped += 1;
         self.rec.drop(reason);
         self.release(id);
@@ -458,6 +532,9 @@ impl Engine {
         }
     }
 
+    /// Books a delivery at `t`. One-way statistics (latency, breakdown,
+    /// throughput) count open-loop packets only: request/response packets
+    /// are measured by their round trips.
     fn book_delivery(&mut self, id: u32, t: SimTime) {
         let pkt = &self.packets[id as usize];
         let lat = t.since(pkt.born).as_ps();
@@ -466,18 +543,21 @@ impl Engine {
             lat,
             "stage times must add up to the latency"
         );
+        self.flows[pkt.flow as usize].delivered += 1;
+        self.rec.delivered += 1;
+        if pkt.role != Role::Data {
+            return;
+        }
         let rec = &mut self.rec;
         Recorder::record_ps(&mut rec.latency, lat);
         rec.latency_sum_ps += lat as u128;
         for (sum, v) in rec.stage_sum_ps.iter_mut().zip(pkt.stage_ps.iter()) {
             *sum += *v as u128;
         }
-        rec.delivered += 1;
         if t <= self.window_end {
             rec.delivered_in_window += 1;
             rec.delivered_bits_in_window += pkt.bytes as u64 * 8;
         }
-        self.flows[pkt.flow as usize].delivered += 1;
     }
 
     /// Delivers packet `id` now, and starts what follows it.
@@ -504,23 +584,32 @@ impl Engine {
                     route,
                     bytes: response_bytes,
                     role: Role::Response,
+                    rr_slot: pkt.rr_slot,
+                    rr_seq: pkt.rr_seq,
                     ..Packet::default()
                 });
                 self.advance(resp, now);
             }
             Role::Response => {
                 let f = &mut self.flows[flow];
+                let slot = &mut f.slots[pkt.rr_slot as usize];
+                if slot.seq != pkt.rr_seq || slot.deadline == SimTime::MAX {
+                    // Late: the client timed out and moved on.
+                    return;
+                }
+                slot.deadline = SimTime::MAX;
                 let rtt = now.since(pkt.rr_born).as_ps();
                 if let Some(h) = f.rtt.as_mut() {
                     Recorder::record_ps(h, rtt);
                 }
                 f.rtt_sum_ps += rtt as u128;
+                f.completed += 1;
                 let FlowKind::RequestResponse { think, .. } = f.cfg.kind else {
                     unreachable!("responses belong to request/response flows")
                 };
                 let next = now + think;
                 if next < self.window_end {
-                    self.q.push(next, Ev::RrSend(pkt.flow));
+                    self.q.push(next, Ev::RrSend(pkt.flow, pkt.rr_slot));
                 }
             }
         }
@@ -551,17 +640,24 @@ impl Engine {
         }
     }
 
-    fn on_rr_send(&mut self, flow: u32) {
-        if self.gen_count >= self.gen_cap || self.now >= self.window_end {
+    fn on_rr_send(&mut self, flow: u32, slot: u16) {
+        if self.now >= self.window_end {
             return;
         }
-        self.gen_count += 1;
         let now = self.now;
-        let f = &self.flows[flow as usize];
-        let FlowKind::RequestResponse { request_bytes, .. } = f.cfg.kind else {
+        let f = &mut self.flows[flow as usize];
+        let FlowKind::RequestResponse {
+            request_bytes,
+            timeout,
+            ..
+        } = f.cfg.kind
+        else {
             unreachable!("RrSend for a request/response flow")
         };
-        let route = f.route;
+        let s = &mut f.slots[slot as usize];
+        s.seq = s.seq.wrapping_add(1);
+        s.deadline = now + timeout;
+        let (route, seq, deadline) = (f.route, s.seq, s.deadline);
         let id = self.alloc(Packet {
             born: now,
             rr_born: now,
@@ -569,9 +665,24 @@ impl Engine {
             route,
             bytes: request_bytes,
             role: Role::Request,
+            rr_slot: slot,
+            rr_seq: seq,
             ..Packet::default()
         });
+        self.q.push(deadline, Ev::RrTimeout(flow, slot));
         self.advance(id, now);
+    }
+
+    /// A slot's timer: if its request is still unanswered, count a timeout
+    /// and send the next request.
+    fn on_rr_timeout(&mut self, flow: u32, slot: u16) {
+        let f = &mut self.flows[flow as usize];
+        if f.slots[slot as usize].deadline != self.now {
+            return; // answered in time: a stale timer
+        }
+        f.timeouts += 1;
+        f.slots[slot as usize].deadline = SimTime::MAX;
+        self.on_rr_send(flow, slot);
     }
 
     fn on_notify(&mut self, r: u16) {
@@ -586,6 +697,7 @@ impl Engine {
         ring.last_notify = Some(self.now);
         ring.state = RingState::Polling;
         ring.batch = 0;
+        ring.notified = a;
         self.q.push(a.end, Ev::Poll(r));
     }
 
@@ -608,7 +720,14 @@ impl Engine {
         debug_assert_eq!(step.kind, StepKind::Ring(r));
         let svc = SimDuration::from_ps(step.work.time_ps(pkt.bytes));
         let a = self.pools[consumer as usize].admit_uncounted(now, svc);
-        pkt.stage_ps[step.stage.index()] += a.start.since(pkt.arrived).as_ps();
+        let spec = &self.ring_specs[r as usize];
+        let waited = charge_notification(
+            pkt,
+            &spec.notify_work,
+            self.rings[r as usize].notified,
+            a.start,
+        );
+        pkt.stage_ps[step.stage.index()] += a.start.since(pkt.arrived).as_ps() - waited;
         charge_parts(pkt, &step.work);
         account(&mut self.rec, &step.work, pkt.bytes);
         pkt.step += 1;
@@ -620,8 +739,9 @@ impl Engine {
         for i in 0..self.flows.len() {
             match self.flows[i].cfg.kind {
                 FlowKind::RequestResponse { outstanding, .. } => {
-                    for _ in 0..outstanding {
-                        self.q.push(SimTime::ZERO, Ev::RrSend(i as u32));
+                    for slot in 0..outstanding {
+                        self.q
+                            .push(SimTime::ZERO, Ev::RrSend(i as u32, slot as u16));
                     }
                 }
                 _ => {
@@ -642,7 +762,8 @@ impl Engine {
             self.events += 1;
             match ev {
                 Ev::Gen(f) => self.on_gen(f),
-                Ev::RrSend(f) => self.on_rr_send(f),
+                Ev::RrSend(f, slot) => self.on_rr_send(f, slot),
+                Ev::RrTimeout(f, slot) => self.on_rr_timeout(f, slot),
                 Ev::Arrive(id) => self.advance(id, t),
                 Ev::Notify(r) => self.on_notify(r),
                 Ev::Poll(r) => self.on_poll(r),
@@ -677,6 +798,14 @@ impl Engine {
     fn result(&self, cfg: &HostConfig, nics: u32) -> PathResult {
         let rec = &self.rec;
         let window_s = self.window_end.as_ps() as f64 / 1e12;
+        let one_way = rec.latency.len();
+        let per_one_way = |x: f64| {
+            if one_way == 0 {
+                0.0
+            } else {
+                x / one_way as f64
+            }
+        };
         let per_pkt = |x: f64| {
             if rec.delivered == 0 {
                 0.0
@@ -695,7 +824,7 @@ impl Engine {
             .filter(|s| self.stages_used[s.index()])
             .map(|s| StageMean {
                 name: s.name().to_string(),
-                mean_ns: per_pkt(rec.stage_sum_ps[s.index()] as f64 / 1000.0),
+                mean_ns: per_one_way(rec.stage_sum_ps[s.index()] as f64 / 1000.0),
             })
             .collect();
         let flows: Vec<FlowResult> = self
@@ -709,6 +838,8 @@ impl Engine {
                     delivered: f.delivered,
                     dropped: f.dropped,
                     in_flight: f.live,
+                    completed: f.rtt.as_ref().map(|_| f.completed),
+                    timeouts: f.rtt.as_ref().map(|_| f.timeouts),
                     rtt_ns: rtt,
                 }
             })
@@ -734,13 +865,13 @@ impl Engine {
             .map(|(p, name)| ResourceUse {
                 name: name.clone(),
                 servers: p.servers() as u32,
-                utilization: p.busy().as_ps() as f64 / (p.servers() as f64 * window_ps),
+                utilization: p.busy_in_window().as_ps() as f64 / (p.servers() as f64 * window_ps),
             })
             .collect();
         resources.extend(self.links.iter().map(|l| ResourceUse {
             name: l.name.clone(),
             servers: 1,
-            utilization: l.busy().as_ps() as f64 / window_ps,
+            utilization: l.busy_in_window().as_ps() as f64 / window_ps,
         }));
         PathResult {
             path: cfg.path.name().to_string(),
@@ -753,6 +884,14 @@ impl Engine {
             in_flight,
             latency_ns: summarize(&rec.latency, rec.latency_sum_ps),
             rtt_ns,
+            transactions_per_s: self.flows.iter().any(|f| f.rtt.is_some()).then(|| {
+                let n: u64 = self.flows.iter().map(|f| f.completed).sum();
+                if window_s > 0.0 {
+                    n as f64 / window_s
+                } else {
+                    0.0
+                }
+            }),
             delivered_pps: if window_s > 0.0 {
                 rec.delivered_in_window as f64 / window_s
             } else {

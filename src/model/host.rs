@@ -367,7 +367,7 @@ impl HostBuilder {
         let c = &self.costs;
         Step {
             kind: StepKind::Ring(ring),
-            stage: Stage::GuestIrq,
+            stage: Stage::GuestRingWait,
             work: Work::of(&[
                 Part::fixed(Stage::GuestDriver, c.guest_driver, CpuClass::Guest),
                 Part::fixed(Stage::GuestStack, c.guest_stack, CpuClass::Guest),
@@ -388,17 +388,18 @@ impl HostBuilder {
         parts.extend_from_slice(extra);
         Step {
             kind: StepKind::Serve(vcpu),
-            stage: Stage::GuestStack,
+            stage: Stage::VcpuWait,
             work: Work::of(&parts),
             drop: DropReason::SocketBacklogFull,
         }
     }
-    /// Host work on the hypervisor I/O cores.
-    pub fn host_work(&mut self, stage: Stage, parts: &[Part]) -> Step {
+    /// Host work on the hypervisor I/O cores (queueing for them is
+    /// [`Stage::HvWait`]).
+    pub fn host_work(&mut self, parts: &[Part]) -> Step {
         let pool = self.hv_io();
         Step {
             kind: StepKind::Serve(pool),
-            stage,
+            stage: Stage::HvWait,
             work: Work::of(parts),
             drop: DropReason::HvBacklogFull,
         }
@@ -407,7 +408,7 @@ impl HostBuilder {
     pub fn host_rx(&self, ring: RingId) -> Step {
         Step {
             kind: StepKind::Ring(ring),
-            stage: Stage::HostIrq,
+            stage: Stage::HostRingWait,
             work: Work::of(&[Part::fixed(
                 Stage::HostDriver,
                 self.costs.host_driver,

@@ -13,10 +13,8 @@ pub struct ArrivalGen {
     arrival: Arrival,
     mean_ps: f64,
     rng: Rng,
-    /// Packets generated so far in the current constant run or burst.
+    /// Packets generated so far (constant and on/off spacing).
     k: u64,
-    /// Start of the current constant run or burst.
-    origin: SimTime,
 }
 
 impl ArrivalGen {
@@ -27,7 +25,6 @@ impl ArrivalGen {
             mean_ps,
             rng,
             k: 0,
-            origin: SimTime::ZERO,
         }
     }
 
@@ -57,17 +54,14 @@ impl ArrivalGen {
                 SimTime::from_ps(t)
             }
             Arrival::OnOff { on, off } => {
-                let period = on.as_ps() + off.as_ps();
-                // Packets of a whole period are sent during `on`.
-                let burst_interval = self.mean_ps * on.as_ps() as f64 / period as f64;
-                let mut t = self.origin.as_ps() + (self.k as f64 * burst_interval).round() as u64;
-                if t >= self.origin.as_ps() + on.as_ps() {
-                    self.origin = SimTime::from_ps(self.origin.as_ps() + period);
-                    self.k = 0;
-                    t = self.origin.as_ps();
-                }
+                // Packets are evenly spaced on a clock that runs only during
+                // `on` periods, at the rate that gives the mean over whole
+                // periods; fractions of a packet carry into the next period.
+                let (on, period) = (on.as_ps(), on.as_ps() + off.as_ps());
+                let on_time =
+                    (self.k as f64 * self.mean_ps * on as f64 / period as f64).round() as u64;
                 self.k += 1;
-                SimTime::from_ps(t)
+                SimTime::from_ps(on_time / on * period + on_time % on)
             }
         }
     }
@@ -117,23 +111,35 @@ mod tests {
     }
 
     #[test]
-    fn on_off_bursts_keep_the_mean_rate() {
-        let on = SimDuration::from_us(100);
-        let off = SimDuration::from_us(900);
-        let mut g = ArrivalGen::new(Arrival::OnOff { on, off }, 1_000_000.0, Rng::stream(1, 1));
-        let mut t = g.first();
-        let mut n = 1;
-        let mut in_off = 0;
-        while t < SimTime::from_ps(100_000_000_000) {
-            if t.as_ps() % 1_000_000_000 >= 100_000_000 {
-                in_off += 1;
+    fn on_off_bursts_keep_the_mean_rate_and_stay_inside_on_periods() {
+        // (on µs, off µs, packets/s): including rates with less than one
+        // packet, or a fraction of a packet, per period.
+        for (on_us, off_us, pps) in [
+            (100, 900, 1_000_000.0),
+            (10, 90, 1_000.0),
+            (10, 90, 15_000.0),
+            (10, 90, 25_000.0),
+            (50, 150, 333_333.0),
+        ] {
+            let (on, off) = (SimDuration::from_us(on_us), SimDuration::from_us(off_us));
+            let period = on.as_ps() + off.as_ps();
+            let mut g = ArrivalGen::new(Arrival::OnOff { on, off }, 1e12 / pps, Rng::stream(1, 1));
+            let end = 1_000_000_000_000u64; // 1 s
+            let mut t = g.first();
+            let mut n = 0u64;
+            while t.as_ps() < end {
+                assert!(
+                    t.as_ps() % period < on.as_ps(),
+                    "packet at {t} in an off period"
+                );
+                n += 1;
+                t = g.next(t);
             }
-            t = g.next(t);
-            n += 1;
+            assert!(
+                (n as f64 - pps).abs() <= 1.0,
+                "on {on_us} off {off_us}: {n} packets for {pps}/s"
+            );
         }
-        assert_eq!(in_off, 0, "no packet in an off period");
-        // 100 ms at a mean of one per µs.
-        assert!((n as i64 - 100_000).abs() <= 100, "{n}");
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub(crate) mod tests {
                 max: 45_678 * scale,
                 mean: 13_000.25,
             },
+            transactions_per_s: rr.then_some(38_000.0),
             rtt_ns: rtt,
             delivered_pps: 123_456.0 * scale as f64,
             delivered_gbps: 0.875 * scale as f64,
@@ -83,6 +84,8 @@ pub(crate) mod tests {
                 delivered: 990 * scale,
                 dropped: 4 * scale,
                 in_flight: 6 * scale,
+                completed: None,
+                timeouts: None,
                 rtt_ns: None,
             }],
             resources: vec![ResourceUse {

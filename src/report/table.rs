@@ -127,10 +127,10 @@ pub fn table(report: &RunReport) -> String {
     }
     out.push_str(&layout(&rows, &align));
 
-    let rtts: Vec<(&str, &LatencySummary)> = report
+    let rtts: Vec<(&PathResult, &LatencySummary)> = report
         .paths
         .iter()
-        .filter_map(|p| p.rtt_ns.as_ref().map(|r| (p.path.as_str(), r)))
+        .filter_map(|p| p.rtt_ns.as_ref().map(|r| (p, r)))
         .collect();
     if !rtts.is_empty() {
         out.push_str("\nround trip (request/response flows)\n");
@@ -138,11 +138,25 @@ pub fn table(report: &RunReport) -> String {
             "path".to_owned(),
             "RTT p50 µs".to_owned(),
             "RTT p99 µs".to_owned(),
+            "RTT max µs".to_owned(),
+            "trans/s".to_owned(),
+            "timeouts".to_owned(),
         ]];
-        for (path, r) in rtts {
-            rows.push(vec![path.to_owned(), us(r.p50), us(r.p99)]);
+        for (p, r) in rtts {
+            let timeouts: u64 = p.flows.iter().filter_map(|f| f.timeouts).sum();
+            let lat = |ns: u64| if r.max == 0 { "-".to_owned() } else { us(ns) };
+            rows.push(vec![
+                p.path.clone(),
+                lat(r.p50),
+                lat(r.p99),
+                lat(r.max),
+                fixed(p.transactions_per_s.unwrap_or(0.0), 0),
+                timeouts.to_string(),
+            ]);
         }
-        out.push_str(&layout(&rows, &[Align::Left, Align::Right, Align::Right]));
+        let mut align = vec![Align::Right; 6];
+        align[0] = Align::Left;
+        out.push_str(&layout(&rows, &align));
     }
 
     if !report.notes.is_empty() {

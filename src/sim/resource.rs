@@ -32,6 +32,8 @@ pub struct FcfsPool {
     waiting: Option<FixedRing<SimTime>>,
     last_arrival: SimTime,
     busy: SimDuration,
+    window_end: SimTime,
+    busy_in_window: SimDuration,
     jobs: u64,
 }
 
@@ -46,8 +48,24 @@ impl FcfsPool {
             waiting: room.map(FixedRing::new),
             last_arrival: SimTime::ZERO,
             busy: SimDuration::ZERO,
+            window_end: SimTime::MAX,
+            busy_in_window: SimDuration::ZERO,
             jobs: 0,
         }
+    }
+
+    /// Sets the end of the measurement window: [`FcfsPool::busy_in_window`]
+    /// counts only service inside `[0, end]`.
+    pub fn set_window(&mut self, end: SimTime) {
+        self.window_end = end;
+    }
+
+    #[inline]
+    fn account(&mut self, start: SimTime, end: SimTime, service: SimDuration) {
+        self.busy += service;
+        let (s, e) = (start.min(self.window_end), end.min(self.window_end));
+        self.busy_in_window += e.since(s);
+        self.jobs += 1;
     }
 
     /// Admits a job arriving at `now` that needs `service`, or returns `None`
@@ -86,8 +104,7 @@ impl FcfsPool {
         }
         let end = start + service;
         self.free_at[idx] = end;
-        self.busy += service;
-        self.jobs += 1;
+        self.account(start, end, service);
         Some(Admission { start, end })
     }
 
@@ -114,8 +131,7 @@ impl FcfsPool {
         let start = self.free_at[best].max(now);
         let end = start + service;
         self.free_at[best] = end;
-        self.busy += service;
-        self.jobs += 1;
+        self.account(start, end, service);
         Admission { start, end }
     }
 
@@ -127,6 +143,12 @@ impl FcfsPool {
     /// Total service time of all admitted jobs.
     pub fn busy(&self) -> SimDuration {
         self.busy
+    }
+
+    /// Service time that falls inside the measurement window (see
+    /// [`FcfsPool::set_window`]): busy ÷ (servers × window) is at most 1.
+    pub fn busy_in_window(&self) -> SimDuration {
+        self.busy_in_window
     }
 
     /// Number of admitted jobs.
@@ -198,6 +220,17 @@ mod tests {
         assert!(p.admit(t(3), d(100)).is_none());
         // once the first waiter starts (t = 100) there is room again
         assert!(p.admit(t(100), d(1)).is_some());
+    }
+
+    #[test]
+    fn busy_time_in_the_window_stops_at_its_end() {
+        let mut p = FcfsPool::new(1, None);
+        p.set_window(t(15));
+        p.admit(t(0), d(10)).unwrap(); // 0..10: inside
+        p.admit(t(0), d(10)).unwrap(); // 10..20: half inside
+        p.admit(t(30), d(10)).unwrap(); // 30..40: outside
+        assert_eq!(p.busy(), d(30));
+        assert_eq!(p.busy_in_window(), d(15));
     }
 
     #[test]

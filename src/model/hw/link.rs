@@ -100,6 +100,16 @@ impl Link {
         self.pool.busy()
     }
 
+    /// Sets the end of the measurement window (see [`FcfsPool::set_window`]).
+    pub fn set_window(&mut self, end: SimTime) {
+        self.pool.set_window(end);
+    }
+
+    /// Busy time inside the measurement window.
+    pub fn busy_in_window(&self) -> SimDuration {
+        self.pool.busy_in_window()
+    }
+
     /// The link's rate.
     pub fn rate(&self) -> BitsPerSec {
         self.rate

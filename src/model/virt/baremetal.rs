@@ -53,7 +53,7 @@ impl PathModel for Baremetal {
         let c = h.costs;
         let send = Step {
             kind: StepKind::Serve(src.vcpu),
-            stage: Stage::GuestStack,
+            stage: Stage::VcpuWait,
             work: Work::of(&[
                 Part::fixed(Stage::App, c.app, CpuClass::Guest),
                 Part::fixed(Stage::GuestStack, c.guest_stack, CpuClass::Guest),
@@ -62,7 +62,7 @@ impl PathModel for Baremetal {
         };
         let recv = Step {
             kind: StepKind::Serve(dst.vcpu),
-            stage: Stage::GuestStack,
+            stage: Stage::VcpuWait,
             work: Work::of(&[
                 Part::fixed(Stage::GuestStack, c.guest_stack, CpuClass::Guest),
                 Part::fixed(Stage::App, c.app, CpuClass::Guest),

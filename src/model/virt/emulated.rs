@@ -50,14 +50,11 @@ fn tx_done(h: &HostBuilder, vm: &VmDev) -> Step {
 fn device_model_rx(h: &mut HostBuilder) -> Step {
     let c = h.costs;
     let copy = h.host_copy(Stage::DeviceModel);
-    h.host_work(
-        Stage::DeviceModel,
-        &[
-            Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
-            Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host),
-            copy,
-        ],
-    )
+    h.host_work(&[
+        Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
+        Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host),
+        copy,
+    ])
 }
 
 impl PathModel for Emulated {
@@ -128,13 +125,10 @@ impl PathModel for Emulated {
         vec![
             h.guest_tx(vm.vcpu, &trap),
             tx_done(h, vm),
-            h.host_work(
-                Stage::SoftSwitch,
-                &[
-                    Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
-                    Part::fixed(Stage::HostDriver, c.host_driver, CpuClass::Host),
-                ],
-            ),
+            h.host_work(&[
+                Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
+                Part::fixed(Stage::HostDriver, c.host_driver, CpuClass::Host),
+            ]),
             h.dma_down(vm.nic),
             h.nic_pipeline(false),
             h.wire_out(vm.nic),

@@ -37,7 +37,7 @@ fn backend_tx(h: &mut HostBuilder, vm: &VmDev, to_nic: bool) -> Step {
     }
     Step {
         kind: StepKind::Ring(vm.tx_ring.expect("virtio has a TX queue")),
-        stage: Stage::Doorbell,
+        stage: Stage::TxQueueWait,
         work: Work::of(&parts),
         drop: DropReason::VringFull,
     }
@@ -46,10 +46,7 @@ fn backend_tx(h: &mut HostBuilder, vm: &VmDev, to_nic: bool) -> Step {
 fn backend_rx(h: &mut HostBuilder) -> Step {
     let c = h.costs;
     let copy = h.host_copy(Stage::Backend);
-    h.host_work(
-        Stage::Backend,
-        &[Part::fixed(Stage::Backend, c.vhost, CpuClass::Host), copy],
-    )
+    h.host_work(&[Part::fixed(Stage::Backend, c.vhost, CpuClass::Host), copy])
 }
 
 impl PathModel for Virtio {
