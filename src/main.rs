@@ -203,9 +203,16 @@ fn load_compare(overrides: &[Override]) -> Result<Experiment, Failure> {
 }
 
 fn run_and_report(exp: &Experiment, args: &RunArgs) -> Result<(), Failure> {
+    // Fail before the run, not after it, if the results cannot be written.
+    if let Some(dir) = &args.out {
+        report::check_dir(dir).map_err(|e| {
+            Failure::Other(format!("cannot write results to {}: {e}", dir.display()))
+        })?;
+    }
     let report = experiment::run_experiment(exp, args.threads.map(usize::from))?;
     if let Some(dir) = &args.out {
-        report::write_dir(dir, &report).map_err(|e| Failure::Other(e.to_string()))?;
+        report::write_dir(dir, &report)
+            .map_err(|e| Failure::Other(format!("writing results to {}: {e}", dir.display())))?;
         eprintln!(
             "wrote {} and {} in {}",
             report::JSON_FILE,

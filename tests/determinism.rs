@@ -37,3 +37,32 @@ fn the_reference_comparison_is_byte_identical_at_one_and_two_threads() {
         );
     }
 }
+
+#[test]
+fn adding_a_vm_does_not_change_the_other_flows_traffic() {
+    use enisim::experiment::Override;
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/compare.toml");
+    let generated = |vms: &str| {
+        let exp = Experiment::from_file(
+            &file,
+            &[
+                Override::parse(&format!("host.vms={vms}")).unwrap(),
+                Override::parse("paths=[\"sriov\"]").unwrap(),
+            ],
+        )
+        .unwrap();
+        let r = run_experiment(&exp, Some(1)).unwrap();
+        r.paths[0]
+            .flows
+            .iter()
+            .map(|f| (f.name.clone(), f.generated))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let (four, five) = (generated("4"), generated("5"));
+    assert!(five.contains_key("tx.vm4") && !four.contains_key("tx.vm4"));
+    for (name, n) in &four {
+        if name != "rr" {
+            assert_eq!(five[name], *n, "{name}");
+        }
+    }
+}

@@ -49,7 +49,8 @@ pub fn run_experiment(
     };
     let outcomes = match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            // More threads than paths would only idle.
+            .num_threads(n.clamp(1, configs.len().max(1)))
             .build()
             .map_err(|e| ExperimentError::ThreadPool {
                 message: e.to_string(),
@@ -110,17 +111,13 @@ fn notes(exp: &Experiment, paths: &[PathResult]) -> Vec<String> {
             pt.nics
         ));
     }
-    if let Some(max) = exp.base.max_packets {
-        let capped: Vec<&str> = paths
-            .iter()
-            .filter(|p| p.generated >= max)
-            .map(|p| p.path.as_str())
-            .collect();
-        if !capped.is_empty() {
+    if let (Some(max), Some(first)) = (exp.base.max_packets, paths.first()) {
+        let full = exp.base.window.as_ps() as f64 / 1e6;
+        if first.window_us < full {
             notes.push(format!(
-                "generation stopped at the run.packets cap ({max}) on {}; the throughput window \
-                 is the time the open-loop flows take to offer that many packets",
-                capped.join(", ")
+                "run.packets ({max}) ended the traffic window at {:.1} µs (of {full:.1} µs); \
+                 rates are over that window",
+                first.window_us
             ));
         }
     }

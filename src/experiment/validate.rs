@@ -228,12 +228,21 @@ enum Rule {
     Interval,
     /// A link rate that [`BitsPerSec::from_gbps`] accepts.
     LinkGbps,
+    /// `true` or `false`.
+    Bool,
 }
 
-/// The ranges of `[costs]` keys that the model needs bounded. Keys not listed
-/// are plain costs: any non-negative integer of the field's type.
+/// Largest CPU cost of one piece of work \[cycles\]: 10 million, 3.3 ms at
+/// 3 GHz — far beyond any real per-packet cost, and small enough that no
+/// route, backlog and clock the ranges allow can overflow simulated time.
+const MAX_CYCLES: i64 = 10_000_000;
+/// Largest fixed hardware latency \[ns\] (10 ms).
+const MAX_NS: i64 = 10_000_000;
+
+/// The range of every `[costs]` key (a test checks that every profile field
+/// has one).
 const RULES: &[(&str, Rule)] = &[
-    ("cpu_mhz", Rule::Int(1, 10_000)),
+    ("cpu_mhz", Rule::Int(100, 10_000)),
     ("hv_io_cores", Rule::Int(1, 64)),
     ("link_gbps", Rule::LinkGbps),
     ("pcie_gen", Rule::Int(1, 5)),
@@ -256,6 +265,32 @@ const RULES: &[(&str, Rule)] = &[
     ("nic_irq_interval_us", Rule::Interval),
     ("nic_irq_delay_us", Rule::Interval),
     ("emulated_irq_interval_us", Rule::Interval),
+    ("pcie_tlp_overhead_bytes", Rule::Int(0, 4096)),
+    ("pcie_desc_bytes", Rule::Int(0, 4096)),
+    ("nic_pipeline_ns", Rule::Int(0, MAX_NS)),
+    ("eswitch_ns", Rule::Int(0, MAX_NS)),
+    ("tor_latency_ns", Rule::Int(0, MAX_NS)),
+    ("iotlb_hit_ns", Rule::Int(0, MAX_NS)),
+    ("iotlb_miss_ns", Rule::Int(0, MAX_NS)),
+    ("doorbell_ns", Rule::Int(0, MAX_NS)),
+    ("posted_interrupts", Rule::Bool),
+    ("exit_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("io_exit_user_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("eoi_exit_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("inject_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("kick_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("device_model_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("soft_switch_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("vhost_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("host_driver_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("host_irq_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("guest_irq_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("guest_driver_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("guest_stack_cycles", Rule::Int(0, MAX_CYCLES)),
+    ("app_cycles", Rule::Int(0, MAX_CYCLES)),
+    // 1,000 cycles per byte at most.
+    ("copy_millicycles_per_byte", Rule::Int(0, 1_000_000)),
+    ("e1000_exits_per_irq", Rule::Int(0, 16)),
 ];
 
 impl Rule {
@@ -271,6 +306,7 @@ impl Rule {
                 "allowed a number of Gbit/s > 0 that is a whole number of bit/s (e.g. 10, 25, 2.5)"
                     .to_owned()
             }
+            Rule::Bool => "allowed true or false".to_owned(),
         }
     }
 
@@ -280,6 +316,7 @@ impl Rule {
             (Rule::OneOf(set), toml::Value::Integer(i)) => set.contains(i),
             (Rule::Interval, toml::Value::Float(x)) => x.is_finite() && *x >= 0.0 && *x <= MAX_US,
             (Rule::LinkGbps, toml::Value::Float(x)) => BitsPerSec::from_gbps(*x).is_some(),
+            (Rule::Bool, toml::Value::Boolean(_)) => true,
             _ => false,
         }
     }
@@ -954,4 +991,26 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         base,
         cost_overrides,
     })
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+
+    #[test]
+    fn every_profile_field_has_a_range_and_the_builtin_profiles_are_inside_it() {
+        for name in Profile::NAMES {
+            let table = toml::Table::try_from(Profile::builtin(name).unwrap()).unwrap();
+            for (k, v) in &table {
+                if k == "name" || k == "summary" {
+                    continue;
+                }
+                let r = rule(k).unwrap_or_else(|| panic!("costs.{k} has no range rule"));
+                assert!(
+                    r.accepts(v),
+                    "{name}: costs.{k} = {v} is outside its own rule"
+                );
+            }
+        }
+    }
 }

@@ -258,6 +258,9 @@ pub struct PathResult {
     pub nics: u32,
     /// VMs on the host.
     pub vms: u32,
+    /// The traffic window the rates are measured over \[µs\]: the
+    /// experiment's `run.duration_us`, or shorter if `run.packets` ended it.
+    pub window_us: f64,
     /// Packets created by every flow.
     pub generated: u64,
     /// Packets delivered (at any time).

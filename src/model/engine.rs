@@ -184,6 +184,29 @@ fn charge_parts(pkt: &mut Packet, work: &Work) {
     }
 }
 
+/// The birth time of the `n`-th open-loop packet, if it is before
+/// `window_end`. Arrivals do not depend on the simulation, so replaying the
+/// flows' arrival streams (clones, in the order the event queue would pop them)
+/// gives the times the run will see.
+fn nth_birth(flows: &[FlowRt], n: u64, window_end: SimTime) -> Option<SimTime> {
+    let mut gens: Vec<ArrivalGen> = flows
+        .iter()
+        .filter(|f| !matches!(f.cfg.kind, FlowKind::RequestResponse { .. }))
+        .map(|f| f.arrivals.clone())
+        .collect();
+    let mut next: Vec<SimTime> = gens.iter_mut().map(|g| g.first()).collect();
+    let mut last = None;
+    for _ in 0..n {
+        let (i, t) = next.iter().copied().enumerate().min_by_key(|&(_, t)| t)?;
+        if t >= window_end {
+            return None;
+        }
+        last = Some(t);
+        next[i] = gens[i].next(t);
+    }
+    last
+}
+
 /// Charges to a packet that waited in a ring from `pkt.arrived` until
 /// `start` the part of the ring's last notification (`notified`, doing
 /// `work`) that ran while it waited, part by part, and returns the time
@@ -232,7 +255,7 @@ impl Engine {
         };
         let mut routes: Vec<Box<[Step]>> = Vec::new();
         let mut flows = Vec::with_capacity(cfg.flows.len());
-        for (i, f) in cfg.flows.iter().enumerate() {
+        for f in cfg.flows.iter() {
             let (fwd, rev) = match f.kind {
                 FlowKind::Rx { vm } => (model.rx(&mut h, &dev(f, vm)?), None),
                 FlowKind::Tx { vm } => (model.tx(&mut h, &dev(f, vm)?), None),
@@ -259,7 +282,9 @@ impl Engine {
                 routes.push(r.into_boxed_slice());
                 (routes.len() - 1) as u32
             });
-            let stream = i as u64 * 2;
+            // Streams are keyed by the flow's name, not its position, so
+            // adding a flow or a VM never changes another flow's draws.
+            let stream = Rng::stream_id(&f.name) & !1;
             let rr = matches!(f.kind, FlowKind::RequestResponse { .. });
             flows.push(FlowRt {
                 cfg: f.clone(),
@@ -298,6 +323,9 @@ impl Engine {
                 if !matches!(s.kind, StepKind::Delay) {
                     stages_used[s.stage.index()] = true;
                 }
+                if let StepKind::Dma(_, Some(_)) = s.kind {
+                    stages_used[Stage::Iommu.index()] = true;
+                }
                 let notify = match s.kind {
                     StepKind::Ring(r) => h.rings[r as usize].notify_work.parts(),
                     _ => &[],
@@ -326,22 +354,15 @@ impl Engine {
         }
         let bound = bound * 2;
 
+        // A packet cap ends the window at the birth of the cap's last
+        // open-loop packet (so throughput is over the span that traffic was
+        // offered), and caps generation exactly.
         let window_end = SimTime::ZERO + cfg.window;
-        let offered_pps: f64 = cfg
-            .flows
-            .iter()
-            .filter(|f| !matches!(f.kind, FlowKind::RequestResponse { .. }))
-            .map(|f| 1e12 / f.mean_interval_ps)
-            .sum();
-        // A packet cap shortens the window to the time the open-loop flows
-        // take to offer that many packets (so throughput stays well defined),
-        // and caps generation exactly.
         let window_end = match cfg.max_packets {
-            Some(n) if offered_pps > 0.0 => {
-                let ps = (n as f64 / offered_pps * 1e12).ceil();
-                window_end.min(SimTime::from_ps(ps.min(u64::MAX as f64) as u64))
+            Some(n) => {
+                nth_birth(&flows, n, window_end).map_or(window_end, |t| t + SimDuration::from_ps(1))
             }
-            _ => window_end,
+            None => window_end,
         };
         let horizon = window_end.saturating_add(cfg.drain);
 
@@ -450,11 +471,24 @@ impl Engine {
                     charge_parts(pkt, &step.work);
                     t += SimDuration::from_ps(step.work.time_ps(pkt.bytes));
                 }
-                StepKind::Iommu(dev) => {
-                    let addr = self.dma[dev as usize].next_addr();
-                    let d = self.iotlb.translate(addr);
-                    pkt.stage_ps[Stage::Iommu.index()] += d.as_ps();
-                    t += d;
+                StepKind::Dma(l, region) => {
+                    let stall = match region {
+                        Some(r) => self.iotlb.translate(self.dma[r as usize].next_addr()),
+                        None => SimDuration::ZERO,
+                    };
+                    match self.links[l as usize].send_with_stall(t, pkt.bytes, stall) {
+                        Some(a) => {
+                            pkt.stage_ps[Stage::Iommu.index()] += stall.as_ps();
+                            pkt.stage_ps[step.stage.index()] +=
+                                a.end.since(t).as_ps() - stall.as_ps();
+                            t = a.end;
+                        }
+                        None => {
+                            let reason = step.drop;
+                            self.drop_packet(id, reason);
+                            return;
+                        }
+                    }
                 }
                 StepKind::Link(l) => match self.links[l as usize].send(t, pkt.bytes) {
                     Some(a) => {
@@ -877,6 +911,7 @@ impl Engine {
             path: cfg.path.name().to_string(),
             nics,
             vms: cfg.vms,
+            window_us: self.window_end.as_ps() as f64 / 1e6,
             generated,
             delivered: rec.delivered,
             delivered_in_window: rec.delivered_in_window,

@@ -128,8 +128,10 @@ pub struct VmDev {
     pub host_rx_ring: Option<RingId>,
     /// The transmit queue the backend consumes (virtio).
     pub tx_ring: Option<RingId>,
-    /// Its DMA region behind the IOMMU (VF, passthrough).
-    pub dma: Option<DmaDevId>,
+    /// Its receive buffers behind the IOMMU (VF, passthrough).
+    pub dma_rx: Option<DmaDevId>,
+    /// Its transmit buffers behind the IOMMU (VF, passthrough).
+    pub dma_tx: Option<DmaDevId>,
 }
 
 /// A host under construction, then handed to the event loop.
@@ -323,21 +325,13 @@ impl HostBuilder {
     pub fn wire_out(&self, nic: usize) -> Step {
         link_step(self.nics[nic].wire_out, Stage::Wire, DropReason::TxRingFull)
     }
-    /// Receive DMA.
-    pub fn dma_up(&self, nic: usize) -> Step {
-        link_step(
-            self.nics[nic].pcie_up,
-            Stage::Pcie,
-            DropReason::PcieQueueFull,
-        )
+    /// Receive DMA into buffers of `region` (behind the IOMMU if `Some`).
+    pub fn dma_up(&self, nic: usize, region: Option<DmaDevId>) -> Step {
+        dma_step(self.nics[nic].pcie_up, region)
     }
-    /// Transmit DMA.
-    pub fn dma_down(&self, nic: usize) -> Step {
-        link_step(
-            self.nics[nic].pcie_down,
-            Stage::Pcie,
-            DropReason::PcieQueueFull,
-        )
+    /// Transmit DMA from buffers of `region` (behind the IOMMU if `Some`).
+    pub fn dma_down(&self, nic: usize, region: Option<DmaDevId>) -> Step {
+        dma_step(self.nics[nic].pcie_down, region)
     }
     /// The NIC's pipeline, plus the embedded switch's lookup when `eswitch`.
     pub fn nic_pipeline(&self, eswitch: bool) -> Step {
@@ -353,13 +347,14 @@ impl HostBuilder {
             CpuClass::Hardware,
         )])
     }
-    /// IOMMU translation for device `dev`.
-    pub fn iommu(&self, dev: DmaDevId) -> Step {
+    /// A transmit-completion interrupt raised on `ring`'s vector (moderated
+    /// with it); the packet goes on at once.
+    pub fn tx_done(&self, ring: RingId) -> Step {
         Step {
-            kind: StepKind::Iommu(dev),
-            stage: Stage::Iommu,
+            kind: StepKind::Signal(ring),
+            stage: Stage::Nic,
             work: Work::none(),
-            drop: DropReason::RxRingFull,
+            drop: DropReason::TxRingFull,
         }
     }
     /// Guest driver, stack and application receiving from `ring`.
@@ -430,6 +425,16 @@ pub fn link_step(link: LinkId, stage: Stage, drop: DropReason) -> Step {
         stage,
         work: Work::none(),
         drop,
+    }
+}
+
+/// A DMA step on PCIe link `link`.
+pub fn dma_step(link: LinkId, region: Option<DmaDevId>) -> Step {
+    Step {
+        kind: StepKind::Dma(link, region),
+        stage: Stage::Pcie,
+        work: Work::none(),
+        drop: DropReason::PcieQueueFull,
     }
 }
 

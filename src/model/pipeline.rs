@@ -152,14 +152,18 @@ pub type DmaDevId = u16;
 pub enum StepKind {
     /// Serialization on a link; queueing and service go to the step's stage.
     Link(LinkId),
+    /// A DMA over a PCIe link direction. For a device behind the IOMMU
+    /// (`Some(region)`), the DMA engine first waits for the translation of
+    /// its buffer's page (an IOTLB hit or a page walk), which holds the link:
+    /// misses cost throughput, not only latency (M1). The translation goes to
+    /// [`Stage::Iommu`], the rest to the step's stage.
+    Dma(LinkId, Option<DmaDevId>),
     /// Service on a CPU pool for the step's work; queueing goes to the step's
     /// stage, each part to its own.
     Serve(PoolId),
     /// Enqueue in a ring; the ring's consumer later does the step's work on
     /// the ring's pool. Time in the ring goes to the step's stage.
     Ring(RingId),
-    /// IOMMU translation for a DMA of this device.
-    Iommu(DmaDevId),
     /// Raise the ring's notification (if its consumer is idle) without
     /// queuing the packet in it: a transmit-completion interrupt that shares a
     /// device's vector. The packet goes on at once.
@@ -188,7 +192,11 @@ impl Step {
     pub fn is_resource(&self) -> bool {
         matches!(
             self.kind,
-            StepKind::Link(_) | StepKind::Serve(_) | StepKind::Ring(_) | StepKind::Signal(_)
+            StepKind::Link(_)
+                | StepKind::Dma(..)
+                | StepKind::Serve(_)
+                | StepKind::Ring(_)
+                | StepKind::Signal(_)
         )
     }
 }

@@ -41,6 +41,46 @@ pub fn write_dir(dir: &Path, report: &RunReport) -> io::Result<()> {
     write_files(dir, &files)
 }
 
+/// Checks, before a run, that `write_dir(dir, …)` can succeed: `dir` is a
+/// directory or can be created, and a file can be made there (a temporary
+/// directory is made and removed again). Nothing else is left on disk.
+pub fn check_dir(dir: &Path) -> io::Result<()> {
+    match fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{}: exists and is not a directory", dir.display()),
+            ))
+        }
+        Ok(_) => return TempDir::create_in(dir, std::ffi::OsStr::new("probe")).map(drop),
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(ctx(dir, e)),
+        Err(_) => {}
+    }
+    // The nearest ancestor that exists must be a writable directory.
+    let mut ancestor = dir.parent();
+    while let Some(a) = ancestor {
+        let a = if a.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            a
+        };
+        match fs::metadata(a) {
+            Ok(m) if m.is_dir() => {
+                return TempDir::create_in(a, std::ffi::OsStr::new("probe")).map(drop)
+            }
+            Ok(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!("{}: exists and is not a directory", a.display()),
+                ))
+            }
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(ctx(a, e)),
+            Err(_) => ancestor = a.parent(),
+        }
+    }
+    Ok(())
+}
+
 /// `path: error`, keeping the error's kind.
 fn ctx(path: &Path, e: io::Error) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", path.display()))

@@ -11,7 +11,7 @@ mod dir;
 mod table;
 
 pub use csv::csv;
-pub use dir::{write_dir, CSV_FILE, JSON_FILE};
+pub use dir::{check_dir, write_dir, CSV_FILE, JSON_FILE};
 pub use table::table;
 
 use crate::experiment::RunReport;
@@ -54,6 +54,7 @@ pub(crate) mod tests {
             path: name.into(),
             nics: if name == "passthrough" { 4 } else { 1 },
             vms: 4,
+            window_us: 10_000.0,
             generated: 1000 * scale,
             delivered: 990 * scale,
             delivered_in_window: 980 * scale,

@@ -48,6 +48,15 @@ impl Rng {
         Rng { s }
     }
 
+    /// A stream number for a component named `name` (FNV-1a, 64 bits):
+    /// naming streams, rather than numbering them by position, keeps a
+    /// component's draws when others are added or removed.
+    pub fn stream_id(name: &str) -> u64 {
+        name.bytes().fold(0xCBF2_9CE4_8422_2325, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01B3)
+        })
+    }
+
     /// A generator from a raw xoshiro256++ state (tests against reference
     /// vectors). The state must not be all zero.
     pub fn from_state(s: [u64; 4]) -> Self {
@@ -146,6 +155,13 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);
+    }
+
+    #[test]
+    fn stream_ids_are_fnv1a() {
+        // FNV-1a 64 reference values.
+        assert_eq!(Rng::stream_id(""), 0xCBF2_9CE4_8422_2325);
+        assert_eq!(Rng::stream_id("a"), 0xAF63_DC4C_8601_EC8C);
     }
 
     #[test]

@@ -84,10 +84,22 @@ impl Link {
     /// Queues a frame of `bytes` arriving at `now`; `None` if the queue is full.
     #[inline]
     pub fn send(&mut self, now: SimTime, bytes: u32) -> Option<Admission> {
+        self.send_with_stall(now, bytes, SimDuration::ZERO)
+    }
+
+    /// As [`Link::send`], with the transfer first holding the link for
+    /// `stall` (a DMA engine waiting for its address translation).
+    #[inline]
+    pub fn send_with_stall(
+        &mut self,
+        now: SimTime,
+        bytes: u32,
+        stall: SimDuration,
+    ) -> Option<Admission> {
         // Compute the service only for admitted frames, so a refused frame
         // does not disturb the carried remainder.
         let carry = self.carry;
-        let d = self.service(bytes);
+        let d = self.service(bytes) + stall;
         let a = self.pool.admit(now, d);
         if a.is_none() {
             self.carry = carry;

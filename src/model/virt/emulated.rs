@@ -12,7 +12,8 @@
 //! without posted interrupts, an EOI exit (X6); after a receive
 //! batch the driver writes the receive tail (one exit). The e1000 has one
 //! interrupt vector for receive and transmit completion (TXDW), so transmits
-//! raise the same moderated interrupt (a [`StepKind::Signal`]). The device
+//! raise the same moderated interrupt (a
+//! [`crate::model::pipeline::StepKind::Signal`]). The device
 //! model's receive side — copy, software switch — runs on the hypervisor I/O
 //! cores every VM shares, which is what saturates. The emulated NIC moderates
 //! its interrupts as an e1000 does (H3).
@@ -22,7 +23,7 @@ use crate::metrics::{DropReason, Stage};
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
 use crate::model::host::{HostBuilder, VmDev};
-use crate::model::pipeline::{CpuClass, NotifyKind, Part, RingSpec, Step, StepKind, Work};
+use crate::model::pipeline::{CpuClass, NotifyKind, Part, RingSpec, Step, Work};
 
 /// The trap-and-emulate path.
 pub struct Emulated;
@@ -36,15 +37,6 @@ fn tx_trap(h: &HostBuilder) -> [Part; 2] {
         Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host)
             .per_byte(c.copy_fs_per_byte),
     ]
-}
-
-/// The transmit-completion interrupt on the e1000's shared vector.
-fn tx_done(h: &HostBuilder, vm: &VmDev) -> Step {
-    Step {
-        kind: StepKind::Signal(vm.rx_ring),
-        work: Work::none(),
-        ..h.doorbell()
-    }
 }
 
 fn device_model_rx(h: &mut HostBuilder) -> Step {
@@ -106,14 +98,15 @@ impl PathModel for Emulated {
             rx_ring,
             host_rx_ring: Some(host_rx_ring),
             tx_ring: None,
-            dma: None,
+            dma_rx: None,
+            dma_tx: None,
         })
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
         vec![
             h.wire_in(vm.nic),
             h.nic_pipeline(false),
-            h.dma_up(vm.nic),
+            h.dma_up(vm.nic, None),
             h.host_rx(vm.host_rx_ring.expect("emulated has a host ring")),
             device_model_rx(h),
             h.guest_rx(vm.rx_ring),
@@ -124,12 +117,12 @@ impl PathModel for Emulated {
         let trap = tx_trap(h);
         vec![
             h.guest_tx(vm.vcpu, &trap),
-            tx_done(h, vm),
+            h.tx_done(vm.rx_ring),
             h.host_work(&[
                 Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
                 Part::fixed(Stage::HostDriver, c.host_driver, CpuClass::Host),
             ]),
-            h.dma_down(vm.nic),
+            h.dma_down(vm.nic, None),
             h.nic_pipeline(false),
             h.wire_out(vm.nic),
         ]
@@ -138,7 +131,7 @@ impl PathModel for Emulated {
         let trap = tx_trap(h);
         vec![
             h.guest_tx(src.vcpu, &trap),
-            tx_done(h, src),
+            h.tx_done(src.rx_ring),
             device_model_rx(h),
             h.guest_rx(dst.rx_ring),
         ]

@@ -89,7 +89,8 @@ fn direct_attach(
     let vcpu = h.vcpu(vm);
     let work = h.direct_irq_work(virtualized);
     let rx_ring = h.nic_irq_ring(ring_name, slots, vcpu, work, vcpu);
-    let dma = iommu.then(|| h.dma_region(slots));
+    let dma_rx = iommu.then(|| h.dma_region(slots));
+    let dma_tx = iommu.then(|| h.dma_region(slots));
     VmDev {
         vm,
         nic,
@@ -97,28 +98,32 @@ fn direct_attach(
         rx_ring,
         host_rx_ring: None,
         tx_ring: None,
-        dma,
+        dma_rx,
+        dma_tx,
     }
 }
 
 /// A directly driven device sends: application, stack and driver on the
 /// vCPU, an exit-free doorbell, the DMA read (translated by the IOMMU if the
-/// device sits behind it), the NIC's pipeline (and embedded switch).
+/// device sits behind it), the transmit-completion interrupt on the queue
+/// pair's shared, moderated vector (ixgbe, ixgbevf and ENA clean transmit
+/// descriptors in the poll that vector starts; H4, H5), the NIC's pipeline
+/// (and embedded switch).
 fn direct_send(h: &HostBuilder, vm: &VmDev, eswitch: bool) -> Vec<Step> {
-    let mut steps = vec![h.guest_tx(vm.vcpu, &[]), h.doorbell(), h.dma_down(vm.nic)];
-    steps.extend(vm.dma.map(|d| h.iommu(d)));
-    steps.push(h.nic_pipeline(eswitch));
-    steps
+    vec![
+        h.guest_tx(vm.vcpu, &[]),
+        h.doorbell(),
+        h.dma_down(vm.nic, vm.dma_tx),
+        h.tx_done(vm.rx_ring),
+        h.nic_pipeline(eswitch),
+    ]
 }
 
 /// A directly driven device receives a frame the NIC has classified: the DMA
 /// write (translated by the IOMMU if behind it), then the ring, interrupt,
 /// driver, stack and application.
 fn direct_deliver(h: &HostBuilder, vm: &VmDev) -> Vec<Step> {
-    let mut steps = vec![h.dma_up(vm.nic)];
-    steps.extend(vm.dma.map(|d| h.iommu(d)));
-    steps.push(h.guest_rx(vm.rx_ring));
-    steps
+    vec![h.dma_up(vm.nic, vm.dma_rx), h.guest_rx(vm.rx_ring)]
 }
 
 /// From the wire to a directly driven device's application.

@@ -106,14 +106,15 @@ impl PathModel for Virtio {
             rx_ring,
             host_rx_ring: Some(host_rx_ring),
             tx_ring: Some(tx_ring),
-            dma: None,
+            dma_rx: None,
+            dma_tx: None,
         })
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
         vec![
             h.wire_in(vm.nic),
             h.nic_pipeline(false),
-            h.dma_up(vm.nic),
+            h.dma_up(vm.nic, None),
             h.host_rx(vm.host_rx_ring.expect("virtio has a host ring")),
             backend_rx(h),
             h.guest_rx(vm.rx_ring),
@@ -123,7 +124,7 @@ impl PathModel for Virtio {
         vec![
             h.guest_tx(vm.vcpu, &[]),
             backend_tx(h, vm, true),
-            h.dma_down(vm.nic),
+            h.dma_down(vm.nic, None),
             h.nic_pipeline(false),
             h.wire_out(vm.nic),
         ]
