@@ -169,3 +169,47 @@ fn n_back_to_back_frames_leave_the_wire_n_frame_times_after_the_first_starts() {
         last_latency_ps as f64 / 1000.0
     );
 }
+
+/// The whole simulator, not just the queue primitive: Poisson arrivals of
+/// fixed 1500 B frames make the receive wire an M/D/1 queue, whose mean time
+/// (wait + service) the model reports as its `wire` stage.
+fn md1_through_the_model(rho: f64) {
+    let frame_ps = (1500.0 + 20.0) * 8.0 * 100.0; // 10 GbE: 100 ps per bit
+    let f = flow(
+        "poisson",
+        FlowKind::Rx { vm: 0 },
+        Arrival::Poisson,
+        SizeDist::Fixed(1500),
+        frame_ps / rho,
+    );
+    let mut cfg = host(
+        IoPath::Baremetal,
+        unconstrained_10g(),
+        1,
+        vec![f],
+        10_000_000,
+    );
+    cfg.max_packets = Some(2_000_000);
+    cfg.profile.switch_buffer_frames = 1 << 20;
+    let r = enisim::model::run(&cfg).unwrap();
+    assert_eq!(r.dropped.values().sum::<u64>(), 0);
+    let wire_ns = r.stages.iter().find(|s| s.name == "wire").unwrap().mean_ns;
+    let service_ns = frame_ps / 1000.0;
+    let expected_ns = service_ns + rho * service_ns / (2.0 * (1.0 - rho));
+    let err = (wire_ns - expected_ns).abs() / (expected_ns - service_ns);
+    assert!(
+        err < 0.02,
+        "ρ = {rho}: wire {wire_ns:.1} ns, M/D/1 {expected_ns:.1} ns: wait error {:.2}%",
+        err * 100.0
+    );
+}
+
+#[test]
+fn the_model_s_wire_is_an_md1_queue_at_load_half() {
+    md1_through_the_model(0.5);
+}
+
+#[test]
+fn the_model_s_wire_is_an_md1_queue_at_load_0_8() {
+    md1_through_the_model(0.8);
+}
