@@ -112,7 +112,10 @@ impl Catalog {
                     .ok()
                     .filter(|v| *v > 0)
                     .ok_or_else(|| {
-                        format!("line {line_no}: {name} = '{}' is not a positive integer", f[col])
+                        format!(
+                            "line {line_no}: {name} = '{}' is not a positive integer",
+                            f[col]
+                        )
                     })
             };
             let gbps = |col: usize, name: &str| -> Result<f64, String> {
@@ -121,7 +124,10 @@ impl Catalog {
                     .ok()
                     .filter(|v| v.is_finite() && *v > 0.0)
                     .ok_or_else(|| {
-                        format!("line {line_no}: {name} = '{}' is not a positive number", f[col])
+                        format!(
+                            "line {line_no}: {name} = '{}' is not a positive number",
+                            f[col]
+                        )
                     })
             };
             let spec = InstanceTypeSpec {

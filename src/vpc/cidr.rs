@@ -248,7 +248,10 @@ mod tests {
         let other: Ipv4Net = "10.0.2.0/24".parse().unwrap();
         assert!(!n.overlaps(&other));
         assert_eq!(n.to_string(), "10.0.1.0/24");
-        assert!("0.0.0.0/0".parse::<Ipv4Net>().unwrap().contains(Ipv4Addr::BROADCAST));
+        assert!("0.0.0.0/0"
+            .parse::<Ipv4Net>()
+            .unwrap()
+            .contains(Ipv4Addr::BROADCAST));
     }
 
     #[test]
@@ -266,10 +269,15 @@ mod tests {
         let sub: Ipv6Net = "2600:1f18:0:1a0::/64".parse().unwrap();
         assert!(vpc.contains_net(&sub));
         assert_eq!(sub.nth(4), Some("2600:1f18:0:1a0::4".parse().unwrap()));
-        assert_eq!(sub.offset_of("2600:1f18:0:1a0::9".parse().unwrap()), Some(9));
+        assert_eq!(
+            sub.offset_of("2600:1f18:0:1a0::9".parse().unwrap()),
+            Some(9)
+        );
         assert_eq!(
             sub.last(),
-            "2600:1f18:0:1a0:ffff:ffff:ffff:ffff".parse::<Ipv6Addr>().unwrap()
+            "2600:1f18:0:1a0:ffff:ffff:ffff:ffff"
+                .parse::<Ipv6Addr>()
+                .unwrap()
         );
         let outside: Ipv6Net = "2600:1f18:0:200::/64".parse().unwrap();
         assert!(!vpc.overlaps(&outside));

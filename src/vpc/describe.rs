@@ -397,7 +397,7 @@ pub enum Response {
     /// CreateNetworkInterface.
     NetworkInterface {
         /// The ENI.
-        network_interface: NetworkInterfaceDesc,
+        network_interface: Box<NetworkInterfaceDesc>,
     },
     /// AttachNetworkInterface.
     Attached {
@@ -497,7 +497,12 @@ impl Ec2 {
 
     /// A subnet's description.
     pub fn describe_subnet(&self, s: &Subnet) -> SubnetDesc {
-        let used = self.enis.values().filter(|e| e.subnet == s.id).map(|e| e.ipv4_count() as u64).sum::<u64>();
+        let used = self
+            .enis
+            .values()
+            .filter(|e| e.subnet == s.id)
+            .map(|e| e.ipv4_count() as u64)
+            .sum::<u64>();
         SubnetDesc {
             subnet_id: s.id.clone(),
             vpc_id: s.vpc.clone(),
@@ -566,7 +571,11 @@ impl Ec2 {
 
     /// The `Association` of private address `ip` of `eni`: its Elastic IP,
     /// or its auto-assigned address.
-    pub(crate) fn association_desc(&self, eni: &NetworkInterface, ip: Ipv4Addr) -> Option<AssociationDesc> {
+    pub(crate) fn association_desc(
+        &self,
+        eni: &NetworkInterface,
+        ip: Ipv4Addr,
+    ) -> Option<AssociationDesc> {
         if let Some(a) = self.eip_on(&eni.id, ip) {
             return Some(AssociationDesc {
                 public_ip: a.public_ip,

@@ -89,7 +89,11 @@ impl Ec2 {
     }
 
     /// The allocation named by `AllocationId` or `PublicIp` (one of them).
-    fn eip_from(&self, alloc: Option<&AllocationId>, public: Option<&str>) -> Result<AllocationId, Ec2Error> {
+    fn eip_from(
+        &self,
+        alloc: Option<&AllocationId>,
+        public: Option<&str>,
+    ) -> Result<AllocationId, Ec2Error> {
         match (alloc, public) {
             (Some(_), Some(_)) => Err(Ec2Error::parameter_combination(
                 "AllocationId and PublicIp exclude each other.",
@@ -108,6 +112,16 @@ impl Ec2 {
             .get_mut(alloc)
             .and_then(|a| a.association.take());
         if let Some(s) = old {
+            self.elastic_ip_left(&s)?;
+        }
+        Ok(())
+    }
+
+    /// E5: an Elastic IP left `s.private_ip` of `s.eni`; if that is the
+    /// ENI's primary address, the ENI may get an auto-assigned one back.
+    fn elastic_ip_left(&mut self, s: &EipAssociation) -> Result<(), Ec2Error> {
+        let primary = self.enis.get(&s.eni).map(|e| e.primary_ip);
+        if primary == Some(s.private_ip) {
             self.maybe_grant_auto_ip(&s.eni)?;
         }
         Ok(())
@@ -116,12 +130,20 @@ impl Ec2 {
     pub(crate) fn allocate_address(&mut self, p: &AllocateAddress) -> Result<Response, Ec2Error> {
         if let Some(d) = p.domain.as_deref() {
             if d != "vpc" {
-                return Err(Ec2Error::invalid_value("Domain", d, "The model has the domain 'vpc' only."));
+                return Err(Ec2Error::invalid_value(
+                    "Domain",
+                    d,
+                    "The model has the domain 'vpc' only.",
+                ));
             }
         }
         let region = self.resolve_region(p.region.as_deref())?;
         // E1.
-        let held = self.addresses.values().filter(|a| a.region == region).count();
+        let held = self
+            .addresses
+            .values()
+            .filter(|a| a.region == region)
+            .count();
         if held >= EIP_QUOTA_PER_REGION {
             return Err(Ec2Error::address_limit(&region, EIP_QUOTA_PER_REGION));
         }
@@ -152,10 +174,17 @@ impl Ec2 {
                     "InstanceId and NetworkInterfaceId exclude each other.",
                 ))
             }
-            (None, None) => return Err(Ec2Error::missing_parameter("InstanceId or NetworkInterfaceId")),
+            (None, None) => {
+                return Err(Ec2Error::missing_parameter(
+                    "InstanceId or NetworkInterfaceId",
+                ))
+            }
             (Some(i), None) => {
                 let inst = self.get_instance(i)?;
-                if matches!(inst.state, InstanceState::ShuttingDown | InstanceState::Terminated) {
+                if matches!(
+                    inst.state,
+                    InstanceState::ShuttingDown | InstanceState::Terminated
+                ) {
                     return Err(Ec2Error::incorrect_instance_state(
                         i.as_str(),
                         inst.state.name(),
@@ -201,7 +230,10 @@ impl Ec2 {
         }
         // E3: one Elastic IP per private address: the one there now leaves
         // (and stays allocated).
-        if let Some(other) = self.eip_on(&eni_id, private_ip).map(|a| a.allocation_id.clone()) {
+        if let Some(other) = self
+            .eip_on(&eni_id, private_ip)
+            .map(|a| a.allocation_id.clone())
+        {
             if let Some(a) = self.addresses.get_mut(&other) {
                 a.association = None;
             }
@@ -216,16 +248,17 @@ impl Ec2 {
         if private_ip == eni.primary_ip {
             self.eni_mut(&eni_id).auto_public_ip = None;
         }
-        // The ENI the address left (E4) may get an auto-assigned one back.
+        // The address it left (E4) may get an auto-assigned one back (E5).
         if let Some(s) = &eip.association {
-            if s.eni != eni_id {
-                self.maybe_grant_auto_ip(&s.eni)?;
-            }
+            self.elastic_ip_left(s)?;
         }
         Ok(Response::Associated { association_id })
     }
 
-    pub(crate) fn disassociate_address(&mut self, p: &DisassociateAddress) -> Result<Response, Ec2Error> {
+    pub(crate) fn disassociate_address(
+        &mut self,
+        p: &DisassociateAddress,
+    ) -> Result<Response, Ec2Error> {
         let alloc = match (&p.association_id, &p.public_ip) {
             (Some(_), Some(_)) => {
                 return Err(Ec2Error::parameter_combination(

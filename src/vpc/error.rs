@@ -8,7 +8,6 @@
 
 use serde::Serialize;
 use std::fmt;
-use std::net::IpAddr;
 
 /// The EC2 error codes the model uses.
 pub mod codes {
@@ -122,11 +121,17 @@ impl Ec2Error {
     }
     /// Unknown subnet id.
     pub fn subnet_not_found(id: &str) -> Self {
-        e(SUBNET_NOT_FOUND, format!("The subnet ID '{id}' does not exist"))
+        e(
+            SUBNET_NOT_FOUND,
+            format!("The subnet ID '{id}' does not exist"),
+        )
     }
     /// Unknown security group id (G2).
     pub fn group_not_found(id: &str) -> Self {
-        e(GROUP_NOT_FOUND, format!("The security group '{id}' does not exist"))
+        e(
+            GROUP_NOT_FOUND,
+            format!("The security group '{id}' does not exist"),
+        )
     }
     /// G2: the group exists but in another VPC than the ENI's.
     pub fn group_not_in_vpc(id: &str, vpc: &str) -> Self {
@@ -137,23 +142,38 @@ impl Ec2Error {
     }
     /// Unknown instance id.
     pub fn instance_not_found(id: &str) -> Self {
-        e(INSTANCE_NOT_FOUND, format!("The instance ID '{id}' does not exist"))
+        e(
+            INSTANCE_NOT_FOUND,
+            format!("The instance ID '{id}' does not exist"),
+        )
     }
     /// D6: unknown ENI (ENI_RULES.md's text).
     pub fn eni_not_found(id: &str) -> Self {
-        e(ENI_NOT_FOUND, format!("The networkInterface ID '{id}' does not exist"))
+        e(
+            ENI_NOT_FOUND,
+            format!("The networkInterface ID '{id}' does not exist"),
+        )
     }
     /// A9: unknown attachment id.
     pub fn attachment_not_found(id: &str) -> Self {
-        e(ATTACHMENT_NOT_FOUND, format!("The attachment ID '{id}' does not exist"))
+        e(
+            ATTACHMENT_NOT_FOUND,
+            format!("The attachment ID '{id}' does not exist"),
+        )
     }
     /// E7 (second half): unknown allocation id.
     pub fn allocation_not_found(id: &str) -> Self {
-        e(ALLOCATION_NOT_FOUND, format!("The allocation ID '{id}' does not exist"))
+        e(
+            ALLOCATION_NOT_FOUND,
+            format!("The allocation ID '{id}' does not exist"),
+        )
     }
     /// Unknown association id.
     pub fn association_not_found(id: &str) -> Self {
-        e(ASSOCIATION_NOT_FOUND, format!("The association ID '{id}' does not exist"))
+        e(
+            ASSOCIATION_NOT_FOUND,
+            format!("The association ID '{id}' does not exist"),
+        )
     }
     /// An Elastic IP named by an address that is not allocated.
     pub fn address_not_found(ip: &str) -> Self {
@@ -164,7 +184,10 @@ impl Ec2Error {
 
     /// A required parameter is absent.
     pub fn missing_parameter(name: &str) -> Self {
-        e(MISSING_PARAMETER, format!("The request must contain the parameter {name}"))
+        e(
+            MISSING_PARAMETER,
+            format!("The request must contain the parameter {name}"),
+        )
     }
     /// Parameters given together that exclude each other (`why` says which).
     pub fn parameter_combination(why: impl Into<String>) -> Self {
@@ -432,7 +455,9 @@ impl Ec2Error {
     pub fn private_ip_not_on_eni(ip: &str, eni: &str) -> Self {
         e(
             INVALID_PARAMETER_VALUE,
-            format!("The specified private IP address {ip} is not assigned to network interface {eni}."),
+            format!(
+                "The specified private IP address {ip} is not assigned to network interface {eni}."
+            ),
         )
     }
 
@@ -535,9 +560,4 @@ impl Ec2Error {
     pub fn is(&self, code: &str) -> bool {
         self.code == code
     }
-}
-
-/// Formats an address for messages.
-pub(crate) fn ip_text(ip: impl Into<IpAddr>) -> String {
-    ip.into().to_string()
 }

@@ -4,8 +4,8 @@
 //! **All or nothing.** [`Ec2::apply`] runs the action on a clone of the state
 //! and keeps the clone only if the action succeeds; a failed action leaves
 //! the state untouched, byte for byte (S1, and the property tests). The
-//! actions themselves can then check as they go. Read-only actions skip the
-//! clone.
+//! actions themselves can then check as they go. Read-only actions
+//! (Describe*) skip the clone.
 //!
 //! **Time.** Actions that take time on a real host leave intermediate states
 //! and report them as [`Transition`]s: `RunInstances`/`StartInstances` leave
@@ -55,15 +55,14 @@ impl Ec2 {
     /// how; on failure the state is exactly as before and the error is EC2's.
     /// Intermediate states are left for [`Ec2::complete`].
     pub fn apply(&mut self, action: &Action) -> Result<Applied, Ec2Error> {
-        let mut fx = Effects::default();
-        if action.is_read_only() {
-            let response = self.clone().execute(action, &mut fx)?;
-            return Ok(Applied {
+        if let Some(read) = self.read(action) {
+            return read.map(|response| Applied {
                 response,
                 started: Vec::new(),
                 reassigned: Vec::new(),
             });
         }
+        let mut fx = Effects::default();
         let mut next = self.clone();
         let response = next.execute(action, &mut fx)?;
         *self = next;
@@ -131,9 +130,10 @@ impl Ec2 {
             }
             Transition::Detached(att) => {
                 for e in self.enis.values_mut() {
-                    if e.attachment.as_ref().is_some_and(|a| {
-                        &a.id == att && a.status == AttachmentStatus::Detaching
-                    }) {
+                    if e.attachment
+                        .as_ref()
+                        .is_some_and(|a| &a.id == att && a.status == AttachmentStatus::Detaching)
+                    {
                         e.attachment = None;
                         e.auto_public_ip = None;
                         return true;
@@ -202,13 +202,26 @@ impl Ec2 {
             Action::AssociateAddress(p) => self.associate_address(p),
             Action::DisassociateAddress(p) => self.disassociate_address(p),
             Action::ReleaseAddress(p) => self.release_address(p),
-            Action::ModifyNetworkInterfaceAttribute(p) => self.modify_network_interface_attribute(p),
+            Action::ModifyNetworkInterfaceAttribute(p) => {
+                self.modify_network_interface_attribute(p)
+            }
             Action::ModifyInstanceAttribute(p) => self.modify_instance_attribute(p),
+            Action::DescribeNetworkInterfaces(_)
+            | Action::DescribeInstances(_)
+            | Action::DescribeAddresses(_)
+            | Action::DescribeSecurityGroups(_) => self.read(action).expect("a read-only action"),
+        }
+    }
+
+    /// Runs a read-only action; `None` for the others.
+    fn read(&self, action: &Action) -> Option<Result<Response, Ec2Error>> {
+        Some(match action {
             Action::DescribeNetworkInterfaces(p) => self.describe_network_interfaces(p),
             Action::DescribeInstances(p) => self.describe_instances(p),
             Action::DescribeAddresses(p) => self.describe_addresses(p),
             Action::DescribeSecurityGroups(p) => self.describe_security_groups(p),
-        }
+            _ => return None,
+        })
     }
 
     // ---- helpers shared by the actions -------------------------------------
@@ -234,7 +247,11 @@ impl Ec2 {
 
     /// G1, G2: the groups for an ENI in `vpc`: none means the VPC's default
     /// group; duplicates are merged; each must exist in the VPC; at most 5.
-    pub(crate) fn resolve_groups(&self, vpc: &VpcId, groups: &[GroupId]) -> Result<Vec<GroupId>, Ec2Error> {
+    pub(crate) fn resolve_groups(
+        &self,
+        vpc: &VpcId,
+        groups: &[GroupId],
+    ) -> Result<Vec<GroupId>, Ec2Error> {
         if groups.is_empty() {
             return Ok(vec![self.get_vpc(vpc)?.default_group.clone()]);
         }
@@ -292,11 +309,14 @@ impl Ec2 {
         InstanceId(self.new_id(Kind::Instance, InstanceId::PREFIX))
     }
     pub(crate) fn new_reservation_id(&mut self) -> ReservationId {
-        let taken: Vec<ReservationId> = self.instances.values().map(|i| i.reservation.clone()).collect();
-        ReservationId(
-            self.ids
-                .id(Kind::Reservation, ReservationId::PREFIX, |s| taken.iter().any(|r| r.0 == s)),
-        )
+        let taken: Vec<ReservationId> = self
+            .instances
+            .values()
+            .map(|i| i.reservation.clone())
+            .collect();
+        ReservationId(self.ids.id(Kind::Reservation, ReservationId::PREFIX, |s| {
+            taken.iter().any(|r| r.0 == s)
+        }))
     }
     pub(crate) fn new_eni_id(&mut self) -> EniId {
         EniId(self.new_id(Kind::Eni, EniId::PREFIX))
@@ -307,10 +327,9 @@ impl Ec2 {
             .values()
             .filter_map(|e| e.attachment.as_ref().map(|a| a.id.clone()))
             .collect();
-        AttachmentId(
-            self.ids
-                .id(Kind::Attachment, AttachmentId::PREFIX, |s| taken.iter().any(|a| a.0 == s)),
-        )
+        AttachmentId(self.ids.id(Kind::Attachment, AttachmentId::PREFIX, |s| {
+            taken.iter().any(|a| a.0 == s)
+        }))
     }
     pub(crate) fn new_allocation_id(&mut self) -> AllocationId {
         AllocationId(self.new_id(Kind::Allocation, AllocationId::PREFIX))
@@ -321,10 +340,9 @@ impl Ec2 {
             .values()
             .filter_map(|a| a.association.as_ref().map(|s| s.id.clone()))
             .collect();
-        AssociationId(
-            self.ids
-                .id(Kind::Association, AssociationId::PREFIX, |s| taken.iter().any(|a| a.0 == s)),
-        )
+        AssociationId(self.ids.id(Kind::Association, AssociationId::PREFIX, |s| {
+            taken.iter().any(|a| a.0 == s)
+        }))
     }
     pub(crate) fn new_mac(&mut self) -> MacAddr {
         let taken: Vec<MacAddr> = self.enis.values().map(|e| e.mac).collect();
@@ -412,7 +430,11 @@ impl Ec2 {
                     .parse()
                     .map_err(|e| Ec2Error::invalid_value("Ipv6CidrBlock", t, &format!("{e}.")))?;
                 if n.prefix_len() != 56 {
-                    return Err(Ec2Error::invalid_value("Ipv6CidrBlock", t, "A VPC's IPv6 block is a /56."));
+                    return Err(Ec2Error::invalid_value(
+                        "Ipv6CidrBlock",
+                        t,
+                        "A VPC's IPv6 block is a /56.",
+                    ));
                 }
                 Some(n)
             }
@@ -439,10 +461,19 @@ impl Ec2 {
 
     fn create_default_vpc(&mut self, p: &CreateDefaultVpc) -> Result<Response, Ec2Error> {
         let region = self.resolve_region(p.region.as_deref())?;
-        if self.vpcs.values().any(|v| v.is_default && v.region == region) {
+        if self
+            .vpcs
+            .values()
+            .any(|v| v.is_default && v.region == region)
+        {
             return Err(Ec2Error::default_vpc_exists(&region));
         }
-        let id = self.add_vpc(region.clone(), "172.31.0.0/16".parse().expect("valid"), None, true);
+        let id = self.add_vpc(
+            region.clone(),
+            "172.31.0.0/16".parse().expect("valid"),
+            None,
+            true,
+        );
         let zones = self.find_region(&region).expect("resolved").zones.clone();
         for (i, az) in zones.into_iter().enumerate() {
             let sid = self.new_subnet_id();
@@ -480,7 +511,10 @@ impl Ec2 {
     }
 
     fn create_subnet(&mut self, p: &CreateSubnet) -> Result<Response, Ec2Error> {
-        let vpc_id = p.vpc_id.as_ref().ok_or_else(|| Ec2Error::missing_parameter("VpcId"))?;
+        let vpc_id = p
+            .vpc_id
+            .as_ref()
+            .ok_or_else(|| Ec2Error::missing_parameter("VpcId"))?;
         let vpc = self.get_vpc(vpc_id)?.clone();
         let text = p
             .cidr_block
@@ -490,7 +524,10 @@ impl Ec2 {
             .parse()
             .map_err(|e| Ec2Error::invalid_value("CidrBlock", text, &format!("{e}.")))?;
         if !(16..=28).contains(&cidr.prefix_len()) {
-            return Err(Ec2Error::subnet_range(text, "a subnet's block is /16 to /28."));
+            return Err(Ec2Error::subnet_range(
+                text,
+                "a subnet's block is /16 to /28.",
+            ));
         }
         if !vpc.cidr.contains_net(&cidr) {
             return Err(Ec2Error::subnet_range(
@@ -498,7 +535,11 @@ impl Ec2 {
                 &format!("it is not inside the VPC's block {}.", vpc.cidr),
             ));
         }
-        if let Some(other) = self.subnets.values().find(|s| s.vpc == vpc.id && s.cidr.overlaps(&cidr)) {
+        if let Some(other) = self
+            .subnets
+            .values()
+            .find(|s| s.vpc == vpc.id && s.cidr.overlaps(&cidr))
+        {
             return Err(Ec2Error::subnet_conflict(text, other.id.as_str()));
         }
         let region = self.find_region(&vpc.region).expect("VPC regions exist");
@@ -508,7 +549,11 @@ impl Ec2 {
                 return Err(Ec2Error::invalid_value(
                     "AvailabilityZone",
                     az,
-                    &format!("The VPC is in {}, whose zones are {}.", region.name, region.zones.join(", ")),
+                    &format!(
+                        "The VPC is in {}, whose zones are {}.",
+                        region.name,
+                        region.zones.join(", ")
+                    ),
                 ))
             }
             None => region.zones[0].clone(),
@@ -527,9 +572,7 @@ impl Ec2 {
                             &format!("a subnet's IPv6 block is a /64 inside the VPC's {v}."),
                         ))
                     }
-                    None => {
-                        return Err(Ec2Error::subnet_range(t, "the VPC has no IPv6 block."))
-                    }
+                    None => return Err(Ec2Error::subnet_range(t, "the VPC has no IPv6 block.")),
                 }
                 if let Some(other) = self
                     .subnets
@@ -557,12 +600,18 @@ impl Ec2 {
     }
 
     fn modify_subnet_attribute(&mut self, p: &ModifySubnetAttribute) -> Result<Response, Ec2Error> {
-        let id = p.subnet_id.as_ref().ok_or_else(|| Ec2Error::missing_parameter("SubnetId"))?;
+        let id = p
+            .subnet_id
+            .as_ref()
+            .ok_or_else(|| Ec2Error::missing_parameter("SubnetId"))?;
         self.get_subnet(id)?;
         let v = p
             .map_public_ip_on_launch
             .ok_or_else(|| Ec2Error::missing_parameter("MapPublicIpOnLaunch"))?;
-        self.subnets.get_mut(id).expect("checked").map_public_ip_on_launch = v.value();
+        self.subnets
+            .get_mut(id)
+            .expect("checked")
+            .map_public_ip_on_launch = v.value();
         Ok(ok())
     }
 
@@ -583,7 +632,11 @@ impl Ec2 {
                 .ok_or_else(Ec2Error::no_default_vpc)?,
         };
         if name.is_empty() || name.len() > 255 {
-            return Err(Ec2Error::invalid_value("GroupName", name, "A name is 1 to 255 characters."));
+            return Err(Ec2Error::invalid_value(
+                "GroupName",
+                name,
+                "A name is 1 to 255 characters.",
+            ));
         }
         if name.eq_ignore_ascii_case("default") {
             return Err(Ec2Error::group_reserved(name));
@@ -601,7 +654,11 @@ impl Ec2 {
         Ok(Response::GroupCreated { group_id: id })
     }
 
-    fn parse_rules(&self, group: &SecurityGroup, perms: &[IpPermission]) -> Result<Vec<SgRule>, Ec2Error> {
+    fn parse_rules(
+        &self,
+        group: &SecurityGroup,
+        perms: &[IpPermission],
+    ) -> Result<Vec<SgRule>, Ec2Error> {
         if perms.is_empty() {
             return Err(Ec2Error::missing_parameter("IpPermissions"));
         }
@@ -609,18 +666,22 @@ impl Ec2 {
         for (n, perm) in perms.iter().enumerate() {
             let n = n + 1;
             let proto = match &perm.ip_protocol {
-                None => return Err(Ec2Error::missing_parameter(&format!("IpPermissions.{n}.IpProtocol"))),
+                None => {
+                    return Err(Ec2Error::missing_parameter(&format!(
+                        "IpPermissions.{n}.IpProtocol"
+                    )))
+                }
                 Some(ProtocolParam::Number(x)) => protocol_from(&x.to_string())?,
                 Some(ProtocolParam::Name(s)) => protocol_from(s)?,
             };
             let (from_port, to_port) = match proto {
                 Protocol::Tcp | Protocol::Udp => {
-                    let from = perm
-                        .from_port
-                        .ok_or_else(|| Ec2Error::missing_parameter(&format!("IpPermissions.{n}.FromPort")))?;
-                    let to = perm
-                        .to_port
-                        .ok_or_else(|| Ec2Error::missing_parameter(&format!("IpPermissions.{n}.ToPort")))?;
+                    let from = perm.from_port.ok_or_else(|| {
+                        Ec2Error::missing_parameter(&format!("IpPermissions.{n}.FromPort"))
+                    })?;
+                    let to = perm.to_port.ok_or_else(|| {
+                        Ec2Error::missing_parameter(&format!("IpPermissions.{n}.ToPort"))
+                    })?;
                     if !(0..=65535).contains(&from) || !(0..=65535).contains(&to) || from > to {
                         return Err(Ec2Error::invalid_value(
                             "FromPort/ToPort",
@@ -646,10 +707,9 @@ impl Ec2 {
             };
             let mut peers: Vec<(RuleSource, Option<String>)> = Vec::new();
             for r in &perm.ip_ranges {
-                let t = r
-                    .cidr_ip
-                    .as_deref()
-                    .ok_or_else(|| Ec2Error::missing_parameter(&format!("IpPermissions.{n}.IpRanges.CidrIp")))?;
+                let t = r.cidr_ip.as_deref().ok_or_else(|| {
+                    Ec2Error::missing_parameter(&format!("IpPermissions.{n}.IpRanges.CidrIp"))
+                })?;
                 let net: Ipv4Net = t
                     .parse()
                     .map_err(|e| Ec2Error::invalid_value("CidrIp", t, &format!("{e}.")))?;
@@ -666,7 +726,9 @@ impl Ec2 {
             }
             for r in &perm.user_id_group_pairs {
                 let g = r.group_id.as_ref().ok_or_else(|| {
-                    Ec2Error::missing_parameter(&format!("IpPermissions.{n}.UserIdGroupPairs.GroupId"))
+                    Ec2Error::missing_parameter(&format!(
+                        "IpPermissions.{n}.UserIdGroupPairs.GroupId"
+                    ))
                 })?;
                 let other = self.get_group(g)?;
                 if other.vpc != group.vpc {
@@ -693,11 +755,18 @@ impl Ec2 {
     }
 
     fn authorize(&mut self, p: &SecurityGroupRules, ingress: bool) -> Result<Response, Ec2Error> {
-        let id = p.group_id.as_ref().ok_or_else(|| Ec2Error::missing_parameter("GroupId"))?;
+        let id = p
+            .group_id
+            .as_ref()
+            .ok_or_else(|| Ec2Error::missing_parameter("GroupId"))?;
         let group = self.get_group(id)?.clone();
         let rules = self.parse_rules(&group, &p.ip_permissions)?;
         let g = self.groups.get_mut(id).expect("checked");
-        let list = if ingress { &mut g.ingress } else { &mut g.egress };
+        let list = if ingress {
+            &mut g.ingress
+        } else {
+            &mut g.egress
+        };
         for r in rules {
             if list.iter().any(|x| x.same_as(&r)) {
                 return Err(Ec2Error::permission_duplicate(id.as_str(), &r.describe()));
@@ -711,11 +780,18 @@ impl Ec2 {
     }
 
     fn revoke(&mut self, p: &SecurityGroupRules, ingress: bool) -> Result<Response, Ec2Error> {
-        let id = p.group_id.as_ref().ok_or_else(|| Ec2Error::missing_parameter("GroupId"))?;
+        let id = p
+            .group_id
+            .as_ref()
+            .ok_or_else(|| Ec2Error::missing_parameter("GroupId"))?;
         let group = self.get_group(id)?.clone();
         let rules = self.parse_rules(&group, &p.ip_permissions)?;
         let g = self.groups.get_mut(id).expect("checked");
-        let list = if ingress { &mut g.ingress } else { &mut g.egress };
+        let list = if ingress {
+            &mut g.ingress
+        } else {
+            &mut g.egress
+        };
         for r in rules {
             match list.iter().position(|x| x.same_as(&r)) {
                 Some(i) => {
@@ -729,7 +805,10 @@ impl Ec2 {
 
     // ---- describes ---------------------------------------------------------
 
-    fn describe_network_interfaces(&self, p: &DescribeNetworkInterfaces) -> Result<Response, Ec2Error> {
+    fn describe_network_interfaces(
+        &self,
+        p: &DescribeNetworkInterfaces,
+    ) -> Result<Response, Ec2Error> {
         for id in &p.network_interface_ids {
             self.get_eni(id)?;
         }
@@ -737,7 +816,9 @@ impl Ec2 {
             network_interfaces: self
                 .enis
                 .values()
-                .filter(|e| p.network_interface_ids.is_empty() || p.network_interface_ids.contains(&e.id))
+                .filter(|e| {
+                    p.network_interface_ids.is_empty() || p.network_interface_ids.contains(&e.id)
+                })
                 .map(|e| self.describe_eni(e))
                 .collect(),
         })
@@ -766,7 +847,9 @@ impl Ec2 {
             addresses: self
                 .addresses
                 .values()
-                .filter(|a| all || p.allocation_ids.contains(&a.allocation_id) || ips.contains(&a.public_ip))
+                .filter(|a| {
+                    all || p.allocation_ids.contains(&a.allocation_id) || ips.contains(&a.public_ip)
+                })
                 .map(|a| self.describe_address(a))
                 .collect(),
         })

@@ -195,7 +195,10 @@ mod tests {
         let mut b = IdGen::new(7);
         let x = a.id(Kind::Eni, EniId::PREFIX, |_| false);
         assert_eq!(x, b.id(Kind::Eni, EniId::PREFIX, |_| false));
-        assert!(x.starts_with("eni-0") && x.len() == "eni-".len() + 17, "{x}");
+        assert!(
+            x.starts_with("eni-0") && x.len() == "eni-".len() + 17,
+            "{x}"
+        );
         // Drawing a group id does not move the ENI stream.
         let _ = a.id(Kind::Group, GroupId::PREFIX, |_| false);
         assert_eq!(

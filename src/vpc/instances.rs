@@ -18,7 +18,11 @@ enum Source {
 }
 
 impl Ec2 {
-    pub(crate) fn run_instances(&mut self, p: &RunInstances, fx: &mut Effects) -> Result<Response, Ec2Error> {
+    pub(crate) fn run_instances(
+        &mut self,
+        p: &RunInstances,
+        fx: &mut Effects,
+    ) -> Result<Response, Ec2Error> {
         let ty = p
             .instance_type
             .as_deref()
@@ -52,7 +56,10 @@ impl Ec2 {
                 ..Default::default()
             }]
         } else {
-            if p.subnet_id.is_some() || !p.security_group_ids.is_empty() || p.private_ip_address.is_some() {
+            if p.subnet_id.is_some()
+                || !p.security_group_ids.is_empty()
+                || p.private_ip_address.is_some()
+            {
                 return Err(Ec2Error::parameter_combination(
                     "Network interfaces and an instance-level subnet ID, security groups or private IP address may not be specified on the same request.",
                 ));
@@ -65,9 +72,9 @@ impl Ec2 {
         let mut sources: Vec<Source> = Vec::new();
         for (n, s) in specs.iter().enumerate() {
             let n = n + 1;
-            let dev = s
-                .device_index
-                .ok_or_else(|| Ec2Error::missing_parameter(&format!("NetworkInterfaces.{n}.DeviceIndex")))?;
+            let dev = s.device_index.ok_or_else(|| {
+                Ec2Error::missing_parameter(&format!("NetworkInterfaces.{n}.DeviceIndex"))
+            })?;
             let card = s.network_card_index.unwrap_or(0);
             if card >= spec.network_cards {
                 return Err(Ec2Error::invalid_value(
@@ -173,7 +180,12 @@ impl Ec2 {
                 return Err(Ec2Error::az_mismatch(&what, &eaz, id.as_str(), &az));
             }
             if evpc != vpc {
-                return Err(Ec2Error::vpc_mismatch(&what, evpc.as_str(), id.as_str(), vpc.as_str()));
+                return Err(Ec2Error::vpc_mismatch(
+                    &what,
+                    evpc.as_str(),
+                    id.as_str(),
+                    vpc.as_str(),
+                ));
             }
             if let Source::Existing(e) = src {
                 let e = self.get_eni(e)?;
@@ -274,7 +286,11 @@ impl Ec2 {
         Ok(out)
     }
 
-    pub(crate) fn start_instances(&mut self, p: &InstanceIds, fx: &mut Effects) -> Result<Response, Ec2Error> {
+    pub(crate) fn start_instances(
+        &mut self,
+        p: &InstanceIds,
+        fx: &mut Effects,
+    ) -> Result<Response, Ec2Error> {
         let ids = self.instance_list(&p.instance_ids)?;
         let mut changes = Vec::new();
         for id in ids {
@@ -308,7 +324,11 @@ impl Ec2 {
         })
     }
 
-    pub(crate) fn stop_instances(&mut self, p: &StopInstances, fx: &mut Effects) -> Result<Response, Ec2Error> {
+    pub(crate) fn stop_instances(
+        &mut self,
+        p: &StopInstances,
+        fx: &mut Effects,
+    ) -> Result<Response, Ec2Error> {
         let ids = self.instance_list(&p.instance_ids)?;
         let mut changes = Vec::new();
         for id in ids {
@@ -338,12 +358,19 @@ impl Ec2 {
         })
     }
 
-    pub(crate) fn terminate_instances(&mut self, p: &InstanceIds, fx: &mut Effects) -> Result<Response, Ec2Error> {
+    pub(crate) fn terminate_instances(
+        &mut self,
+        p: &InstanceIds,
+        fx: &mut Effects,
+    ) -> Result<Response, Ec2Error> {
         let ids = self.instance_list(&p.instance_ids)?;
         let mut changes = Vec::new();
         for id in ids {
             let before = self.get_instance(&id)?.state;
-            if !matches!(before, InstanceState::ShuttingDown | InstanceState::Terminated) {
+            if !matches!(
+                before,
+                InstanceState::ShuttingDown | InstanceState::Terminated
+            ) {
                 self.instances.get_mut(&id).expect("checked").state = InstanceState::ShuttingDown;
                 fx.started.push(Transition::Terminated(id.clone()));
             }
@@ -387,7 +414,10 @@ impl Ec2 {
         }
     }
 
-    pub(crate) fn modify_instance_attribute(&mut self, p: &ModifyInstanceAttribute) -> Result<Response, Ec2Error> {
+    pub(crate) fn modify_instance_attribute(
+        &mut self,
+        p: &ModifyInstanceAttribute,
+    ) -> Result<Response, Ec2Error> {
         let id = p
             .instance_id
             .as_ref()
@@ -395,14 +425,15 @@ impl Ec2 {
         let inst = self.get_instance(id)?.clone();
         match (p.source_dest_check.is_some(), p.groups.is_some()) {
             (false, false) => return Err(Ec2Error::missing_parameter("SourceDestCheck or Groups")),
-            (true, true) => {
-                return Err(Ec2Error::parameter_combination(
-                    "Fields for multiple attribute types specified: give SourceDestCheck or Groups.",
-                ))
-            }
+            (true, true) => return Err(Ec2Error::parameter_combination(
+                "Fields for multiple attribute types specified: give SourceDestCheck or Groups.",
+            )),
             _ => {}
         }
-        if matches!(inst.state, InstanceState::ShuttingDown | InstanceState::Terminated) {
+        if matches!(
+            inst.state,
+            InstanceState::ShuttingDown | InstanceState::Terminated
+        ) {
             return Err(Ec2Error::incorrect_instance_state(
                 id.as_str(),
                 inst.state.name(),

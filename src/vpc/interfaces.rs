@@ -79,7 +79,11 @@ impl Ec2 {
 
     /// I5: the lowest free, unreserved IPv4 of `subnet` not in `taken` (the
     /// choice "the next free one" of I2).
-    fn next_free_v4(&self, subnet: &Subnet, taken: &BTreeSet<Ipv4Addr>) -> Result<Ipv4Addr, Ec2Error> {
+    fn next_free_v4(
+        &self,
+        subnet: &Subnet,
+        taken: &BTreeSet<Ipv4Addr>,
+    ) -> Result<Ipv4Addr, Ec2Error> {
         let used = self.ipv4_holders(&subnet.id);
         (4..subnet.cidr.size().saturating_sub(1))
             .filter_map(|i| subnet.cidr.nth(i))
@@ -88,7 +92,11 @@ impl Ec2 {
     }
 
     /// The lowest free, unreserved IPv6 of `subnet` not in `taken`.
-    fn next_free_v6(&self, subnet: &Subnet, taken: &BTreeSet<Ipv6Addr>) -> Result<Ipv6Addr, Ec2Error> {
+    fn next_free_v6(
+        &self,
+        subnet: &Subnet,
+        taken: &BTreeSet<Ipv6Addr>,
+    ) -> Result<Ipv6Addr, Ec2Error> {
         let net = subnet
             .ipv6_cidr
             .ok_or_else(|| Ec2Error::subnet_has_no_ipv6(subnet.id.as_str()))?;
@@ -96,7 +104,9 @@ impl Ec2 {
         let mut i: u128 = 4;
         loop {
             match net.nth(i) {
-                Some(ip) if ip == net.last() => return Err(Ec2Error::subnet_exhausted(subnet.id.as_str())),
+                Some(ip) if ip == net.last() => {
+                    return Err(Ec2Error::subnet_exhausted(subnet.id.as_str()))
+                }
                 Some(ip) if !used.contains_key(&ip) && !taken.contains(&ip) => return Ok(ip),
                 Some(_) => i += 1,
                 None => return Err(Ec2Error::subnet_exhausted(subnet.id.as_str())),
@@ -111,7 +121,10 @@ impl Ec2 {
             return Err(Ec2Error::address_outside_subnet(&ip.to_string()));
         }
         if subnet.is_reserved(ip) {
-            return Err(Ec2Error::reserved_address(&ip.to_string(), subnet.id.as_str()));
+            return Err(Ec2Error::reserved_address(
+                &ip.to_string(),
+                subnet.id.as_str(),
+            ));
         }
         Ok(())
     }
@@ -125,7 +138,10 @@ impl Ec2 {
             return Err(Ec2Error::address_outside_subnet(&ip.to_string()));
         }
         if subnet.is_reserved_v6(ip) {
-            return Err(Ec2Error::reserved_address(&ip.to_string(), subnet.id.as_str()));
+            return Err(Ec2Error::reserved_address(
+                &ip.to_string(),
+                subnet.id.as_str(),
+            ));
         }
         Ok(())
     }
@@ -141,11 +157,19 @@ impl Ec2 {
 
         // The primary: PrivateIpAddress, or the entry marked Primary, or the
         // first entry; the other entries are secondaries.
-        let marked: Vec<&PrivateIpSpec> = n.private_ip_addresses.iter().filter(|s| s.primary()).collect();
+        let marked: Vec<&PrivateIpSpec> = n
+            .private_ip_addresses
+            .iter()
+            .filter(|s| s.primary())
+            .collect();
         if marked.len() > 1 {
             return Err(Ec2Error::invalid_value(
                 "PrivateIpAddresses",
-                marked.iter().map(|s| s.address()).collect::<Vec<_>>().join(", "),
+                marked
+                    .iter()
+                    .map(|s| s.address())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 "Only one address can be the primary.",
             ));
         }
@@ -154,22 +178,28 @@ impl Ec2 {
                 return Err(Ec2Error::invalid_value(
                     "PrivateIpAddress",
                     a,
-                    &format!("It differs from the address marked primary, {}.", m.address()),
+                    &format!(
+                        "It differs from the address marked primary, {}.",
+                        m.address()
+                    ),
                 ))
             }
             (Some(a), _) => Some(a),
             (None, Some(m)) => Some(m.address()),
             (None, None) => n.private_ip_addresses.first().map(PrivateIpSpec::address),
         };
+        // Every address given, the entries as listed (a repeat is an
+        // error below), PrivateIpAddress first unless an entry names it.
+        let primary = primary_text
+            .map(|t| parse_v4("PrivateIpAddress", t))
+            .transpose()?;
         let mut explicit: Vec<Ipv4Addr> = Vec::new();
-        let primary = primary_text.map(|t| parse_v4("PrivateIpAddress", t)).transpose()?;
-        if let Some(p) = primary {
-            explicit.push(p);
-        }
         for s in n.private_ip_addresses {
-            let ip = parse_v4("PrivateIpAddresses", s.address())?;
-            if Some(ip) != primary {
-                explicit.push(ip);
+            explicit.push(parse_v4("PrivateIpAddresses", s.address())?);
+        }
+        if let Some(p) = primary {
+            if !explicit.contains(&p) {
+                explicit.insert(0, p);
             }
         }
         let count = n.secondary_count.unwrap_or(0) as usize;
@@ -180,7 +210,12 @@ impl Ec2 {
             1 + count
         };
         if total > v4_limit as usize {
-            return Err(Ec2Error::private_ip_limit(id.as_str(), total, v4_limit, &limit_of));
+            return Err(Ec2Error::private_ip_limit(
+                id.as_str(),
+                total,
+                v4_limit,
+                &limit_of,
+            ));
         }
         let holders = self.ipv4_holders(&subnet.id);
         let mut seen = BTreeSet::new();
@@ -201,7 +236,8 @@ impl Ec2 {
                 p
             }
         };
-        let mut secondary_ips: Vec<Ipv4Addr> = explicit.into_iter().filter(|ip| *ip != primary).collect();
+        let mut secondary_ips: Vec<Ipv4Addr> =
+            explicit.into_iter().filter(|ip| *ip != primary).collect();
         for _ in 0..count {
             let ip = self.next_free_v4(&subnet, &seen)?;
             seen.insert(ip);
@@ -269,8 +305,14 @@ impl Ec2 {
         Ok(id)
     }
 
-    pub(crate) fn create_network_interface(&mut self, p: &CreateNetworkInterface) -> Result<Response, Ec2Error> {
-        let subnet = p.subnet_id.as_ref().ok_or_else(|| Ec2Error::missing_parameter("SubnetId"))?;
+    pub(crate) fn create_network_interface(
+        &mut self,
+        p: &CreateNetworkInterface,
+    ) -> Result<Response, Ec2Error> {
+        let subnet = p
+            .subnet_id
+            .as_ref()
+            .ok_or_else(|| Ec2Error::missing_parameter("SubnetId"))?;
         let id = self.create_eni(NewEni {
             subnet,
             groups: &p.groups,
@@ -283,7 +325,9 @@ impl Ec2 {
             limits_of: None,
         })?;
         Ok(Response::NetworkInterface {
-            network_interface: self.describe_eni(self.enis.get(&id).expect("just created")),
+            network_interface: Box::new(
+                self.describe_eni(self.enis.get(&id).expect("just created")),
+            ),
         })
     }
 
@@ -298,7 +342,10 @@ impl Ec2 {
         self.enis.remove(id);
     }
 
-    pub(crate) fn delete_network_interface(&mut self, p: &DeleteNetworkInterface) -> Result<Response, Ec2Error> {
+    pub(crate) fn delete_network_interface(
+        &mut self,
+        p: &DeleteNetworkInterface,
+    ) -> Result<Response, Ec2Error> {
         let id = p
             .network_interface_id
             .as_ref()
@@ -312,7 +359,10 @@ impl Ec2 {
     }
 
     /// L2 and V1 for attaching `eni` to an instance of type `spec`.
-    pub(crate) fn check_eni_fits(eni: &NetworkInterface, spec: &InstanceTypeSpec) -> Result<(), Ec2Error> {
+    pub(crate) fn check_eni_fits(
+        eni: &NetworkInterface,
+        spec: &InstanceTypeSpec,
+    ) -> Result<(), Ec2Error> {
         if eni.ipv4_count() > spec.ipv4_per_eni as usize {
             return Err(Ec2Error::private_ip_limit(
                 eni.id.as_str(),
@@ -322,7 +372,12 @@ impl Ec2 {
             ));
         }
         if eni.ipv6.len() > spec.ipv6_per_eni as usize {
-            return Err(Ec2Error::ipv6_limit(eni.id.as_str(), eni.ipv6.len(), spec.ipv6_per_eni, &spec.name));
+            return Err(Ec2Error::ipv6_limit(
+                eni.id.as_str(),
+                eni.ipv6.len(),
+                spec.ipv6_per_eni,
+                &spec.name,
+            ));
         }
         Ok(())
     }
@@ -360,7 +415,12 @@ impl Ec2 {
         }
         // P1, P2.
         if eni.az != inst.az {
-            return Err(Ec2Error::az_mismatch(eni_id.as_str(), &eni.az, inst_id.as_str(), &inst.az));
+            return Err(Ec2Error::az_mismatch(
+                eni_id.as_str(),
+                &eni.az,
+                inst_id.as_str(),
+                &inst.az,
+            ));
         }
         if eni.vpc != inst.vpc {
             return Err(Ec2Error::vpc_mismatch(
@@ -384,7 +444,10 @@ impl Ec2 {
             let a = e.attachment.as_ref().expect("attached");
             a.device_index == device_index && a.network_card_index == card
         }) {
-            return Err(Ec2Error::device_index_in_use(inst_id.as_str(), device_index));
+            return Err(Ec2Error::device_index_in_use(
+                inst_id.as_str(),
+                device_index,
+            ));
         }
         // L1: the primary counts; per card on multi-card types.
         let count = attached.len() as u32 + 1;
@@ -393,7 +456,11 @@ impl Ec2 {
         }
         let on_card = attached
             .iter()
-            .filter(|e| e.attachment.as_ref().is_some_and(|a| a.network_card_index == card))
+            .filter(|e| {
+                e.attachment
+                    .as_ref()
+                    .is_some_and(|a| a.network_card_index == card)
+            })
             .count() as u32
             + 1;
         if spec.network_cards > 1 && on_card > spec.max_enis_per_card() {
@@ -447,7 +514,10 @@ impl Ec2 {
             ));
         }
         if a.status != AttachmentStatus::Attached {
-            return Err(Ec2Error::incorrect_attachment_state(att.as_str(), a.status.name()));
+            return Err(Ec2Error::incorrect_attachment_state(
+                att.as_str(),
+                a.status.name(),
+            ));
         }
         let e = self.eni_mut(&eni.id);
         e.attachment.as_mut().expect("attached").status = AttachmentStatus::Detaching;
@@ -511,11 +581,17 @@ impl Ec2 {
                     // Already here: nothing to do.
                 }
                 Some((h, true)) => {
-                    return Err(Ec2Error::primary_not_reassignable(&ip.to_string(), h.as_str()))
+                    return Err(Ec2Error::primary_not_reassignable(
+                        &ip.to_string(),
+                        h.as_str(),
+                    ))
                 }
                 Some((h, false)) => {
                     if !reassign {
-                        return Err(Ec2Error::reassignment_not_allowed(&ip.to_string(), h.as_str()));
+                        return Err(Ec2Error::reassignment_not_allowed(
+                            &ip.to_string(),
+                            h.as_str(),
+                        ));
                     }
                     moves.push((ip, h.clone()));
                     wanted.push(ip);
@@ -526,7 +602,12 @@ impl Ec2 {
         let (limit, _, limit_of) = self.eni_limits(&eni);
         let total = eni.ipv4_count() + wanted.len() + count;
         if total > limit as usize {
-            return Err(Ec2Error::private_ip_limit(id.as_str(), total, limit, &limit_of));
+            return Err(Ec2Error::private_ip_limit(
+                id.as_str(),
+                total,
+                limit,
+                &limit_of,
+            ));
         }
         for _ in 0..count {
             let ip = self.next_free_v4(&subnet, &seen)?;
@@ -552,7 +633,9 @@ impl Ec2 {
                 elastic_ip,
             });
         }
-        self.eni_mut(id).secondary_ips.extend(wanted.iter().copied());
+        self.eni_mut(id)
+            .secondary_ips
+            .extend(wanted.iter().copied());
         Ok(Response::AssignedPrivateIps {
             network_interface_id: id.clone(),
             assigned_private_ip_addresses: wanted
@@ -588,11 +671,12 @@ impl Ec2 {
             }
             gone.push(ip);
         }
-        self.eni_mut(id).secondary_ips.retain(|ip| !gone.contains(ip));
+        self.eni_mut(id)
+            .secondary_ips
+            .retain(|ip| !gone.contains(ip));
         // S4: an unassigned address's Elastic IP is disassociated.
         for a in self.addresses.values_mut() {
-            if a
-                .association
+            if a.association
                 .as_ref()
                 .is_some_and(|s| &s.eni == id && gone.contains(&s.private_ip))
             {
@@ -602,7 +686,10 @@ impl Ec2 {
         Ok(Response::Return { ok: true })
     }
 
-    pub(crate) fn assign_ipv6_addresses(&mut self, p: &AssignIpv6Addresses) -> Result<Response, Ec2Error> {
+    pub(crate) fn assign_ipv6_addresses(
+        &mut self,
+        p: &AssignIpv6Addresses,
+    ) -> Result<Response, Ec2Error> {
         let id = p
             .network_interface_id
             .as_ref()
@@ -610,7 +697,11 @@ impl Ec2 {
         let eni = self.get_eni(id)?.clone();
         let count = p.ipv6_address_count.unwrap_or(0) as usize;
         match (p.ipv6_addresses.is_empty(), count) {
-            (true, 0) => return Err(Ec2Error::missing_parameter("Ipv6Addresses or Ipv6AddressCount")),
+            (true, 0) => {
+                return Err(Ec2Error::missing_parameter(
+                    "Ipv6Addresses or Ipv6AddressCount",
+                ))
+            }
             (false, c) if c > 0 => {
                 return Err(Ec2Error::parameter_combination(
                     "Ipv6Addresses and Ipv6AddressCount exclude each other.",
@@ -654,7 +745,10 @@ impl Ec2 {
         })
     }
 
-    pub(crate) fn unassign_ipv6_addresses(&mut self, p: &UnassignIpv6Addresses) -> Result<Response, Ec2Error> {
+    pub(crate) fn unassign_ipv6_addresses(
+        &mut self,
+        p: &UnassignIpv6Addresses,
+    ) -> Result<Response, Ec2Error> {
         let id = p
             .network_interface_id
             .as_ref()

@@ -236,7 +236,11 @@ impl Ec2 {
                     baseline_gbps: spec.baseline_gbps,
                     peak_gbps: spec.peak_gbps,
                     sriov: spec.sriov(),
-                    enis: self.attached_enis(&i.id).iter().map(|e| e.id.clone()).collect(),
+                    enis: self
+                        .attached_enis(&i.id)
+                        .iter()
+                        .map(|e| e.id.clone())
+                        .collect(),
                 }
             })
             .collect()
@@ -424,14 +428,21 @@ impl Ec2 {
             }
             for ip in e.private_ips() {
                 if !s.cidr.contains(ip) || s.is_reserved(ip) {
-                    return Err(format!("{}: {ip} outside subnet or reserved (I2, I3)", e.id));
+                    return Err(format!(
+                        "{}: {ip} outside subnet or reserved (I2, I3)",
+                        e.id
+                    ));
                 }
                 if let Some(o) = v4.insert((&e.subnet, ip), &e.id) {
                     return Err(format!("{ip} held by {o} and {} (I4)", e.id));
                 }
             }
             for ip in &e.ipv6 {
-                if s.ipv6_cidr.is_none_or(|n| !n.contains(*ip)) || s.is_reserved_v6(*ip) {
+                let outside = match s.ipv6_cidr {
+                    Some(n) => !n.contains(*ip),
+                    None => true,
+                };
+                if outside || s.is_reserved_v6(*ip) {
                     return Err(format!("{}: {ip} outside subnet or reserved", e.id));
                 }
                 if let Some(o) = v6.insert(*ip, &e.id) {
@@ -444,7 +455,12 @@ impl Ec2 {
             for g in &e.groups {
                 match self.groups.get(g) {
                     Some(g) if g.vpc == e.vpc => {}
-                    _ => return Err(format!("{}: group {g} missing or in another VPC (G2)", e.id)),
+                    _ => {
+                        return Err(format!(
+                            "{}: group {g} missing or in another VPC (G2)",
+                            e.id
+                        ))
+                    }
                 }
             }
             let (v4_limit, v6_limit) = match &e.attachment {
@@ -460,8 +476,13 @@ impl Ec2 {
                     if i.az != e.az || i.vpc != e.vpc {
                         return Err(format!("{}: AZ/VPC differ from {}'s (P1, P2)", e.id, i.id));
                     }
-                    if let Some(o) = slots.insert((&a.instance, a.network_card_index, a.device_index), &e.id) {
-                        return Err(format!("{o} and {} share a device index on {} (A4)", e.id, i.id));
+                    if let Some(o) =
+                        slots.insert((&a.instance, a.network_card_index, a.device_index), &e.id)
+                    {
+                        return Err(format!(
+                            "{o} and {} share a device index on {} (A4)",
+                            e.id, i.id
+                        ));
                     }
                     (i.spec().ipv4_per_eni, i.spec().ipv6_per_eni)
                 }
@@ -474,7 +495,10 @@ impl Ec2 {
                     return Err(format!("{}: auto public IPv4 off eth0 (U1)", e.id));
                 }
                 if self.eip_on(&e.id, e.primary_ip).is_some() {
-                    return Err(format!("{}: auto public IPv4 beside an Elastic IP (E5)", e.id));
+                    return Err(format!(
+                        "{}: auto public IPv4 beside an Elastic IP (E5)",
+                        e.id
+                    ));
                 }
             }
         }
@@ -490,7 +514,11 @@ impl Ec2 {
             for card in 0..spec.network_cards {
                 let on = enis
                     .iter()
-                    .filter(|e| e.attachment.as_ref().is_some_and(|a| a.network_card_index == card))
+                    .filter(|e| {
+                        e.attachment
+                            .as_ref()
+                            .is_some_and(|a| a.network_card_index == card)
+                    })
                     .count();
                 if spec.network_cards > 1 && on > spec.max_enis_per_card() as usize {
                     return Err(format!("{}: {on} ENIs on card {card} (L1)", i.id));
@@ -512,10 +540,18 @@ impl Ec2 {
             if let Some(s) = &a.association {
                 match self.enis.get(&s.eni) {
                     Some(e) if e.holds(s.private_ip) => {}
-                    _ => return Err(format!("{}: associated with a missing address", a.allocation_id)),
+                    _ => {
+                        return Err(format!(
+                            "{}: associated with a missing address",
+                            a.allocation_id
+                        ))
+                    }
                 }
                 if !assoc.insert((&s.eni, s.private_ip)) {
-                    return Err(format!("{} {} has two Elastic IPs (E3)", s.eni, s.private_ip));
+                    return Err(format!(
+                        "{} {} has two Elastic IPs (E3)",
+                        s.eni, s.private_ip
+                    ));
                 }
             }
         }

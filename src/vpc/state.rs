@@ -475,9 +475,10 @@ impl SgRule {
             && self.source == other.source
     }
 
-    /// Whether the rule admits IP protocol `proto` to port `port` (the
-    /// destination port for TCP/UDP, `(type << 8) | code` is not used: for
-    /// ICMP pass the type). The peer is not checked here.
+    /// Whether the rule admits IP protocol `proto` with `port`: the
+    /// destination port for TCP and UDP, the ICMP type for ICMP and ICMPv6
+    /// (the code is not checked), `None` for a packet without one. The peer
+    /// (CIDR or group) is the caller's to match.
     pub fn admits(&self, proto: u8, port: Option<u16>) -> bool {
         match self.protocol.number() {
             None => true,
@@ -623,7 +624,10 @@ impl Ec2 {
     pub fn new(seed: u64) -> Self {
         let region = |name: &str, eip: &str, auto: &str| Region {
             name: name.to_owned(),
-            zones: ["a", "b", "c"].iter().map(|z| format!("{name}{z}")).collect(),
+            zones: ["a", "b", "c"]
+                .iter()
+                .map(|z| format!("{name}{z}"))
+                .collect(),
             eip_pool: eip.parse().expect("valid pool"),
             auto_pool: auto.parse().expect("valid pool"),
             eip_cursor: 1,
@@ -743,7 +747,9 @@ impl Ec2 {
     // ---- lookups that fail with EC2's NotFound codes -----------------------
 
     pub(crate) fn get_vpc(&self, id: &VpcId) -> Result<&Vpc, Ec2Error> {
-        self.vpcs.get(id).ok_or_else(|| Ec2Error::vpc_not_found(id.as_str()))
+        self.vpcs
+            .get(id)
+            .ok_or_else(|| Ec2Error::vpc_not_found(id.as_str()))
     }
     pub(crate) fn get_subnet(&self, id: &SubnetId) -> Result<&Subnet, Ec2Error> {
         self.subnets
@@ -761,7 +767,9 @@ impl Ec2 {
             .ok_or_else(|| Ec2Error::instance_not_found(id.as_str()))
     }
     pub(crate) fn get_eni(&self, id: &EniId) -> Result<&NetworkInterface, Ec2Error> {
-        self.enis.get(id).ok_or_else(|| Ec2Error::eni_not_found(id.as_str()))
+        self.enis
+            .get(id)
+            .ok_or_else(|| Ec2Error::eni_not_found(id.as_str()))
     }
     pub(crate) fn eni_mut(&mut self, id: &EniId) -> &mut NetworkInterface {
         self.enis.get_mut(id).expect("checked before")
