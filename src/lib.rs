@@ -11,10 +11,14 @@
 //!   streams, FCFS resources. Knows nothing of networking.
 //! - [`model`] — the host: NIC, PCIe, IOMMU, hypervisor, guests, the five I/O
 //!   paths as pipelines of named stages, traffic, and the event loop.
+//! - [`dataplane`] — what the VPC's control plane means for each packet:
+//!   address lookup, attachments, security groups, source/destination check.
 //! - [`metrics`] — histograms, counters, the per-stage breakdown, result records.
 //! - [`experiment`] — TOML experiment files → validated configurations; the
 //!   parallel runner.
 //! - [`report`] — terminal table, JSON, CSV.
+//! - [`vpc`] — the EC2 VPC/ENI control plane: ENIs, addresses, security
+//!   groups, instances, and the rules of `docs/ENI_RULES.md` with EC2's codes.
 //!
 //! The binary (`src/main.rs`) is a thin clap front end over these.
 //!
@@ -23,10 +27,13 @@
 //! - Costs are per-packet constants from named profiles, not cycle-accurate
 //!   micro-architecture; every default cites CALIBRATION.md or says
 //!   "assumption".
-//! - The VPC/ENI control plane is not modelled yet.
+//! - The VPC data plane ([`dataplane`]) is not yet driven by experiments:
+//!   the I/O-path runs do not look up addresses or security groups.
 
+pub mod dataplane;
 pub mod experiment;
 pub mod metrics;
 pub mod model;
 pub mod report;
 pub mod sim;
+pub mod vpc;

@@ -1,8 +1,9 @@
 //! `enisim`: a thin command-line front end over the library — parse flags,
 //! load and validate an experiment, run it, print or write the report.
 //!
-//! Exit codes: 0 success; 2 bad input (unreadable or invalid experiment file,
-//! bad flag or `--set`, a configuration the engine refuses); 1 any other
+//! Exit codes: 0 success; 2 bad input (unreadable or invalid experiment or
+//! action file, bad flag or `--set`, a configuration the engine refuses); 3
+//! `vpc apply` ran, but some actions failed with EC2 errors; 1 any other
 //! failure (writing the output, starting threads).
 
 use clap::{Args, Parser, Subcommand};
@@ -49,11 +50,33 @@ enum Command {
         #[command(flatten)]
         overrides: OverrideArgs,
     },
+    /// The EC2 VPC/ENI control plane without traffic.
+    Vpc {
+        #[command(subcommand)]
+        command: VpcCommand,
+    },
     /// List the built-in cost profiles, or print one as TOML.
     Profiles {
         /// Print this profile's values as a `[costs]` table to copy from.
         #[arg(value_name = "NAME")]
         name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum VpcCommand {
+    /// Apply a TOML or JSON list of EC2 actions and print, as JSON, each
+    /// action's result or EC2 error, the final state as EC2's Describe*
+    /// outputs, and the warnings. Exit 0 if every action succeeded, 3 if any
+    /// failed (the state is unchanged by a failed action and the run goes
+    /// on), 2 for a malformed file.
+    Apply {
+        /// Action file (.toml or .json).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Seed for ids and MAC addresses (same file and seed, same output).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
 }
 
@@ -120,6 +143,8 @@ enum Failure {
     Input(String),
     /// Anything else: exit 1.
     Other(String),
+    /// `vpc apply`: some actions failed with EC2 errors: exit 3.
+    ActionsFailed(String),
 }
 
 impl From<ExperimentError> for Failure {
@@ -143,6 +168,10 @@ fn main() -> ExitCode {
         Err(Failure::Other(m)) => {
             eprintln!("error: {m}");
             ExitCode::from(1)
+        }
+        Err(Failure::ActionsFailed(m)) => {
+            eprintln!("note: {m}");
+            ExitCode::from(3)
         }
     }
 }
@@ -172,7 +201,30 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             ))
         }
         Command::Profiles { name } => profiles(name.as_deref()),
+        Command::Vpc {
+            command: VpcCommand::Apply { file, seed },
+        } => vpc_apply(&file, seed),
     }
+}
+
+/// `enisim vpc apply`: exit 3 (a distinct code) when an action failed.
+fn vpc_apply(file: &Path, seed: u64) -> Result<(), Failure> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
+    let out = enisim::vpc::apply_file(&file.display().to_string(), &text, seed)
+        .map_err(|e| Failure::Input(e.to_string()))?;
+    emit(&out.to_json())?;
+    if !out.to_json().ends_with('\n') {
+        emit("\n")?;
+    }
+    if out.any_failed() {
+        let n = out.results.iter().filter(|r| r.result.is_err()).count();
+        return Err(Failure::ActionsFailed(format!(
+            "{n} of {} actions failed (their EC2 errors are in the output)",
+            out.results.len()
+        )));
+    }
+    Ok(())
 }
 
 fn plural(n: usize) -> &'static str {

@@ -290,3 +290,54 @@ fn compare_reads_the_experiments_file_in_the_current_directory() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["paths"].as_array().unwrap().len(), 5);
 }
+
+#[test]
+fn vpc_apply_prints_results_and_final_state_and_exits_by_outcome() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    // Every action succeeds: exit 0, EC2-shaped JSON on stdout.
+    let ok = run(bin().args([
+        "vpc",
+        "apply",
+        &format!("{root}/experiments/vpc/ha-eni-failover.toml"),
+    ]));
+    assert_eq!(ok.0, Some(0), "{}", ok.2);
+    let v: serde_json::Value = serde_json::from_str(&ok.1).unwrap();
+    assert!(v["final"]["NetworkInterfaces"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty()));
+    assert!(v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r.get("ok").is_some()));
+    // Same file, same seed: same bytes.
+    let again = run(bin().args([
+        "vpc",
+        "apply",
+        &format!("{root}/experiments/vpc/ha-eni-failover.toml"),
+    ]));
+    assert_eq!(ok.1, again.1);
+    // Some actions break rules: their EC2 errors are results, exit 3.
+    let bad = run(bin().args([
+        "vpc",
+        "apply",
+        &format!("{root}/experiments/vpc/rule-violations.json"),
+    ]));
+    assert_eq!(bad.0, Some(3), "{}", bad.2);
+    let v: serde_json::Value = serde_json::from_str(&bad.1).unwrap();
+    assert!(v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["error"]["code"] == "OperationNotPermitted"));
+}
+
+#[test]
+fn vpc_apply_refuses_a_malformed_file_naming_the_action_position() {
+    let f = file_with(
+        "vpc-bad",
+        "[[actions]]\naction = \"CreateVpc\"\nCidrBlock = \"10.0.0.0/16\"\n\n[[actions]]\naction = \"CreateSubnet\"\nVpcId = \"$nope\"\nCidrBlock = \"10.0.1.0/24\"\n",
+    );
+    let out = run(bin().args(["vpc", "apply"]).arg(&f));
+    assert_refused(&out, &["action 2", "VpcId", "nope"]);
+}

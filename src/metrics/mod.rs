@@ -34,11 +34,35 @@ pub enum DropReason {
     SocketBacklogFull,
     /// The PCIe link's queue was full.
     PcieQueueFull,
+    /// The receiving instance's inbound bandwidth allowance was used up
+    /// (ENA's `bw_in_allowance_exceeded`).
+    BwInAllowanceExceeded,
+    /// The sending instance's outbound bandwidth allowance was used up
+    /// (ENA's `bw_out_allowance_exceeded`).
+    BwOutAllowanceExceeded,
+    /// An instance's packet-rate allowance was used up (ENA's
+    /// `pps_allowance_exceeded`).
+    PpsAllowanceExceeded,
+    /// An instance's connection-tracking allowance was used up (ENA's
+    /// `conntrack_allowance_exceeded`).
+    ConntrackAllowanceExceeded,
+    /// No security-group rule of the ENI allows it (G4).
+    SgDenied,
+    /// The source/destination check: neither from nor to the ENI's own
+    /// addresses (G5).
+    SrcDstCheck,
+    /// For an ENI without a completed attachment to a running instance (M1).
+    NoAttachment,
+    /// For an address that is moving between ENIs (S2, S3) and not there yet.
+    AddressInTransit,
+    /// For an address nothing in the VPC owns, or not reachable from where it
+    /// was sent.
+    NoRoute,
 }
 
 impl DropReason {
     /// Every reason, in report order.
-    pub const ALL: [DropReason; 7] = [
+    pub const ALL: [DropReason; 16] = [
         DropReason::WireQueueFull,
         DropReason::RxRingFull,
         DropReason::TxRingFull,
@@ -46,7 +70,22 @@ impl DropReason {
         DropReason::HvBacklogFull,
         DropReason::SocketBacklogFull,
         DropReason::PcieQueueFull,
+        DropReason::BwInAllowanceExceeded,
+        DropReason::BwOutAllowanceExceeded,
+        DropReason::PpsAllowanceExceeded,
+        DropReason::ConntrackAllowanceExceeded,
+        DropReason::SgDenied,
+        DropReason::SrcDstCheck,
+        DropReason::NoAttachment,
+        DropReason::AddressInTransit,
+        DropReason::NoRoute,
     ];
+
+    /// True for the reasons the VPC data plane decides (as opposed to a
+    /// queue of the host overflowing).
+    pub fn is_vpc(self) -> bool {
+        self as usize >= DropReason::BwInAllowanceExceeded as usize
+    }
 
     /// The reason's name in reports.
     pub fn name(self) -> &'static str {
@@ -58,6 +97,15 @@ impl DropReason {
             DropReason::HvBacklogFull => "hv_backlog_full",
             DropReason::SocketBacklogFull => "socket_backlog_full",
             DropReason::PcieQueueFull => "pcie_queue_full",
+            DropReason::BwInAllowanceExceeded => "bw_in_allowance_exceeded",
+            DropReason::BwOutAllowanceExceeded => "bw_out_allowance_exceeded",
+            DropReason::PpsAllowanceExceeded => "pps_allowance_exceeded",
+            DropReason::ConntrackAllowanceExceeded => "conntrack_allowance_exceeded",
+            DropReason::SgDenied => "sg_denied",
+            DropReason::SrcDstCheck => "src_dst_check",
+            DropReason::NoAttachment => "no_attachment",
+            DropReason::AddressInTransit => "address_in_transit",
+            DropReason::NoRoute => "no_route",
         }
     }
 }

@@ -1,0 +1,495 @@
+//! The VPC data plane: what EC2's control plane ([`crate::vpc`]) means for
+//! each packet.
+//!
+//! The control plane's state is compiled into lookup tables ([`Tables`])
+//! whenever it changes; a packet's journey is decided from them at its birth:
+//!
+//! 1. **Leaving an instance** (its sender is an instance): the egress ENI is
+//!    the one whose subnet holds the destination, else the primary (device
+//!    index 0) — Linux's routing without policy rules, which is why two ENIs
+//!    in one subnet route asymmetrically (M2); a flow may ask for the ENI
+//!    that owns its source address instead (policy routing). Then the
+//!    source/destination check (G5: the source must be the ENI's own), the
+//!    egress rules of the ENI's groups (G4: a union of allows; replies of an
+//!    allowed exchange pass, stateful), and the subnet's route table (a route
+//!    to an appliance's ENI sends the packet there first).
+//! 2. **At an appliance** (a route's target): the source/destination check
+//!    (G5: a packet neither from nor to the appliance is dropped unless the
+//!    check is off), its groups' ingress and egress rules.
+//! 3. **Arriving**: the destination address → its ENI (public and Elastic IPs
+//!    translated 1:1 at the VPC edge, never seen by the guest) → an attachment
+//!    that has completed, to a running instance (M1) → the ENI's groups'
+//!    ingress rules.
+//!
+//! The instance allowances (bandwidth in and out, packets per second, shared
+//! by all of an instance's ENIs: M3) are token buckets the event loop charges
+//! per packet; this module only says which instances a journey crosses.
+//!
+//! Left out: network ACLs, prefix lists, peering, gateways other than one
+//! implicit internet gateway, ICMP type matching beyond "all".
+
+use crate::metrics::DropReason;
+use crate::vpc::cidr::{Ipv4Net, Ipv6Net};
+use crate::vpc::query::EniView;
+use crate::vpc::state::{AttachmentStatus, InstanceState, Protocol, RuleSource};
+use crate::vpc::{Ec2, EniId, InstanceId, SubnetId};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+/// The addresses and ports of a packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// Source address.
+    pub src: IpAddr,
+    /// Destination address.
+    pub dst: IpAddr,
+    /// IP protocol number (6 TCP, 17 UDP, 1 ICMP).
+    pub proto: u8,
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+}
+
+impl Key {
+    /// The key of a reply.
+    pub fn reversed(self) -> Key {
+        Key {
+            src: self.dst,
+            dst: self.src,
+            proto: self.proto,
+            src_port: self.dst_port,
+            dst_port: self.src_port,
+        }
+    }
+}
+
+/// One place a packet passes through on the simulated host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Hop {
+    /// The host's wire (the packet comes from, or goes to, elsewhere).
+    Wire,
+    /// A VM on the host.
+    Vm(u32),
+}
+
+/// Where a packet goes, and whose allowances it uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Journey {
+    /// Hops in order (2 or 3 used): the sender's side, an appliance, the
+    /// receiver's side.
+    pub hops: [Hop; 3],
+    /// Number of hops used.
+    pub len: u8,
+    /// Instances whose outbound allowances the packet uses (sender,
+    /// appliance), by table index.
+    pub out: [Option<u32>; 2],
+    /// Instances whose inbound allowances the packet uses (appliance,
+    /// receiver), by table index.
+    pub inbound: [Option<u32>; 2],
+}
+
+impl Journey {
+    /// The hops used.
+    pub fn hops(&self) -> &[Hop] {
+        &self.hops[..self.len as usize]
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Peer {
+    V4(Ipv4Net),
+    V6(Ipv6Net),
+    Group(usize),
+}
+
+#[derive(Clone, Debug)]
+struct Rule {
+    /// `None`: every protocol.
+    proto: Option<u8>,
+    /// Inclusive port range; `None`: every port.
+    ports: Option<(i32, i32)>,
+    peer: Peer,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Group {
+    ingress: Vec<Rule>,
+    egress: Vec<Rule>,
+}
+
+#[derive(Clone, Debug)]
+struct Eni {
+    id: EniId,
+    subnet: SubnetId,
+    subnet_cidr: Ipv4Net,
+    /// The instance it is attached to, once the attachment completed.
+    instance: Option<usize>,
+    device_index: u32,
+    groups: Vec<usize>,
+    source_dest_check: bool,
+    /// Its private IPv4s and IPv6s.
+    addrs: Vec<IpAddr>,
+}
+
+#[derive(Clone, Debug)]
+struct Instance {
+    id: InstanceId,
+    vm: Option<u32>,
+    running: bool,
+    /// ENIs with a completed attachment, by device index.
+    enis: Vec<usize>,
+}
+
+/// A route of a subnet's route table to an appliance's ENI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplianceRoute {
+    /// The subnet whose table holds the route.
+    pub subnet: SubnetId,
+    /// The destinations it covers.
+    pub destination: Ipv4Net,
+    /// The appliance's ENI.
+    pub target: EniId,
+}
+
+/// The control plane compiled for per-packet lookups.
+#[derive(Clone, Debug, Default)]
+pub struct Tables {
+    enis: Vec<Eni>,
+    instances: Vec<Instance>,
+    groups: Vec<Group>,
+    /// Private (and IPv6) address → ENI.
+    private: BTreeMap<IpAddr, usize>,
+    /// Public IPv4 → (ENI, private IPv4): the edge's 1:1 NAT.
+    public: BTreeMap<IpAddr, (usize, IpAddr)>,
+    /// Addresses moving between ENIs: packets for them are dropped until the
+    /// move completes.
+    in_transit: BTreeSet<IpAddr>,
+    routes: Vec<(SubnetId, Ipv4Net, usize)>,
+}
+
+fn compile_rule(
+    protocol: Protocol,
+    from: Option<i32>,
+    to: Option<i32>,
+    source: &RuleSource,
+    group_index: &BTreeMap<&str, usize>,
+) -> Option<Rule> {
+    let peer = match source {
+        RuleSource::Cidr4(n) => Peer::V4(*n),
+        RuleSource::Cidr6(n) => Peer::V6(*n),
+        RuleSource::Group(g) => Peer::Group(*group_index.get(g.as_str())?),
+    };
+    let ports = match (protocol, from, to) {
+        (Protocol::Tcp | Protocol::Udp, Some(a), Some(b)) => Some((a, b)),
+        _ => None,
+    };
+    Some(Rule {
+        proto: protocol.number(),
+        ports,
+        peer,
+    })
+}
+
+impl Tables {
+    /// Compiles `ec2`'s state. `vm_of` says which instances run on the
+    /// simulated host and as which VM; `in_transit` lists addresses whose
+    /// move has not completed; `routes` are the subnets' routes to
+    /// appliances.
+    pub fn compile(
+        ec2: &Ec2,
+        vm_of: &BTreeMap<InstanceId, u32>,
+        in_transit: &BTreeSet<IpAddr>,
+        routes: &[ApplianceRoute],
+    ) -> Tables {
+        let group_ids: Vec<_> = ec2.security_groups().map(|g| g.id.clone()).collect();
+        let group_index: BTreeMap<&str, usize> = group_ids
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.as_str(), i))
+            .collect();
+        let groups = ec2
+            .security_groups()
+            .map(|g| {
+                let rules = |rs: &[crate::vpc::state::SgRule]| {
+                    rs.iter()
+                        .filter_map(|r| {
+                            compile_rule(
+                                r.protocol,
+                                r.from_port,
+                                r.to_port,
+                                &r.source,
+                                &group_index,
+                            )
+                        })
+                        .collect()
+                };
+                Group {
+                    ingress: rules(&g.ingress),
+                    egress: rules(&g.egress),
+                }
+            })
+            .collect::<Vec<_>>();
+        let mut instances: Vec<Instance> = ec2
+            .instance_views()
+            .into_iter()
+            .map(|i| Instance {
+                vm: vm_of.get(&i.id).copied(),
+                running: i.state == InstanceState::Running,
+                id: i.id,
+                enis: Vec::new(),
+            })
+            .collect();
+        let instance_index: BTreeMap<InstanceId, usize> = instances
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.clone(), i))
+            .collect();
+        let views: Vec<EniView> = ec2.eni_views();
+        let mut t = Tables {
+            in_transit: in_transit.clone(),
+            ..Tables::default()
+        };
+        for v in &views {
+            let attached = v
+                .attachment
+                .as_ref()
+                .filter(|a| a.status == AttachmentStatus::Attached);
+            let instance = attached.and_then(|a| instance_index.get(&a.instance).copied());
+            let idx = t.enis.len();
+            let mut addrs: Vec<IpAddr> = v
+                .private_ipv4
+                .iter()
+                .map(|p| IpAddr::V4(p.address))
+                .collect();
+            addrs.extend(v.ipv6.iter().map(|a| IpAddr::V6(*a)));
+            for a in &addrs {
+                t.private.insert(*a, idx);
+            }
+            for p in &v.private_ipv4 {
+                if let Some(public) = &p.public {
+                    t.public
+                        .insert(IpAddr::V4(public.address), (idx, IpAddr::V4(p.address)));
+                }
+            }
+            if let Some(i) = instance {
+                instances[i].enis.push(idx);
+            }
+            t.enis.push(Eni {
+                id: v.id.clone(),
+                subnet: v.subnet.clone(),
+                subnet_cidr: v.subnet_cidr,
+                instance,
+                device_index: attached.map_or(u32::MAX, |a| a.device_index),
+                groups: v
+                    .groups
+                    .iter()
+                    .filter_map(|g| group_index.get(g.as_str()).copied())
+                    .collect(),
+                source_dest_check: v.source_dest_check,
+                addrs,
+            });
+        }
+        for inst in &mut instances {
+            inst.enis.sort_by_key(|&e| t.enis[e].device_index);
+        }
+        t.instances = instances;
+        t.routes = routes
+            .iter()
+            .filter_map(|r| {
+                let target = t.enis.iter().position(|e| e.id == r.target)?;
+                Some((r.subnet.clone(), r.destination, target))
+            })
+            .collect();
+        // Longest prefix first.
+        t.routes
+            .sort_by_key(|r| std::cmp::Reverse(r.1.prefix_len()));
+        t.groups = groups;
+        t
+    }
+
+    /// The table index of instance `id`.
+    pub fn instance_index(&self, id: &InstanceId) -> Option<u32> {
+        self.instances
+            .iter()
+            .position(|i| &i.id == id)
+            .map(|i| i as u32)
+    }
+
+    /// Number of instances (the index range of allowances).
+    pub fn instance_count(&self) -> usize {
+        self.instances.len()
+    }
+
+    fn group_allows(&self, eni: &Eni, ingress: bool, key: &Key) -> bool {
+        let peer = if ingress { key.src } else { key.dst };
+        eni.groups.iter().any(|&g| {
+            let rules = if ingress {
+                &self.groups[g].ingress
+            } else {
+                &self.groups[g].egress
+            };
+            rules.iter().any(|r| {
+                r.proto.is_none_or(|p| p == key.proto)
+                    && r.ports
+                        .is_none_or(|(a, b)| (a..=b).contains(&(key.dst_port as i32)))
+                    && match (&r.peer, peer) {
+                        (Peer::V4(n), IpAddr::V4(ip)) => n.contains(ip),
+                        (Peer::V6(n), IpAddr::V6(ip)) => n.contains(ip),
+                        (&Peer::Group(g), ip) => self
+                            .private
+                            .get(&ip)
+                            .is_some_and(|&e| self.enis[e].groups.contains(&g)),
+                        _ => false,
+                    }
+            })
+        })
+    }
+
+    /// The ENI instance `inst` sends `key` from.
+    fn egress_eni(&self, inst: usize, key: &Key, via_source_eni: bool) -> Option<usize> {
+        let enis = &self.instances[inst].enis;
+        if via_source_eni {
+            if let Some(&e) = enis
+                .iter()
+                .find(|&&e| self.enis[e].addrs.contains(&key.src))
+            {
+                return Some(e);
+            }
+        }
+        if let IpAddr::V4(dst) = key.dst {
+            if let Some(&e) = enis
+                .iter()
+                .find(|&&e| self.enis[e].subnet_cidr.contains(dst))
+            {
+                return Some(e);
+            }
+        }
+        enis.first().copied()
+    }
+
+    /// Decides the journey of a packet with addresses `key` sent by instance
+    /// `from` (its table index) or, with `None`, by a host on the internet.
+    /// `reply` marks the answer of an exchange whose request was allowed
+    /// (security groups are stateful); `via_source_eni` asks for policy
+    /// routing (the reply leaves by the ENI that owns its source address).
+    pub fn journey(
+        &self,
+        from: Option<u32>,
+        key: &Key,
+        reply: bool,
+        via_source_eni: bool,
+    ) -> Result<Journey, DropReason> {
+        let mut j = Journey {
+            hops: [Hop::Wire; 3],
+            len: 0,
+            out: [None; 2],
+            inbound: [None; 2],
+        };
+        let push = |j: &mut Journey, h: Hop| {
+            j.hops[j.len as usize] = h;
+            j.len += 1;
+        };
+        // 1. Leaving the sender.
+        let mut appliance = None;
+        match from {
+            None => push(&mut j, Hop::Wire),
+            Some(i) => {
+                let inst = &self.instances[i as usize];
+                if !inst.running {
+                    return Err(DropReason::NoAttachment);
+                }
+                let e = self
+                    .egress_eni(i as usize, key, via_source_eni)
+                    .ok_or(DropReason::NoAttachment)?;
+                let eni = &self.enis[e];
+                if eni.source_dest_check && !eni.addrs.contains(&key.src) {
+                    return Err(DropReason::SrcDstCheck);
+                }
+                if !reply && !self.group_allows(eni, false, key) {
+                    return Err(DropReason::SgDenied);
+                }
+                push(&mut j, inst.vm.map_or(Hop::Wire, Hop::Vm));
+                j.out[0] = Some(i);
+                if let IpAddr::V4(dst) = key.dst {
+                    appliance = self
+                        .routes
+                        .iter()
+                        .find(|r| r.0 == eni.subnet && r.1.contains(dst))
+                        .map(|r| r.2)
+                        .filter(|&t| t != e);
+                }
+            }
+        }
+        // 2. Through an appliance.
+        if let Some(a) = appliance {
+            let eni = &self.enis[a];
+            let inst = eni.instance.ok_or(DropReason::NoAttachment)?;
+            if !self.instances[inst].running {
+                return Err(DropReason::NoAttachment);
+            }
+            if eni.source_dest_check
+                && !eni.addrs.contains(&key.dst)
+                && !eni.addrs.contains(&key.src)
+            {
+                return Err(DropReason::SrcDstCheck);
+            }
+            let allowed = self.group_allows(eni, true, key) && self.group_allows(eni, false, key);
+            if !reply && !allowed {
+                return Err(DropReason::SgDenied);
+            }
+            let vm = self.instances[inst].vm.map_or(Hop::Wire, Hop::Vm);
+            if j.hops()[j.len as usize - 1] != vm {
+                push(&mut j, vm);
+            }
+            j.inbound[0] = Some(inst as u32);
+            j.out[1] = Some(inst as u32);
+        }
+        // 3. Arriving.
+        let (eni, _private) = match self.private.get(&key.dst) {
+            Some(&e) if from.is_some() => (e, key.dst),
+            // Private addresses are not reachable from the internet.
+            Some(_) => return Err(DropReason::NoRoute),
+            None => match self.public.get(&key.dst) {
+                Some(&(e, private)) => (e, private),
+                None if from.is_some() => {
+                    // To the internet.
+                    if self.in_transit.contains(&key.dst) {
+                        return Err(DropReason::AddressInTransit);
+                    }
+                    push(&mut j, Hop::Wire);
+                    return Ok(j);
+                }
+                None => {
+                    return Err(if self.in_transit.contains(&key.dst) {
+                        DropReason::AddressInTransit
+                    } else {
+                        DropReason::NoRoute
+                    })
+                }
+            },
+        };
+        if self.in_transit.contains(&key.dst) || self.in_transit.contains(&_private) {
+            return Err(DropReason::AddressInTransit);
+        }
+        let eni = &self.enis[eni];
+        let inst = eni.instance.ok_or(DropReason::NoAttachment)?;
+        if !self.instances[inst].running {
+            return Err(DropReason::NoAttachment);
+        }
+        if !reply && !self.group_allows(eni, true, key) {
+            return Err(DropReason::SgDenied);
+        }
+        let vm = self.instances[inst].vm.map_or(Hop::Wire, Hop::Vm);
+        if vm == Hop::Wire && j.hops()[j.len as usize - 1] == Hop::Wire {
+            // Neither end is on this host.
+            return Err(DropReason::NoRoute);
+        }
+        push(&mut j, vm);
+        j.inbound[1] = Some(inst as u32);
+        Ok(j)
+    }
+}
+
+#[cfg(test)]
+mod tests;

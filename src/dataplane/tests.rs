@@ -1,0 +1,299 @@
+//! The data plane against control-plane states built with EC2's actions.
+
+use super::*;
+use crate::vpc::apply_file;
+use std::net::Ipv4Addr;
+
+const BASE: &str = r#"
+[[actions]]
+action = "CreateVpc"
+CidrBlock = "10.0.0.0/16"
+name = "vpc"
+
+[[actions]]
+action = "CreateSubnet"
+VpcId = "$vpc"
+CidrBlock = "10.0.1.0/24"
+AvailabilityZone = "us-east-1a"
+name = "app"
+
+[[actions]]
+action = "CreateSecurityGroup"
+GroupName = "web"
+Description = "https"
+VpcId = "$vpc"
+name = "web"
+
+[[actions]]
+action = "AuthorizeSecurityGroupIngress"
+GroupId = "$web"
+IpPermissions = [{ IpProtocol = "tcp", FromPort = 443, ToPort = 443, IpRanges = [{ CidrIp = "0.0.0.0/0" }] }]
+
+[[actions]]
+action = "RunInstances"
+ImageId = "ami-12345678"
+InstanceType = "m5.large"
+SubnetId = "$app"
+SecurityGroupIds = ["$web"]
+PrivateIpAddress = "10.0.1.10"
+name = "a"
+
+[[actions]]
+action = "RunInstances"
+ImageId = "ami-12345678"
+InstanceType = "m5.large"
+SubnetId = "$app"
+SecurityGroupIds = ["$web"]
+PrivateIpAddress = "10.0.1.20"
+name = "b"
+
+[[actions]]
+action = "AllocateAddress"
+Domain = "vpc"
+name = "eip"
+
+[[actions]]
+action = "AssociateAddress"
+AllocationId = "$eip"
+InstanceId = "$a"
+"#;
+
+/// Tables for BASE plus `more` actions; instance `a` is VM 0, `b` VM 1.
+fn tables(more: &str, routes: impl Fn(&Ec2) -> Vec<ApplianceRoute>) -> (Tables, Ec2) {
+    let text = format!("{BASE}{more}");
+    let out = apply_file("t.toml", &text, 1).unwrap_or_else(|e| panic!("{e}"));
+    let failed: Vec<_> = out
+        .results
+        .iter()
+        .filter(|r| r.result.is_err())
+        .map(|r| format!("{}: {:?}", r.action, r.result))
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    let ec2 = out.state;
+    let ids: Vec<InstanceId> = ec2.instance_views().into_iter().map(|i| i.id).collect();
+    let vm_of = ids.iter().cloned().zip(0..).collect();
+    let t = Tables::compile(&ec2, &vm_of, &BTreeSet::new(), &routes(&ec2));
+    (t, ec2)
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+fn key(src: &str, dst: &str, port: u16) -> Key {
+    Key {
+        src: ip(src),
+        dst: ip(dst),
+        proto: 6,
+        src_port: 40000,
+        dst_port: port,
+    }
+}
+
+fn eip(ec2: &Ec2) -> IpAddr {
+    let v = &ec2.eni_views()[0];
+    IpAddr::V4(v.private_ipv4[0].public.as_ref().unwrap().address)
+}
+
+#[test]
+fn g4_public_address_is_translated_and_groups_allow_a_union() {
+    let (t, ec2) = tables("", |_| vec![]);
+    let j = t
+        .journey(
+            None,
+            &key("198.51.100.7", &eip(&ec2).to_string(), 443),
+            false,
+            false,
+        )
+        .unwrap();
+    assert_eq!(j.hops(), &[Hop::Wire, Hop::Vm(0)]);
+    assert_eq!(j.inbound[1], Some(0));
+    // Port 22 is allowed by no group.
+    assert_eq!(
+        t.journey(
+            None,
+            &key("198.51.100.7", &eip(&ec2).to_string(), 22),
+            false,
+            false
+        ),
+        Err(DropReason::SgDenied)
+    );
+    // ...unless it is the reply of an allowed exchange (stateful).
+    assert!(t
+        .journey(
+            None,
+            &key("198.51.100.7", &eip(&ec2).to_string(), 22),
+            true,
+            false
+        )
+        .is_ok());
+}
+
+#[test]
+fn private_addresses_are_not_reachable_from_the_internet() {
+    let (t, _) = tables("", |_| vec![]);
+    assert_eq!(
+        t.journey(None, &key("198.51.100.7", "10.0.1.10", 443), false, false),
+        Err(DropReason::NoRoute)
+    );
+    assert_eq!(
+        t.journey(
+            None,
+            &key("198.51.100.7", "203.0.113.99", 443),
+            false,
+            false
+        ),
+        Err(DropReason::NoRoute)
+    );
+}
+
+#[test]
+fn m1_an_eni_without_a_completed_attachment_receives_nothing() {
+    let (t, _) = tables(
+        r#"
+[[actions]]
+action = "CreateNetworkInterface"
+SubnetId = "$app"
+Groups = ["$web"]
+PrivateIpAddress = "10.0.1.100"
+name = "spare"
+"#,
+        |_| vec![],
+    );
+    assert_eq!(
+        t.journey(Some(1), &key("10.0.1.20", "10.0.1.100", 443), false, false),
+        Err(DropReason::NoAttachment)
+    );
+    // Instance to instance inside the VPC: allowed by the web group.
+    let j = t
+        .journey(Some(1), &key("10.0.1.20", "10.0.1.10", 443), false, false)
+        .unwrap();
+    assert_eq!(j.hops(), &[Hop::Vm(1), Hop::Vm(0)]);
+}
+
+#[test]
+fn g5_source_dest_check_drops_foreign_sources_until_turned_off() {
+    let (t, _) = tables("", |_| vec![]);
+    // b sends with a's address as its source.
+    assert_eq!(
+        t.journey(
+            Some(1),
+            &key("10.0.1.10", "198.51.100.7", 443),
+            false,
+            false
+        ),
+        Err(DropReason::SrcDstCheck)
+    );
+    let (t, _) = tables(
+        r#"
+[[actions]]
+action = "ModifyNetworkInterfaceAttribute"
+NetworkInterfaceId = "$b.eni0"
+SourceDestCheck = false
+"#,
+        |_| vec![],
+    );
+    let j = t
+        .journey(
+            Some(1),
+            &key("10.0.1.10", "198.51.100.7", 443),
+            false,
+            false,
+        )
+        .unwrap();
+    assert_eq!(j.hops(), &[Hop::Vm(1), Hop::Wire]);
+}
+
+#[test]
+fn g5_an_appliance_forwards_only_with_the_check_off() {
+    let routes = |ec2: &Ec2| {
+        let v = ec2.eni_views();
+        vec![ApplianceRoute {
+            subnet: v[0].subnet.clone(),
+            destination: Ipv4Net::new(Ipv4Addr::new(0, 0, 0, 0), 0).unwrap(),
+            target: v[1].id.clone(),
+        }]
+    };
+    let (t, _) = tables("", routes);
+    assert_eq!(
+        t.journey(
+            Some(0),
+            &key("10.0.1.10", "198.51.100.7", 443),
+            false,
+            false
+        ),
+        Err(DropReason::SrcDstCheck)
+    );
+    let (t, _) = tables(
+        r#"
+[[actions]]
+action = "ModifyNetworkInterfaceAttribute"
+NetworkInterfaceId = "$b.eni0"
+SourceDestCheck = false
+
+[[actions]]
+action = "AuthorizeSecurityGroupIngress"
+GroupId = "$web"
+IpPermissions = [{ IpProtocol = "-1", IpRanges = [{ CidrIp = "10.0.0.0/16" }] }]
+"#,
+        routes,
+    );
+    let j = t
+        .journey(
+            Some(0),
+            &key("10.0.1.10", "198.51.100.7", 443),
+            false,
+            false,
+        )
+        .unwrap();
+    assert_eq!(j.hops(), &[Hop::Vm(0), Hop::Vm(1), Hop::Wire]);
+    assert_eq!((j.out, j.inbound[0]), ([Some(0), Some(1)], Some(1)));
+}
+
+#[test]
+fn m2_two_enis_in_one_subnet_send_replies_by_the_primary_unless_policy_routed() {
+    let (t, _) = tables(
+        r#"
+[[actions]]
+action = "CreateNetworkInterface"
+SubnetId = "$app"
+Groups = ["$web"]
+PrivateIpAddress = "10.0.1.11"
+name = "second"
+
+[[actions]]
+action = "AttachNetworkInterface"
+NetworkInterfaceId = "$second"
+InstanceId = "$a"
+DeviceIndex = 1
+"#,
+        |_| vec![],
+    );
+    // A request to the second ENI arrives...
+    assert!(t
+        .journey(Some(1), &key("10.0.1.20", "10.0.1.11", 443), false, false)
+        .is_ok());
+    // ...its reply, from 10.0.1.11, leaves by eth0 (same subnet, lowest
+    // device index): eth0's source/destination check drops it.
+    let reply = key("10.0.1.20", "10.0.1.11", 443).reversed();
+    assert_eq!(
+        t.journey(Some(0), &reply, true, false),
+        Err(DropReason::SrcDstCheck)
+    );
+    assert!(t.journey(Some(0), &reply, true, true).is_ok());
+}
+
+#[test]
+fn s2_an_address_in_transit_receives_nothing() {
+    let (t, ec2) = tables("", |_| vec![]);
+    let ids: Vec<InstanceId> = ec2.instance_views().into_iter().map(|i| i.id).collect();
+    let vm_of = ids.iter().cloned().zip(0..).collect();
+    let moving: BTreeSet<IpAddr> = [ip("10.0.1.10")].into();
+    let t2 = Tables::compile(&ec2, &vm_of, &moving, &[]);
+    let k = key("10.0.1.20", "10.0.1.10", 443);
+    assert!(t.journey(Some(1), &k, false, false).is_ok());
+    assert_eq!(
+        t2.journey(Some(1), &k, false, false),
+        Err(DropReason::AddressInTransit)
+    );
+}
