@@ -298,6 +298,7 @@ fn walk_strings(
 }
 
 /// One action of the file, checked.
+#[derive(Clone, Debug, PartialEq)]
 struct Prepared {
     index: usize,
     action: String,
@@ -552,16 +553,63 @@ fn names_from(state: &Ec2, response: &Response) -> Vec<(String, String)> {
     v
 }
 
-/// Runs the actions of `text` (the contents of `file_name`) on a new
-/// account with master seed `seed`, each completed at once, and returns every
-/// result with the final state. Same text and seed, same bytes out.
-pub fn apply_file(file_name: &str, text: &str, seed: u64) -> Result<ApplyOutcome, ApplyFileError> {
-    let prepared = prepare(file_name, text)?;
-    let mut state = Ec2::new(seed);
-    let mut names: BTreeMap<String, String> = BTreeMap::new();
-    let mut results = Vec::new();
-    for p in prepared {
-        let mut params = Value::Object(p.params);
+/// A list of actions whose `$name` references are resolved when each
+/// action runs, against the names the actions run before it defined: what
+/// [`apply_file`] runs at once, and what an experiment's timeline runs at
+/// simulated times (its setup first, then each timed action when its time
+/// comes).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Script {
+    file: String,
+    steps: Vec<Prepared>,
+    names: BTreeMap<String, String>,
+}
+
+impl Script {
+    /// Parses and checks a TOML or JSON action list (the format of
+    /// [`apply_file`]); references to names no earlier action defines are
+    /// errors here, before anything runs.
+    pub fn parse(file_name: &str, text: &str) -> Result<Script, ApplyFileError> {
+        Ok(Script {
+            file: file_name.to_owned(),
+            steps: prepare(file_name, text)?,
+            names: BTreeMap::new(),
+        })
+    }
+
+    /// Number of actions.
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    /// True when there is no action.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The EC2 name of action `i` (0-based).
+    pub fn action_name(&self, i: usize) -> &str {
+        &self.steps[i].action
+    }
+
+    /// The id (or address) a name stands for, once its action has run.
+    pub fn id(&self, name: &str) -> Option<&str> {
+        self.names.get(name).map(String::as_str)
+    }
+
+    /// Runs action `i` (0-based) on `state`, completing what it begins when
+    /// `complete` (the no-time path). Its references are resolved now; on
+    /// success the names it defines are recorded. The outer error is a
+    /// parameter the action cannot take; the inner one EC2's refusal.
+    pub fn run(
+        &mut self,
+        i: usize,
+        state: &mut Ec2,
+        complete: bool,
+    ) -> Result<Result<super::exec::Applied, Ec2Error>, ApplyFileError> {
+        let p = &self.steps[i];
+        let mut params = Value::Object(p.params.clone());
+        let names = &self.names;
         walk_strings(&mut params, "", &mut |_, s| {
             match classify(s) {
                 Text::Escaped(lit) => *s = lit.to_owned(),
@@ -584,27 +632,44 @@ pub fn apply_file(file_name: &str, text: &str, seed: u64) -> Result<ApplyOutcome
         };
         let action =
             Action::from_params(&p.action, params).map_err(|e| ApplyFileError::Action {
-                file: file_name.to_owned(),
+                file: self.file.clone(),
                 index: p.index,
                 action: Some(p.action.clone()),
                 param: e.param,
                 message: e.message,
             })?;
-        let result = state.apply_and_complete(&action).map(|a| a.response);
-        if let (Ok(r), Some(n)) = (&result, &p.name) {
-            for (suffix, id) in names_from(&state, r) {
+        let result = if complete {
+            state.apply_and_complete(&action)
+        } else {
+            state.apply(&action)
+        };
+        if let (Ok(applied), Some(n)) = (&result, &p.name) {
+            for (suffix, id) in names_from(state, &applied.response) {
                 let key = if suffix.is_empty() {
                     n.clone()
                 } else {
                     format!("{n}.{suffix}")
                 };
-                names.insert(key, id);
+                self.names.insert(key, id);
             }
         }
+        Ok(result)
+    }
+}
+
+/// Applies every action of a TOML or JSON action file in order, on a new
+/// state seeded with `seed`, completing each at once (no time passes).
+pub fn apply_file(file_name: &str, text: &str, seed: u64) -> Result<ApplyOutcome, ApplyFileError> {
+    let mut script = Script::parse(file_name, text)?;
+    let mut state = Ec2::new(seed);
+    let mut results = Vec::new();
+    for i in 0..script.len() {
+        let result = script.run(i, &mut state, true)?.map(|a| a.response);
+        let p = &script.steps[i];
         results.push(ActionOutcome {
             index: p.index,
-            action: p.action,
-            name: p.name,
+            action: p.action.clone(),
+            name: p.name.clone(),
             result,
         });
     }

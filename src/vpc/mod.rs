@@ -70,7 +70,7 @@ pub mod state;
 mod tests;
 
 pub use actions::Action;
-pub use apply_file::{apply_file, ActionOutcome, ApplyFileError, ApplyOutcome};
+pub use apply_file::{apply_file, ActionOutcome, ApplyFileError, ApplyOutcome, Script};
 pub use catalog::{catalog, Catalog, InstanceTypeSpec};
 pub use describe::{DescribeAll, Response};
 pub use error::{codes, Ec2Error};
