@@ -24,6 +24,7 @@ pub fn flow(
         arrival,
         sizes,
         mean_interval_ps,
+        addr: None,
     }
 }
 
@@ -43,6 +44,7 @@ pub fn rr(name: &str, server: u32, think_us: u64) -> FlowConfig {
         arrival: Arrival::Poisson,
         sizes: SizeDist::Fixed(128),
         mean_interval_ps: 1.0,
+        addr: None,
     }
 }
 
@@ -64,6 +66,7 @@ pub fn host(
         max_packets: None,
         drain: SimDuration::from_ms(20),
         seed: 7,
+        vpc: None,
     }
 }
 

@@ -744,6 +744,7 @@ fn expand_flow(
                     arrival,
                     sizes,
                     mean_interval_ps: interval,
+                    addr: None,
                 });
             }
         }
@@ -821,6 +822,7 @@ fn expand_flow(
                     sizes: SizeDist::Fixed(request_bytes),
                     // Unused by request/response; kept ≥ 1 ps as the field promises.
                     mean_interval_ps: (think.as_ps() as f64).max(MIN_INTERVAL_PS),
+                    addr: None,
                 });
             }
         }
@@ -981,6 +983,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         max_packets,
         drain,
         seed,
+        vpc: None,
     };
     Ok(Experiment {
         source: cx.file.to_owned(),

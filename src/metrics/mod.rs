@@ -271,6 +271,16 @@ pub struct FlowResult {
     /// Round-trip latency (request/response flows only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtt_ns: Option<LatencySummary>,
+    /// Addressed flows: packets the VPC data plane dropped (no attachment,
+    /// address in transit, security groups, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost: Option<u64>,
+    /// Addressed flows: from the birth of the first packet the data plane
+    /// dropped to the birth of the first it let through after the last drop
+    /// \[µs\] (the outage a failover causes); absent if none was dropped or
+    /// none got through again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outage_us: Option<f64>,
 }
 
 /// How busy one shared resource was.
@@ -350,6 +360,12 @@ pub struct PathResult {
     pub flows: Vec<FlowResult>,
     /// Utilization of the shared resources.
     pub resources: Vec<ResourceUse>,
+    /// What the VPC's timeline did (experiments with a `[vpc]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub control: Vec<crate::model::vpc_rt::ControlRecord>,
+    /// Conditions that are not errors but cost money or packets (M2, M3, E9).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Simulator speed.
     pub sim: SimSpeed,
 }

@@ -4,6 +4,8 @@
 
 use super::profile::Profile;
 use crate::sim::SimDuration;
+use crate::vpc::cidr::Ipv4Net;
+use crate::vpc::Script;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -134,6 +136,9 @@ pub enum FlowKind {
         /// Receiving VM.
         dst: u32,
     },
+    /// Open-loop traffic between addresses, routed by the VPC data plane
+    /// (see [`FlowConfig::addr`]): who receives it is decided per packet.
+    Addressed,
     /// Closed-loop ping-pong: the client sends a request, the server VM's
     /// application answers at once, the client sends the next one after
     /// `think`. Round-trip latency is measured at the client. Each request
@@ -171,6 +176,92 @@ pub struct FlowConfig {
     pub sizes: SizeDist,
     /// Mean time between packets \[ps\] (open-loop kinds), at least 1 ps.
     pub mean_interval_ps: f64,
+    /// Addresses, for a host with a VPC: the data plane then decides each
+    /// packet's journey (and a request/response flow's `client` and `server`
+    /// are not used).
+    pub addr: Option<FlowAddr>,
+}
+
+/// A flow's endpoints as the VPC sees them. Addresses are written as an IP
+/// or as a `$name` of the experiment's VPC actions (an instance or ENI:
+/// its primary private IPv4; `$eip.ip`: an Elastic IP).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowAddr {
+    /// The sending instance (`$name`), or `None` for a host on the internet.
+    pub from: Option<String>,
+    /// Source address; default: the sender's primary private IPv4, or
+    /// 198.51.100.7 (TEST-NET-2) for the internet.
+    pub src: Option<String>,
+    /// Destination address.
+    pub dst: String,
+    /// IP protocol number (6 TCP, 17 UDP, 1 ICMP).
+    pub proto: u8,
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+    /// Replies leave by the ENI that owns their source address (policy
+    /// routing) instead of by the guest's main routing table (M2).
+    pub via_source_eni: bool,
+}
+
+/// How long control-plane changes take on the simulated host before packets
+/// follow them (assumptions: EC2 publishes no attach or propagation times).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ControlTiming {
+    /// AttachNetworkInterface: hot-plug of the backing device (a VF, a whole
+    /// NIC, an emulated or virtio device) and the guest driver's bring-up.
+    pub attach: SimDuration,
+    /// DetachNetworkInterface: unplug.
+    pub detach: SimDuration,
+    /// A private address (and its Elastic IP) moving between ENIs.
+    pub reassign: SimDuration,
+    /// Instance state changes (launch, stop, start, terminate).
+    pub instance: SimDuration,
+}
+
+/// A control-plane action on the timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimedStep {
+    /// The action's position in the script.
+    pub step: usize,
+    /// When it runs; `None`: when everything the previous timed action began
+    /// has completed.
+    pub at: Option<SimDuration>,
+}
+
+/// A route of a subnet's route table to an appliance's ENI, by `$name`s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteConfig {
+    /// The subnet (`$name`).
+    pub subnet: String,
+    /// The destinations.
+    pub destination: Ipv4Net,
+    /// The appliance's ENI (`$name` or `$instance.eni0`).
+    pub target: String,
+}
+
+/// The VPC of a host (issue 3): its control plane, which instances run on
+/// the host, and what happens to it over time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VpcConfig {
+    /// Every action, setup first.
+    pub script: Script,
+    /// Actions `0..setup` run (and complete) before any traffic.
+    pub setup: usize,
+    /// The rest, at their times.
+    pub timeline: Vec<TimedStep>,
+    /// Seed of the control plane's ids and MACs.
+    pub seed: u64,
+    /// Instances (`$name`) on the simulated host, as VM indices.
+    pub vms: Vec<(String, u32)>,
+    /// Routes to appliances.
+    pub routes: Vec<RouteConfig>,
+    /// Durations of control-plane changes on this host's I/O path.
+    pub timing: ControlTiming,
+    /// Each instance's packets-per-second allowance, if enforced (AWS
+    /// publishes none: off unless the experiment sets one).
+    pub pps_allowance: Option<u64>,
 }
 
 /// Everything one run of one I/O path needs.
@@ -197,4 +288,6 @@ pub struct HostConfig {
     pub drain: SimDuration,
     /// Master seed.
     pub seed: u64,
+    /// The VPC, if the experiment has one.
+    pub vpc: Option<VpcConfig>,
 }

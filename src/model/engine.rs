@@ -33,6 +33,7 @@ use super::hw::{Iotlb, Link};
 use super::pipeline::{CpuClass, NotifyKind, RingSpec, Step, StepKind, Work};
 use super::traffic::{ArrivalGen, SizeGen};
 use super::virt;
+use super::vpc_rt::{Follow, Segments, VpcRt};
 use crate::metrics::record::{latency_histogram, summarize};
 use crate::metrics::{
     DropReason, FlowResult, PathResult, Recorder, ResourceUse, SimSpeed, Stage, StageMean,
@@ -58,6 +59,12 @@ enum Ev {
     Poll(u16),
     /// A packet reaches the end of its route (used when something follows).
     Deliver(u32),
+    /// A timeline action of the VPC runs.
+    Control(u16),
+    /// A control-plane transition completes.
+    Complete(u32),
+    /// An address's move between ENIs completes.
+    TransitDone(u32),
 }
 
 /// What a packet is to its flow.
@@ -127,6 +134,13 @@ struct FlowRt {
     timeouts: u64,
     /// Request/response: one per request in flight at once.
     slots: Vec<RrSlot>,
+    /// Packets the VPC data plane dropped at birth.
+    lost: u64,
+    /// Birth of the first and the last of them, and of the first packet the
+    /// data plane let through after the last.
+    first_lost: Option<SimTime>,
+    last_lost: Option<SimTime>,
+    recovered: Option<SimTime>,
 }
 
 /// A request/response client's slot: one request in flight at a time.
@@ -155,11 +169,11 @@ struct Engine {
     packets: Vec<Packet>,
     free: Vec<u32>,
     rec: Recorder,
-    stages_used: [bool; Stage::COUNT],
     window_end: SimTime,
     horizon: SimTime,
     gen_cap: u64,
     gen_count: u64,
+    vpc: Option<VpcRt>,
 }
 
 /// Accounts the CPU time and exits of `work` for a frame of `bytes`.
@@ -257,6 +271,13 @@ impl Engine {
         let mut flows = Vec::with_capacity(cfg.flows.len());
         for f in cfg.flows.iter() {
             let (fwd, rev) = match f.kind {
+                _ if f.addr.is_some() => (Vec::new(), Some(Vec::new())),
+                FlowKind::Addressed => {
+                    return Err(BuildError::Vpc {
+                        key: format!("flows ({})", f.name),
+                        message: "an addressed flow needs addresses and a [vpc]".into(),
+                    })
+                }
                 FlowKind::Rx { vm } => (model.rx(&mut h, &dev(f, vm)?), None),
                 FlowKind::Tx { vm } => (model.tx(&mut h, &dev(f, vm)?), None),
                 FlowKind::VmToVm { src, dst } => {
@@ -314,26 +335,11 @@ impl Engine {
                     ],
                     _ => Vec::new(),
                 },
+                lost: 0,
+                first_lost: None,
+                last_lost: None,
+                recovered: None,
             });
-        }
-
-        let mut stages_used = [false; Stage::COUNT];
-        for r in &routes {
-            for s in r.iter() {
-                if !matches!(s.kind, StepKind::Delay) {
-                    stages_used[s.stage.index()] = true;
-                }
-                if let StepKind::Dma(_, Some(_)) = s.kind {
-                    stages_used[Stage::Iommu.index()] = true;
-                }
-                let notify = match s.kind {
-                    StepKind::Ring(r) => h.rings[r as usize].notify_work.parts(),
-                    _ => &[],
-                };
-                for p in s.work.parts().iter().chain(notify) {
-                    stages_used[p.stage.index()] = true;
-                }
-            }
         }
 
         // The most packets that can be in flight: every ring slot, waiting
@@ -357,6 +363,46 @@ impl Engine {
         // A packet cap ends the window at the birth of the cap's last
         // open-loop packet (so throughput is over the span that traffic was
         // offered), and caps generation exactly.
+        let vpc = match &cfg.vpc {
+            None => {
+                if let Some(f) = cfg.flows.iter().find(|f| f.addr.is_some()) {
+                    return Err(BuildError::Vpc {
+                        key: format!("flows ({})", f.name),
+                        message: "addresses need a [vpc] section".into(),
+                    });
+                }
+                None
+            }
+            Some(v) => {
+                const MAX_VPC_VMS: u32 = 64;
+                if cfg.vms > MAX_VPC_VMS {
+                    return Err(BuildError::Vpc {
+                        key: "host.vms".into(),
+                        message: format!("at most {MAX_VPC_VMS} VMs on a host with a [vpc]"),
+                    });
+                }
+                let mut seg = Segments::default();
+                for d in &devs {
+                    seg.rx.push(model.rx(&mut h, d));
+                    seg.tx.push(model.tx(&mut h, d));
+                }
+                for a in &devs {
+                    let row = devs
+                        .iter()
+                        .map(|b| {
+                            if a.vm == b.vm {
+                                Vec::new()
+                            } else {
+                                model.vm_to_vm(&mut h, a, b)
+                            }
+                        })
+                        .collect();
+                    seg.v2v.push(row);
+                }
+                let addrs: Vec<_> = cfg.flows.iter().map(|f| f.addr.as_ref()).collect();
+                Some(VpcRt::build(v, &addrs, seg)?)
+            }
+        };
         let window_end = SimTime::ZERO + cfg.window;
         let window_end = match cfg.max_packets {
             Some(n) => {
@@ -409,11 +455,11 @@ impl Engine {
             packets: Vec::with_capacity(bound),
             free: Vec::with_capacity(bound),
             rec: Recorder::default(),
-            stages_used,
             window_end,
             horizon,
             gen_cap: cfg.max_packets.unwrap_or(u64::MAX),
             gen_count: 0,
+            vpc,
         })
     }
 
@@ -611,7 +657,7 @@ impl Engine {
                 let route = self.flows[flow]
                     .reverse
                     .expect("request/response has a reverse route");
-                let resp = self.alloc(Packet {
+                let resp = Packet {
                     born: now,
                     rr_born: pkt.rr_born,
                     flow: pkt.flow,
@@ -621,8 +667,10 @@ impl Engine {
                     rr_slot: pkt.rr_slot,
                     rr_seq: pkt.rr_seq,
                     ..Packet::default()
-                });
-                self.advance(resp, now);
+                };
+                if let Some(id) = self.born(resp, true) {
+                    self.advance(id, now);
+                }
             }
             Role::Response => {
                 let f = &mut self.flows[flow];
@@ -659,7 +707,7 @@ impl Engine {
         let bytes = f.sizes.draw();
         let route = f.route;
         let next = f.arrivals.next(now);
-        let id = self.alloc(Packet {
+        let pkt = Packet {
             born: now,
             rr_born: now,
             flow,
@@ -667,8 +715,10 @@ impl Engine {
             bytes,
             role: Role::Data,
             ..Packet::default()
-        });
-        self.advance(id, now);
+        };
+        if let Some(id) = self.born(pkt, false) {
+            self.advance(id, now);
+        }
         if next < self.window_end {
             self.q.push(next, Ev::Gen(flow));
         }
@@ -692,7 +742,7 @@ impl Engine {
         s.seq = s.seq.wrapping_add(1);
         s.deadline = now + timeout;
         let (route, seq, deadline) = (f.route, s.seq, s.deadline);
-        let id = self.alloc(Packet {
+        let pkt = Packet {
             born: now,
             rr_born: now,
             flow,
@@ -702,9 +752,11 @@ impl Engine {
             rr_slot: slot,
             rr_seq: seq,
             ..Packet::default()
-        });
+        };
         self.q.push(deadline, Ev::RrTimeout(flow, slot));
-        self.advance(id, now);
+        if let Some(id) = self.born(pkt, false) {
+            self.advance(id, now);
+        }
     }
 
     /// A slot's timer: if its request is still unanswered, count a timeout
@@ -769,7 +821,58 @@ impl Engine {
         self.advance(id, a.end);
     }
 
+    fn vpc_mut(&mut self) -> &mut VpcRt {
+        self.vpc
+            .as_mut()
+            .expect("control events exist only with a VPC")
+    }
+
+    /// Schedules what a control-plane step asks for.
+    fn follow(&mut self, f: Follow) {
+        match f {
+            Follow::Complete(i, d) => self.q.push(self.now + d, Ev::Complete(i)),
+            Follow::Transit(i, d) => self.q.push(self.now + d, Ev::TransitDone(i)),
+            Follow::Run(k) => self.q.push(self.now, Ev::Control(k)),
+        }
+    }
+
+    /// Creates a packet at `now`; for an addressed flow, the data plane
+    /// decides its route (`reply`: the answer of a request/response) or drops
+    /// it. Returns the packet to advance, if any.
+    #[inline]
+    fn born(&mut self, pkt: Packet, reply: bool) -> Option<u32> {
+        let flow = pkt.flow as usize;
+        let id = self.alloc(pkt);
+        let Some(vpc) = self.vpc.as_mut().filter(|v| v.is_addressed(flow)) else {
+            return Some(id);
+        };
+        let now = self.now;
+        let f = &mut self.flows[flow];
+        match vpc.steer(flow, reply, pkt.bytes, now, &mut self.routes) {
+            Ok(route) => {
+                if f.last_lost.is_some() && f.recovered.is_none() {
+                    f.recovered = Some(now);
+                }
+                self.packets[id as usize].route = route;
+                Some(id)
+            }
+            Err(reason) => {
+                f.lost += 1;
+                f.first_lost.get_or_insert(now);
+                f.last_lost = Some(now);
+                f.recovered = None;
+                self.drop_packet(id, reason);
+                None
+            }
+        }
+    }
+
     fn run(&mut self) {
+        if let Some(v) = &self.vpc {
+            for (k, at) in v.initial() {
+                self.q.push(SimTime::ZERO + at, Ev::Control(k));
+            }
+        }
         for i in 0..self.flows.len() {
             match self.flows[i].cfg.kind {
                 FlowKind::RequestResponse { outstanding, .. } => {
@@ -802,6 +905,22 @@ impl Engine {
                 Ev::Notify(r) => self.on_notify(r),
                 Ev::Poll(r) => self.on_poll(r),
                 Ev::Deliver(id) => self.deliver(id),
+                Ev::Control(k) => {
+                    let follows = self.vpc_mut().run_entry(k, t);
+                    for f in follows {
+                        self.follow(f);
+                    }
+                }
+                Ev::Complete(i) => {
+                    if let Some(f) = self.vpc_mut().complete(i, t) {
+                        self.follow(f);
+                    }
+                }
+                Ev::TransitDone(i) => {
+                    if let Some(f) = self.vpc_mut().transit_done(i, t) {
+                        self.follow(f);
+                    }
+                }
             }
         }
     }
@@ -829,7 +948,32 @@ impl Engine {
         assert_eq!(dropped, self.rec.dropped_total(), "drop counters disagree");
     }
 
+    /// The stages any route of the run (and its rings' notifications) uses.
+    fn stages_used(&self) -> [bool; Stage::COUNT] {
+        let mut used = [false; Stage::COUNT];
+        for r in &self.routes {
+            for s in r.iter() {
+                if !matches!(s.kind, StepKind::Delay) {
+                    used[s.stage.index()] = true;
+                }
+                if let StepKind::Dma(_, Some(_)) = s.kind {
+                    used[Stage::Iommu.index()] = true;
+                }
+                let notify = match s.kind {
+                    StepKind::Ring(r) => self.ring_specs[r as usize].notify_work.parts(),
+                    _ => &[],
+                };
+                for p in s.work.parts().iter().chain(notify) {
+                    used[p.stage.index()] = true;
+                }
+            }
+        }
+        used
+    }
+
     fn result(&self, cfg: &HostConfig, nics: u32) -> PathResult {
+        let stages_used = self.stages_used();
+        let addressed = |f: &FlowRt| f.cfg.addr.is_some();
         let rec = &self.rec;
         let window_s = self.window_end.as_ps() as f64 / 1e12;
         let one_way = rec.latency.len();
@@ -855,7 +999,7 @@ impl Engine {
             .collect();
         let stages = Stage::ALL
             .iter()
-            .filter(|s| self.stages_used[s.index()])
+            .filter(|s| stages_used[s.index()])
             .map(|s| StageMean {
                 name: s.name().to_string(),
                 mean_ns: per_one_way(rec.stage_sum_ps[s.index()] as f64 / 1000.0),
@@ -872,6 +1016,11 @@ impl Engine {
                     delivered: f.delivered,
                     dropped: f.dropped,
                     in_flight: f.live,
+                    lost: addressed(f).then_some(f.lost),
+                    outage_us: match (f.first_lost, f.recovered) {
+                        (Some(a), Some(b)) => Some(b.since(a).as_ps() as f64 / 1e6),
+                        _ => None,
+                    },
                     completed: f.rtt.as_ref().map(|_| f.completed),
                     timeouts: f.rtt.as_ref().map(|_| f.timeouts),
                     rtt_ns: rtt,
@@ -944,6 +1093,12 @@ impl Engine {
             stages,
             flows,
             resources,
+            control: self.vpc.as_ref().map(|v| v.log.clone()).unwrap_or_default(),
+            warnings: self
+                .vpc
+                .as_ref()
+                .map(|v| v.warnings.clone())
+                .unwrap_or_default(),
             sim: SimSpeed {
                 events: self.events,
                 ..SimSpeed::default()

@@ -26,6 +26,14 @@ pub enum BuildError {
         /// VMs on the host.
         vms: u32,
     },
+    /// The experiment's VPC cannot be set up (a setup action failed, a name
+    /// is not defined, an address cannot be resolved).
+    Vpc {
+        /// The experiment key.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A profile value the model cannot use.
     BadProfile {
         /// The `costs.*` key.
@@ -53,6 +61,7 @@ impl fmt::Display for BuildError {
                 "flow '{flow}' names VM {vm}, but the host has {vms} VMs (0..={})",
                 vms.saturating_sub(1)
             ),
+            BuildError::Vpc { key, message } => write!(f, "{key}: {message}"),
             BuildError::BadProfile { key, allowed } => {
                 write!(f, "costs.{key}: allowed {allowed}")
             }

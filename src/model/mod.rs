@@ -12,8 +12,12 @@ pub mod pipeline;
 pub mod profile;
 pub mod traffic;
 pub mod virt;
+pub mod vpc_rt;
 
-pub use config::{Arrival, Client, FlowConfig, FlowKind, HostConfig, IoPath, SizeDist};
+pub use config::{
+    Arrival, Client, ControlTiming, FlowAddr, FlowConfig, FlowKind, HostConfig, IoPath,
+    RouteConfig, SizeDist, TimedStep, VpcConfig,
+};
 pub use error::BuildError;
 pub use profile::Profile;
 

@@ -88,12 +88,16 @@ pub(crate) mod tests {
                 completed: None,
                 timeouts: None,
                 rtt_ns: None,
+                lost: None,
+                outage_us: None,
             }],
             resources: vec![ResourceUse {
                 name: "hv_io_cores".into(),
                 servers: 2,
                 utilization: 0.5,
             }],
+            control: Vec::new(),
+            warnings: Vec::new(),
             sim: SimSpeed {
                 wall_s: 0.25,
                 packets_per_s: 4000.0,

@@ -1,0 +1,526 @@
+//! A host's VPC during a run: the EC2 control plane, its timeline, the data
+//! plane's tables, the instances' allowances, and the routes packets take
+//! between the host's VMs and its wire.
+//!
+//! Each addressed packet's journey is decided at its birth
+//! ([`VpcRt::steer`]): from the data plane's tables, cached per flow until the
+//! control plane next changes (an epoch counter), then the allowances of every
+//! instance it crosses (token buckets, charged per packet), then the route:
+//! the I/O path's segments (wire → VM, VM → wire, VM → VM) concatenated for
+//! its hops, built once per combination of hops — never per packet.
+//!
+//! Timeline actions run at their times; what they begin (an attachment, a
+//! detachment, an instance state change) completes after the configured
+//! duration for this host's I/O path, and an address that moves between ENIs
+//! is in transit (its packets dropped) for the reassignment's duration. A
+//! decision made at a packet's birth holds for that packet: a change while it
+//! is in flight does not reach it.
+
+use super::config::{ControlTiming, FlowAddr, TimedStep, VpcConfig};
+use super::error::BuildError;
+use super::pipeline::Step;
+use crate::dataplane::{ApplianceRoute, Hop, Journey, Key, Tables};
+use crate::metrics::DropReason;
+use crate::sim::{SimDuration, SimTime, TokenBucket};
+use crate::vpc::state::Transition;
+use crate::vpc::{Ec2, InstanceId, Script};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Default source of traffic from the internet (TEST-NET-2, RFC 5737).
+pub const INTERNET_HOST: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 7);
+
+/// What a timeline action did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ControlRecord {
+    /// EC2 action name.
+    pub action: String,
+    /// When it ran \[µs\].
+    pub at_us: f64,
+    /// `ok`, or EC2's error code.
+    pub result: String,
+    /// EC2's error message, if it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// When everything it began had completed \[µs\].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_us: Option<f64>,
+}
+
+/// Bandwidth allowances of one instance (shared by all its ENIs, M3).
+#[derive(Clone, Debug)]
+struct Allowance {
+    bw_in: TokenBucket,
+    bw_out: TokenBucket,
+    pps: Option<TokenBucket>,
+}
+
+/// The instance allowances: the catalog's peak rate as the sustained cap.
+/// Assumption: EC2 polices bandwidth with a short burst tolerance, taken as
+/// 1 ms of the peak rate; burst credits toward the baseline (minutes of
+/// traffic, CALIBRATION "AWS enhanced networking") are longer than a run.
+fn allowance(peak_gbps: f64, pps: Option<u64>) -> Allowance {
+    let bps = (peak_gbps * 1e9).round().max(1.0) as u64;
+    let depth = (bps / 1000).max(9216 * 8);
+    Allowance {
+        bw_in: TokenBucket::new(depth, bps),
+        bw_out: TokenBucket::new(depth, bps),
+        pps: pps.map(|r| TokenBucket::new((r / 1000).max(1), r)),
+    }
+}
+
+/// A flow's endpoints, resolved.
+#[derive(Clone, Debug)]
+struct FlowSteer {
+    from: Option<InstanceId>,
+    key: Key,
+    via_source_eni: bool,
+    /// (epoch, decision) for the forward direction and the reply.
+    cache: [(u64, Option<Result<Journey, DropReason>>); 2],
+}
+
+/// The I/O path's route segments between the host's wire and VMs.
+#[derive(Clone, Debug, Default)]
+pub struct Segments {
+    /// Wire → VM v.
+    pub rx: Vec<Vec<Step>>,
+    /// VM v → wire.
+    pub tx: Vec<Vec<Step>>,
+    /// VM a → VM b (`v2v[a][b]`, empty for a = b).
+    pub v2v: Vec<Vec<Vec<Step>>>,
+}
+
+/// The VPC side of a run.
+#[derive(Debug)]
+pub struct VpcRt {
+    ec2: Ec2,
+    script: Script,
+    timeline: Vec<TimedStep>,
+    timing: ControlTiming,
+    vm_of: BTreeMap<InstanceId, u32>,
+    routes: Vec<ApplianceRoute>,
+    tables: Tables,
+    epoch: u64,
+    in_transit: BTreeMap<IpAddr, u32>,
+    allowances: Vec<Allowance>,
+    pps_allowance: Option<u64>,
+    flows: Vec<Option<FlowSteer>>,
+    segments: Segments,
+    route_of: BTreeMap<Vec<Hop>, u32>,
+    /// Started transitions: (timeline entry, transition).
+    transitions: Vec<(usize, Transition)>,
+    /// Transitions and transits of each timeline entry not yet complete.
+    pending: Vec<u32>,
+    /// Moves in transit: (timeline entry, address).
+    transits: Vec<(usize, IpAddr)>,
+    /// What the timeline did.
+    pub log: Vec<ControlRecord>,
+    /// Warnings of the control plane after setup (M2, M3, E9).
+    pub warnings: Vec<String>,
+}
+
+/// What the event loop must schedule after a control-plane step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Follow {
+    /// Complete transition `i` after `after`.
+    Complete(u32, SimDuration),
+    /// End transit `i` after `after`.
+    Transit(u32, SimDuration),
+    /// Run timeline entry `k` now.
+    Run(u16),
+}
+
+fn resolve_addr(ec2: &Ec2, script: &Script, text: &str, key: &str) -> Result<IpAddr, BuildError> {
+    let bad = |why: String| BuildError::Vpc {
+        key: key.to_owned(),
+        message: why,
+    };
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(ip);
+    }
+    let name = text
+        .strip_prefix('$')
+        .ok_or_else(|| bad(format!("{text:?} is neither an IP address nor a $name")))?;
+    let id = script
+        .id(name)
+        .ok_or_else(|| bad(format!("${name} is not defined by the setup actions")))?;
+    if let Ok(ip) = id.parse::<IpAddr>() {
+        return Ok(ip);
+    }
+    let primary_of_eni = |eni: &str| {
+        ec2.eni_views()
+            .into_iter()
+            .find(|e| e.id.as_str() == eni)
+            .map(|e| IpAddr::V4(e.private_ipv4[0].address))
+    };
+    if let Some(ip) = primary_of_eni(id) {
+        return Ok(ip);
+    }
+    if let Some(i) = ec2
+        .instance_views()
+        .into_iter()
+        .find(|i| i.id.as_str() == id)
+    {
+        if let Some(ip) = i.enis.first().and_then(|e| primary_of_eni(e.as_str())) {
+            return Ok(ip);
+        }
+    }
+    Err(bad(format!(
+        "${name} ({id}) has no address: name an instance, an ENI or an Elastic IP's .ip"
+    )))
+}
+
+fn instance_id(script: &Script, name: &str, key: &str) -> Result<InstanceId, BuildError> {
+    let n = name.strip_prefix('$').unwrap_or(name);
+    script
+        .id(n)
+        .filter(|id| id.starts_with("i-"))
+        .map(|id| InstanceId(id.to_owned()))
+        .ok_or_else(|| BuildError::Vpc {
+            key: key.to_owned(),
+            message: format!("{name:?} is not an instance the setup actions launched"),
+        })
+}
+
+impl VpcRt {
+    /// Runs the setup actions and resolves names. `flows` are the flows'
+    /// addresses (by flow position), `segments` the I/O path's routes.
+    pub fn build(
+        cfg: &VpcConfig,
+        flows: &[Option<&FlowAddr>],
+        segments: Segments,
+    ) -> Result<VpcRt, BuildError> {
+        let mut ec2 = Ec2::new(cfg.seed);
+        let mut script = cfg.script.clone();
+        for i in 0..cfg.setup {
+            let result = script.run(i, &mut ec2, true).map_err(|e| BuildError::Vpc {
+                key: "vpc.actions".into(),
+                message: e.to_string(),
+            })?;
+            if let Err(e) = result {
+                return Err(BuildError::Vpc {
+                    key: format!("vpc.actions.{i}"),
+                    message: format!(
+                        "setup action {} ({}) failed: {e}",
+                        i + 1,
+                        script.action_name(i)
+                    ),
+                });
+            }
+        }
+        let mut vm_of = BTreeMap::new();
+        for (name, vm) in &cfg.vms {
+            vm_of.insert(instance_id(&script, name, "vpc.vms")?, *vm);
+        }
+        let mut routes = Vec::new();
+        for r in &cfg.routes {
+            let id = |n: &str| {
+                script
+                    .id(n.strip_prefix('$').unwrap_or(n))
+                    .map(str::to_owned)
+                    .ok_or_else(|| BuildError::Vpc {
+                        key: "vpc.routes".into(),
+                        message: format!("{n:?} is not defined by the setup actions"),
+                    })
+            };
+            routes.push(ApplianceRoute {
+                subnet: crate::vpc::SubnetId(id(&r.subnet)?),
+                destination: r.destination,
+                target: crate::vpc::EniId(id(&r.target)?),
+            });
+        }
+        let mut steer = Vec::with_capacity(flows.len());
+        for (i, f) in flows.iter().enumerate() {
+            let Some(a) = f else {
+                steer.push(None);
+                continue;
+            };
+            let key = format!("flows.{i}");
+            let from = a
+                .from
+                .as_deref()
+                .map(|n| instance_id(&script, n, &format!("{key}.from")))
+                .transpose()?;
+            let src = match (&a.src, &a.from) {
+                (Some(s), _) => resolve_addr(&ec2, &script, s, &format!("{key}.src"))?,
+                (None, Some(n)) => resolve_addr(&ec2, &script, n, &format!("{key}.from"))?,
+                (None, None) => IpAddr::V4(INTERNET_HOST),
+            };
+            let dst = resolve_addr(&ec2, &script, &a.dst, &format!("{key}.dst"))?;
+            steer.push(Some(FlowSteer {
+                from,
+                key: Key {
+                    src,
+                    dst,
+                    proto: a.proto,
+                    src_port: a.src_port,
+                    dst_port: a.dst_port,
+                },
+                via_source_eni: a.via_source_eni,
+                cache: [(u64::MAX, None), (u64::MAX, None)],
+            }));
+        }
+        let warnings = ec2.warnings().into_iter().map(|w| w.message).collect();
+        let mut rt = VpcRt {
+            tables: Tables::default(),
+            ec2,
+            script,
+            timeline: cfg.timeline.clone(),
+            timing: cfg.timing,
+            vm_of,
+            routes,
+            epoch: 0,
+            in_transit: BTreeMap::new(),
+            allowances: Vec::new(),
+            pps_allowance: cfg.pps_allowance,
+            flows: steer,
+            segments,
+            route_of: BTreeMap::new(),
+            transitions: Vec::new(),
+            pending: vec![0; cfg.timeline.len()],
+            transits: Vec::new(),
+            log: Vec::new(),
+            warnings,
+        };
+        rt.recompile();
+        Ok(rt)
+    }
+
+    /// Rebuilds the tables after a control-plane change.
+    fn recompile(&mut self) {
+        let moving: BTreeSet<IpAddr> = self.in_transit.keys().copied().collect();
+        self.tables = Tables::compile(&self.ec2, &self.vm_of, &moving, &self.routes);
+        let views = self.ec2.instance_views();
+        while self.allowances.len() < views.len() {
+            let peak = views[self.allowances.len()].peak_gbps;
+            self.allowances.push(allowance(peak, self.pps_allowance));
+        }
+        self.epoch += 1;
+    }
+
+    /// The timeline entries to schedule at the start: `(entry, at)`.
+    pub fn initial(&self) -> Vec<(u16, SimDuration)> {
+        let mut out = Vec::new();
+        for (k, t) in self.timeline.iter().enumerate() {
+            if let Some(at) = t.at {
+                out.push((k as u16, at));
+            }
+        }
+        out
+    }
+
+    /// Runs timeline entry `k` at `now`.
+    pub fn run_entry(&mut self, k: u16, now: SimTime) -> Vec<Follow> {
+        let k = k as usize;
+        let step = self.timeline[k].step;
+        let action = self.script.action_name(step).to_owned();
+        let at_us = now.as_ps() as f64 / 1e6;
+        let mut follow = Vec::new();
+        let outcome = self.script.run(step, &mut self.ec2, false);
+        let applied = match outcome {
+            Ok(Ok(a)) => a,
+            Ok(Err(e)) => {
+                self.log.push(ControlRecord {
+                    action,
+                    at_us,
+                    result: e.code.to_owned(),
+                    message: Some(e.message),
+                    completed_us: None,
+                });
+                follow.extend(self.next_after(k));
+                return follow;
+            }
+            Err(e) => {
+                self.log.push(ControlRecord {
+                    action,
+                    at_us,
+                    result: "InvalidParameter".into(),
+                    message: Some(e.to_string()),
+                    completed_us: None,
+                });
+                follow.extend(self.next_after(k));
+                return follow;
+            }
+        };
+        for t in applied.started {
+            let d = match t {
+                Transition::Attached(_) => self.timing.attach,
+                Transition::Detached(_) => self.timing.detach,
+                Transition::Running(_) | Transition::Stopped(_) | Transition::Terminated(_) => {
+                    self.timing.instance
+                }
+            };
+            self.transitions.push((k, t));
+            self.pending[k] += 1;
+            follow.push(Follow::Complete((self.transitions.len() - 1) as u32, d));
+        }
+        for r in applied.reassigned {
+            for ip in std::iter::once(IpAddr::V4(r.address)).chain(r.elastic_ip.map(IpAddr::V4)) {
+                *self.in_transit.entry(ip).or_default() += 1;
+                self.transits.push((k, ip));
+                self.pending[k] += 1;
+                follow.push(Follow::Transit(
+                    (self.transits.len() - 1) as u32,
+                    self.timing.reassign,
+                ));
+            }
+        }
+        self.log.push(ControlRecord {
+            action,
+            at_us,
+            result: "ok".into(),
+            message: None,
+            completed_us: (self.pending[k] == 0).then_some(at_us),
+        });
+        self.recompile();
+        if self.pending[k] == 0 {
+            follow.extend(self.next_after(k));
+        }
+        follow
+    }
+
+    /// The next entry, if it waits for entry `k`.
+    fn next_after(&self, k: usize) -> Option<Follow> {
+        self.timeline
+            .get(k + 1)
+            .filter(|t| t.at.is_none())
+            .map(|_| Follow::Run((k + 1) as u16))
+    }
+
+    fn settle(&mut self, k: usize, now: SimTime) -> Option<Follow> {
+        self.pending[k] -= 1;
+        self.recompile();
+        if self.pending[k] > 0 {
+            return None;
+        }
+        let at_us = now.as_ps() as f64 / 1e6;
+        let action = self.script.action_name(self.timeline[k].step).to_owned();
+        if let Some(r) = self.log.iter_mut().rev().find(|r| r.action == action) {
+            r.completed_us = Some(at_us);
+        }
+        self.next_after(k)
+    }
+
+    /// Completes transition `i`.
+    pub fn complete(&mut self, i: u32, now: SimTime) -> Option<Follow> {
+        let (k, t) = self.transitions[i as usize].clone();
+        self.ec2.complete(&t);
+        self.settle(k, now)
+    }
+
+    /// Ends transit `i`.
+    pub fn transit_done(&mut self, i: u32, now: SimTime) -> Option<Follow> {
+        let (k, ip) = self.transits[i as usize];
+        if let Some(n) = self.in_transit.get_mut(&ip) {
+            *n -= 1;
+            if *n == 0 {
+                self.in_transit.remove(&ip);
+            }
+        }
+        self.settle(k, now)
+    }
+
+    /// True if flow `flow` is addressed.
+    pub fn is_addressed(&self, flow: usize) -> bool {
+        self.flows.get(flow).is_some_and(Option::is_some)
+    }
+
+    /// Decides a packet of `bytes` born at `now` on addressed flow `flow`:
+    /// the forward direction, or (`reply`) the answer sent back by the
+    /// instance that received the forward direction. Returns the route index
+    /// into `routes` (extended with a new concatenation the first time a
+    /// combination of hops is used).
+    pub fn steer(
+        &mut self,
+        flow: usize,
+        reply: bool,
+        bytes: u32,
+        now: SimTime,
+        routes: &mut Vec<Box<[Step]>>,
+    ) -> Result<u32, DropReason> {
+        let j = self.journey(flow, reply)?;
+        let bits = bytes as u64 * 8;
+        for i in j.out.iter().flatten() {
+            let a = &mut self.allowances[*i as usize];
+            if !a.bw_out.take(now, bits) {
+                return Err(DropReason::BwOutAllowanceExceeded);
+            }
+            if a.pps.as_mut().is_some_and(|p| !p.take(now, 1)) {
+                return Err(DropReason::PpsAllowanceExceeded);
+            }
+        }
+        for i in j.inbound.iter().flatten() {
+            let a = &mut self.allowances[*i as usize];
+            if !a.bw_in.take(now, bits) {
+                return Err(DropReason::BwInAllowanceExceeded);
+            }
+            if a.pps.as_mut().is_some_and(|p| !p.take(now, 1)) {
+                return Err(DropReason::PpsAllowanceExceeded);
+            }
+        }
+        let hops = j.hops();
+        if let Some(&r) = self.route_of.get(hops) {
+            return Ok(r);
+        }
+        let mut steps: Vec<Step> = Vec::new();
+        for w in hops.windows(2) {
+            match (w[0], w[1]) {
+                (Hop::Wire, Hop::Vm(v)) => steps.extend_from_slice(&self.segments.rx[v as usize]),
+                (Hop::Vm(v), Hop::Wire) => steps.extend_from_slice(&self.segments.tx[v as usize]),
+                (Hop::Vm(a), Hop::Vm(b)) => {
+                    steps.extend_from_slice(&self.segments.v2v[a as usize][b as usize])
+                }
+                (Hop::Wire, Hop::Wire) => return Err(DropReason::NoRoute),
+            }
+        }
+        routes.push(steps.into_boxed_slice());
+        let r = (routes.len() - 1) as u32;
+        self.route_of.insert(hops.to_vec(), r);
+        Ok(r)
+    }
+
+    fn journey(&mut self, flow: usize, reply: bool) -> Result<Journey, DropReason> {
+        let epoch = self.epoch;
+        let idx = reply as usize;
+        if let Some(f) = &self.flows[flow] {
+            if let (e, Some(d)) = &f.cache[idx] {
+                if *e == epoch {
+                    return *d;
+                }
+            }
+        }
+        let decision = if reply {
+            // The answer leaves the instance that received the request.
+            let fwd = self.journey(flow, false)?;
+            let f = self.flows[flow].as_ref().expect("addressed flow");
+            match fwd.inbound[1] {
+                Some(server) => {
+                    self.tables
+                        .journey(Some(server), &f.key.reversed(), true, f.via_source_eni)
+                }
+                None => Err(DropReason::NoRoute),
+            }
+        } else {
+            let f = self.flows[flow].as_ref().expect("addressed flow");
+            let from = match &f.from {
+                Some(id) => Some(
+                    self.tables
+                        .instance_index(id)
+                        .ok_or(DropReason::NoAttachment)?,
+                ),
+                None => None,
+            };
+            self.tables.journey(from, &f.key, false, f.via_source_eni)
+        };
+        if let Some(f) = self.flows[flow].as_mut() {
+            f.cache[idx] = (epoch, Some(decision));
+        }
+        decision
+    }
+
+    /// The control plane's final state, EC2-shaped (for reports).
+    pub fn ec2(&self) -> &Ec2 {
+        &self.ec2
+    }
+}

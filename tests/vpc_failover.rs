@@ -1,0 +1,193 @@
+//! ENIs moving under traffic: the outage a failover causes equals the
+//! configured detach + attach (or reassignment) time, and a constant-rate
+//! flow loses rate × outage packets, within one (issue 3).
+
+mod common;
+use common::*;
+use enisim::metrics::PathResult;
+use enisim::model::{
+    Arrival, ControlTiming, FlowAddr, FlowKind, HostConfig, IoPath, Profile, SizeDist, TimedStep,
+    VpcConfig,
+};
+use enisim::sim::SimDuration;
+use enisim::vpc::Script;
+
+const SETUP: &str = r#"
+[[actions]]
+action = "CreateVpc"
+CidrBlock = "10.0.0.0/16"
+name = "vpc"
+
+[[actions]]
+action = "CreateSubnet"
+VpcId = "$vpc"
+CidrBlock = "10.0.1.0/24"
+AvailabilityZone = "us-east-1a"
+name = "app"
+
+[[actions]]
+action = "CreateSecurityGroup"
+GroupName = "service"
+Description = "https"
+VpcId = "$vpc"
+name = "svc"
+
+[[actions]]
+action = "AuthorizeSecurityGroupIngress"
+GroupId = "$svc"
+IpPermissions = [{ IpProtocol = "tcp", FromPort = 443, ToPort = 443, IpRanges = [{ CidrIp = "0.0.0.0/0" }] }]
+
+[[actions]]
+action = "RunInstances"
+ImageId = "ami-12345678"
+InstanceType = "m5.large"
+SubnetId = "$app"
+name = "active"
+
+[[actions]]
+action = "RunInstances"
+ImageId = "ami-12345678"
+InstanceType = "m5.large"
+SubnetId = "$app"
+name = "standby"
+
+[[actions]]
+action = "CreateNetworkInterface"
+SubnetId = "$app"
+Groups = ["$svc"]
+PrivateIpAddress = "10.0.1.100"
+name = "service"
+
+[[actions]]
+action = "AllocateAddress"
+Domain = "vpc"
+name = "eip"
+
+[[actions]]
+action = "AssociateAddress"
+AllocationId = "$eip"
+NetworkInterfaceId = "$service"
+
+[[actions]]
+action = "AttachNetworkInterface"
+NetworkInterfaceId = "$service"
+InstanceId = "$active"
+DeviceIndex = 1
+name = "on-active"
+"#;
+
+const FAILOVER: &str = r#"
+[[actions]]
+action = "DetachNetworkInterface"
+AttachmentId = "$on-active"
+Force = true
+
+[[actions]]
+action = "AttachNetworkInterface"
+NetworkInterfaceId = "$service"
+InstanceId = "$standby"
+DeviceIndex = 1
+"#;
+
+const SETUP_STEPS: usize = 10;
+
+fn failover(path: IoPath, timing: ControlTiming, pps: f64) -> PathResult {
+    let script = Script::parse("failover.toml", &format!("{SETUP}{FAILOVER}")).unwrap();
+    let vpc = VpcConfig {
+        script,
+        setup: SETUP_STEPS,
+        timeline: vec![
+            TimedStep {
+                step: SETUP_STEPS,
+                at: Some(SimDuration::from_ms(20)),
+            },
+            TimedStep {
+                step: SETUP_STEPS + 1,
+                at: None,
+            },
+        ],
+        seed: 1,
+        vms: vec![("active".into(), 0), ("standby".into(), 1)],
+        routes: vec![],
+        timing,
+        pps_allowance: None,
+    };
+    let mut f = flow(
+        "clients",
+        FlowKind::Addressed,
+        Arrival::Constant,
+        SizeDist::Fixed(512),
+        1e12 / pps,
+    );
+    f.addr = Some(FlowAddr {
+        from: None,
+        src: None,
+        dst: "$eip.ip".into(),
+        proto: 6,
+        src_port: 40000,
+        dst_port: 443,
+        via_source_eni: false,
+    });
+    let cfg = HostConfig {
+        vpc: Some(vpc),
+        ..host(path, Profile::kvm_modern_25g(), 2, vec![f], 60_000)
+    };
+    enisim::model::run(&cfg).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn m1_a_moved_eni_loses_rate_times_detach_plus_attach_on_every_path() {
+    for (i, path) in IoPath::ALL.into_iter().enumerate() {
+        // A different outage per path, as hot-plug differs per device.
+        let timing = ControlTiming {
+            attach: SimDuration::from_us(3000 + 1000 * i as u64),
+            detach: SimDuration::from_us(1500),
+            reassign: SimDuration::from_us(500),
+            instance: SimDuration::from_ms(10),
+        };
+        let pps = 100_000.0;
+        let r = failover(path, timing, pps);
+        assert_books(&r);
+        let f = &r.flows[0];
+        let outage = (timing.attach.as_ps() + timing.detach.as_ps()) as f64 / 1e6; // µs
+        let lost = f.lost.unwrap();
+        let expected = pps * outage / 1e6;
+        assert!(
+            (lost as f64 - expected).abs() <= 1.0,
+            "{path}: lost {lost}, expected {expected}"
+        );
+        assert_eq!(r.dropped["no_attachment"], lost, "{path}");
+        let measured = f.outage_us.unwrap();
+        assert!(
+            (measured - outage).abs() <= 1e6 / pps,
+            "{path}: outage {measured} µs vs {outage}"
+        );
+        // Traffic follows the ENI: to VM 0 before, VM 1 after.
+        let busy = |vm: &str| {
+            r.resources
+                .iter()
+                .find(|x| x.name == vm)
+                .unwrap()
+                .utilization
+        };
+        assert!(
+            busy("vm0.vcpu") > 0.0 && busy("vm1.vcpu") > 0.0,
+            "{path}: {:?}",
+            r.resources
+        );
+        // Delivered everything else.
+        assert_eq!(f.delivered + lost, f.generated, "{path}");
+        // Both actions ran, and completed when their durations say.
+        assert_eq!(r.control.len(), 2, "{:?}", r.control);
+        assert!(
+            r.control.iter().all(|c| c.result == "ok"),
+            "{:?}",
+            r.control
+        );
+        let done = r.control[1].completed_us.unwrap();
+        assert!(
+            (done - (20_000.0 + outage)).abs() < 1e-6,
+            "{path}: attach done at {done}"
+        );
+    }
+}
