@@ -191,3 +191,124 @@ fn m1_a_moved_eni_loses_rate_times_detach_plus_attach_on_every_path() {
         );
     }
 }
+
+const IP_SETUP: &str = r#"
+[[actions]]
+action = "CreateVpc"
+CidrBlock = "10.0.0.0/16"
+name = "vpc"
+
+[[actions]]
+action = "CreateSubnet"
+VpcId = "$vpc"
+CidrBlock = "10.0.1.0/24"
+AvailabilityZone = "us-east-1a"
+name = "app"
+
+[[actions]]
+action = "AuthorizeSecurityGroupIngress"
+GroupId = "$vpc.sg"
+IpPermissions = [{ IpProtocol = "tcp", FromPort = 443, ToPort = 443, IpRanges = [{ CidrIp = "0.0.0.0/0" }] }]
+
+[[actions]]
+action = "RunInstances"
+ImageId = "ami-12345678"
+InstanceType = "m5.large"
+SubnetId = "$app"
+name = "active"
+
+[[actions]]
+action = "RunInstances"
+ImageId = "ami-12345678"
+InstanceType = "m5.large"
+SubnetId = "$app"
+name = "standby"
+
+[[actions]]
+action = "AssignPrivateIpAddresses"
+NetworkInterfaceId = "$active.eni0"
+PrivateIpAddresses = ["10.0.1.100"]
+
+[[actions]]
+action = "AllocateAddress"
+Domain = "vpc"
+name = "eip"
+
+[[actions]]
+action = "AssociateAddress"
+AllocationId = "$eip"
+NetworkInterfaceId = "$active.eni0"
+PrivateIpAddress = "10.0.1.100"
+
+[[actions]]
+action = "AssignPrivateIpAddresses"
+NetworkInterfaceId = "$standby.eni0"
+PrivateIpAddresses = ["10.0.1.100"]
+AllowReassignment = true
+"#;
+
+#[test]
+fn s3_a_reassigned_ip_takes_its_elastic_ip_and_loses_rate_times_reassignment() {
+    for path in IoPath::ALL {
+        let script = Script::parse("reassign.toml", IP_SETUP).unwrap();
+        let timing = ControlTiming {
+            attach: SimDuration::from_ms(50),
+            detach: SimDuration::from_ms(50),
+            reassign: SimDuration::from_us(2500),
+            instance: SimDuration::from_ms(10),
+        };
+        let vpc = VpcConfig {
+            script,
+            setup: 8,
+            timeline: vec![TimedStep {
+                step: 8,
+                at: Some(SimDuration::from_ms(20)),
+            }],
+            seed: 1,
+            vms: vec![("active".into(), 0), ("standby".into(), 1)],
+            routes: vec![],
+            timing,
+            pps_allowance: None,
+        };
+        let pps = 200_000.0;
+        let mut f = flow(
+            "clients",
+            FlowKind::Addressed,
+            Arrival::Constant,
+            SizeDist::Fixed(256),
+            1e12 / pps,
+        );
+        f.addr = Some(FlowAddr {
+            from: None,
+            src: None,
+            dst: "$eip.ip".into(),
+            proto: 6,
+            src_port: 40000,
+            dst_port: 443,
+            via_source_eni: false,
+        });
+        let cfg = HostConfig {
+            vpc: Some(vpc),
+            ..host(path, Profile::kvm_modern_25g(), 2, vec![f], 50_000)
+        };
+        let r = enisim::model::run(&cfg).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_books(&r);
+        let f = &r.flows[0];
+        let lost = f.lost.unwrap();
+        assert!(
+            (lost as f64 - pps * 2500e-6).abs() <= 1.0,
+            "{path}: lost {lost}"
+        );
+        assert_eq!(r.dropped["address_in_transit"], lost);
+        assert!((f.outage_us.unwrap() - 2500.0).abs() <= 1e6 / pps, "{path}");
+        // The Elastic IP followed the address (S3): the standby receives.
+        let busy = |vm: &str| {
+            r.resources
+                .iter()
+                .find(|x| x.name == vm)
+                .unwrap()
+                .utilization
+        };
+        assert!(busy("vm1.vcpu") > 0.0, "{path}");
+    }
+}
