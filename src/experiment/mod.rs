@@ -50,6 +50,7 @@ mod runner;
 mod set;
 pub mod spec;
 mod validate;
+mod vpc;
 
 pub use error::{ExperimentError, Location};
 pub use runner::{run_experiment, strip_timing, RunReport, SCHEMA_VERSION};
@@ -89,6 +90,8 @@ pub struct Experiment {
     pub base: HostConfig,
     /// The `[costs]` overrides applied, as `key = value`, sorted by key.
     pub cost_overrides: Vec<String>,
+    /// With a `[vpc]`: the control-plane durations of each path.
+    pub vpc_timing: Vec<(IoPath, crate::model::ControlTiming)>,
 }
 
 impl Experiment {
@@ -152,10 +155,17 @@ impl Experiment {
     /// The configuration of one run: the experiment's host and traffic on
     /// `path`.
     pub fn host_config(&self, path: IoPath) -> HostConfig {
-        HostConfig {
+        let mut cfg = HostConfig {
             path,
             ..self.base.clone()
+        };
+        if let (Some(v), Some((_, t))) = (
+            cfg.vpc.as_mut(),
+            self.vpc_timing.iter().find(|(p, _)| *p == path),
+        ) {
+            v.timing = *t;
         }
+        cfg
     }
 
     /// One configuration per path, in [`Experiment::paths`] order.

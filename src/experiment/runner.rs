@@ -123,6 +123,9 @@ fn notes(exp: &Experiment, paths: &[PathResult]) -> Vec<String> {
     }
     // Traffic is the same on every path: the first path's books tell.
     if let Some(first) = paths.first() {
+        for w in &first.warnings {
+            notes.push(format!("warning: {w}"));
+        }
         for f in first.flows.iter().filter(|f| f.generated == 0) {
             notes.push(format!(
                 "flow {} generated no packet in the traffic window ({} µs): its mean interval \

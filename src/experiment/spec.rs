@@ -39,6 +39,61 @@ pub struct ExperimentSpec {
     /// `[[flows]]`.
     #[serde(default)]
     pub flows: Vec<FlowSpec>,
+    /// The VPC: EC2 actions (setup, then a timeline), instances on the host,
+    /// routes, control-plane timings.
+    #[serde(default)]
+    pub vpc: Option<VpcSpec>,
+}
+
+/// `[vpc]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VpcSpec {
+    /// Seed of ids and MACs; default: the experiment's seed.
+    pub seed: Option<i64>,
+    /// Instances (`$name` of a RunInstances action, without `$`) on the
+    /// simulated host → VM index.
+    #[serde(default)]
+    pub vms: toml::Table,
+    /// Each instance's packets-per-second allowance \[packets/s\]; off if
+    /// absent (AWS publishes none).
+    pub pps_allowance: Option<i64>,
+    /// Routes to appliances.
+    #[serde(default)]
+    pub routes: Vec<RouteSpec>,
+    /// Control-plane durations.
+    #[serde(default)]
+    pub timing: TimingSpec,
+    /// EC2 actions: setup ones first, then timed ones (`at_us` or
+    /// `after_previous = true`), each with EC2's parameters.
+    #[serde(default)]
+    pub actions: Vec<toml::Table>,
+}
+
+/// `[[vpc.routes]]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSpec {
+    /// The subnet whose table holds the route (`$name`).
+    pub subnet: String,
+    /// Destination block, e.g. `0.0.0.0/0`.
+    pub destination: String,
+    /// The appliance's ENI (`$name` or `$instance.eni0`).
+    pub target: String,
+}
+
+/// `[vpc.timing]`: each a number of µs for every path, or a table by path.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimingSpec {
+    /// AttachNetworkInterface \[µs\].
+    pub attach_us: Option<toml::Value>,
+    /// DetachNetworkInterface \[µs\].
+    pub detach_us: Option<toml::Value>,
+    /// A private address moving between ENIs \[µs\].
+    pub reassign_us: Option<toml::Value>,
+    /// Instance state changes \[µs\].
+    pub instance_us: Option<toml::Value>,
 }
 
 /// `[run]`: how long traffic flows.
@@ -141,6 +196,22 @@ pub struct FlowSpec {
     /// How long the client waits for a lost request's response before it
     /// sends the next request \[µs\] (request_response only).
     pub timeout_us: Option<f64>,
+    /// Addressed flows (with `[vpc]`): the sending instance (`$name`);
+    /// absent: a host on the internet.
+    pub from: Option<String>,
+    /// Addressed flows: source address (IP or `$name`).
+    pub src: Option<String>,
+    /// Addressed flows: destination address (IP or `$name`); its presence
+    /// makes the flow addressed.
+    pub dst: Option<String>,
+    /// Addressed flows: `tcp`, `udp` or `icmp`; default tcp.
+    pub proto: Option<String>,
+    /// Addressed flows: destination port; default 443.
+    pub port: Option<i64>,
+    /// Addressed flows: source port; default 40000.
+    pub src_port: Option<i64>,
+    /// Addressed flows: replies leave by the ENI owning their source address.
+    pub reply_via_source_eni: Option<bool>,
 }
 
 impl FlowSpec {
@@ -177,6 +248,16 @@ impl FlowSpec {
         add("outstanding", self.outstanding.map(|x| x.to_string()));
         add("think_us", self.think_us.map(|x| x.to_string()));
         add("timeout_us", self.timeout_us.map(|x| x.to_string()));
+        add("from", self.from.as_ref().map(|x| format!("{x:?}")));
+        add("src", self.src.as_ref().map(|x| format!("{x:?}")));
+        add("dst", self.dst.as_ref().map(|x| format!("{x:?}")));
+        add("proto", self.proto.as_ref().map(|x| format!("{x:?}")));
+        add("port", self.port.map(|x| x.to_string()));
+        add("src_port", self.src_port.map(|x| x.to_string()));
+        add(
+            "reply_via_source_eni",
+            self.reply_via_source_eni.map(|x| x.to_string()),
+        );
         v
     }
 }

@@ -167,6 +167,16 @@ fn us_duration(us: f64) -> SimDuration {
 
 /// A time key \[µs\]: finite, `> 0` (or `≥ 0` with `zero_ok`), at most
 /// [`MAX_US`], and (when positive) at least one picosecond.
+/// [`check_us`] for the `[vpc]` validation.
+pub(crate) fn check_us_pub(
+    cx: &Cx,
+    key: &str,
+    us: f64,
+    zero_ok: bool,
+) -> Result<SimDuration, ExperimentError> {
+    check_us(cx, key, us, zero_ok)
+}
+
 fn check_us(cx: &Cx, key: &str, us: f64, zero_ok: bool) -> Result<SimDuration, ExperimentError> {
     let lower = if zero_ok { "≥ 0" } else { "> 0" };
     let ok = us.is_finite() && us <= MAX_US && if zero_ok { us >= 0.0 } else { us > 0.0 };
@@ -691,6 +701,18 @@ fn expand_flow(
             "must not be empty",
         ));
     }
+    if f.dst.is_some() {
+        return addressed_flow(cx, &prefix, f, link);
+    }
+    for (k, v) in f.present_keys() {
+        if super::vpc::ADDRESSED_KEYS.contains(&k) {
+            return Err(cx.invalid(
+                &format!("{prefix}.{k}"),
+                Some(v),
+                "belongs to addressed flows: give dst (and a [vpc])",
+            ));
+        }
+    }
     check_keys_apply(cx, &prefix, f)?;
     let vm_key = format!("{prefix}.vm");
     let Some(vm) = &f.vm else {
@@ -828,6 +850,105 @@ fn expand_flow(
         }
     }
     Ok(out)
+}
+
+/// An addressed flow (one with `dst`): routed by the VPC data plane.
+fn addressed_flow(
+    cx: &Cx,
+    prefix: &str,
+    f: &FlowSpec,
+    link: BitsPerSec,
+) -> Result<Vec<FlowConfig>, ExperimentError> {
+    for (k, v) in f.present_keys() {
+        if matches!(k, "vm" | "dst_vm" | "client") {
+            return Err(cx.invalid(
+                &format!("{prefix}.{k}"),
+                Some(v),
+                "an addressed flow (with dst) is routed by the VPC: use from and dst instead",
+            ));
+        }
+    }
+    let addr = super::vpc::flow_addr(cx, prefix, f)?;
+    match f.kind {
+        FlowKindSpec::Rx | FlowKindSpec::Tx | FlowKindSpec::VmToVm => {
+            for (k, v) in f.present_keys() {
+                if RR_KEYS.contains(&k) {
+                    return Err(cx.invalid(
+                        &format!("{prefix}.{k}"),
+                        Some(v),
+                        "applies to kind = \"request_response\" only",
+                    ));
+                }
+            }
+            let sizes = size_dist(cx, &format!("{prefix}.size"), f.size.as_ref())?;
+            let arrival = arrival(cx, prefix, f)?;
+            let interval = mean_interval_ps(cx, prefix, f, sizes, link)?;
+            Ok(vec![super::vpc::addressed(
+                f.name.clone(),
+                arrival,
+                sizes,
+                interval,
+                addr,
+            )])
+        }
+        FlowKindSpec::RequestResponse => {
+            for (k, v) in f.present_keys() {
+                if OPEN_KEYS.contains(&k) {
+                    return Err(cx.invalid(
+                        &format!("{prefix}.{k}"),
+                        Some(v),
+                        "does not apply to kind = \"request_response\"",
+                    ));
+                }
+            }
+            let request_bytes = frame_bytes(
+                cx,
+                &format!("{prefix}.request_bytes"),
+                f.request_bytes.unwrap_or(128),
+            )?;
+            let response_bytes = frame_bytes(
+                cx,
+                &format!("{prefix}.response_bytes"),
+                f.response_bytes.unwrap_or(1024),
+            )?;
+            let outstanding = check_int(
+                cx,
+                &format!("{prefix}.outstanding"),
+                f.outstanding.unwrap_or(1),
+                1,
+                MAX_OUTSTANDING,
+                "requests in flight",
+            )?;
+            let think = check_us(
+                cx,
+                &format!("{prefix}.think_us"),
+                f.think_us.unwrap_or(0.0),
+                true,
+            )?;
+            let timeout = check_us(
+                cx,
+                &format!("{prefix}.timeout_us"),
+                f.timeout_us.unwrap_or(1000.0),
+                false,
+            )?;
+            Ok(vec![FlowConfig {
+                name: f.name.clone(),
+                kind: FlowKind::RequestResponse {
+                    client: Client::External,
+                    server: 0,
+                    request_bytes,
+                    response_bytes,
+                    outstanding,
+                    think,
+                    timeout,
+                },
+                arrival: Arrival::Poisson,
+                sizes: SizeDist::Fixed(request_bytes),
+                mean_interval_ps: (think.as_ps() as f64).max(MIN_INTERVAL_PS),
+                addr: Some(addr),
+            }])
+        }
+    }
 }
 
 /// Checks `spec` and builds the experiment.
@@ -985,6 +1106,27 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         seed,
         vpc: None,
     };
+    let mut base = base;
+    let mut vpc_timing = Vec::new();
+    match &spec.vpc {
+        Some(v) => {
+            let mut cfg = super::vpc::build(cx, v, seed, vms)?;
+            for &p in &paths {
+                vpc_timing.push((p, super::vpc::timing(cx, &v.timing, p)?));
+            }
+            cfg.timing = vpc_timing[0].1;
+            base.vpc = Some(cfg);
+        }
+        None => {
+            if let Some(i) = spec.flows.iter().position(|f| f.dst.is_some()) {
+                return Err(cx.invalid(
+                    &format!("flows.{i}.dst"),
+                    None,
+                    "an addressed flow needs a [vpc] section",
+                ));
+            }
+        }
+    }
     Ok(Experiment {
         source: cx.file.to_owned(),
         name: spec.name,
@@ -992,6 +1134,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         seed,
         paths,
         base,
+        vpc_timing,
         cost_overrides,
     })
 }

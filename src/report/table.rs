@@ -159,6 +159,81 @@ pub fn table(report: &RunReport) -> String {
         out.push_str(&layout(&rows, &align));
     }
 
+    // Addressed flows: what the VPC data plane dropped, and outages.
+    let any_vpc = report
+        .paths
+        .iter()
+        .any(|p| p.flows.iter().any(|f| f.lost.is_some()));
+    if any_vpc {
+        out.push_str("\nVPC (addressed flows)\n");
+        let mut rows = vec![vec![
+            "path".to_owned(),
+            "flow".to_owned(),
+            "delivered".to_owned(),
+            "lost".to_owned(),
+            "outage ms".to_owned(),
+            "dropped by the VPC".to_owned(),
+        ]];
+        for p in &report.paths {
+            let reasons: Vec<String> = crate::metrics::DropReason::ALL
+                .iter()
+                .filter(|r| r.is_vpc())
+                .filter_map(|r| {
+                    let n = p.dropped.get(r.name()).copied().unwrap_or(0);
+                    (n > 0).then(|| format!("{} {n}", r.name()))
+                })
+                .collect();
+            for (i, f) in p.flows.iter().filter(|f| f.lost.is_some()).enumerate() {
+                rows.push(vec![
+                    if i == 0 {
+                        p.path.clone()
+                    } else {
+                        String::new()
+                    },
+                    f.name.clone(),
+                    f.delivered.to_string(),
+                    f.lost.unwrap_or(0).to_string(),
+                    f.outage_us.map_or("-".to_owned(), |u| fixed(u / 1000.0, 3)),
+                    if i == 0 {
+                        reasons.join(", ")
+                    } else {
+                        String::new()
+                    },
+                ]);
+            }
+        }
+        let align = [
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+        ];
+        out.push_str(&layout(&rows, &align));
+        for p in &report.paths {
+            if p.control.is_empty() {
+                continue;
+            }
+            let steps: Vec<String> = p
+                .control
+                .iter()
+                .map(|c| {
+                    let done = c.completed_us.map_or(String::new(), |d| {
+                        format!(", done {}", fixed(d / 1000.0, 3))
+                    });
+                    format!(
+                        "{} {} at {} ms{done}",
+                        c.action,
+                        c.result,
+                        fixed(c.at_us / 1000.0, 3)
+                    )
+                })
+                .collect();
+            out.push_str(&format!("  timeline ({}): {}\n", p.path, steps.join("; ")));
+        }
+    }
+
     if !report.notes.is_empty() {
         out.push_str("\nnotes:\n");
         for n in &report.notes {
