@@ -363,6 +363,9 @@ pub struct PathResult {
     /// What the VPC's timeline did (experiments with a `[vpc]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub control: Vec<crate::model::vpc_rt::ControlRecord>,
+    /// The VPC's ENIs as the run ended (experiments with a `[vpc]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub enis: Vec<crate::model::vpc_rt::EniSummary>,
     /// Conditions that are not errors but cost money or packets (M2, M3, E9).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,

@@ -1094,6 +1094,7 @@ impl Engine {
             flows,
             resources,
             control: self.vpc.as_ref().map(|v| v.log.clone()).unwrap_or_default(),
+            enis: self.vpc.as_ref().map(|v| v.enis()).unwrap_or_default(),
             warnings: self
                 .vpc
                 .as_ref()

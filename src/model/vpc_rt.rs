@@ -48,6 +48,29 @@ pub struct ControlRecord {
     pub completed_us: Option<f64>,
 }
 
+/// An ENI as it ended the run: what a MAC-bound licence or a failover
+/// script would check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EniSummary {
+    /// `eni-…`.
+    pub id: String,
+    /// MAC (fixed for the ENI's life, M1).
+    pub mac: String,
+    /// Private IPv4s, primary first, and IPv6s.
+    pub addresses: Vec<String>,
+    /// Public IPv4s mapped to them (auto-assigned or Elastic).
+    pub public: Vec<String>,
+    /// The instance it is attached to, and the VM that instance runs as on
+    /// this host, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// VM index of that instance on the host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm: Option<u32>,
+    /// `available`, `attaching`, `in-use`, `detaching`.
+    pub status: String,
+}
+
 /// Bandwidth allowances of one instance (shared by all its ENIs, M3).
 #[derive(Clone, Debug)]
 struct Allowance {
@@ -519,8 +542,37 @@ impl VpcRt {
         decision
     }
 
-    /// The control plane's final state, EC2-shaped (for reports).
+    /// The control plane's final state.
     pub fn ec2(&self) -> &Ec2 {
         &self.ec2
+    }
+
+    /// Every ENI as the run ends.
+    pub fn enis(&self) -> Vec<EniSummary> {
+        self.ec2
+            .eni_views()
+            .into_iter()
+            .map(|e| {
+                let instance = e.attachment.as_ref().map(|a| a.instance.clone());
+                EniSummary {
+                    id: e.id.as_str().to_owned(),
+                    mac: e.mac.to_string(),
+                    addresses: e
+                        .private_ipv4
+                        .iter()
+                        .map(|p| p.address.to_string())
+                        .chain(e.ipv6.iter().map(|a| a.to_string()))
+                        .collect(),
+                    public: e
+                        .private_ipv4
+                        .iter()
+                        .filter_map(|p| p.public.as_ref().map(|x| x.address.to_string()))
+                        .collect(),
+                    vm: instance.as_ref().and_then(|i| self.vm_of.get(i).copied()),
+                    instance: instance.map(|i| i.as_str().to_owned()),
+                    status: e.status.name().to_owned(),
+                }
+            })
+            .collect()
     }
 }

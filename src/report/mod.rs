@@ -97,6 +97,7 @@ pub(crate) mod tests {
                 utilization: 0.5,
             }],
             control: Vec::new(),
+            enis: Vec::new(),
             warnings: Vec::new(),
             sim: SimSpeed {
                 wall_s: 0.25,
