@@ -27,8 +27,8 @@
 //! - Costs are per-packet constants from named profiles, not cycle-accurate
 //!   micro-architecture; every default cites CALIBRATION.md or says
 //!   "assumption".
-//! - The VPC data plane ([`dataplane`]) is not yet driven by experiments:
-//!   the I/O-path runs do not look up addresses or security groups.
+//! - The VPC data plane decides a packet's journey at its birth; route
+//!   tables hold only routes to appliances; no network ACLs.
 
 pub mod dataplane;
 pub mod experiment;

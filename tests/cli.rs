@@ -341,3 +341,78 @@ fn vpc_apply_refuses_a_malformed_file_naming_the_action_position() {
     let out = run(bin().args(["vpc", "apply"]).arg(&f));
     assert_refused(&out, &["action 2", "VpcId", "nope"]);
 }
+
+/// `experiments/ha-eni-failover.toml` with `old` replaced by `new`.
+fn ha_variant(tag: &str, old: &str, new: &str) -> PathBuf {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/experiments/ha-eni-failover.toml"
+    ))
+    .unwrap();
+    assert!(text.contains(old), "{old}");
+    file_with(tag, &text.replacen(old, new, 1))
+}
+
+#[test]
+fn vpc_experiment_errors_name_the_key_and_action_before_running() {
+    let cases: [(&str, &str, &[&str]); 5] = [
+        (
+            "AttachmentId = \"$on-active\"",
+            "AttachmentId = \"$nope\"",
+            &["vpc.actions", "action 11", "AttachmentId", "nope"],
+        ),
+        (
+            "PrivateIpAddress = \"10.0.1.100\"",
+            "PrivateIpAddress = \"10.0.9.100\"",
+            &[
+                "vpc.actions.6",
+                "CreateNetworkInterface",
+                "InvalidParameterValue",
+            ],
+        ),
+        (
+            "dst = \"$eip.ip\"",
+            "dst = \"$ghost\"",
+            &["flows.0.dst", "ghost"],
+        ),
+        (
+            "vms = { active = 0, standby = 1 }",
+            "vms = { active = 0, standby = 5 }",
+            &["vpc.vms.standby", "0..=1"],
+        ),
+        (
+            "after_previous = true ",
+            "at_us = 100 ",
+            &["vpc.actions.11.at_us", "time order"],
+        ),
+    ];
+    for (i, (old, new, needles)) in cases.into_iter().enumerate() {
+        let f = ha_variant(&format!("vpc-bad-{i}"), old, new);
+        assert_refused(&run(bin().arg("validate").arg(&f)), needles);
+    }
+}
+
+#[test]
+fn a_setup_action_after_a_timed_one_is_refused() {
+    let f = ha_variant(
+        "vpc-order",
+        "[[flows]]",
+        "[[vpc.actions]]\naction = \"CreateVpc\"\nCidrBlock = \"10.1.0.0/16\"\n\n[[flows]]",
+    );
+    assert_refused(
+        &run(bin().arg("validate").arg(&f)),
+        &["vpc.actions.12", "setup first"],
+    );
+}
+
+#[test]
+fn an_addressed_flow_needs_a_vpc() {
+    let f = file_with(
+        "no-vpc",
+        "name = \"x\"\nprofile = \"kvm-modern-25g\"\n[[flows]]\nname = \"a\"\nkind = \"rx\"\ndst = \"10.0.0.1\"\nrate_pps = 1000\n",
+    );
+    assert_refused(
+        &run(bin().arg("validate").arg(&f)),
+        &["flows.0.dst", "[vpc]"],
+    );
+}

@@ -1115,6 +1115,17 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
                 vpc_timing.push((p, super::vpc::timing(cx, &v.timing, p)?));
             }
             cfg.timing = vpc_timing[0].1;
+            // Run the setup and resolve every name now, so that `validate`
+            // reports what the run would refuse.
+            let addrs: Vec<_> = base.flows.iter().map(|f| f.addr.as_ref()).collect();
+            if let Err(e) = crate::model::vpc_rt::VpcRt::build(&cfg, &addrs, Default::default()) {
+                return Err(match e {
+                    crate::model::BuildError::Vpc { key, message } => {
+                        cx.invalid(&key, None, message)
+                    }
+                    other => cx.invalid("vpc", None, other.to_string()),
+                });
+            }
             base.vpc = Some(cfg);
         }
         None => {
