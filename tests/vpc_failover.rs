@@ -111,6 +111,7 @@ fn failover(path: IoPath, timing: ControlTiming, pps: f64) -> PathResult {
         routes: vec![],
         timing,
         pps_allowance: None,
+        conntrack_allowance: None,
     };
     let mut f = flow(
         "clients",
@@ -269,6 +270,7 @@ fn s3_a_reassigned_ip_takes_its_elastic_ip_and_loses_rate_times_reassignment() {
             routes: vec![],
             timing,
             pps_allowance: None,
+            conntrack_allowance: None,
         };
         let pps = 200_000.0;
         let mut f = flow(
@@ -311,4 +313,61 @@ fn s3_a_reassigned_ip_takes_its_elastic_ip_and_loses_rate_times_reassignment() {
         };
         assert!(busy("vm1.vcpu") > 0.0, "{path}");
     }
+}
+
+#[test]
+fn a_connection_beyond_the_conntrack_allowance_is_dropped() {
+    let script = Script::parse("ct.toml", SETUP).unwrap();
+    let vpc = VpcConfig {
+        script,
+        setup: SETUP_STEPS,
+        timeline: vec![],
+        seed: 1,
+        vms: vec![("active".into(), 0), ("standby".into(), 1)],
+        routes: vec![],
+        timing: ControlTiming {
+            attach: SimDuration::ZERO,
+            detach: SimDuration::ZERO,
+            reassign: SimDuration::ZERO,
+            instance: SimDuration::ZERO,
+        },
+        pps_allowance: None,
+        conntrack_allowance: Some(1),
+    };
+    // Two connections (different source ports) to the same instance.
+    let flows = (0..2u16)
+        .map(|i| {
+            let mut f = flow(
+                &format!("c{i}"),
+                FlowKind::Addressed,
+                Arrival::Constant,
+                SizeDist::Fixed(256),
+                1e8,
+            );
+            f.addr = Some(FlowAddr {
+                from: None,
+                src: None,
+                dst: "$eip.ip".into(),
+                proto: 6,
+                src_port: 40000 + i,
+                dst_port: 443,
+                via_source_eni: false,
+            });
+            f
+        })
+        .collect();
+    let cfg = HostConfig {
+        vpc: Some(vpc),
+        ..host(IoPath::Sriov, Profile::kvm_modern_25g(), 2, flows, 10_000)
+    };
+    let r = enisim::model::run(&cfg).unwrap();
+    assert_books(&r);
+    // The first connection is tracked; the second is refused, every packet.
+    assert_eq!(r.flows[0].lost, Some(0));
+    assert_eq!(r.flows[1].lost, Some(r.flows[1].generated));
+    assert_eq!(
+        r.dropped["conntrack_allowance_exceeded"],
+        r.flows[1].generated
+    );
+    assert!(r.flows[1].generated > 50);
 }

@@ -87,6 +87,10 @@ pub struct Journey {
     /// Instances whose inbound allowances the packet uses (appliance,
     /// receiver), by table index.
     pub inbound: [Option<u32>; 2],
+    /// The destination as the receiver sees it: a public or Elastic IP
+    /// translated at the VPC edge to its private address (a reply leaves from
+    /// that address; the guest never sees the public one).
+    pub dst: IpAddr,
 }
 
 impl Journey {
@@ -385,6 +389,7 @@ impl Tables {
             len: 0,
             out: [None; 2],
             inbound: [None; 2],
+            dst: key.dst,
         };
         let push = |j: &mut Journey, h: Hop| {
             j.hops[j.len as usize] = h;
@@ -446,7 +451,7 @@ impl Tables {
             j.out[1] = Some(inst as u32);
         }
         // 3. Arriving.
-        let (eni, _private) = match self.private.get(&key.dst) {
+        let (eni, private) = match self.private.get(&key.dst) {
             Some(&e) if from.is_some() => (e, key.dst),
             // Private addresses are not reachable from the internet.
             Some(_) => return Err(DropReason::NoRoute),
@@ -469,7 +474,7 @@ impl Tables {
                 }
             },
         };
-        if self.in_transit.contains(&key.dst) || self.in_transit.contains(&_private) {
+        if self.in_transit.contains(&key.dst) || self.in_transit.contains(&private) {
             return Err(DropReason::AddressInTransit);
         }
         let eni = &self.enis[eni];
@@ -487,6 +492,7 @@ impl Tables {
         }
         push(&mut j, vm);
         j.inbound[1] = Some(inst as u32);
+        j.dst = private;
         Ok(j)
     }
 }

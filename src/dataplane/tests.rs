@@ -108,6 +108,8 @@ fn g4_public_address_is_translated_and_groups_allow_a_union() {
         .unwrap();
     assert_eq!(j.hops(), &[Hop::Wire, Hop::Vm(0)]);
     assert_eq!(j.inbound[1], Some(0));
+    // The guest sees its private address, not the Elastic IP.
+    assert_eq!(j.dst, ip("10.0.1.10"));
     // Port 22 is allowed by no group.
     assert_eq!(
         t.journey(

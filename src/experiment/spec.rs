@@ -58,6 +58,9 @@ pub struct VpcSpec {
     /// Each instance's packets-per-second allowance \[packets/s\]; off if
     /// absent (AWS publishes none).
     pub pps_allowance: Option<i64>,
+    /// Connections each instance may track; off if absent (AWS publishes
+    /// none).
+    pub conntrack_allowance: Option<i64>,
     /// Routes to appliances.
     #[serde(default)]
     pub routes: Vec<RouteSpec>,

@@ -299,6 +299,17 @@ pub(crate) fn build(
             ))
         }
     };
+    let conntrack_allowance = match spec.conntrack_allowance {
+        None => None,
+        Some(p) if p >= 1 => Some(p as u64),
+        Some(p) => {
+            return Err(cx.invalid(
+                "vpc.conntrack_allowance",
+                Some(p.to_string()),
+                "allowed ≥ 1 connections",
+            ))
+        }
+    };
     Ok(VpcConfig {
         script,
         setup,
@@ -313,6 +324,7 @@ pub(crate) fn build(
             instance: SimDuration::ZERO,
         },
         pps_allowance,
+        conntrack_allowance,
     })
 }
 

@@ -190,7 +190,7 @@ pub struct FlowAddr {
     /// The sending instance (`$name`), or `None` for a host on the internet.
     pub from: Option<String>,
     /// Source address; default: the sender's primary private IPv4, or
-    /// 198.51.100.7 (TEST-NET-2) for the internet.
+    /// 198.18.0.7 (RFC 2544's benchmarking range) for the internet.
     pub src: Option<String>,
     /// Destination address.
     pub dst: String,
@@ -262,6 +262,10 @@ pub struct VpcConfig {
     /// Each instance's packets-per-second allowance, if enforced (AWS
     /// publishes none: off unless the experiment sets one).
     pub pps_allowance: Option<u64>,
+    /// Connections each instance may track (every addressed flow is one at
+    /// each instance it crosses), if enforced (AWS publishes none: off unless
+    /// the experiment sets one).
+    pub conntrack_allowance: Option<u64>,
 }
 
 /// Everything one run of one I/O path needs.

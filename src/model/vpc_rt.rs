@@ -28,8 +28,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
-/// Default source of traffic from the internet (TEST-NET-2, RFC 5737).
-pub const INTERNET_HOST: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 7);
+/// Default source of traffic from the internet: in 198.18.0.0/15 (RFC 2544's
+/// benchmarking range), outside the model's public address pools.
+pub const INTERNET_HOST: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 7);
 
 /// What a timeline action did.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -128,6 +129,9 @@ pub struct VpcRt {
     in_transit: BTreeMap<IpAddr, u32>,
     allowances: Vec<Allowance>,
     pps_allowance: Option<u64>,
+    conntrack_allowance: Option<u64>,
+    /// Flows each instance tracks (by instance table index).
+    tracked: Vec<BTreeSet<usize>>,
     flows: Vec<Option<FlowSteer>>,
     segments: Segments,
     route_of: BTreeMap<Vec<Hop>, u32>,
@@ -297,6 +301,8 @@ impl VpcRt {
             in_transit: BTreeMap::new(),
             allowances: Vec::new(),
             pps_allowance: cfg.pps_allowance,
+            conntrack_allowance: cfg.conntrack_allowance,
+            tracked: Vec::new(),
             flows: steer,
             segments,
             route_of: BTreeMap::new(),
@@ -318,6 +324,7 @@ impl VpcRt {
         while self.allowances.len() < views.len() {
             let peak = views[self.allowances.len()].peak_gbps;
             self.allowances.push(allowance(peak, self.pps_allowance));
+            self.tracked.push(BTreeSet::new());
         }
         self.epoch += 1;
     }
@@ -463,6 +470,20 @@ impl VpcRt {
         routes: &mut Vec<Box<[Step]>>,
     ) -> Result<u32, DropReason> {
         let j = self.journey(flow, reply)?;
+        if let Some(limit) = self.conntrack_allowance {
+            // The flow is one connection at every instance it crosses; a new
+            // one beyond the allowance is refused (allocates only the first
+            // time a flow reaches an instance).
+            for i in j.out.iter().chain(j.inbound.iter()).flatten() {
+                let t = &mut self.tracked[*i as usize];
+                if !t.contains(&flow) {
+                    if t.len() as u64 >= limit {
+                        return Err(DropReason::ConntrackAllowanceExceeded);
+                    }
+                    t.insert(flow);
+                }
+            }
+        }
         let bits = bytes as u64 * 8;
         for i in j.out.iter().flatten() {
             let a = &mut self.allowances[*i as usize];
@@ -517,11 +538,16 @@ impl VpcRt {
             // The answer leaves the instance that received the request.
             let fwd = self.journey(flow, false)?;
             let f = self.flows[flow].as_ref().expect("addressed flow");
+            // It leaves from the address the request reached inside the VPC
+            // (an Elastic IP's private address); the edge maps it back.
+            let key = Key {
+                src: fwd.dst,
+                ..f.key.reversed()
+            };
             match fwd.inbound[1] {
-                Some(server) => {
-                    self.tables
-                        .journey(Some(server), &f.key.reversed(), true, f.via_source_eni)
-                }
+                Some(server) => self
+                    .tables
+                    .journey(Some(server), &key, true, f.via_source_eni),
                 None => Err(DropReason::NoRoute),
             }
         } else {
