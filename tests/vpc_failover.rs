@@ -371,3 +371,91 @@ fn a_connection_beyond_the_conntrack_allowance_is_dropped() {
     );
     assert!(r.flows[1].generated > 50);
 }
+
+#[test]
+fn e4_a_reassociated_elastic_ip_is_in_transit_for_the_reassignment_time() {
+    // The cheapest failover: re-point the Elastic IP at the standby.
+    let moved = r#"
+[[actions]]
+action = "AssociateAddress"
+AllocationId = "$eip"
+NetworkInterfaceId = "$standby.eni0"
+"#;
+    for path in [IoPath::Emulated, IoPath::Sriov] {
+        let script = Script::parse("eip.toml", &format!("{SETUP}{moved}")).unwrap();
+        let timing = ControlTiming {
+            attach: SimDuration::from_ms(50),
+            detach: SimDuration::from_ms(50),
+            reassign: SimDuration::from_us(4000),
+            instance: SimDuration::from_ms(10),
+        };
+        let vpc = VpcConfig {
+            script,
+            setup: SETUP_STEPS,
+            timeline: vec![TimedStep {
+                step: SETUP_STEPS,
+                at: Some(SimDuration::from_ms(20)),
+            }],
+            seed: 1,
+            vms: vec![("active".into(), 0), ("standby".into(), 1)],
+            routes: vec![],
+            timing,
+            pps_allowance: None,
+            conntrack_allowance: None,
+        };
+        let pps = 100_000.0;
+        let mut f = flow(
+            "clients",
+            FlowKind::Addressed,
+            Arrival::Constant,
+            SizeDist::Fixed(256),
+            1e12 / pps,
+        );
+        f.addr = Some(FlowAddr {
+            from: None,
+            src: None,
+            dst: "$eip.ip".into(),
+            proto: 6,
+            src_port: 40000,
+            dst_port: 443,
+            via_source_eni: false,
+        });
+        let mut cfg = HostConfig {
+            vpc: Some(vpc),
+            ..host(path, Profile::kvm_modern_25g(), 2, vec![f], 50_000)
+        };
+        // The standby's default group must let the clients in.
+        cfg.vpc.as_mut().unwrap().script = Script::parse(
+            "eip.toml",
+            &format!(
+                "{SETUP}{}{moved}",
+                "\n[[actions]]\naction = \"AuthorizeSecurityGroupIngress\"\nGroupId = \"$vpc.sg\"\nIpPermissions = [{ IpProtocol = \"tcp\", FromPort = 443, ToPort = 443, IpRanges = [{ CidrIp = \"0.0.0.0/0\" }] }]\n"
+            ),
+        )
+        .unwrap();
+        cfg.vpc.as_mut().unwrap().setup = SETUP_STEPS + 1;
+        cfg.vpc.as_mut().unwrap().timeline[0].step = SETUP_STEPS + 1;
+        let r = enisim::model::run(&cfg).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_books(&r);
+        let lost = r.flows[0].lost.unwrap();
+        assert!(
+            (lost as f64 - pps * 4000e-6).abs() <= 1.0,
+            "{path}: lost {lost}"
+        );
+        assert_eq!(r.dropped["address_in_transit"], lost);
+        let c = &r.control[0];
+        assert_eq!(
+            (c.result.as_str(), c.completed_us),
+            ("ok", Some(24_000.0)),
+            "{c:?}"
+        );
+        let busy = |vm: &str| {
+            r.resources
+                .iter()
+                .find(|x| x.name == vm)
+                .unwrap()
+                .utilization
+        };
+        assert!(busy("vm1.vcpu") > 0.0, "{path}: the standby receives");
+    }
+}

@@ -91,6 +91,10 @@ pub struct Journey {
     /// translated at the VPC edge to its private address (a reply leaves from
     /// that address; the guest never sees the public one).
     pub dst: IpAddr,
+    /// For a packet to the internet: its source after the edge's 1:1
+    /// translation (the sender's, or a NAT appliance's, public IPv4; an IPv6
+    /// source as it is) — where the internet's reply is addressed.
+    pub src_public: Option<IpAddr>,
 }
 
 impl Journey {
@@ -125,6 +129,8 @@ struct Group {
 #[derive(Clone, Debug)]
 struct Eni {
     id: EniId,
+    /// Index of its VPC.
+    vpc: usize,
     subnet: SubnetId,
     subnet_cidr: Ipv4Net,
     /// The instance it is attached to, once the attachment completed.
@@ -139,6 +145,8 @@ struct Eni {
 #[derive(Clone, Debug)]
 struct Instance {
     id: InstanceId,
+    /// Index of its VPC.
+    vpc: usize,
     vm: Option<u32>,
     running: bool,
     /// ENIs with a completed attachment, by device index.
@@ -162,10 +170,14 @@ pub struct Tables {
     enis: Vec<Eni>,
     instances: Vec<Instance>,
     groups: Vec<Group>,
-    /// Private (and IPv6) address → ENI.
-    private: BTreeMap<IpAddr, usize>,
+    /// (VPC, private IPv4 or IPv6) → ENI: private addresses are VPC-scoped.
+    private: BTreeMap<(usize, IpAddr), usize>,
+    /// IPv6 → ENI: globally unique and publicly routable (V1).
+    ipv6: BTreeMap<IpAddr, usize>,
     /// Public IPv4 → (ENI, private IPv4): the edge's 1:1 NAT.
     public: BTreeMap<IpAddr, (usize, IpAddr)>,
+    /// (VPC, private IPv4) → its public IPv4: the edge's way out.
+    public_of: BTreeMap<(usize, IpAddr), IpAddr>,
     /// Addresses moving between ENIs: packets for them are dropped until the
     /// move completes.
     in_transit: BTreeSet<IpAddr>,
@@ -234,10 +246,13 @@ impl Tables {
                 }
             })
             .collect::<Vec<_>>();
+        let vpc_ids: Vec<_> = ec2.vpcs().map(|v| v.id.clone()).collect();
+        let vpc_index = |id: &crate::vpc::VpcId| vpc_ids.iter().position(|v| v == id).unwrap_or(0);
         let mut instances: Vec<Instance> = ec2
             .instance_views()
             .into_iter()
             .map(|i| Instance {
+                vpc: vpc_index(&i.vpc),
                 vm: vm_of.get(&i.id).copied(),
                 running: i.state == InstanceState::Running,
                 id: i.id,
@@ -267,13 +282,19 @@ impl Tables {
                 .map(|p| IpAddr::V4(p.address))
                 .collect();
             addrs.extend(v.ipv6.iter().map(|a| IpAddr::V6(*a)));
+            let vpc = vpc_index(&v.vpc);
             for a in &addrs {
-                t.private.insert(*a, idx);
+                t.private.insert((vpc, *a), idx);
+                if a.is_ipv6() {
+                    t.ipv6.insert(*a, idx);
+                }
             }
             for p in &v.private_ipv4 {
                 if let Some(public) = &p.public {
                     t.public
                         .insert(IpAddr::V4(public.address), (idx, IpAddr::V4(p.address)));
+                    t.public_of
+                        .insert((vpc, IpAddr::V4(p.address)), IpAddr::V4(public.address));
                 }
             }
             if let Some(i) = instance {
@@ -281,6 +302,7 @@ impl Tables {
             }
             t.enis.push(Eni {
                 id: v.id.clone(),
+                vpc,
                 subnet: v.subnet.clone(),
                 subnet_cidr: v.subnet_cidr,
                 instance,
@@ -310,6 +332,11 @@ impl Tables {
             .sort_by_key(|r| std::cmp::Reverse(r.1.prefix_len()));
         t.groups = groups;
         t
+    }
+
+    /// The edge's 1:1 translations: public IPv4 → (ENI index, private IPv4).
+    pub fn public_map(&self) -> &BTreeMap<IpAddr, (usize, IpAddr)> {
+        &self.public
     }
 
     /// The table index of instance `id`.
@@ -342,7 +369,7 @@ impl Tables {
                         (Peer::V6(n), IpAddr::V6(ip)) => n.contains(ip),
                         (&Peer::Group(g), ip) => self
                             .private
-                            .get(&ip)
+                            .get(&(eni.vpc, ip))
                             .is_some_and(|&e| self.enis[e].groups.contains(&g)),
                         _ => false,
                     }
@@ -390,6 +417,7 @@ impl Tables {
             out: [None; 2],
             inbound: [None; 2],
             dst: key.dst,
+            src_public: None,
         };
         let push = |j: &mut Journey, h: Hop| {
             j.hops[j.len as usize] = h;
@@ -397,6 +425,7 @@ impl Tables {
         };
         // 1. Leaving the sender.
         let mut appliance = None;
+        let mut vpc = None;
         match from {
             None => push(&mut j, Hop::Wire),
             Some(i) => {
@@ -416,6 +445,7 @@ impl Tables {
                 }
                 push(&mut j, inst.vm.map_or(Hop::Wire, Hop::Vm));
                 j.out[0] = Some(i);
+                vpc = Some(inst.vpc);
                 if let IpAddr::V4(dst) = key.dst {
                     appliance = self
                         .routes
@@ -451,27 +481,48 @@ impl Tables {
             j.out[1] = Some(inst as u32);
         }
         // 3. Arriving.
-        let (eni, private) = match self.private.get(&key.dst) {
-            Some(&e) if from.is_some() => (e, key.dst),
-            // Private addresses are not reachable from the internet.
-            Some(_) => return Err(DropReason::NoRoute),
-            None => match self.public.get(&key.dst) {
-                Some(&(e, private)) => (e, private),
-                None if from.is_some() => {
-                    // To the internet.
+        let inside = vpc.and_then(|v| self.private.get(&(v, key.dst)));
+        let (eni, private) = match (inside, self.public.get(&key.dst)) {
+            (Some(&e), _) => (e, key.dst),
+            (None, Some(&(e, private))) => (e, private),
+            (None, None) => match vpc {
+                Some(v) => {
+                    // To the internet, through the edge: a NAT appliance sends
+                    // from its own address (masquerade); the edge translates
+                    // that address 1:1 to its public IPv4, and a private
+                    // address without one goes nowhere (U1–U3, E5).
                     if self.in_transit.contains(&key.dst) {
                         return Err(DropReason::AddressInTransit);
                     }
+                    let src = match appliance {
+                        Some(a) => self.enis[a].addrs[0],
+                        None => key.src,
+                    };
+                    let public = match src {
+                        IpAddr::V6(_) => Some(src),
+                        IpAddr::V4(_) => self.public_of.get(&(v, src)).copied(),
+                    };
+                    if self.in_transit.contains(&src)
+                        || public.is_some_and(|p| self.in_transit.contains(&p))
+                    {
+                        return Err(DropReason::AddressInTransit);
+                    }
+                    j.src_public = Some(public.ok_or(DropReason::NoRoute)?);
                     push(&mut j, Hop::Wire);
                     return Ok(j);
                 }
-                None => {
-                    return Err(if self.in_transit.contains(&key.dst) {
-                        DropReason::AddressInTransit
-                    } else {
-                        DropReason::NoRoute
-                    })
-                }
+                // From the internet: an IPv6 address is reachable as it is
+                // (V1); private IPv4s are not.
+                None => match self.ipv6.get(&key.dst) {
+                    Some(&e) => (e, key.dst),
+                    None => {
+                        return Err(if self.in_transit.contains(&key.dst) {
+                            DropReason::AddressInTransit
+                        } else {
+                            DropReason::NoRoute
+                        })
+                    }
+                },
             },
         };
         if self.in_transit.contains(&key.dst) || self.in_transit.contains(&private) {

@@ -226,12 +226,22 @@ fn g5_an_appliance_forwards_only_with_the_check_off() {
         ),
         Err(DropReason::SrcDstCheck)
     );
-    let (t, _) = tables(
+    let (t, ec2) = tables(
         r#"
 [[actions]]
 action = "ModifyNetworkInterfaceAttribute"
 NetworkInterfaceId = "$b.eni0"
 SourceDestCheck = false
+
+[[actions]]
+action = "AllocateAddress"
+Domain = "vpc"
+name = "nat-ip"
+
+[[actions]]
+action = "AssociateAddress"
+AllocationId = "$nat-ip"
+InstanceId = "$b"
 
 [[actions]]
 action = "AuthorizeSecurityGroupIngress"
@@ -298,4 +308,117 @@ fn s2_an_address_in_transit_receives_nothing() {
         t2.journey(Some(1), &k, false, false),
         Err(DropReason::AddressInTransit)
     );
+}
+
+#[test]
+fn u1_an_instance_without_a_public_ipv4_cannot_reach_the_internet() {
+    let (t, ec2) = tables("", |_| vec![]);
+    // b has neither an auto-assigned public IPv4 nor an Elastic IP.
+    assert_eq!(
+        t.journey(
+            Some(1),
+            &key("10.0.1.20", "198.51.100.7", 443),
+            false,
+            false
+        ),
+        Err(DropReason::NoRoute)
+    );
+    // a has an Elastic IP: the edge translates its source to it.
+    let j = t
+        .journey(
+            Some(0),
+            &key("10.0.1.10", "198.51.100.7", 443),
+            false,
+            false,
+        )
+        .unwrap();
+    assert_eq!(j.src_public, Some(eip(&ec2)));
+}
+
+#[test]
+fn private_addresses_are_scoped_to_their_vpc() {
+    let (t, _) = tables(
+        r#"
+[[actions]]
+action = "CreateVpc"
+CidrBlock = "10.0.0.0/16"
+name = "other"
+
+[[actions]]
+action = "CreateSubnet"
+VpcId = "$other"
+CidrBlock = "10.0.1.0/24"
+AvailabilityZone = "us-east-1a"
+name = "other-app"
+
+[[actions]]
+action = "CreateNetworkInterface"
+SubnetId = "$other-app"
+PrivateIpAddress = "10.0.1.50"
+"#,
+        |_| vec![],
+    );
+    // 10.0.1.50 exists only in the other VPC: a's packets to it do not
+    // reach it (they head for the internet, where a private address is not).
+    let j = t.journey(Some(0), &key("10.0.1.10", "10.0.1.50", 443), false, false);
+    assert_eq!(
+        j.map(|j| j.hops().to_vec()),
+        Ok(vec![Hop::Vm(0), Hop::Wire])
+    );
+}
+
+#[test]
+fn v1_ipv6_addresses_are_reachable_from_the_internet() {
+    // The VPC's IPv6 block is Amazon's choice: learn it, then use it.
+    let vpc = "[[actions]]\naction = \"CreateVpc\"\nCidrBlock = \"10.1.0.0/16\"\nAmazonProvidedIpv6CidrBlock = true\nname = \"v6\"\n";
+    let probe = apply_file("p.toml", &format!("{BASE}{vpc}"), 1).unwrap();
+    let block = probe.state.vpcs().last().unwrap().ipv6_cidr.unwrap();
+    let sub = Ipv6Net::new(block.nth(1u128 << 64).unwrap(), 64).unwrap();
+    let (t, ec2) = tables(
+        &format!(
+            r#"{vpc}
+[[actions]]
+action = "CreateSubnet"
+VpcId = "$v6"
+CidrBlock = "10.1.1.0/24"
+Ipv6CidrBlock = "{sub}"
+AvailabilityZone = "us-east-1a"
+name = "v6sub"
+
+[[actions]]
+action = "AuthorizeSecurityGroupIngress"
+GroupId = "$v6.sg"
+IpPermissions = [{{ IpProtocol = "tcp", FromPort = 443, ToPort = 443, Ipv6Ranges = [{{ CidrIpv6 = "::/0" }}] }}]
+
+[[actions]]
+action = "RunInstances"
+ImageId = "ami-12345678"
+InstanceType = "m5.large"
+SubnetId = "$v6sub"
+name = "six"
+
+[[actions]]
+action = "AssignIpv6Addresses"
+NetworkInterfaceId = "$six.eni0"
+Ipv6AddressCount = 1
+"#
+        ),
+        |_| vec![],
+    );
+    let six = ec2
+        .eni_views()
+        .into_iter()
+        .find(|e| !e.ipv6.is_empty())
+        .unwrap();
+    let addr = IpAddr::V6(six.ipv6[0]);
+    let k = Key {
+        src: ip("2001:db8::1"),
+        dst: addr,
+        proto: 6,
+        src_port: 40000,
+        dst_port: 443,
+    };
+    let j = t.journey(None, &k, false, false).unwrap();
+    assert_eq!(j.hops(), &[Hop::Wire, Hop::Vm(2)]);
+    assert_eq!(j.dst, addr);
 }

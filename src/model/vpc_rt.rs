@@ -143,6 +143,8 @@ pub struct VpcRt {
     transits: Vec<(usize, IpAddr)>,
     /// What the timeline did.
     pub log: Vec<ControlRecord>,
+    /// Each timeline entry's record in `log`.
+    log_of: Vec<Option<usize>>,
     /// Warnings of the control plane after setup (M2, M3, E9).
     pub warnings: Vec<String>,
 }
@@ -310,6 +312,7 @@ impl VpcRt {
             pending: vec![0; cfg.timeline.len()],
             transits: Vec::new(),
             log: Vec::new(),
+            log_of: vec![None; cfg.timeline.len()],
             warnings,
         };
         rt.recompile();
@@ -347,7 +350,9 @@ impl VpcRt {
         let action = self.script.action_name(step).to_owned();
         let at_us = now.as_ps() as f64 / 1e6;
         let mut follow = Vec::new();
+        let public_before = self.tables.public_map().clone();
         let outcome = self.script.run(step, &mut self.ec2, false);
+        self.log_of[k] = Some(self.log.len());
         let applied = match outcome {
             Ok(Ok(a)) => a,
             Ok(Err(e)) => {
@@ -396,6 +401,29 @@ impl VpcRt {
                 ));
             }
         }
+        // A public address whose translation changed (an Elastic IP
+        // reassociated, or moved with its private address) is in transit.
+        self.recompile();
+        let moved: Vec<IpAddr> = public_before
+            .iter()
+            .filter(|(ip, target)| {
+                self.tables
+                    .public_map()
+                    .get(ip)
+                    .is_some_and(|now| now != *target)
+                    && !self.in_transit.contains_key(ip)
+            })
+            .map(|(ip, _)| *ip)
+            .collect();
+        for ip in moved {
+            *self.in_transit.entry(ip).or_default() += 1;
+            self.transits.push((k, ip));
+            self.pending[k] += 1;
+            follow.push(Follow::Transit(
+                (self.transits.len() - 1) as u32,
+                self.timing.reassign,
+            ));
+        }
         self.log.push(ControlRecord {
             action,
             at_us,
@@ -425,8 +453,7 @@ impl VpcRt {
             return None;
         }
         let at_us = now.as_ps() as f64 / 1e6;
-        let action = self.script.action_name(self.timeline[k].step).to_owned();
-        if let Some(r) = self.log.iter_mut().rev().find(|r| r.action == action) {
+        if let Some(r) = self.log_of[k].and_then(|i| self.log.get_mut(i)) {
             r.completed_us = Some(at_us);
         }
         self.next_after(k)
@@ -548,7 +575,27 @@ impl VpcRt {
                 Some(server) => self
                     .tables
                     .journey(Some(server), &key, true, f.via_source_eni),
-                None => Err(DropReason::NoRoute),
+                None => {
+                    // The server is on the internet: its answer comes back to
+                    // the public address the edge gave the request.
+                    let key = Key {
+                        src: f.key.dst,
+                        dst: fwd.src_public.ok_or(DropReason::NoRoute)?,
+                        ..f.key.reversed()
+                    };
+                    let mut r = self.tables.journey(None, &key, true, false)?;
+                    // Through a NAT appliance, which hands it on to the client.
+                    if let (Some(nat), Some(client)) = (fwd.out[1], fwd.out[0]) {
+                        let client_hop = fwd.hops[0];
+                        if r.hops().last() != Some(&client_hop) && (r.len as usize) < r.hops.len() {
+                            r.hops[r.len as usize] = client_hop;
+                            r.len += 1;
+                        }
+                        r.out = [Some(nat), None];
+                        r.inbound = [Some(nat), Some(client)];
+                    }
+                    Ok(r)
+                }
             }
         } else {
             let f = self.flows[flow].as_ref().expect("addressed flow");
@@ -571,6 +618,17 @@ impl VpcRt {
     /// The control plane's final state.
     pub fn ec2(&self) -> &Ec2 {
         &self.ec2
+    }
+
+    /// The warnings after setup and at the end of the run, each once.
+    pub fn all_warnings(&self) -> Vec<String> {
+        let mut all = self.warnings.clone();
+        for w in self.ec2.warnings() {
+            if !all.contains(&w.message) {
+                all.push(w.message);
+            }
+        }
+        all
     }
 
     /// Every ENI as the run ends.
