@@ -260,6 +260,13 @@ IpPermissions = [{ IpProtocol = "-1", IpRanges = [{ CidrIp = "10.0.0.0/16" }] }]
         .unwrap();
     assert_eq!(j.hops(), &[Hop::Vm(0), Hop::Vm(1), Hop::Wire]);
     assert_eq!((j.out, j.inbound[0]), ([Some(0), Some(1)], Some(1)));
+    // The NAT masquerades: the internet sees the NAT's public address.
+    let nat_public = ec2.eni_views()[1].private_ipv4[0]
+        .public
+        .as_ref()
+        .unwrap()
+        .address;
+    assert_eq!(j.src_public, Some(IpAddr::V4(nat_public)));
 }
 
 #[test]
