@@ -112,6 +112,7 @@ fn failover(path: IoPath, timing: ControlTiming, pps: f64) -> PathResult {
         timing,
         pps_allowance: None,
         conntrack_allowance: None,
+        burst_s: 300.0,
     };
     let mut f = flow(
         "clients",
@@ -271,6 +272,7 @@ fn s3_a_reassigned_ip_takes_its_elastic_ip_and_loses_rate_times_reassignment() {
             timing,
             pps_allowance: None,
             conntrack_allowance: None,
+            burst_s: 300.0,
         };
         let pps = 200_000.0;
         let mut f = flow(
@@ -333,6 +335,7 @@ fn a_connection_beyond_the_conntrack_allowance_is_dropped() {
         },
         pps_allowance: None,
         conntrack_allowance: Some(1),
+        burst_s: 300.0,
     };
     // Two connections (different source ports) to the same instance.
     let flows = (0..2u16)
@@ -402,6 +405,7 @@ NetworkInterfaceId = "$standby.eni0"
             timing,
             pps_allowance: None,
             conntrack_allowance: None,
+            burst_s: 300.0,
         };
         let pps = 100_000.0;
         let mut f = flow(
@@ -458,4 +462,66 @@ NetworkInterfaceId = "$standby.eni0"
         };
         assert!(busy("vm1.vcpu") > 0.0, "{path}: the standby receives");
     }
+}
+
+#[test]
+fn m3_an_instance_falls_to_its_baseline_bandwidth_when_its_burst_credits_are_spent() {
+    // 2 Gbit/s of 1500 B frames to an m5.large (0.75 Gbit/s baseline, 10 peak).
+    let gbps = |burst_s: f64| {
+        let script = Script::parse("bw.toml", SETUP).unwrap();
+        let vpc = VpcConfig {
+            script,
+            setup: SETUP_STEPS,
+            timeline: vec![],
+            seed: 1,
+            vms: vec![("active".into(), 0), ("standby".into(), 1)],
+            routes: vec![],
+            timing: ControlTiming {
+                attach: SimDuration::ZERO,
+                detach: SimDuration::ZERO,
+                reassign: SimDuration::ZERO,
+                instance: SimDuration::ZERO,
+            },
+            pps_allowance: None,
+            conntrack_allowance: None,
+            burst_s,
+        };
+        let mut f = flow(
+            "bulk",
+            FlowKind::Addressed,
+            Arrival::Constant,
+            SizeDist::Fixed(1500),
+            1500.0 * 8.0 / 2e9 * 1e12,
+        );
+        f.addr = Some(FlowAddr {
+            from: None,
+            src: None,
+            dst: "$eip.ip".into(),
+            proto: 6,
+            src_port: 40000,
+            dst_port: 443,
+            via_source_eni: false,
+        });
+        let cfg = HostConfig {
+            vpc: Some(vpc),
+            ..host(
+                IoPath::Sriov,
+                Profile::kvm_modern_25g(),
+                2,
+                vec![f],
+                100_000,
+            )
+        };
+        let r = enisim::model::run(&cfg).unwrap();
+        assert_books(&r);
+        (r.delivered_gbps, r.dropped["bw_in_allowance_exceeded"])
+    };
+    // Credits for minutes: the burst carries the whole run.
+    let (burst, burst_drops) = gbps(300.0);
+    assert!((burst - 2.0).abs() < 0.02, "{burst} Gbit/s");
+    assert_eq!(burst_drops, 0);
+    // No credits: the baseline (plus the 1 ms burst tolerance over 100 ms).
+    let (base, base_drops) = gbps(0.0);
+    assert!((base - 0.75).abs() / 0.75 < 0.15, "{base} Gbit/s");
+    assert!(base_drops > 0);
 }

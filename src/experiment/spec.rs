@@ -61,6 +61,8 @@ pub struct VpcSpec {
     /// Connections each instance may track; off if absent (AWS publishes
     /// none).
     pub conntrack_allowance: Option<i64>,
+    /// How long burst credits last at the peak rate \[s\]; default 300.
+    pub burst_s: Option<f64>,
     /// Routes to appliances.
     #[serde(default)]
     pub routes: Vec<RouteSpec>,

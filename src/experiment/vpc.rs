@@ -310,6 +310,17 @@ pub(crate) fn build(
             ))
         }
     };
+    let burst_s = match spec.burst_s {
+        None => 300.0,
+        Some(b) if b.is_finite() && (0.0..=1e6).contains(&b) => b,
+        Some(b) => {
+            return Err(cx.invalid(
+                "vpc.burst_s",
+                Some(b.to_string()),
+                "allowed a number of seconds 0..=1000000",
+            ))
+        }
+    };
     Ok(VpcConfig {
         script,
         setup,
@@ -325,6 +336,7 @@ pub(crate) fn build(
         },
         pps_allowance,
         conntrack_allowance,
+        burst_s,
     })
 }
 

@@ -266,6 +266,10 @@ pub struct VpcConfig {
     /// each instance it crosses), if enforced (AWS publishes none: off unless
     /// the experiment sets one).
     pub conntrack_allowance: Option<u64>,
+    /// How long an instance's burst credits last at its peak rate \[s\]
+    /// before it falls to its baseline bandwidth (CALIBRATION "AWS enhanced
+    /// networking": 5–60 minutes; the default takes 300 s, the low end).
+    pub burst_s: f64,
 }
 
 /// Everything one run of one I/O path needs.

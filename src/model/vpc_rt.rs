@@ -72,24 +72,56 @@ pub struct EniSummary {
     pub status: String,
 }
 
-/// Bandwidth allowances of one instance (shared by all its ENIs, M3).
+/// One direction's bandwidth allowance: a cap at the peak rate in series
+/// with burst credits refilled at the baseline rate (CALIBRATION "AWS
+/// enhanced networking": instances burst to the peak on credits for 5–60
+/// minutes, then fall to the baseline). A packet passes only if both hold
+/// its bits.
+#[derive(Clone, Debug)]
+struct Bandwidth {
+    peak: TokenBucket,
+    credits: TokenBucket,
+}
+
+impl Bandwidth {
+    /// Assumption: the peak is policed with a burst tolerance of 1 ms of
+    /// traffic; credits last `burst_s` seconds of peak-rate traffic above the
+    /// baseline.
+    fn new(baseline_gbps: f64, peak_gbps: f64, burst_s: f64) -> Bandwidth {
+        let peak = (peak_gbps * 1e9).round().max(1.0) as u64;
+        let base = (baseline_gbps * 1e9).round().clamp(1.0, peak as f64) as u64;
+        let depth = (peak / 1000).max(9216 * 8);
+        let credit = ((peak - base) as f64 * burst_s) as u64 + depth;
+        Bandwidth {
+            peak: TokenBucket::new(depth, peak),
+            credits: TokenBucket::new(credit, base),
+        }
+    }
+
+    #[inline]
+    fn take(&mut self, now: SimTime, bits: u64) -> bool {
+        if self.peak.holds(now, bits) && self.credits.holds(now, bits) {
+            self.peak.take(now, bits);
+            self.credits.take(now, bits);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The allowances of one instance, shared by all its ENIs (M3).
 #[derive(Clone, Debug)]
 struct Allowance {
-    bw_in: TokenBucket,
-    bw_out: TokenBucket,
+    bw_in: Bandwidth,
+    bw_out: Bandwidth,
     pps: Option<TokenBucket>,
 }
 
-/// The instance allowances: the catalog's peak rate as the sustained cap.
-/// Assumption: EC2 polices bandwidth with a short burst tolerance, taken as
-/// 1 ms of the peak rate; burst credits toward the baseline (minutes of
-/// traffic, CALIBRATION "AWS enhanced networking") are longer than a run.
-fn allowance(peak_gbps: f64, pps: Option<u64>) -> Allowance {
-    let bps = (peak_gbps * 1e9).round().max(1.0) as u64;
-    let depth = (bps / 1000).max(9216 * 8);
+fn allowance(baseline_gbps: f64, peak_gbps: f64, burst_s: f64, pps: Option<u64>) -> Allowance {
     Allowance {
-        bw_in: TokenBucket::new(depth, bps),
-        bw_out: TokenBucket::new(depth, bps),
+        bw_in: Bandwidth::new(baseline_gbps, peak_gbps, burst_s),
+        bw_out: Bandwidth::new(baseline_gbps, peak_gbps, burst_s),
         pps: pps.map(|r| TokenBucket::new((r / 1000).max(1), r)),
     }
 }
@@ -130,6 +162,7 @@ pub struct VpcRt {
     allowances: Vec<Allowance>,
     pps_allowance: Option<u64>,
     conntrack_allowance: Option<u64>,
+    burst_s: f64,
     /// Flows each instance tracks (by instance table index).
     tracked: Vec<BTreeSet<usize>>,
     flows: Vec<Option<FlowSteer>>,
@@ -304,6 +337,7 @@ impl VpcRt {
             allowances: Vec::new(),
             pps_allowance: cfg.pps_allowance,
             conntrack_allowance: cfg.conntrack_allowance,
+            burst_s: cfg.burst_s,
             tracked: Vec::new(),
             flows: steer,
             segments,
@@ -325,8 +359,13 @@ impl VpcRt {
         self.tables = Tables::compile(&self.ec2, &self.vm_of, &moving, &self.routes);
         let views = self.ec2.instance_views();
         while self.allowances.len() < views.len() {
-            let peak = views[self.allowances.len()].peak_gbps;
-            self.allowances.push(allowance(peak, self.pps_allowance));
+            let v = &views[self.allowances.len()];
+            self.allowances.push(allowance(
+                v.baseline_gbps,
+                v.peak_gbps,
+                self.burst_s,
+                self.pps_allowance,
+            ));
             self.tracked.push(BTreeSet::new());
         }
         self.epoch += 1;

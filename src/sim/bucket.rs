@@ -63,6 +63,13 @@ impl TokenBucket {
         }
     }
 
+    /// True if the bucket holds `n` tokens at `now` (refilling, taking none).
+    #[inline]
+    pub fn holds(&mut self, now: SimTime, n: u64) -> bool {
+        self.refill(now);
+        self.tokens >= n
+    }
+
     /// Tokens held at the last update.
     pub fn tokens(&self) -> u64 {
         self.tokens
