@@ -91,21 +91,12 @@ DeviceIndex = 1
 
 const SETUP_STEPS: usize = 10;
 
-fn failover(path: IoPath, timing: ControlTiming, pps: f64) -> PathResult {
-    let script = Script::parse("failover.toml", &format!("{SETUP}{FAILOVER}")).unwrap();
-    let vpc = VpcConfig {
-        script,
-        setup: SETUP_STEPS,
-        timeline: vec![
-            TimedStep {
-                step: SETUP_STEPS,
-                at: Some(SimDuration::from_ms(20)),
-            },
-            TimedStep {
-                step: SETUP_STEPS + 1,
-                at: None,
-            },
-        ],
+/// A VPC with `active` as VM 0 and `standby` as VM 1.
+fn vpc(text: &str, setup: usize, timeline: Vec<TimedStep>, timing: ControlTiming) -> VpcConfig {
+    VpcConfig {
+        script: Script::parse("test.toml", text).unwrap(),
+        setup,
+        timeline,
         seed: 1,
         vms: vec![("active".into(), 0), ("standby".into(), 1)],
         routes: vec![],
@@ -113,12 +104,26 @@ fn failover(path: IoPath, timing: ControlTiming, pps: f64) -> PathResult {
         pps_allowance: None,
         conntrack_allowance: None,
         burst_s: 300.0,
-    };
+    }
+}
+
+/// Durations of zero, or `us` microseconds for attach, detach, reassign.
+fn timing_us(attach: u64, detach: u64, reassign: u64) -> ControlTiming {
+    ControlTiming {
+        attach: SimDuration::from_us(attach),
+        detach: SimDuration::from_us(detach),
+        reassign: SimDuration::from_us(reassign),
+        instance: SimDuration::from_ms(10),
+    }
+}
+
+/// Constant-rate TCP to the Elastic IP from the internet.
+fn to_eip(name: &str, pps: f64, bytes: u32, src_port: u16) -> enisim::model::FlowConfig {
     let mut f = flow(
-        "clients",
+        name,
         FlowKind::Addressed,
         Arrival::Constant,
-        SizeDist::Fixed(512),
+        SizeDist::Fixed(bytes),
         1e12 / pps,
     );
     f.addr = Some(FlowAddr {
@@ -126,15 +131,41 @@ fn failover(path: IoPath, timing: ControlTiming, pps: f64) -> PathResult {
         src: None,
         dst: "$eip.ip".into(),
         proto: 6,
-        src_port: 40000,
+        src_port,
         dst_port: 443,
         via_source_eni: false,
     });
+    f
+}
+
+fn run_vpc(
+    path: IoPath,
+    vpc: VpcConfig,
+    flows: Vec<enisim::model::FlowConfig>,
+    window_us: u64,
+) -> PathResult {
     let cfg = HostConfig {
         vpc: Some(vpc),
-        ..host(path, Profile::kvm_modern_25g(), 2, vec![f], 60_000)
+        ..host(path, Profile::kvm_modern_25g(), 2, flows, window_us)
     };
-    enisim::model::run(&cfg).unwrap_or_else(|e| panic!("{path}: {e}"))
+    let r = enisim::model::run(&cfg).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert_books(&r);
+    r
+}
+
+fn failover(path: IoPath, timing: ControlTiming, pps: f64) -> PathResult {
+    let timeline = vec![
+        TimedStep {
+            step: SETUP_STEPS,
+            at: Some(SimDuration::from_ms(20)),
+        },
+        TimedStep {
+            step: SETUP_STEPS + 1,
+            at: None,
+        },
+    ];
+    let v = vpc(&format!("{SETUP}{FAILOVER}"), SETUP_STEPS, timeline, timing);
+    run_vpc(path, v, vec![to_eip("clients", pps, 512, 40000)], 60_000)
 }
 
 #[test]
@@ -252,51 +283,13 @@ AllowReassignment = true
 #[test]
 fn s3_a_reassigned_ip_takes_its_elastic_ip_and_loses_rate_times_reassignment() {
     for path in IoPath::ALL {
-        let script = Script::parse("reassign.toml", IP_SETUP).unwrap();
-        let timing = ControlTiming {
-            attach: SimDuration::from_ms(50),
-            detach: SimDuration::from_ms(50),
-            reassign: SimDuration::from_us(2500),
-            instance: SimDuration::from_ms(10),
-        };
-        let vpc = VpcConfig {
-            script,
-            setup: 8,
-            timeline: vec![TimedStep {
-                step: 8,
-                at: Some(SimDuration::from_ms(20)),
-            }],
-            seed: 1,
-            vms: vec![("active".into(), 0), ("standby".into(), 1)],
-            routes: vec![],
-            timing,
-            pps_allowance: None,
-            conntrack_allowance: None,
-            burst_s: 300.0,
-        };
+        let timeline = vec![TimedStep {
+            step: 8,
+            at: Some(SimDuration::from_ms(20)),
+        }];
+        let v = vpc(IP_SETUP, 8, timeline, timing_us(50_000, 50_000, 2500));
         let pps = 200_000.0;
-        let mut f = flow(
-            "clients",
-            FlowKind::Addressed,
-            Arrival::Constant,
-            SizeDist::Fixed(256),
-            1e12 / pps,
-        );
-        f.addr = Some(FlowAddr {
-            from: None,
-            src: None,
-            dst: "$eip.ip".into(),
-            proto: 6,
-            src_port: 40000,
-            dst_port: 443,
-            via_source_eni: false,
-        });
-        let cfg = HostConfig {
-            vpc: Some(vpc),
-            ..host(path, Profile::kvm_modern_25g(), 2, vec![f], 50_000)
-        };
-        let r = enisim::model::run(&cfg).unwrap_or_else(|e| panic!("{path}: {e}"));
-        assert_books(&r);
+        let r = run_vpc(path, v, vec![to_eip("clients", pps, 256, 40000)], 50_000);
         let f = &r.flows[0];
         let lost = f.lost.unwrap();
         assert!(
@@ -316,55 +309,16 @@ fn s3_a_reassigned_ip_takes_its_elastic_ip_and_loses_rate_times_reassignment() {
         assert!(busy("vm1.vcpu") > 0.0, "{path}");
     }
 }
-
 #[test]
 fn a_connection_beyond_the_conntrack_allowance_is_dropped() {
-    let script = Script::parse("ct.toml", SETUP).unwrap();
-    let vpc = VpcConfig {
-        script,
-        setup: SETUP_STEPS,
-        timeline: vec![],
-        seed: 1,
-        vms: vec![("active".into(), 0), ("standby".into(), 1)],
-        routes: vec![],
-        timing: ControlTiming {
-            attach: SimDuration::ZERO,
-            detach: SimDuration::ZERO,
-            reassign: SimDuration::ZERO,
-            instance: SimDuration::ZERO,
-        },
-        pps_allowance: None,
-        conntrack_allowance: Some(1),
-        burst_s: 300.0,
-    };
+    let mut v = vpc(SETUP, SETUP_STEPS, vec![], timing_us(0, 0, 0));
+    v.conntrack_allowance = Some(1);
     // Two connections (different source ports) to the same instance.
-    let flows = (0..2u16)
-        .map(|i| {
-            let mut f = flow(
-                &format!("c{i}"),
-                FlowKind::Addressed,
-                Arrival::Constant,
-                SizeDist::Fixed(256),
-                1e8,
-            );
-            f.addr = Some(FlowAddr {
-                from: None,
-                src: None,
-                dst: "$eip.ip".into(),
-                proto: 6,
-                src_port: 40000 + i,
-                dst_port: 443,
-                via_source_eni: false,
-            });
-            f
-        })
-        .collect();
-    let cfg = HostConfig {
-        vpc: Some(vpc),
-        ..host(IoPath::Sriov, Profile::kvm_modern_25g(), 2, flows, 10_000)
-    };
-    let r = enisim::model::run(&cfg).unwrap();
-    assert_books(&r);
+    let flows = vec![
+        to_eip("c0", 10_000.0, 256, 40000),
+        to_eip("c1", 10_000.0, 256, 40001),
+    ];
+    let r = run_vpc(IoPath::Sriov, v, flows, 10_000);
     // The first connection is tracked; the second is refused, every packet.
     assert_eq!(r.flows[0].lost, Some(0));
     assert_eq!(r.flows[1].lost, Some(r.flows[1].generated));
@@ -374,73 +328,37 @@ fn a_connection_beyond_the_conntrack_allowance_is_dropped() {
     );
     assert!(r.flows[1].generated > 50);
 }
-
 #[test]
 fn e4_a_reassociated_elastic_ip_is_in_transit_for_the_reassignment_time() {
-    // The cheapest failover: re-point the Elastic IP at the standby.
-    let moved = r#"
+    // The cheapest failover: re-point the Elastic IP at the standby, whose
+    // default group must let the clients in.
+    let text = format!(
+        "{SETUP}{}",
+        r#"
+[[actions]]
+action = "AuthorizeSecurityGroupIngress"
+GroupId = "$vpc.sg"
+IpPermissions = [{ IpProtocol = "tcp", FromPort = 443, ToPort = 443, IpRanges = [{ CidrIp = "0.0.0.0/0" }] }]
+
 [[actions]]
 action = "AssociateAddress"
 AllocationId = "$eip"
 NetworkInterfaceId = "$standby.eni0"
-"#;
+"#
+    );
     for path in [IoPath::Emulated, IoPath::Sriov] {
-        let script = Script::parse("eip.toml", &format!("{SETUP}{moved}")).unwrap();
-        let timing = ControlTiming {
-            attach: SimDuration::from_ms(50),
-            detach: SimDuration::from_ms(50),
-            reassign: SimDuration::from_us(4000),
-            instance: SimDuration::from_ms(10),
-        };
-        let vpc = VpcConfig {
-            script,
-            setup: SETUP_STEPS,
-            timeline: vec![TimedStep {
-                step: SETUP_STEPS,
-                at: Some(SimDuration::from_ms(20)),
-            }],
-            seed: 1,
-            vms: vec![("active".into(), 0), ("standby".into(), 1)],
-            routes: vec![],
-            timing,
-            pps_allowance: None,
-            conntrack_allowance: None,
-            burst_s: 300.0,
-        };
-        let pps = 100_000.0;
-        let mut f = flow(
-            "clients",
-            FlowKind::Addressed,
-            Arrival::Constant,
-            SizeDist::Fixed(256),
-            1e12 / pps,
+        let timeline = vec![TimedStep {
+            step: SETUP_STEPS + 1,
+            at: Some(SimDuration::from_ms(20)),
+        }];
+        let v = vpc(
+            &text,
+            SETUP_STEPS + 1,
+            timeline,
+            timing_us(50_000, 50_000, 4000),
         );
-        f.addr = Some(FlowAddr {
-            from: None,
-            src: None,
-            dst: "$eip.ip".into(),
-            proto: 6,
-            src_port: 40000,
-            dst_port: 443,
-            via_source_eni: false,
-        });
-        let mut cfg = HostConfig {
-            vpc: Some(vpc),
-            ..host(path, Profile::kvm_modern_25g(), 2, vec![f], 50_000)
-        };
-        // The standby's default group must let the clients in.
-        cfg.vpc.as_mut().unwrap().script = Script::parse(
-            "eip.toml",
-            &format!(
-                "{SETUP}{}{moved}",
-                "\n[[actions]]\naction = \"AuthorizeSecurityGroupIngress\"\nGroupId = \"$vpc.sg\"\nIpPermissions = [{ IpProtocol = \"tcp\", FromPort = 443, ToPort = 443, IpRanges = [{ CidrIp = \"0.0.0.0/0\" }] }]\n"
-            ),
-        )
-        .unwrap();
-        cfg.vpc.as_mut().unwrap().setup = SETUP_STEPS + 1;
-        cfg.vpc.as_mut().unwrap().timeline[0].step = SETUP_STEPS + 1;
-        let r = enisim::model::run(&cfg).unwrap_or_else(|e| panic!("{path}: {e}"));
-        assert_books(&r);
+        let pps = 100_000.0;
+        let r = run_vpc(path, v, vec![to_eip("clients", pps, 256, 40000)], 50_000);
         let lost = r.flows[0].lost.unwrap();
         assert!(
             (lost as f64 - pps * 4000e-6).abs() <= 1.0,
@@ -463,57 +381,18 @@ NetworkInterfaceId = "$standby.eni0"
         assert!(busy("vm1.vcpu") > 0.0, "{path}: the standby receives");
     }
 }
-
 #[test]
 fn m3_an_instance_falls_to_its_baseline_bandwidth_when_its_burst_credits_are_spent() {
     // 2 Gbit/s of 1500 B frames to an m5.large (0.75 Gbit/s baseline, 10 peak).
     let gbps = |burst_s: f64| {
-        let script = Script::parse("bw.toml", SETUP).unwrap();
-        let vpc = VpcConfig {
-            script,
-            setup: SETUP_STEPS,
-            timeline: vec![],
-            seed: 1,
-            vms: vec![("active".into(), 0), ("standby".into(), 1)],
-            routes: vec![],
-            timing: ControlTiming {
-                attach: SimDuration::ZERO,
-                detach: SimDuration::ZERO,
-                reassign: SimDuration::ZERO,
-                instance: SimDuration::ZERO,
-            },
-            pps_allowance: None,
-            conntrack_allowance: None,
-            burst_s,
-        };
-        let mut f = flow(
-            "bulk",
-            FlowKind::Addressed,
-            Arrival::Constant,
-            SizeDist::Fixed(1500),
-            1500.0 * 8.0 / 2e9 * 1e12,
+        let mut v = vpc(SETUP, SETUP_STEPS, vec![], timing_us(0, 0, 0));
+        v.burst_s = burst_s;
+        let r = run_vpc(
+            IoPath::Sriov,
+            v,
+            vec![to_eip("bulk", 2e9 / (1500.0 * 8.0), 1500, 40000)],
+            100_000,
         );
-        f.addr = Some(FlowAddr {
-            from: None,
-            src: None,
-            dst: "$eip.ip".into(),
-            proto: 6,
-            src_port: 40000,
-            dst_port: 443,
-            via_source_eni: false,
-        });
-        let cfg = HostConfig {
-            vpc: Some(vpc),
-            ..host(
-                IoPath::Sriov,
-                Profile::kvm_modern_25g(),
-                2,
-                vec![f],
-                100_000,
-            )
-        };
-        let r = enisim::model::run(&cfg).unwrap();
-        assert_books(&r);
         (r.delivered_gbps, r.dropped["bw_in_allowance_exceeded"])
     };
     // Credits for minutes: the burst carries the whole run.

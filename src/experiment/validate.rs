@@ -785,38 +785,13 @@ fn expand_flow(
                     ))
                 }
             };
-            let request_bytes = frame_bytes(
-                cx,
-                &format!("{prefix}.request_bytes"),
-                f.request_bytes.unwrap_or(128),
-            )?;
-            let response_bytes = frame_bytes(
-                cx,
-                &format!("{prefix}.response_bytes"),
-                f.response_bytes.unwrap_or(1024),
-            )?;
-            let outstanding = check_int(
-                cx,
-                &format!("{prefix}.outstanding"),
-                f.outstanding.unwrap_or(1),
-                1,
-                MAX_OUTSTANDING,
-                "requests in flight",
-            )?;
-            let think = check_us(
-                cx,
-                &format!("{prefix}.think_us"),
-                f.think_us.unwrap_or(0.0),
-                true,
-            )?;
-            // Assumption: a client that retries a lost request after 1 ms
-            // (ping-pong tools such as netperf's UDP_RR would stall for good).
-            let timeout = check_us(
-                cx,
-                &format!("{prefix}.timeout_us"),
-                f.timeout_us.unwrap_or(1000.0),
-                false,
-            )?;
+            let RrParams {
+                request_bytes,
+                response_bytes,
+                outstanding,
+                think,
+                timeout,
+            } = rr_params(cx, &prefix, f)?;
             for server in targets(sel) {
                 if client == Client::Vm(server) {
                     let why = match sel {
@@ -850,6 +825,45 @@ fn expand_flow(
         }
     }
     Ok(out)
+}
+
+/// A request/response flow's own keys, checked.
+struct RrParams {
+    request_bytes: u32,
+    response_bytes: u32,
+    outstanding: u32,
+    think: SimDuration,
+    timeout: SimDuration,
+}
+
+fn rr_params(cx: &Cx, prefix: &str, f: &FlowSpec) -> Result<RrParams, ExperimentError> {
+    let bytes = |k: &str, d| frame_bytes(cx, &format!("{prefix}.{k}"), d);
+    Ok(RrParams {
+        request_bytes: bytes("request_bytes", f.request_bytes.unwrap_or(128))?,
+        response_bytes: bytes("response_bytes", f.response_bytes.unwrap_or(1024))?,
+        outstanding: check_int(
+            cx,
+            &format!("{prefix}.outstanding"),
+            f.outstanding.unwrap_or(1),
+            1,
+            MAX_OUTSTANDING,
+            "requests in flight",
+        )?,
+        think: check_us(
+            cx,
+            &format!("{prefix}.think_us"),
+            f.think_us.unwrap_or(0.0),
+            true,
+        )?,
+        // Assumption: a client that retries a lost request after 1 ms
+        // (ping-pong tools such as netperf's UDP_RR would stall for good).
+        timeout: check_us(
+            cx,
+            &format!("{prefix}.timeout_us"),
+            f.timeout_us.unwrap_or(1000.0),
+            false,
+        )?,
+    })
 }
 
 /// An addressed flow (one with `dst`): routed by the VPC data plane.
@@ -901,36 +915,13 @@ fn addressed_flow(
                     ));
                 }
             }
-            let request_bytes = frame_bytes(
-                cx,
-                &format!("{prefix}.request_bytes"),
-                f.request_bytes.unwrap_or(128),
-            )?;
-            let response_bytes = frame_bytes(
-                cx,
-                &format!("{prefix}.response_bytes"),
-                f.response_bytes.unwrap_or(1024),
-            )?;
-            let outstanding = check_int(
-                cx,
-                &format!("{prefix}.outstanding"),
-                f.outstanding.unwrap_or(1),
-                1,
-                MAX_OUTSTANDING,
-                "requests in flight",
-            )?;
-            let think = check_us(
-                cx,
-                &format!("{prefix}.think_us"),
-                f.think_us.unwrap_or(0.0),
-                true,
-            )?;
-            let timeout = check_us(
-                cx,
-                &format!("{prefix}.timeout_us"),
-                f.timeout_us.unwrap_or(1000.0),
-                false,
-            )?;
+            let RrParams {
+                request_bytes,
+                response_bytes,
+                outstanding,
+                think,
+                timeout,
+            } = rr_params(cx, prefix, f)?;
             Ok(vec![FlowConfig {
                 name: f.name.clone(),
                 kind: FlowKind::RequestResponse {
