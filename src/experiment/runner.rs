@@ -135,6 +135,22 @@ fn notes(exp: &Experiment, paths: &[PathResult]) -> Vec<String> {
             ));
         }
     }
+    for p in paths {
+        let failed: Vec<String> = p
+            .control
+            .iter()
+            .filter(|c| c.result != "ok")
+            .map(|c| format!("{} at {:.3} ms: {}", c.action, c.at_us / 1000.0, c.result))
+            .collect();
+        if !failed.is_empty() {
+            notes.push(format!(
+                "{}: {} timeline action(s) failed, changing nothing: {}",
+                p.path,
+                failed.len(),
+                failed.join("; ")
+            ));
+        }
+    }
     for p in paths.iter().filter(|p| p.in_flight > 0) {
         notes.push(format!(
             "{}: {} packets were still in flight when the drain ended (not counted as delivered \
