@@ -404,3 +404,20 @@ fn m3_an_instance_falls_to_its_baseline_bandwidth_when_its_burst_credits_are_spe
     assert!((base - 0.75).abs() / 0.75 < 0.15, "{base} Gbit/s");
     assert!(base_drops > 0);
 }
+
+#[test]
+fn a_packet_rate_beyond_the_pps_allowance_is_dropped() {
+    // 50,000 packets/s offered to an instance allowed 20,000/s.
+    let mut v = vpc(SETUP, SETUP_STEPS, vec![], timing_us(0, 0, 0));
+    v.pps_allowance = Some(20_000);
+    let r = run_vpc(
+        IoPath::Virtio,
+        v,
+        vec![to_eip("flood", 50_000.0, 128, 40000)],
+        100_000,
+    );
+    let pps = r.delivered_pps;
+    // The allowance (plus its 1 ms tolerance) is what gets through.
+    assert!((pps - 20_000.0).abs() / 20_000.0 < 0.02, "{pps} packets/s");
+    assert!(r.dropped["pps_allowance_exceeded"] > 0);
+}
