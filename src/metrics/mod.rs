@@ -371,4 +371,12 @@ pub struct PathResult {
     pub warnings: Vec<String>,
     /// Simulator speed.
     pub sim: SimSpeed,
+    /// The one-way latency histogram \[ns\] (written as `<path>.hgrm`, not
+    /// in JSON).
+    #[serde(skip)]
+    pub latency_histogram: Option<hdrhistogram::Histogram<u64>>,
+    /// The round-trip histogram \[ns\] of request/response flows (written as
+    /// `<path>.rtt.hgrm`).
+    #[serde(skip)]
+    pub rtt_histogram: Option<hdrhistogram::Histogram<u64>>,
 }

@@ -1027,19 +1027,19 @@ impl Engine {
                 }
             })
             .collect();
-        let rtt_ns = {
+        let rtt_all = {
             let mut all: Option<Histogram<u64>> = None;
-            let mut sum = 0u128;
             for f in &self.flows {
                 if let Some(h) = &f.rtt {
                     all.get_or_insert_with(latency_histogram)
                         .add(h)
                         .expect("histograms with equal bounds add");
-                    sum += f.rtt_sum_ps;
                 }
             }
-            all.map(|h| summarize(&h, sum))
+            all
         };
+        let rtt_sum: u128 = self.flows.iter().map(|f| f.rtt_sum_ps).sum();
+        let rtt_ns = rtt_all.as_ref().map(|h| summarize(h, rtt_sum));
         let window_ps = self.window_end.as_ps().max(1) as f64;
         let mut resources: Vec<ResourceUse> = self
             .pools
@@ -1104,6 +1104,8 @@ impl Engine {
                 events: self.events,
                 ..SimSpeed::default()
             },
+            latency_histogram: Some(rec.latency.clone()),
+            rtt_histogram: rtt_all,
         }
     }
 }

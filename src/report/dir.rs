@@ -30,14 +30,31 @@ pub const JSON_FILE: &str = "summary.json";
 /// The CSV report's file name.
 pub const CSV_FILE: &str = "summary.csv";
 
-/// Writes [`JSON_FILE`] and [`CSV_FILE`] for `report` into `dir`, creating
+/// Writes [`JSON_FILE`], [`CSV_FILE`] and each path's latency histograms
+/// (`<path>.hgrm`, and `<path>.rtt.hgrm` with request/response flows, see
+/// [`super::hgrm`]) for `report` into `dir`, creating
 /// `dir` (and missing parents) if needed, atomically as the module doc
 /// describes. Errors name the path that failed.
 pub fn write_dir(dir: &Path, report: &RunReport) -> io::Result<()> {
-    let files = [
-        (JSON_FILE, super::json(report)),
-        (CSV_FILE, super::csv(report)),
+    let mut owned: Vec<(String, String)> = vec![
+        (JSON_FILE.to_owned(), super::json(report)),
+        (CSV_FILE.to_owned(), super::csv(report)),
     ];
+    for p in &report.paths {
+        if let Some(h) = &p.latency_histogram {
+            owned.push((
+                format!("{}.hgrm", p.path),
+                super::hgrm::percentile_distribution(h),
+            ));
+        }
+        if let Some(h) = &p.rtt_histogram {
+            owned.push((
+                format!("{}.rtt.hgrm", p.path),
+                super::hgrm::percentile_distribution(h),
+            ));
+        }
+    }
+    let files: Vec<(&str, String)> = owned.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
     write_files(dir, &files)
 }
 

@@ -8,6 +8,7 @@
 
 mod csv;
 mod dir;
+pub mod hgrm;
 mod table;
 
 pub use csv::csv;
@@ -105,6 +106,8 @@ pub(crate) mod tests {
                 events_per_s: 40_000.0,
                 events: 10_000,
             },
+            latency_histogram: None,
+            rtt_histogram: None,
         }
     }
 
