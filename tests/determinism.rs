@@ -66,3 +66,27 @@ fn adding_a_vm_does_not_change_the_other_flows_traffic() {
         }
     }
 }
+
+#[test]
+fn the_summary_records_the_experiment_as_run_and_the_version() {
+    use enisim::experiment::Override;
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/compare.toml");
+    let exp = Experiment::from_file(
+        &file,
+        &[
+            Override::parse("host.vms=3").unwrap(),
+            Override::parse("paths=[\"sriov\"]").unwrap(),
+        ],
+    )
+    .unwrap();
+    let r = run_experiment(&exp, Some(1)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&report::json(&r)).unwrap();
+    assert_eq!(v["enisim_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(v["experiment_as_run"]["host"]["vms"], 3);
+    assert_eq!(
+        v["experiment_as_run"]["paths"],
+        serde_json::json!(["sriov"])
+    );
+    assert_eq!(v["experiment_as_run"]["name"], "compare");
+    assert_eq!(v["schema_version"], 1);
+}

@@ -92,6 +92,8 @@ pub struct Experiment {
     pub cost_overrides: Vec<String>,
     /// With a `[vpc]`: the control-plane durations of each path.
     pub vpc_timing: Vec<(IoPath, crate::model::ControlTiming)>,
+    /// The experiment as run: the file's table with every `--set` applied.
+    pub as_run: toml::Table,
 }
 
 impl Experiment {
@@ -139,7 +141,9 @@ impl Experiment {
             })?)
         };
         let spec: ExperimentSpec = toml::from_str(&doc).map_err(|e| cx.de_error(&doc, &e))?;
-        validate::validate(spec, &cx)
+        let mut exp = validate::validate(spec, &cx)?;
+        exp.as_run = table;
+        Ok(exp)
     }
 
     /// Reads and validates the experiment file at `path`.

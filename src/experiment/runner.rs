@@ -31,6 +31,12 @@ pub struct RunReport {
     pub paths: Vec<PathResult>,
     /// Things a reader of the numbers should know.
     pub notes: Vec<String>,
+    /// The enisim version that produced it.
+    #[serde(default)]
+    pub enisim_version: String,
+    /// The experiment as run: its file with every `--set` applied.
+    #[serde(default)]
+    pub experiment_as_run: toml::Table,
 }
 
 /// Runs `exp` on every path, in parallel: on a pool of `threads` workers if
@@ -74,6 +80,8 @@ pub fn run_experiment(
         profile: exp.base.profile.name.clone(),
         paths,
         notes,
+        enisim_version: env!("CARGO_PKG_VERSION").to_owned(),
+        experiment_as_run: exp.as_run.clone(),
     })
 }
 

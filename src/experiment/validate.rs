@@ -1137,6 +1137,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         paths,
         base,
         vpc_timing,
+        as_run: toml::Table::new(),
         cost_overrides,
     })
 }

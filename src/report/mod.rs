@@ -122,6 +122,8 @@ pub(crate) mod tests {
             notes: vec![
                 "passthrough used 4 physical NICs (one per VM); the other paths share one".into(),
             ],
+            enisim_version: "0.0.0".into(),
+            experiment_as_run: toml::Table::new(),
         }
     }
 
