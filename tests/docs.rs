@@ -33,3 +33,67 @@ fn every_experiment_file_shipped_validates() {
     }
     assert!(n >= 2, "experiments/ holds compare.toml and bench.toml");
 }
+
+#[test]
+fn every_example_in_the_experiment_guide_validates() {
+    let guide = include_str!("../docs/experiments.md");
+    let mut n = 0;
+    let mut rest = guide;
+    while let Some(start) = rest.find("```toml\n") {
+        let body = &rest[start + 8..];
+        let end = body.find("```").expect("closed code block");
+        Experiment::from_toml("docs/experiments.md", &body[..end], &[])
+            .unwrap_or_else(|e| panic!("example {n}: {e}"));
+        n += 1;
+        rest = &body[end..];
+    }
+    assert!(n >= 2);
+}
+
+/// The keys the parser accepts at one level, read from its own error for an
+/// unknown key there (so a key added to the code shows up here).
+fn accepted_keys(set: &str) -> Vec<String> {
+    use enisim::experiment::Override;
+    let min = "name = \"x\"\nprofile = \"kvm-modern-25g\"\n[[flows]]\nname = \"a\"\nkind = \"rx\"\nvm = 0\nload = 0.1\n";
+    let e = Experiment::from_toml("min.toml", min, &[Override::parse(set).unwrap()])
+        .expect_err("an unknown key is refused")
+        .to_string();
+    let list = e
+        .split_once("expected one of ")
+        .or_else(|| e.split_once("expected "))
+        .or_else(|| e.split_once("allowed: "))
+        .unwrap_or_else(|| panic!("no key list in {e:?}"))
+        .1;
+    list.split([',', ' '])
+        .map(|k| k.trim_matches(|c: char| c == '`' || c.is_whitespace()))
+        .filter(|k| !k.is_empty() && *k != "or")
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_key_the_parser_accepts_is_in_the_experiment_guide() {
+    let guide = include_str!("../docs/experiments.md");
+    let mut checked = 0;
+    for set in [
+        "bogus=1",
+        "run.bogus=1",
+        "host.bogus=1",
+        "flows.0.bogus=1",
+        "vpc.bogus=1",
+        "vpc.timing.bogus=1",
+        "vpc.routes=[{bogus=1}]",
+        "costs.bogus=1",
+    ] {
+        let keys = accepted_keys(set);
+        assert!(keys.len() >= 2, "{set}: {keys:?}");
+        for k in keys {
+            assert!(
+                guide.contains(&format!("`{k}`")),
+                "{set}: `{k}` is not documented in docs/experiments.md"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 80, "{checked}");
+}
