@@ -546,19 +546,12 @@ impl Ec2 {
             .ok_or_else(|| Ec2Error::missing_parameter("NetworkInterfaceId"))?;
         let eni = self.get_eni(id)?.clone();
         let count = p.secondary_private_ip_address_count.unwrap_or(0) as usize;
-        match (p.private_ip_addresses.is_empty(), count) {
-            (true, 0) => {
-                return Err(Ec2Error::missing_parameter(
-                    "PrivateIpAddresses or SecondaryPrivateIpAddressCount",
-                ))
-            }
-            (false, c) if c > 0 => {
-                return Err(Ec2Error::parameter_combination(
-                    "PrivateIpAddresses and SecondaryPrivateIpAddressCount exclude each other.",
-                ))
-            }
-            _ => {}
-        }
+        list_or_count(
+            p.private_ip_addresses.is_empty(),
+            count,
+            "PrivateIpAddresses",
+            "SecondaryPrivateIpAddressCount",
+        )?;
         let subnet = self.get_subnet(&eni.subnet)?.clone();
         let reassign = p.allow_reassignment.unwrap_or(false);
         let holders = self.ipv4_holders(&subnet.id);
@@ -696,19 +689,12 @@ impl Ec2 {
             .ok_or_else(|| Ec2Error::missing_parameter("NetworkInterfaceId"))?;
         let eni = self.get_eni(id)?.clone();
         let count = p.ipv6_address_count.unwrap_or(0) as usize;
-        match (p.ipv6_addresses.is_empty(), count) {
-            (true, 0) => {
-                return Err(Ec2Error::missing_parameter(
-                    "Ipv6Addresses or Ipv6AddressCount",
-                ))
-            }
-            (false, c) if c > 0 => {
-                return Err(Ec2Error::parameter_combination(
-                    "Ipv6Addresses and Ipv6AddressCount exclude each other.",
-                ))
-            }
-            _ => {}
-        }
+        list_or_count(
+            p.ipv6_addresses.is_empty(),
+            count,
+            "Ipv6Addresses",
+            "Ipv6AddressCount",
+        )?;
         let subnet = self.get_subnet(&eni.subnet)?.clone();
         if subnet.ipv6_cidr.is_none() {
             return Err(Ec2Error::subnet_has_no_ipv6(subnet.id.as_str()));
@@ -834,5 +820,23 @@ impl Ec2 {
             return Err(Ec2Error::no_groups());
         }
         self.resolve_groups(&eni.vpc, groups)
+    }
+}
+
+/// An Assign action takes a list of addresses or a count, exactly one of them.
+fn list_or_count(
+    list_empty: bool,
+    count: usize,
+    list: &str,
+    count_name: &str,
+) -> Result<(), Ec2Error> {
+    match (list_empty, count) {
+        (true, 0) => Err(Ec2Error::missing_parameter(&format!(
+            "{list} or {count_name}"
+        ))),
+        (false, c) if c > 0 => Err(Ec2Error::parameter_combination(format!(
+            "{list} and {count_name} exclude each other."
+        ))),
+        _ => Ok(()),
     }
 }

@@ -1802,3 +1802,42 @@ fn vpc_and_subnet_setup_is_checked() {
     let e = fails(&mut f.ec2, json!({"action": "CreateDefaultVpc"}));
     assert_eq!(e.code, "DefaultVpcAlreadyExists");
 }
+
+#[test]
+fn assign_actions_take_a_list_or_a_count_exactly_one() {
+    let mut f = fx();
+    let eni = f.eni(&f.a1.clone(), json!({}));
+    for (action, list, count, addr) in [
+        (
+            "AssignPrivateIpAddresses",
+            "PrivateIpAddresses",
+            "SecondaryPrivateIpAddressCount",
+            "10.0.1.77",
+        ),
+        (
+            "AssignIpv6Addresses",
+            "Ipv6Addresses",
+            "Ipv6AddressCount",
+            "2600::1",
+        ),
+    ] {
+        let before = f.ec2.snapshot();
+        let e = fails(
+            &mut f.ec2,
+            json!({"action": action, "NetworkInterfaceId": eni}),
+        );
+        assert_eq!(e.code, "MissingParameter", "{action}");
+        assert!(
+            e.message.contains(list) && e.message.contains(count),
+            "{}",
+            e.message
+        );
+        let e = fails(
+            &mut f.ec2,
+            json!({"action": action, "NetworkInterfaceId": eni, list: [addr], count: 1}),
+        );
+        assert_eq!(e.code, "InvalidParameterCombination", "{action}");
+        assert_eq!(e.message, format!("{list} and {count} exclude each other."));
+        assert_eq!(f.ec2.snapshot(), before);
+    }
+}
