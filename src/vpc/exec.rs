@@ -308,41 +308,40 @@ impl Ec2 {
     pub(crate) fn new_instance_id(&mut self) -> InstanceId {
         InstanceId(self.new_id(Kind::Instance, InstanceId::PREFIX))
     }
+    /// A new id of `kind` that none of `taken` (ids of that kind that can be
+    /// reused once freed, so the generator must step over live ones) is.
+    fn id_avoiding(&mut self, kind: Kind, prefix: &str, taken: Vec<String>) -> String {
+        self.ids.id(kind, prefix, |s| taken.iter().any(|t| t == s))
+    }
     pub(crate) fn new_reservation_id(&mut self) -> ReservationId {
-        let taken: Vec<ReservationId> = self
+        let taken = self
             .instances
             .values()
-            .map(|i| i.reservation.clone())
+            .map(|i| i.reservation.0.clone())
             .collect();
-        ReservationId(self.ids.id(Kind::Reservation, ReservationId::PREFIX, |s| {
-            taken.iter().any(|r| r.0 == s)
-        }))
+        ReservationId(self.id_avoiding(Kind::Reservation, ReservationId::PREFIX, taken))
     }
     pub(crate) fn new_eni_id(&mut self) -> EniId {
         EniId(self.new_id(Kind::Eni, EniId::PREFIX))
     }
     pub(crate) fn new_attachment_id(&mut self) -> AttachmentId {
-        let taken: Vec<AttachmentId> = self
+        let taken = self
             .enis
             .values()
-            .filter_map(|e| e.attachment.as_ref().map(|a| a.id.clone()))
+            .filter_map(|e| e.attachment.as_ref().map(|a| a.id.0.clone()))
             .collect();
-        AttachmentId(self.ids.id(Kind::Attachment, AttachmentId::PREFIX, |s| {
-            taken.iter().any(|a| a.0 == s)
-        }))
+        AttachmentId(self.id_avoiding(Kind::Attachment, AttachmentId::PREFIX, taken))
     }
     pub(crate) fn new_allocation_id(&mut self) -> AllocationId {
         AllocationId(self.new_id(Kind::Allocation, AllocationId::PREFIX))
     }
     pub(crate) fn new_association_id(&mut self) -> AssociationId {
-        let taken: Vec<AssociationId> = self
+        let taken = self
             .addresses
             .values()
-            .filter_map(|a| a.association.as_ref().map(|s| s.id.clone()))
+            .filter_map(|a| a.association.as_ref().map(|s| s.id.0.clone()))
             .collect();
-        AssociationId(self.ids.id(Kind::Association, AssociationId::PREFIX, |s| {
-            taken.iter().any(|a| a.0 == s)
-        }))
+        AssociationId(self.id_avoiding(Kind::Association, AssociationId::PREFIX, taken))
     }
     pub(crate) fn new_mac(&mut self) -> MacAddr {
         let taken: Vec<MacAddr> = self.enis.values().map(|e| e.mac).collect();
