@@ -134,6 +134,9 @@ struct FlowSteer {
     via_source_eni: bool,
     /// (epoch, decision) for the forward direction and the reply.
     cache: [(u64, Option<Result<Journey, DropReason>>); 2],
+    /// (epoch, route index) for each direction, so that a packet whose
+    /// decision is cached needs no route lookup either.
+    route: [(u64, u32); 2],
 }
 
 /// The I/O path's route segments between the host's wire and VMs.
@@ -321,6 +324,7 @@ impl VpcRt {
                 },
                 via_source_eni: a.via_source_eni,
                 cache: [(u64::MAX, None), (u64::MAX, None)],
+                route: [(u64::MAX, 0); 2],
             }));
         }
         let warnings = ec2.warnings().into_iter().map(|w| w.message).collect();
@@ -569,8 +573,15 @@ impl VpcRt {
                 return Err(DropReason::PpsAllowanceExceeded);
             }
         }
+        let (epoch, idx) = (self.epoch, reply as usize);
+        if let Some(f) = &self.flows[flow] {
+            if f.route[idx].0 == epoch {
+                return Ok(f.route[idx].1);
+            }
+        }
         let hops = j.hops();
         if let Some(&r) = self.route_of.get(hops) {
+            self.remember_route(flow, idx, r);
             return Ok(r);
         }
         let mut steps: Vec<Step> = Vec::new();
@@ -587,7 +598,15 @@ impl VpcRt {
         routes.push(steps.into_boxed_slice());
         let r = (routes.len() - 1) as u32;
         self.route_of.insert(hops.to_vec(), r);
+        self.remember_route(flow, idx, r);
         Ok(r)
+    }
+
+    fn remember_route(&mut self, flow: usize, idx: usize, route: u32) {
+        let epoch = self.epoch;
+        if let Some(f) = self.flows[flow].as_mut() {
+            f.route[idx] = (epoch, route);
+        }
     }
 
     fn journey(&mut self, flow: usize, reply: bool) -> Result<Journey, DropReason> {
