@@ -134,14 +134,13 @@ fn n_back_to_back_frames_leave_the_wire_n_frame_times_after_the_first_starts() {
     // 1,000 frames of 1518 B offered at once: the last is delivered at
     // 1,000 × 1,230.4 ns + δ, δ being the (constant) time after the wire.
     let n = 1000u64;
-    let mut f = flow(
+    let f = flow(
         "burst",
         FlowKind::Rx { vm: 0 },
         Arrival::Constant,
         SizeDist::Fixed(1518),
         1.0, // one picosecond apart: back to back
     );
-    f.mean_interval_ps = 1.0;
     let mut cfg = host(IoPath::Baremetal, unconstrained_10g(), 1, vec![f], 1);
     cfg.max_packets = Some(n);
     cfg.window = SimDuration::from_us(1);

@@ -129,11 +129,6 @@ impl<E: Copy> EventQueue<E> {
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
     }
-
-    /// Events scheduled since the queue was made (the next sequence number).
-    pub fn scheduled(&self) -> u64 {
-        self.seq
-    }
 }
 
 #[cfg(test)]

@@ -34,7 +34,6 @@ pub struct FcfsPool {
     busy: SimDuration,
     window_end: SimTime,
     busy_in_window: SimDuration,
-    jobs: u64,
 }
 
 impl FcfsPool {
@@ -50,7 +49,6 @@ impl FcfsPool {
             busy: SimDuration::ZERO,
             window_end: SimTime::MAX,
             busy_in_window: SimDuration::ZERO,
-            jobs: 0,
         }
     }
 
@@ -65,7 +63,6 @@ impl FcfsPool {
         self.busy += service;
         let (s, e) = (start.min(self.window_end), end.min(self.window_end));
         self.busy_in_window += e.since(s);
-        self.jobs += 1;
     }
 
     /// Admits a job arriving at `now` that needs `service`, or returns `None`
@@ -135,11 +132,6 @@ impl FcfsPool {
         Admission { start, end }
     }
 
-    /// When the pool could start a job that arrives at `now`.
-    pub fn earliest_start(&self, now: SimTime) -> SimTime {
-        self.free_at.iter().copied().min().unwrap_or(now).max(now)
-    }
-
     /// Total service time of all admitted jobs.
     pub fn busy(&self) -> SimDuration {
         self.busy
@@ -149,11 +141,6 @@ impl FcfsPool {
     /// [`FcfsPool::set_window`]): busy ÷ (servers × window) is at most 1.
     pub fn busy_in_window(&self) -> SimDuration {
         self.busy_in_window
-    }
-
-    /// Number of admitted jobs.
-    pub fn jobs(&self) -> u64 {
-        self.jobs
     }
 
     /// Number of servers.

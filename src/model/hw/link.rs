@@ -121,11 +121,6 @@ impl Link {
     pub fn busy_in_window(&self) -> SimDuration {
         self.pool.busy_in_window()
     }
-
-    /// The link's rate.
-    pub fn rate(&self) -> BitsPerSec {
-        self.rate
-    }
 }
 
 #[cfg(test)]
