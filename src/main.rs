@@ -261,7 +261,9 @@ fn run_and_report(exp: &Experiment, args: &RunArgs) -> Result<(), Failure> {
             Failure::Other(format!("cannot write results to {}: {e}", dir.display()))
         })?;
     }
-    let report = experiment::run_experiment(exp, args.threads.map(usize::from))?;
+    let report = with_progress(|progress| {
+        experiment::run_experiment_with(exp, args.threads.map(usize::from), progress)
+    })?;
     if let Some(dir) = &args.out {
         report::write_dir(dir, &report)
             .map_err(|e| Failure::Other(format!("writing results to {}: {e}", dir.display())))?;
@@ -277,6 +279,29 @@ fn run_and_report(exp: &Experiment, args: &RunArgs) -> Result<(), Failure> {
     } else {
         emit(&report::table(&report))
     }
+}
+
+/// Runs `f` with a progress callback that draws a bar with an ETA on stderr
+/// when stderr is a terminal, and does nothing otherwise (a pipe or a file
+/// gets no control characters).
+fn with_progress<T>(f: impl FnOnce(&(dyn Fn(usize, usize) + Sync)) -> T) -> T {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use std::io::IsTerminal;
+    if !io::stderr().is_terminal() {
+        return f(&|_, _| {});
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {elapsed} elapsed, ETA {eta}")
+    {
+        bar.set_style(style);
+    }
+    let out = f(&|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    });
+    bar.finish_and_clear();
+    out
 }
 
 fn profiles(name: Option<&str>) -> Result<(), Failure> {

@@ -229,7 +229,7 @@ fn run_prints_json_and_writes_the_same_report_to_the_output_directory() {
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON only");
     assert_eq!(v["experiment"], "tiny");
     assert_eq!(v["seed"], 5);
-    let paths: Vec<&str> = v["paths"]
+    let paths: Vec<&str> = v["points"][0]["paths"]
         .as_array()
         .unwrap()
         .iter()
@@ -242,7 +242,7 @@ fn run_prints_json_and_writes_the_same_report_to_the_output_directory() {
     );
     let csv = fs::read_to_string(out_dir.join("summary.csv")).unwrap();
     assert_eq!(csv.lines().count(), 4, "{csv}");
-    assert!(csv.starts_with("path,nics,vms,"));
+    assert!(csv.starts_with("point,path,infeasible,replications,generated,"));
     fs::remove_dir_all(out_dir).unwrap();
     fs::remove_file(f).unwrap();
 }
@@ -288,7 +288,7 @@ fn compare_reads_the_experiments_file_in_the_current_directory() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("built into"), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(v["paths"].as_array().unwrap().len(), 5);
+    assert_eq!(v["points"][0]["paths"].as_array().unwrap().len(), 5);
 }
 
 #[test]
@@ -415,4 +415,103 @@ fn an_addressed_flow_needs_a_vpc() {
         &run(bin().arg("validate").arg(&f)),
         &["flows.0.dst", "[vpc]"],
     );
+}
+
+/// Each kind of malformed experiment — bad TOML, an unknown key, a wrong
+/// type, a value out of range, an empty sweep axis, a sweep point out of
+/// range — is refused with exit 2, a message naming the file and key, and no
+/// results directory (nor a temporary one) left behind.
+#[test]
+fn every_kind_of_malformed_experiment_is_refused_without_a_results_directory() {
+    let sweep = "[sweep]\n[[sweep.axes]]\nkey = \"flows.0.load\"\n";
+    let cases: [(&str, String, &[&str]); 6] = [
+        (
+            "badtoml",
+            format!("{GOOD}\n[host\n"),
+            &["invalid TOML", ":24:6:", "expected `]`"],
+        ),
+        (
+            "unknown",
+            GOOD.replace("vms = 2", "vms = 2\nwarp = 9"),
+            &["host.warp", "unknown key"],
+        ),
+        (
+            "type",
+            GOOD.replace("vms = 2", "vms = \"two\""),
+            &["host.vms", "\"two\""],
+        ),
+        (
+            "range",
+            GOOD.replace("load = 0.05", "load = 50"),
+            &["flows.0.load = 50", "≤ 10"],
+        ),
+        (
+            "emptyaxis",
+            format!("{GOOD}\n{sweep}values = []\n"),
+            &["sweep.axes.0.values", "at least one value"],
+        ),
+        (
+            "sweeprange",
+            format!("{GOOD}\n{sweep}values = [0.1, -1]\n"),
+            &["flows.0.load = -1 (from [sweep])", "sweep point 1"],
+        ),
+    ];
+    for (tag, text, needles) in cases {
+        let f = file_with(tag, &text);
+        let parent = unique(&format!("{tag}-parent"));
+        fs::create_dir_all(&parent).unwrap();
+        let out_dir = parent.join("results");
+        for cmd in ["run", "validate"] {
+            let mut c = bin();
+            c.arg(cmd).arg(&f);
+            if cmd == "run" {
+                c.arg("--out").arg(&out_dir);
+            }
+            let out = run(&mut c);
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            let mut all = vec![name.as_str()];
+            all.extend_from_slice(needles);
+            assert_refused(&out, &all);
+        }
+        assert!(!out_dir.exists(), "{tag}");
+        assert_eq!(fs::read_dir(&parent).unwrap().count(), 0, "{tag}");
+        fs::remove_dir_all(parent).unwrap();
+        fs::remove_file(f).unwrap();
+    }
+}
+
+/// A sweep through the CLI: one CSV row per point × path, one histogram per
+/// point × path, the table shows every point.
+#[test]
+fn a_sweep_writes_a_row_and_a_histogram_per_point_and_path() {
+    let text = format!(
+        "{}\n[sweep]\n[[sweep.axes]]\nkey = \"flows.0.load\"\nvalues = [0.02, 0.05]\n",
+        GOOD.replace(
+            "paths = [\"baremetal\", \"virtio\", \"sriov\"]",
+            "paths = [\"virtio\", \"sriov\"]"
+        )
+    );
+    let f = file_with("sweepcli", &text);
+    let out_dir = unique("sweepcli-out");
+    let (code, stdout, stderr) = run(bin()
+        .arg("run")
+        .arg(&f)
+        .args(["--threads", "2", "--out"])
+        .arg(&out_dir));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        !stderr.contains('\r'),
+        "no progress bar on a pipe: {stderr:?}"
+    );
+    assert!(stdout.contains("2 points × 1 replication"), "{stdout}");
+    assert!(stdout.contains("flows.0.load=0.05"), "{stdout}");
+    let csv = fs::read_to_string(out_dir.join("summary.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 * 2, "{csv}");
+    assert!(csv.starts_with("point,flows.0.load,path,"), "{csv}");
+    for p in ["p00.virtio", "p00.sriov", "p01.virtio", "p01.sriov"] {
+        assert!(out_dir.join(format!("{p}.hgrm")).exists(), "{p}");
+        assert!(out_dir.join(format!("{p}.rtt.hgrm")).exists(), "{p}");
+    }
+    fs::remove_dir_all(out_dir).unwrap();
+    fs::remove_file(f).unwrap();
 }

@@ -84,6 +84,8 @@ fn every_key_the_parser_accepts_is_in_the_experiment_guide() {
         "vpc.timing.bogus=1",
         "vpc.routes=[{bogus=1}]",
         "costs.bogus=1",
+        "sweep.bogus=1",
+        "sweep.axes=[{bogus=1}]",
     ] {
         let keys = accepted_keys(set);
         assert!(keys.len() >= 2, "{set}: {keys:?}");

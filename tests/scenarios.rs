@@ -12,7 +12,7 @@ fn run(file: &str) -> RunReport {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let exp = Experiment::from_file(&path, &[]).unwrap_or_else(|e| panic!("{file}: {e}"));
     let report = run_experiment(&exp, Some(1)).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let names: Vec<&str> = report.paths.iter().map(|p| p.path.as_str()).collect();
+    let names: Vec<&str> = report.paths().iter().map(|p| p.path.as_str()).collect();
     assert_eq!(names, PATHS, "{file}: every I/O path runs");
     report
 }
@@ -67,7 +67,7 @@ fn nat_appliance_drops_forwarded_packets_until_the_check_is_off() {
     const WINDOW_S: f64 = 0.2;
     const CHECK_OFF_S: f64 = 0.1;
     let r = run("experiments/nat-appliance.toml");
-    for p in &r.paths {
+    for p in r.paths() {
         let f = flow(p, "app-to-internet");
         assert_books_close(&p.path, f);
         assert!(
@@ -108,7 +108,7 @@ fn nat_appliance_drops_forwarded_packets_until_the_check_is_off() {
 fn dual_homed_each_eni_obeys_its_own_group() {
     const PER_FLOW: u64 = 2_000; // 10 000 packets/s × 200 ms
     let r = run("experiments/dual-homed.toml");
-    for p in &r.paths {
+    for p in r.paths() {
         for name in ["https-data", "ssh-data", "ssh-bastion", "ssh-mgmt-internet"] {
             let f = flow(p, name);
             assert_books_close(&p.path, f);
@@ -162,7 +162,7 @@ fn two_enis_one_subnet_default_routing_replies_die_at_the_primary_eni() {
         "M2 warning in {:?}",
         r.notes
     );
-    for p in &r.paths {
+    for p in r.paths() {
         let f = flow(p, "default-routing");
         assert_books_close(&p.path, f);
         assert_eq!(f.completed, Some(0), "{}: no round trip completes", p.path);
@@ -201,7 +201,7 @@ fn two_enis_one_subnet_default_routing_replies_die_at_the_primary_eni() {
 #[test]
 fn two_enis_one_subnet_policy_routing_replies_get_home() {
     let r = run(TWO_ENIS);
-    for p in &r.paths {
+    for p in r.paths() {
         let f = flow(p, "policy-routing");
         assert_books_close(&p.path, f);
         assert_eq!(f.timeouts, Some(0), "{}: no timeouts", p.path);
@@ -231,7 +231,7 @@ fn ha_eni_failover_loses_rate_times_detach_plus_attach() {
         other => panic!("unknown path {other}"),
     };
     let r = run("experiments/ha-eni-failover.toml");
-    for p in &r.paths {
+    for p in r.paths() {
         let f = flow(p, "clients");
         assert_books_close(&p.path, f);
         let outage_us = DETACH_US + attach_us(&p.path);

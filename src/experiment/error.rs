@@ -21,6 +21,8 @@ pub enum Location {
     },
     /// The value was put there by a `--set` argument.
     FromSet,
+    /// The value was put there by a `[sweep]` axis.
+    FromSweep,
     /// Not known (e.g. a key that is missing from the whole file).
     Unknown,
 }
@@ -80,6 +82,15 @@ pub enum ExperimentError {
         /// The engine's reason.
         error: BuildError,
     },
+    /// One point of a `[sweep]` is not a valid experiment.
+    SweepPoint {
+        /// The point's index (0-based).
+        index: usize,
+        /// The point's axis values, `key=value, …`.
+        label: String,
+        /// What is wrong with it.
+        error: Box<ExperimentError>,
+    },
     /// The worker threads could not be started.
     ThreadPool {
         /// The thread pool's error.
@@ -100,6 +111,7 @@ impl ExperimentError {
     pub fn key(&self) -> Option<&str> {
         match self {
             ExperimentError::Invalid { key, .. } => Some(key),
+            ExperimentError::SweepPoint { error, .. } => error.key(),
             _ => None,
         }
     }
@@ -136,14 +148,21 @@ impl fmt::Display for ExperimentError {
                 if let Some(v) = value {
                     write!(f, " = {v}")?;
                 }
-                if *location == Location::FromSet {
-                    write!(f, " (from --set)")?;
+                match location {
+                    Location::FromSet => write!(f, " (from --set)")?,
+                    Location::FromSweep => write!(f, " (from [sweep])")?,
+                    _ => {}
                 }
                 write!(f, ": {message}")
             }
             ExperimentError::Build { file, path, error } => {
                 write!(f, "{file}: path {path}: {error}")
             }
+            ExperimentError::SweepPoint {
+                index,
+                label,
+                error,
+            } => write!(f, "{error} [at sweep point {index}: {label}]"),
             ExperimentError::ThreadPool { message } => {
                 write!(f, "cannot start worker threads: {message}")
             }
@@ -156,6 +175,7 @@ impl std::error::Error for ExperimentError {
         match self {
             ExperimentError::Read { source, .. } => Some(source),
             ExperimentError::Build { error, .. } => Some(error),
+            ExperimentError::SweepPoint { error, .. } => Some(error.as_ref()),
             _ => None,
         }
     }

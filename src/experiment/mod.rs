@@ -49,12 +49,21 @@ mod error;
 mod runner;
 mod set;
 pub mod spec;
+pub mod stats;
+mod sweep;
 mod validate;
 mod vpc;
 
 pub use error::{ExperimentError, Location};
-pub use runner::{run_experiment, strip_timing, RunReport, SCHEMA_VERSION};
+#[cfg(test)]
+pub(crate) use runner::{bottleneck, stats_of};
+pub use runner::{
+    hgrm_name, run_experiment, run_experiment_with, strip_timing, AxisReport, Bottleneck,
+    Flexibility, PathPoint, PointReport, RunReport, UnitCosts, SCHEMA_VERSION,
+};
 pub use set::Override;
+pub use stats::Estimate;
+pub use sweep::{default_label, value_text, Axis, Point, Sweep, MAX_POINTS, MAX_REPLICATIONS};
 
 use crate::model::{FlowConfig, HostConfig, IoPath, Profile};
 use error::{line_col, SpanIndex};
@@ -94,6 +103,38 @@ pub struct Experiment {
     pub vpc_timing: Vec<(IoPath, crate::model::ControlTiming)>,
     /// The experiment as run: the file's table with every `--set` applied.
     pub as_run: toml::Table,
+    /// The `[sweep]`, if the file has one: every point validated. The rest
+    /// of this struct is then point 0 (with `as_run` the whole file).
+    pub sweep: Option<Sweep>,
+}
+
+/// `table` read into the spec structs; `text` is the file, used as is when
+/// `pristine` (no key was changed), else the table is written out first so
+/// that errors point into what was read.
+fn read_spec(
+    table: &toml::Table,
+    text: &str,
+    pristine: bool,
+    cx: &Cx,
+) -> Result<ExperimentSpec, ExperimentError> {
+    let doc: Cow<'_, str> = if pristine {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(toml::to_string(table).map_err(|e| {
+            ExperimentError::Set {
+                file: Some(cx.file.to_owned()),
+                arg: cx
+                    .set_keys
+                    .iter()
+                    .chain(cx.sweep_keys)
+                    .map(|k| k.join("."))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                message: format!("the result is not a TOML document: {e}"),
+            }
+        })?)
+    };
+    toml::from_str(&doc).map_err(|e| cx.de_error(&doc, &e))
 }
 
 impl Experiment {
@@ -124,25 +165,59 @@ impl Experiment {
             text,
             index: &index,
             set_keys: &set_keys,
+            sweep_keys: &[],
         };
-        let doc: Cow<'_, str> = if overrides.is_empty() {
-            Cow::Borrowed(text)
-        } else {
-            Cow::Owned(toml::to_string(&table).map_err(|e| {
-                ExperimentError::Set {
-                    file: Some(file.to_owned()),
-                    arg: overrides
-                        .iter()
-                        .map(|o| o.key().join("."))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    message: format!("the result is not a TOML document: {e}"),
+        let spec = read_spec(&table, text, overrides.is_empty(), &cx)?;
+        let Some(sweep_spec) = spec.sweep.clone() else {
+            let mut exp = validate::validate(spec, &cx)?;
+            exp.as_run = table;
+            return Ok(exp);
+        };
+        let (axes, replications) = sweep::axes(&sweep_spec, &cx)?;
+        let mut points = Vec::new();
+        for (index, combo) in sweep::combinations(&axes).into_iter().enumerate() {
+            let values: Vec<toml::Value> = axes
+                .iter()
+                .zip(&combo)
+                .map(|(a, &i)| a.values[i].clone())
+                .collect();
+            let label = sweep::point_label(&axes, &values);
+            let wrap = |error: ExperimentError| ExperimentError::SweepPoint {
+                index,
+                label: label.clone(),
+                error: Box::new(error),
+            };
+            let mut point_table = table.clone();
+            point_table.remove("sweep");
+            let mut sweep_keys = Vec::new();
+            for (a, v) in axes.iter().zip(&values) {
+                for k in &a.keys {
+                    let o = Override::new(k, v.clone())?;
+                    o.apply(&mut point_table, file).map_err(&wrap)?;
+                    sweep_keys.push(o.key().to_vec());
                 }
-            })?)
-        };
-        let spec: ExperimentSpec = toml::from_str(&doc).map_err(|e| cx.de_error(&doc, &e))?;
-        let mut exp = validate::validate(spec, &cx)?;
+            }
+            let point_cx = Cx {
+                sweep_keys: &sweep_keys,
+                ..cx
+            };
+            let spec = read_spec(&point_table, text, false, &point_cx).map_err(&wrap)?;
+            let mut exp = validate::validate(spec, &point_cx).map_err(&wrap)?;
+            exp.as_run = point_table;
+            points.push(sweep::Point {
+                index,
+                values,
+                label,
+                exp,
+            });
+        }
+        let mut exp = points[0].exp.clone();
         exp.as_run = table;
+        exp.sweep = Some(Sweep {
+            axes,
+            replications,
+            points,
+        });
         Ok(exp)
     }
 
@@ -190,3 +265,6 @@ impl Experiment {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod sweep_tests;

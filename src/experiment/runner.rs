@@ -1,20 +1,28 @@
-//! Runs every path of an experiment in parallel and collects one report.
+//! Runs an experiment — every point of its sweep, every replication, every
+//! path — in parallel, and collects one report.
 //!
-//! Paths are independent runs of [`crate::model::run`], each with the same
-//! seed and traffic, so running them on 1 or N threads gives the same results;
-//! only the wall-clock fields in [`crate::metrics::SimSpeed`] differ, and
-//! [`strip_timing`] zeroes them for comparisons.
+//! Each (point, replication, path) is an independent run of
+//! [`crate::model::run`] whose inputs are fixed before any runs: the seed of
+//! replication `r` is `seed + r`, the same on every path. Runs are collected
+//! in job order whatever thread finished them, so 1 or N threads give the
+//! same report; only the wall-clock fields in [`crate::metrics::SimSpeed`]
+//! differ, and [`strip_timing`] zeroes them for comparisons.
 
+use super::stats::{self, Estimate};
 use super::{Experiment, ExperimentError};
-use crate::metrics::PathResult;
-use crate::model::{self, IoPath};
+use crate::metrics::{PathResult, ResourceUse};
+use crate::model::virt::Capabilities;
+use crate::model::{self, BuildError, IoPath, Profile};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// Version of the [`RunReport`] layout in JSON; bumped when a key changes
-/// meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+/// meaning or disappears. 2: results moved under `points[].paths[].runs[]`
+/// to hold sweeps and replications.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything one run of an experiment produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,40 +31,208 @@ pub struct RunReport {
     pub schema_version: u32,
     /// Experiment name.
     pub experiment: String,
-    /// Master seed.
+    /// Master seed (replication `r` ran with `seed + r`).
     pub seed: u64,
     /// Cost profile name (see `notes` for `[costs]` overrides).
     pub profile: String,
-    /// One result per path, in the experiment's path order.
-    pub paths: Vec<PathResult>,
+    /// The enisim version that produced it.
+    pub enisim_version: String,
+    /// The sweep's axes, outermost first; empty without a `[sweep]`.
+    pub axes: Vec<AxisReport>,
+    /// Runs of every path at every point.
+    pub replications: u32,
+    /// One entry per point of the sweep (one without a sweep).
+    pub points: Vec<PointReport>,
     /// Things a reader of the numbers should know.
     pub notes: Vec<String>,
-    /// The enisim version that produced it.
-    #[serde(default)]
-    pub enisim_version: String,
     /// The experiment as run: its file with every `--set` applied.
-    #[serde(default)]
     pub experiment_as_run: toml::Table,
 }
 
+/// One axis of a sweep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AxisReport {
+    /// The dotted keys it set.
+    pub keys: Vec<String>,
+    /// Title with unit, for plots.
+    pub label: String,
+    /// Its values, in order.
+    pub values: Vec<toml::Value>,
+}
+
+/// Costs of single events at one point, from its profile, for reading the
+/// per-packet numbers (`exits_per_packet` × `exit_ns`, …).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UnitCosts {
+    /// One VM exit and re-entry handled in the kernel \[ns\].
+    pub exit_ns: f64,
+    /// An exit handled in user space (a device model's register access) \[ns\].
+    pub io_exit_user_ns: f64,
+    /// An end-of-interrupt exit (none with posted interrupts) \[ns\].
+    pub eoi_exit_ns: f64,
+    /// Injecting a virtual interrupt \[ns\].
+    pub inject_ns: f64,
+    /// A virtio kick \[ns\].
+    pub kick_ns: f64,
+    /// Copying one byte \[ns\].
+    pub copy_ns_per_byte: f64,
+    /// Posted interrupts on.
+    pub posted_interrupts: bool,
+    /// Virtual functions the NIC has.
+    pub max_vfs: u32,
+}
+
+impl UnitCosts {
+    /// The unit costs of profile `p`.
+    pub fn of(p: &Profile) -> UnitCosts {
+        let ns = |cycles: u32| p.cycles_ps(cycles as u64) as f64 / 1000.0;
+        UnitCosts {
+            exit_ns: ns(p.exit_cycles),
+            io_exit_user_ns: ns(p.io_exit_user_cycles),
+            eoi_exit_ns: ns(p.eoi_exit_cycles),
+            inject_ns: ns(p.inject_cycles),
+            kick_ns: ns(p.kick_cycles),
+            copy_ns_per_byte: p.copy_millicycles_per_byte as f64 / p.cpu_mhz.max(1) as f64,
+            posted_interrupts: p.posted_interrupts,
+            max_vfs: p.max_vfs,
+        }
+    }
+}
+
+/// One point of the sweep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointReport {
+    /// Position (0-based; the last axis varies fastest).
+    pub index: usize,
+    /// `key=value, …` (`all` without a sweep).
+    pub label: String,
+    /// The value of each axis here, in axis order.
+    pub values: Vec<toml::Value>,
+    /// Costs of single events at this point.
+    pub unit_costs: UnitCosts,
+    /// One entry per path, in the experiment's path order.
+    pub paths: Vec<PathPoint>,
+}
+
+/// What a path can and cannot do, besides speed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Flexibility {
+    /// The path's own limits and abilities.
+    #[serde(flatten)]
+    pub capabilities: Capabilities,
+    /// Attaching an ENI (hot-plugging this path's device) \[µs\]: the
+    /// experiment's `[vpc.timing]` or the default for the path.
+    pub eni_attach_us: f64,
+    /// Detaching an ENI \[µs\].
+    pub eni_detach_us: f64,
+}
+
+/// The busiest shared resource of a path at a point, and what that implies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bottleneck {
+    /// Resource name (`hv_io_cores`, `vm0.vcpu`, `nic0.pcie_up`, …).
+    pub resource: String,
+    /// Its utilization, mean over the runs, 0..=1.
+    pub utilization: f64,
+    /// 1 ÷ utilization: how many times this traffic the resource could
+    /// carry before it saturates (queueing grows long before that).
+    pub headroom: f64,
+}
+
+/// One path at one point: its runs and their statistics.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PathPoint {
+    /// I/O path name.
+    pub path: String,
+    /// Why the host cannot be built for this path at this point (more VMs
+    /// than VFs, VMs sharing a passed-through NIC); then there are no runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub infeasible: Option<String>,
+    /// What the path allows.
+    pub flexibility: Flexibility,
+    /// The seed of each run.
+    pub seeds: Vec<u64>,
+    /// Every scalar metric over the runs ([`stats::metric_values`] names).
+    pub stats: BTreeMap<String, Estimate>,
+    /// The busiest resource, if the path has any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bottleneck: Option<Bottleneck>,
+    /// The one-way latency histogram file of each run (`.hgrm`), if it
+    /// delivered open-loop packets.
+    pub hgrm: Vec<String>,
+    /// The round-trip histogram file of each run, with request/response
+    /// flows.
+    pub rtt_hgrm: Vec<String>,
+    /// Every run's full results, one per replication.
+    pub runs: Vec<PathResult>,
+}
+
+impl RunReport {
+    /// The first run of every feasible path at the first point: the whole
+    /// result of an experiment without a sweep or replications.
+    pub fn paths(&self) -> Vec<&PathResult> {
+        self.points
+            .first()
+            .map(|p| p.paths.iter().filter_map(|pp| pp.runs.first()).collect())
+            .unwrap_or_default()
+    }
+
+    /// True for one point and one replication (no sweep to show).
+    pub fn is_single(&self) -> bool {
+        self.points.len() == 1 && self.replications == 1 && self.axes.is_empty()
+    }
+}
+
 /// Runs `exp` on every path, in parallel: on a pool of `threads` workers if
-/// given, else on rayon's global pool. Results keep the experiment's path
-/// order. The first path (in that order) the engine refuses is the error.
+/// given, else on rayon's global pool. See [`run_experiment_with`].
 pub fn run_experiment(
     exp: &Experiment,
     threads: Option<usize>,
 ) -> Result<RunReport, ExperimentError> {
-    let configs = exp.host_configs();
-    let run_all = || -> Vec<(IoPath, Result<PathResult, model::BuildError>)> {
-        configs
-            .par_iter()
-            .map(|cfg| (cfg.path, run_timed(cfg)))
+    run_experiment_with(exp, threads, &|_, _| {})
+}
+
+/// Runs every point × replication × path of `exp` in parallel and calls
+/// `progress(done, total)` as runs finish (from worker threads). Results
+/// keep point, path and replication order. A path the engine refuses for a
+/// hardware limit (VFs, a NIC per passed-through VM) is an infeasible point
+/// in a sweep, and an error without one; any other refusal is an error.
+pub fn run_experiment_with(
+    exp: &Experiment,
+    threads: Option<usize>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<RunReport, ExperimentError> {
+    let single = std::slice::from_ref(exp);
+    let points: Vec<&Experiment> = match &exp.sweep {
+        Some(s) => s.points.iter().map(|p| &p.exp).collect(),
+        None => single.iter().collect(),
+    };
+    let replications = exp.sweep.as_ref().map_or(1, |s| s.replications);
+    let mut jobs = Vec::new();
+    for (pi, e) in points.iter().enumerate() {
+        for (ki, &path) in e.paths.iter().enumerate() {
+            for r in 0..replications {
+                let mut cfg = e.host_config(path);
+                cfg.seed = e.seed.wrapping_add(u64::from(r));
+                jobs.push((pi, ki, cfg));
+            }
+        }
+    }
+    let total = jobs.len();
+    let done = AtomicUsize::new(0);
+    let run_all = || -> Vec<Result<PathResult, BuildError>> {
+        jobs.par_iter()
+            .map(|(_, _, cfg)| {
+                let r = run_timed(cfg);
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                r
+            })
             .collect()
     };
     let outcomes = match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
-            // More threads than paths would only idle.
-            .num_threads(n.clamp(1, configs.len().max(1)))
+            // More threads than runs would only idle.
+            .num_threads(n.clamp(1, total.max(1)))
             .build()
             .map_err(|e| ExperimentError::ThreadPool {
                 message: e.to_string(),
@@ -64,24 +240,184 @@ pub fn run_experiment(
             .install(run_all),
         None => run_all(),
     };
-    let mut paths = Vec::with_capacity(outcomes.len());
-    for (path, outcome) in outcomes {
-        paths.push(outcome.map_err(|error| ExperimentError::Build {
-            file: exp.source.clone(),
-            path,
-            error,
-        })?);
+
+    let mut reports: Vec<PointReport> = Vec::with_capacity(points.len());
+    let mut outcomes = outcomes.into_iter();
+    let multi_point = points.len() > 1;
+    for (pi, e) in points.iter().enumerate() {
+        let sweep_point = exp.sweep.as_ref().map(|s| &s.points[pi]);
+        let mut paths = Vec::with_capacity(e.paths.len());
+        for &path in &e.paths {
+            let mut runs = Vec::with_capacity(replications as usize);
+            let mut infeasible = None;
+            for _ in 0..replications {
+                match outcomes.next().expect("one outcome per job") {
+                    Ok(r) => runs.push(r),
+                    Err(err) if exp.sweep.is_some() && is_hardware_limit(&err) => {
+                        infeasible = Some(err.to_string());
+                    }
+                    Err(error) => {
+                        let build = ExperimentError::Build {
+                            file: exp.source.clone(),
+                            path,
+                            error,
+                        };
+                        return Err(match sweep_point {
+                            Some(sp) => ExperimentError::SweepPoint {
+                                index: pi,
+                                label: sp.label.clone(),
+                                error: Box::new(build),
+                            },
+                            None => build,
+                        });
+                    }
+                }
+            }
+            if infeasible.is_some() {
+                runs.clear();
+            }
+            let name = |r: u32, rtt: bool| {
+                hgrm_name(
+                    multi_point.then_some((pi, points.len())),
+                    (replications > 1).then_some(r),
+                    path.name(),
+                    rtt,
+                )
+            };
+            let seeds: Vec<u64> = (0..runs.len())
+                .map(|r| e.seed.wrapping_add(r as u64))
+                .collect();
+            let hgrm = runs
+                .iter()
+                .enumerate()
+                .filter(|(_, run)| run.latency_histogram.is_some())
+                .map(|(r, _)| name(r as u32, false))
+                .collect();
+            let rtt_hgrm = runs
+                .iter()
+                .enumerate()
+                .filter(|(_, run)| run.rtt_histogram.is_some())
+                .map(|(r, _)| name(r as u32, true))
+                .collect();
+            let timing = e
+                .vpc_timing
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map_or_else(|| super::vpc::default_timing(path), |(_, t)| *t);
+            paths.push(PathPoint {
+                path: path.name().to_owned(),
+                infeasible,
+                flexibility: Flexibility {
+                    capabilities: model::virt::model(path).capabilities(),
+                    eni_attach_us: timing.attach.as_ps() as f64 / 1e6,
+                    eni_detach_us: timing.detach.as_ps() as f64 / 1e6,
+                },
+                seeds,
+                stats: stats_of(&runs),
+                bottleneck: bottleneck(&runs),
+                hgrm,
+                rtt_hgrm,
+                runs,
+            });
+        }
+        reports.push(PointReport {
+            index: pi,
+            label: sweep_point.map_or_else(|| "all".to_owned(), |sp| sp.label.clone()),
+            values: sweep_point.map_or_else(Vec::new, |sp| sp.values.clone()),
+            unit_costs: UnitCosts::of(&e.base.profile),
+            paths,
+        });
     }
-    let notes = notes(exp, &paths);
+    let axes = exp.sweep.as_ref().map_or_else(Vec::new, |s| {
+        s.axes
+            .iter()
+            .map(|a| AxisReport {
+                keys: a.keys.clone(),
+                label: a.label.clone(),
+                values: a.values.clone(),
+            })
+            .collect()
+    });
+    let notes = sweep_notes(exp, &points, &reports);
     Ok(RunReport {
         schema_version: SCHEMA_VERSION,
         experiment: exp.name.clone(),
         seed: exp.seed,
         profile: exp.base.profile.name.clone(),
-        paths,
-        notes,
         enisim_version: env!("CARGO_PKG_VERSION").to_owned(),
+        axes,
+        replications,
+        points: reports,
+        notes,
         experiment_as_run: exp.as_run.clone(),
+    })
+}
+
+/// Limits of the hardware rather than mistakes in the file: a sweep past
+/// them records the point as infeasible.
+fn is_hardware_limit(e: &BuildError) -> bool {
+    matches!(
+        e,
+        BuildError::TooManyVfs { .. } | BuildError::PassthroughShared { .. }
+    )
+}
+
+/// The histogram file of one run: `<path>.hgrm`, with `pNN.` before it in a
+/// sweep and `rN.` with replications; `.rtt.hgrm` for round trips.
+pub fn hgrm_name(point: Option<(usize, usize)>, rep: Option<u32>, path: &str, rtt: bool) -> String {
+    let mut s = String::new();
+    if let Some((i, n)) = point {
+        let width = (n.max(2) - 1).to_string().len().max(2);
+        s.push_str(&format!("p{i:0width$}."));
+    }
+    if let Some(r) = rep {
+        s.push_str(&format!("r{r}."));
+    }
+    s.push_str(path);
+    s.push_str(if rtt { ".rtt.hgrm" } else { ".hgrm" });
+    s
+}
+
+pub(crate) fn stats_of(runs: &[PathResult]) -> BTreeMap<String, Estimate> {
+    let mut by_name: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for r in runs {
+        for (k, v) in stats::metric_values(r) {
+            by_name.entry(k).or_default().push(v);
+        }
+    }
+    by_name
+        .into_iter()
+        .filter_map(|(k, xs)| stats::estimate(&xs).map(|e| (k, e)))
+        .collect()
+}
+
+pub(crate) fn bottleneck(runs: &[PathResult]) -> Option<Bottleneck> {
+    let first = runs.first()?;
+    let mean_util = |name: &str| {
+        let xs: Vec<f64> = runs
+            .iter()
+            .filter_map(|r| r.resources.iter().find(|u| u.name == name))
+            .map(|u: &ResourceUse| u.utilization)
+            .collect();
+        xs.iter().sum::<f64>() / xs.len().max(1) as f64
+    };
+    let (resource, utilization) = first
+        .resources
+        .iter()
+        .map(|u| (u.name.clone(), mean_util(&u.name)))
+        // Ties go to the first listed, for stable output.
+        .fold(None::<(String, f64)>, |best, (n, u)| match best {
+            Some((bn, bu)) if bu >= u => Some((bn, bu)),
+            _ => Some((n, u)),
+        })?;
+    Some(Bottleneck {
+        resource,
+        headroom: if utilization > 0.0 {
+            1.0 / utilization
+        } else {
+            f64::INFINITY
+        },
+        utilization,
     })
 }
 
@@ -101,7 +437,49 @@ fn run_timed(cfg: &model::HostConfig) -> Result<PathResult, model::BuildError> {
     Ok(r)
 }
 
-fn notes(exp: &Experiment, paths: &[PathResult]) -> Vec<String> {
+/// The notes of every point: a note every point has is given once; one only
+/// some points have is prefixed with the point. Infeasible paths are noted.
+fn sweep_notes(exp: &Experiment, points: &[&Experiment], reports: &[PointReport]) -> Vec<String> {
+    let per_point: Vec<Vec<String>> = points
+        .iter()
+        .zip(reports)
+        .map(|(e, pr)| {
+            let runs: Vec<&PathResult> = pr.paths.iter().filter_map(|p| p.runs.first()).collect();
+            notes(e, &runs)
+        })
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for (pi, ns) in per_point.iter().enumerate() {
+        for n in ns {
+            let everywhere = per_point.iter().all(|o| o.contains(n));
+            let text = if everywhere || points.len() == 1 {
+                n.clone()
+            } else {
+                format!("at {}: {n}", reports[pi].label)
+            };
+            if !out.contains(&text) {
+                out.push(text);
+            }
+        }
+    }
+    for pr in reports {
+        for pp in &pr.paths {
+            if let Some(why) = &pp.infeasible {
+                out.push(format!("{} infeasible at {}: {why}", pp.path, pr.label));
+            }
+        }
+    }
+    if exp.sweep.as_ref().is_some_and(|s| s.replications > 1) {
+        out.push(
+            "replication r ran with seed + r; stats give the mean and a 95% confidence interval \
+             (Student's t) over the replications"
+                .to_owned(),
+        );
+    }
+    out
+}
+
+fn notes(exp: &Experiment, paths: &[&PathResult]) -> Vec<String> {
     let mut notes = Vec::new();
     if !exp.cost_overrides.is_empty() {
         notes.push(format!(
@@ -143,7 +521,7 @@ fn notes(exp: &Experiment, paths: &[PathResult]) -> Vec<String> {
             ));
         }
     }
-    for p in paths {
+    for &p in paths {
         let failed: Vec<String> = p
             .control
             .iter()
@@ -173,9 +551,11 @@ fn notes(exp: &Experiment, paths: &[PathResult]) -> Vec<String> {
 /// `sim.events_per_s`), the only ones that differ between two runs of the same
 /// experiment and seed.
 pub fn strip_timing(report: &mut RunReport) {
-    for p in &mut report.paths {
-        p.sim.wall_s = 0.0;
-        p.sim.packets_per_s = 0.0;
-        p.sim.events_per_s = 0.0;
+    for pp in report.points.iter_mut().flat_map(|p| p.paths.iter_mut()) {
+        for p in &mut pp.runs {
+            p.sim.wall_s = 0.0;
+            p.sim.packets_per_s = 0.0;
+            p.sim.events_per_s = 0.0;
+        }
     }
 }

@@ -43,6 +43,42 @@ pub struct ExperimentSpec {
     /// routes, control-plane timings.
     #[serde(default)]
     pub vpc: Option<VpcSpec>,
+    /// `[sweep]`: axes over any key, and replications.
+    #[serde(default)]
+    pub sweep: Option<SweepSpec>,
+}
+
+/// `[sweep]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// Runs of every point with distinct seeds (`seed`, `seed + 1`, …);
+    /// default 1.
+    pub replications: Option<i64>,
+    /// `[[sweep.axes]]`, in nesting order (the last varies fastest).
+    #[serde(default)]
+    pub axes: Vec<AxisSpec>,
+}
+
+/// One `[[sweep.axes]]`: a key (or several keys that take the same value)
+/// and its values, listed or as a range.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AxisSpec {
+    /// The dotted key the axis sets, as `--set` spells it.
+    pub key: Option<String>,
+    /// Several keys set to the same value at each point (instead of `key`).
+    pub keys: Option<Vec<String>>,
+    /// The values, in order.
+    pub values: Option<Vec<toml::Value>>,
+    /// First value of a range (instead of `values`).
+    pub from: Option<f64>,
+    /// Last value of a range (included when a whole number of steps away).
+    pub to: Option<f64>,
+    /// Step of a range (> 0).
+    pub step: Option<f64>,
+    /// Axis title in plots, with its unit; default from the key.
+    pub label: Option<String>,
 }
 
 /// `[vpc]`.

@@ -527,9 +527,9 @@ fn results_are_identical_at_one_and_many_threads_but_for_timing() {
     let exp = Experiment::from_toml("t.toml", &text, &[]).unwrap();
     let mut one = run_experiment(&exp, Some(1)).unwrap_or_else(|e| panic!("{e}"));
     let mut many = run_experiment(&exp, Some(4)).unwrap_or_else(|e| panic!("{e}"));
-    let order: Vec<&str> = one.paths.iter().map(|p| p.path.as_str()).collect();
+    let order: Vec<&str> = one.paths().iter().map(|p| p.path.as_str()).collect();
     assert_eq!(order, IoPath::ALL.map(IoPath::name));
-    assert!(one.paths.iter().all(|p| p.sim.wall_s > 0.0));
+    assert!(one.paths().iter().all(|p| p.sim.wall_s > 0.0));
     strip_timing(&mut one);
     strip_timing(&mut many);
     assert_eq!(crate::report::json(&one), crate::report::json(&many));

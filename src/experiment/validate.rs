@@ -33,12 +33,21 @@ pub(crate) struct Cx<'a> {
     pub text: &'a str,
     pub index: &'a SpanIndex<'a>,
     pub set_keys: &'a [Vec<String>],
+    /// Keys a `[sweep]` axis wrote (empty outside a sweep point).
+    pub sweep_keys: &'a [Vec<String>],
 }
 
 impl Cx<'_> {
     /// Where `key` (dotted) is: in a `--set`, in the file, or (for a missing
     /// key) at the nearest table that is in the file.
     pub fn location(&self, key: &[String], on_key: bool) -> Location {
+        if self
+            .sweep_keys
+            .iter()
+            .any(|s| key.len() >= s.len() && key[..s.len()] == s[..])
+        {
+            return Location::FromSweep;
+        }
         if self
             .set_keys
             .iter()
@@ -1065,15 +1074,18 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         }
     }
 
-    // Refuse early what the engine would refuse, with the key to change.
-    if paths.contains(&IoPath::Passthrough) && vms > 1 && !nic_per_vm {
+    // Refuse early what the engine would refuse, with the key to change. At
+    // a sweep point these are hardware limits the sweep is exploring: the
+    // runner records the path as infeasible there instead.
+    let sweep_point = !cx.sweep_keys.is_empty();
+    if paths.contains(&IoPath::Passthrough) && vms > 1 && !nic_per_vm && !sweep_point {
         return Err(cx.invalid(
             "host.passthrough_nic_per_vm",
             Some("false".into()),
             BuildError::PassthroughShared { vms }.to_string(),
         ));
     }
-    if paths.contains(&IoPath::Sriov) && vms > profile.max_vfs {
+    if paths.contains(&IoPath::Sriov) && vms > profile.max_vfs && !sweep_point {
         return Err(cx.invalid(
             "host.vms",
             Some(vms.to_string()),
@@ -1138,6 +1150,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         base,
         vpc_timing,
         as_run: toml::Table::new(),
+        sweep: None,
         cost_overrides,
     })
 }

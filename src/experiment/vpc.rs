@@ -59,7 +59,7 @@ pub(crate) const ADDRESSED_KEYS: &[&str] = &[
     "reply_via_source_eni",
 ];
 
-fn default_timing(path: IoPath) -> ControlTiming {
+pub(crate) fn default_timing(path: IoPath) -> ControlTiming {
     let attach_ms = match path {
         IoPath::Emulated | IoPath::Virtio => 100,
         IoPath::Sriov | IoPath::Baremetal => 200,

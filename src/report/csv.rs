@@ -1,8 +1,8 @@
-//! A flat CSV summary, one row per path (RFC 4180: comma-separated, fields
-//! quoted only when they contain a comma, quote or line break).
+//! A flat CSV summary, one row per path × point (RFC 4180: comma-separated,
+//! fields quoted only when they contain a comma, quote or line break).
 
-use crate::experiment::RunReport;
-use crate::metrics::DropReason;
+use crate::experiment::stats::metric_values;
+use crate::experiment::{value_text, RunReport};
 
 /// `field`, quoted if it needs to be.
 fn field(s: &str) -> String {
@@ -13,67 +13,61 @@ fn field(s: &str) -> String {
     }
 }
 
-/// The report as CSV: a header row, then one row per path with `path`,
-/// `nics`, `vms`, `generated`, `delivered`, `in_flight`, one `drop_<reason>`
-/// column per [`DropReason`], latency percentiles and mean \[ns\],
-/// `delivered_pps`, `delivered_gbps`, host and guest CPU ns per packet, exits
-/// and interrupts per packet. Values are in base units; floats are written
-/// exactly (shortest round-trip form).
+/// The report as CSV: a header row, then one row per point × path with
+/// `point`, one column per sweep axis (its first key), `path`, `infeasible`
+/// (the reason, or empty), `replications`, then every metric of
+/// [`metric_values`] (the union over all rows, in the order they first
+/// appear; empty where a path has no such metric): the mean over the
+/// replications, followed by `<metric>_ci95` (the 95% confidence half-width)
+/// when there is more than one replication. Values are in base units;
+/// floats are written exactly (shortest round-trip form).
 pub fn csv(report: &RunReport) -> String {
-    let mut header: Vec<String> = ["path", "nics", "vms", "generated", "delivered", "in_flight"]
+    let mut metrics: Vec<String> = Vec::new();
+    for pp in report.points.iter().flat_map(|p| &p.paths) {
+        for run in &pp.runs {
+            for (k, _) in metric_values(run) {
+                if !metrics.contains(&k) {
+                    metrics.push(k);
+                }
+            }
+        }
+    }
+    let ci = report.replications > 1;
+    let mut header: Vec<String> = vec!["point".into()];
+    header.extend(report.axes.iter().map(|a| a.keys[0].clone()));
+    header.extend(["path", "infeasible", "replications"].map(String::from));
+    for m in &metrics {
+        header.push(m.clone());
+        if ci {
+            header.push(format!("{m}_ci95"));
+        }
+    }
+    let mut out = header
         .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-    header.extend(DropReason::ALL.iter().map(|r| format!("drop_{}", r.name())));
-    header.extend(
-        [
-            "latency_p50_ns",
-            "latency_p99_ns",
-            "latency_p999_ns",
-            "latency_max_ns",
-            "latency_mean_ns",
-            "delivered_pps",
-            "delivered_gbps",
-            "host_cpu_ns_per_packet",
-            "guest_cpu_ns_per_packet",
-            "exits_per_packet",
-            "interrupts_per_packet",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned()),
-    );
-    let mut out = header.join(",");
+        .map(|h| field(h))
+        .collect::<Vec<_>>()
+        .join(",");
     out.push('\n');
-    for p in &report.paths {
-        let mut row = vec![
-            field(&p.path),
-            p.nics.to_string(),
-            p.vms.to_string(),
-            p.generated.to_string(),
-            p.delivered.to_string(),
-            p.in_flight.to_string(),
-        ];
-        row.extend(
-            DropReason::ALL
-                .iter()
-                .map(|r| p.dropped.get(r.name()).copied().unwrap_or(0).to_string()),
-        );
-        let l = &p.latency_ns;
-        row.extend([
-            l.p50.to_string(),
-            l.p99.to_string(),
-            l.p999.to_string(),
-            l.max.to_string(),
-            l.mean.to_string(),
-            p.delivered_pps.to_string(),
-            p.delivered_gbps.to_string(),
-            p.host_cpu_ns_per_packet.to_string(),
-            p.guest_cpu_ns_per_packet.to_string(),
-            p.exits_per_packet.to_string(),
-            p.interrupts_per_packet.to_string(),
-        ]);
-        out.push_str(&row.join(","));
-        out.push('\n');
+    for p in &report.points {
+        for pp in &p.paths {
+            let mut row = vec![p.index.to_string()];
+            row.extend(p.values.iter().map(|v| field(&value_text(v))));
+            row.push(field(&pp.path));
+            row.push(field(pp.infeasible.as_deref().unwrap_or("")));
+            row.push(pp.runs.len().to_string());
+            for m in &metrics {
+                let e = pp.stats.get(m);
+                row.push(e.map_or(String::new(), |e| e.mean.to_string()));
+                if ci {
+                    row.push(
+                        e.and_then(|e| e.ci95)
+                            .map_or(String::new(), |c| c.to_string()),
+                    );
+                }
+            }
+            out.push_str(&row.join(","));
+            out.push('\n');
+        }
     }
     out
 }
@@ -81,6 +75,7 @@ pub fn csv(report: &RunReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::DropReason;
     use crate::report::tests::sample;
 
     #[test]
@@ -91,24 +86,69 @@ mod tests {
         let header: Vec<&str> = lines[0].split(',').collect();
         assert_eq!(
             &header[..6],
-            ["path", "nics", "vms", "generated", "delivered", "in_flight"]
+            [
+                "point",
+                "path",
+                "infeasible",
+                "replications",
+                "generated",
+                "delivered"
+            ]
         );
         for r in DropReason::ALL {
             assert!(header.contains(&format!("drop_{}", r.name()).as_str()));
         }
-        assert_eq!(*header.last().unwrap(), "interrupts_per_packet");
+        assert!(
+            !header.iter().any(|h| h.ends_with("_ci95")),
+            "one replication"
+        );
         for l in &lines[1..] {
             assert_eq!(l.split(',').count(), header.len(), "{l}");
         }
         let row: Vec<&str> = lines[2].split(',').collect();
         let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
         assert_eq!(row[col("path")], "passthrough");
-        assert_eq!(row[col("nics")], "4");
+        assert_eq!(row[col("point")], "0");
+        assert_eq!(row[col("infeasible")], "");
+        assert_eq!(row[col("replications")], "1");
         assert_eq!(row[col("drop_rx_ring_full")], "6");
         assert_eq!(row[col("drop_wire_queue_full")], "0");
         assert_eq!(row[col("latency_p50_ns")], "24690");
         assert_eq!(row[col("latency_mean_ns")], "13000.25");
         assert_eq!(row[col("delivered_gbps")], "1.75");
+        assert_eq!(row[col("util_hv_io_cores")], "0.5");
+    }
+
+    #[test]
+    fn replications_add_a_confidence_column_per_metric_and_axes_a_column_each() {
+        let mut r = sample(false);
+        let runs = r.points[0].paths[0].runs.clone();
+        let mut second = runs[0].clone();
+        second.delivered_gbps = 1.125;
+        let both = vec![runs[0].clone(), second];
+        r.points[0].paths[0] = crate::report::tests::path_point(both);
+        r.replications = 2;
+        r.axes = vec![crate::experiment::AxisReport {
+            keys: vec!["host.vms".into()],
+            label: "host.vms [VMs]".into(),
+            values: vec![toml::Value::Integer(4)],
+        }];
+        r.points[0].values = vec![toml::Value::Integer(4)];
+        let text = csv(&r);
+        let lines: Vec<&str> = text.lines().collect();
+        let header: Vec<&str> = lines[0].split(',').collect();
+        assert_eq!(&header[..3], ["point", "host.vms", "path"]);
+        let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+        assert_eq!(col("delivered_gbps_ci95"), col("delivered_gbps") + 1);
+        let row: Vec<&str> = lines[1].split(',').collect();
+        assert_eq!(row[col("host.vms")], "4");
+        assert_eq!(row[col("replications")], "2");
+        assert_eq!(row[col("delivered_gbps")], "1");
+        // sd 0.176777, t(1) 12.706: 12.706 × 0.125 = 1.58825.
+        let ci: f64 = row[col("delivered_gbps_ci95")].parse().unwrap();
+        assert!((ci - 1.58825).abs() < 1e-9, "{ci}");
+        // Identical replications: a zero-width interval, not an empty cell.
+        assert_eq!(row[col("generated_ci95")], "0");
     }
 
     #[test]

@@ -30,9 +30,11 @@ pub const JSON_FILE: &str = "summary.json";
 /// The CSV report's file name.
 pub const CSV_FILE: &str = "summary.csv";
 
-/// Writes [`JSON_FILE`], [`CSV_FILE`] and each path's latency histograms
-/// (`<path>.hgrm`, and `<path>.rtt.hgrm` with request/response flows, see
-/// [`super::hgrm`]) for `report` into `dir`, creating
+/// Writes [`JSON_FILE`], [`CSV_FILE`] and every run's latency histograms
+/// (named by [`crate::experiment::hgrm_name`]: `<path>.hgrm`, and
+/// `<path>.rtt.hgrm` with request/response flows, prefixed `pNN.` per sweep
+/// point and `rN.` per replication; see [`super::hgrm`]) for `report` into
+/// `dir`, creating
 /// `dir` (and missing parents) if needed, atomically as the module doc
 /// describes. Errors name the path that failed.
 pub fn write_dir(dir: &Path, report: &RunReport) -> io::Result<()> {
@@ -40,18 +42,14 @@ pub fn write_dir(dir: &Path, report: &RunReport) -> io::Result<()> {
         (JSON_FILE.to_owned(), super::json(report)),
         (CSV_FILE.to_owned(), super::csv(report)),
     ];
-    for p in &report.paths {
-        if let Some(h) = &p.latency_histogram {
-            owned.push((
-                format!("{}.hgrm", p.path),
-                super::hgrm::percentile_distribution(h),
-            ));
+    for pp in report.points.iter().flat_map(|p| &p.paths) {
+        let hists = pp.runs.iter().filter_map(|r| r.latency_histogram.as_ref());
+        for (name, h) in pp.hgrm.iter().zip(hists) {
+            owned.push((name.clone(), super::hgrm::percentile_distribution(h)));
         }
-        if let Some(h) = &p.rtt_histogram {
-            owned.push((
-                format!("{}.rtt.hgrm", p.path),
-                super::hgrm::percentile_distribution(h),
-            ));
+        let rtts = pp.runs.iter().filter_map(|r| r.rtt_histogram.as_ref());
+        for (name, h) in pp.rtt_hgrm.iter().zip(rtts) {
+            owned.push((name.clone(), super::hgrm::percentile_distribution(h)));
         }
     }
     let files: Vec<(&str, String)> = owned.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();

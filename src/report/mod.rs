@@ -9,6 +9,7 @@
 mod csv;
 mod dir;
 pub mod hgrm;
+pub mod plot;
 mod table;
 
 pub use csv::csv;
@@ -18,9 +19,10 @@ pub use table::table;
 use crate::experiment::RunReport;
 
 /// The whole report as pretty-printed JSON (with a final newline): top-level
-/// `schema_version`, `experiment`, `seed`, `profile`, `paths` (one object per
-/// path, every [`crate::metrics::PathResult`] field) and `notes`. Floats that
-/// are not finite become `null`.
+/// `schema_version`, `experiment`, `seed`, `profile`, `enisim_version`,
+/// `axes`, `replications`, `points` (each with `paths`, each with `stats`
+/// and one [`crate::metrics::PathResult`] per run in `runs`), `notes` and
+/// `experiment_as_run`. Floats that are not finite become `null`.
 pub fn json(report: &RunReport) -> String {
     let mut s = serde_json::to_string_pretty(report)
         .expect("a RunReport has only string map keys and always serializes");
@@ -31,7 +33,7 @@ pub fn json(report: &RunReport) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::experiment::SCHEMA_VERSION;
+    use crate::experiment::{Flexibility, PathPoint, PointReport, UnitCosts, SCHEMA_VERSION};
     use crate::metrics::{
         DropReason, FlowResult, LatencySummary, PathResult, ResourceUse, SimSpeed, StageMean,
     };
@@ -111,18 +113,51 @@ pub(crate) mod tests {
         }
     }
 
+    /// `runs` of one path as the runner reports them.
+    pub(crate) fn path_point(runs: Vec<PathResult>) -> PathPoint {
+        use crate::model::{virt, IoPath};
+        let path = IoPath::parse(&runs[0].path).unwrap_or(IoPath::Virtio);
+        PathPoint {
+            path: runs[0].path.clone(),
+            infeasible: None,
+            flexibility: Flexibility {
+                capabilities: virt::model(path).capabilities(),
+                eni_attach_us: 100_000.0,
+                eni_detach_us: 50_000.0,
+            },
+            seeds: (0..runs.len() as u64).map(|r| 9 + r).collect(),
+            stats: crate::experiment::stats_of(&runs),
+            bottleneck: crate::experiment::bottleneck(&runs),
+            hgrm: Vec::new(),
+            rtt_hgrm: Vec::new(),
+            runs,
+        }
+    }
+
     /// A report with two paths, the second with request/response results.
     pub(crate) fn sample(rr: bool) -> RunReport {
+        let profile = crate::model::Profile::builtin("kvm-modern-25g").unwrap();
         RunReport {
             schema_version: SCHEMA_VERSION,
             experiment: "demo".into(),
             seed: 9,
             profile: "kvm-modern-25g".into(),
-            paths: vec![path("virtio", 1, rr), path("passthrough", 2, rr)],
+            enisim_version: "0.0.0".into(),
+            axes: Vec::new(),
+            replications: 1,
+            points: vec![PointReport {
+                index: 0,
+                label: "all".into(),
+                values: Vec::new(),
+                unit_costs: UnitCosts::of(&profile),
+                paths: vec![
+                    path_point(vec![path("virtio", 1, rr)]),
+                    path_point(vec![path("passthrough", 2, rr)]),
+                ],
+            }],
             notes: vec![
                 "passthrough used 4 physical NICs (one per VM); the other paths share one".into(),
             ],
-            enisim_version: "0.0.0".into(),
             experiment_as_run: toml::Table::new(),
         }
     }
@@ -132,11 +167,27 @@ pub(crate) mod tests {
         let r = sample(true);
         let text = json(&r);
         let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        for k in ["schema_version", "experiment", "seed", "paths"] {
+        for k in [
+            "schema_version",
+            "experiment",
+            "seed",
+            "enisim_version",
+            "axes",
+            "replications",
+            "points",
+            "experiment_as_run",
+        ] {
             assert!(v.get(k).is_some(), "top-level {k}");
         }
-        assert_eq!(v["schema_version"], 1);
-        let p = &v["paths"][0];
+        assert_eq!(v["schema_version"], SCHEMA_VERSION);
+        let pp = &v["points"][0]["paths"][0];
+        for k in ["path", "flexibility", "seeds", "stats", "hgrm", "runs"] {
+            assert!(pp.get(k).is_some(), "path point key {k}");
+        }
+        assert_eq!(pp["stats"]["latency_p50_ns"]["mean"], 12_345.0);
+        assert_eq!(pp["bottleneck"]["resource"], "hv_io_cores");
+        assert_eq!(pp["flexibility"]["live_migration"], true);
+        let p = &pp["runs"][0];
         for k in [
             "path",
             "generated",

@@ -1,7 +1,7 @@
-//! The terminal table: one row per path, latencies in µs, throughput in Gb/s
-//! and Mpps, CPU in ns per packet.
+//! The terminal table: one row per path (per point and path for a sweep),
+//! latencies in µs, throughput in Gb/s and Mpps, CPU in ns per packet.
 
-use crate::experiment::RunReport;
+use crate::experiment::{Estimate, RunReport};
 use crate::metrics::{LatencySummary, PathResult};
 
 #[derive(Clone, Copy, PartialEq)]
@@ -68,8 +68,11 @@ fn total_drops(p: &PathResult) -> u64 {
 /// exits and interrupts per packet); a round-trip table when any path has
 /// request/response results; then the notes.
 pub fn table(report: &RunReport) -> String {
-    let vms = report
-        .paths
+    if !report.is_single() {
+        return sweep_table(report);
+    }
+    let paths = report.paths();
+    let vms = paths
         .first()
         .map_or_else(|| "?".to_owned(), |p| p.vms.to_string());
     let mut out = format!(
@@ -99,7 +102,7 @@ pub fn table(report: &RunReport) -> String {
     let mut align = vec![Align::Right; header.len()];
     align[0] = Align::Left;
     let mut rows = vec![header.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()];
-    for p in &report.paths {
+    for &p in &paths {
         let l = &p.latency_ns;
         // No delivered packet, no latency: a dash, not a misleading zero.
         let lat = |ns: u64| {
@@ -127,9 +130,9 @@ pub fn table(report: &RunReport) -> String {
     }
     out.push_str(&layout(&rows, &align));
 
-    let rtts: Vec<(&PathResult, &LatencySummary)> = report
-        .paths
+    let rtts: Vec<(&PathResult, &LatencySummary)> = paths
         .iter()
+        .copied()
         .filter_map(|p| p.rtt_ns.as_ref().map(|r| (p, r)))
         .collect();
     if !rtts.is_empty() {
@@ -160,8 +163,7 @@ pub fn table(report: &RunReport) -> String {
     }
 
     // Addressed flows: what the VPC data plane dropped, and outages.
-    let any_vpc = report
-        .paths
+    let any_vpc = paths
         .iter()
         .any(|p| p.flows.iter().any(|f| f.lost.is_some()));
     if any_vpc {
@@ -174,7 +176,7 @@ pub fn table(report: &RunReport) -> String {
             "outage ms".to_owned(),
             "dropped by the VPC".to_owned(),
         ]];
-        for p in &report.paths {
+        for &p in &paths {
             let reasons: Vec<String> = crate::metrics::DropReason::ALL
                 .iter()
                 .filter(|r| r.is_vpc())
@@ -211,7 +213,7 @@ pub fn table(report: &RunReport) -> String {
             Align::Left,
         ];
         out.push_str(&layout(&rows, &align));
-        for p in &report.paths {
+        for &p in &paths {
             if p.control.is_empty() {
                 continue;
             }
@@ -234,14 +236,96 @@ pub fn table(report: &RunReport) -> String {
         }
     }
 
-    if !report.notes.is_empty() {
+    push_notes(&mut out, &report.notes);
+    out
+}
+
+fn push_notes(out: &mut String, notes: &[String]) {
+    if !notes.is_empty() {
         out.push_str("\nnotes:\n");
-        for n in &report.notes {
+        for n in notes {
             out.push_str("  - ");
             out.push_str(n);
             out.push('\n');
         }
     }
+}
+
+/// A sweep (or replications): one row per point × path with the headline
+/// metrics, `mean ±ci95` when there are replications, `infeasible` where
+/// the host could not be built.
+fn sweep_table(report: &RunReport) -> String {
+    let axes: Vec<&str> = report.axes.iter().map(|a| a.label.as_str()).collect();
+    let mut out = format!(
+        "experiment {}: profile {}, seed {}, {} point{} × {} replication{}{}\n\n",
+        report.experiment,
+        report.profile,
+        report.seed,
+        report.points.len(),
+        if report.points.len() == 1 { "" } else { "s" },
+        report.replications,
+        if report.replications == 1 { "" } else { "s" },
+        if axes.is_empty() {
+            String::new()
+        } else {
+            format!("; axes: {}", axes.join(" × "))
+        },
+    );
+    // (header, stat, scale, decimals)
+    let cols: [(&str, &str, f64, usize); 9] = [
+        ("p50 µs", "latency_p50_ns", 1e-3, 2),
+        ("p99 µs", "latency_p99_ns", 1e-3, 2),
+        ("Gb/s", "delivered_gbps", 1.0, 3),
+        ("Mpps", "delivered_pps", 1e-6, 3),
+        ("drops", "dropped", 1.0, 0),
+        ("host ns/pkt", "host_cpu_ns_per_packet", 1.0, 0),
+        ("guest ns/pkt", "guest_cpu_ns_per_packet", 1.0, 0),
+        ("exits/pkt", "exits_per_packet", 1.0, 2),
+        ("RTT p99 µs", "rtt_p99_ns", 1e-3, 2),
+    ];
+    let rtt = report
+        .points
+        .iter()
+        .flat_map(|p| &p.paths)
+        .any(|pp| pp.stats.contains_key("rtt_p99_ns"));
+    let cols = &cols[..if rtt { 9 } else { 8 }];
+    let mut header = vec!["point".to_owned(), "path".to_owned()];
+    header.extend(cols.iter().map(|c| c.0.to_owned()));
+    let mut rows = vec![header];
+    let cell = |e: Option<&Estimate>, scale: f64, d: usize| match e {
+        None => "-".to_owned(),
+        Some(e) => match e.ci95 {
+            Some(c) => format!("{}±{}", fixed(e.mean * scale, d), fixed(c * scale, d)),
+            None => fixed(e.mean * scale, d),
+        },
+    };
+    for p in &report.points {
+        for (i, pp) in p.paths.iter().enumerate() {
+            let mut row = vec![
+                if i == 0 {
+                    p.label.clone()
+                } else {
+                    String::new()
+                },
+                pp.path.clone(),
+            ];
+            if pp.infeasible.is_some() {
+                row.push("infeasible".to_owned());
+                row.extend(cols[1..].iter().map(|_| String::new()));
+            } else {
+                row.extend(
+                    cols.iter()
+                        .map(|(_, k, scale, d)| cell(pp.stats.get(*k), *scale, *d)),
+                );
+            }
+            rows.push(row);
+        }
+    }
+    let mut align = vec![Align::Right; 2 + cols.len()];
+    align[0] = Align::Left;
+    align[1] = Align::Left;
+    out.push_str(&layout(&rows, &align));
+    push_notes(&mut out, &report.notes);
     out
 }
 

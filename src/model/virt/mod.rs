@@ -34,7 +34,7 @@ pub use sriov::Sriov;
 pub use virtio::Virtio;
 
 /// What a path allows, beside what it costs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Capabilities {
     /// VMs one physical NIC can serve (`None`: no limit from the path).
     pub vms_per_nic: Option<u32>,
