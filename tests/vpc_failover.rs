@@ -210,6 +210,33 @@ fn m1_a_moved_eni_loses_rate_times_detach_plus_attach_on_every_path() {
         );
         // Delivered everything else.
         assert_eq!(f.delivered + lost, f.generated, "{path}");
+        // The per-ms series counts every delivery and is empty through the
+        // outage: from the detach at 20 ms (plus the last packets in flight)
+        // to the attach's completion.
+        let series = f
+            .delivered_series
+            .as_ref()
+            .expect("addressed flows have a series");
+        assert_eq!(series.bucket_us, 1000.0);
+        assert_eq!(
+            series.delivered.iter().map(|&n| u64::from(n)).sum::<u64>(),
+            f.delivered
+        );
+        let gap_from = 21; // [21, 22) ms: nothing in flight after 20 ms + 1 ms
+        let gap_to = ((20_000.0 + outage) / 1000.0).floor() as usize; // exclusive
+        assert!(gap_to > gap_from, "{path}");
+        for ms in gap_from..gap_to {
+            assert_eq!(
+                series.delivered[ms], 0,
+                "{path}: ms {ms} {:?}",
+                series.delivered
+            );
+        }
+        // 100 packets/ms before and after.
+        for ms in [5, 15, gap_to + 2, 50] {
+            let n = series.delivered[ms];
+            assert!((99..=101).contains(&n), "{path}: ms {ms}: {n}");
+        }
         // Both actions ran, and completed when their durations say.
         assert_eq!(r.control.len(), 2, "{:?}", r.control);
         assert!(

@@ -281,6 +281,20 @@ pub struct FlowResult {
     /// none got through again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outage_us: Option<f64>,
+    /// Addressed flows: packets delivered per time bucket over the whole run
+    /// (traffic window and drain), by delivery time — an outage shows as a
+    /// run of empty buckets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_series: Option<DeliverySeries>,
+}
+
+/// Deliveries per fixed-width time bucket, from time 0.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliverySeries {
+    /// Bucket width \[µs\].
+    pub bucket_us: f64,
+    /// Packets delivered in bucket `i`, i.e. in `[i, i + 1) × bucket_us`.
+    pub delivered: Vec<u32>,
 }
 
 /// How busy one shared resource was.

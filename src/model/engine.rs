@@ -36,7 +36,8 @@ use super::virt;
 use super::vpc_rt::{Follow, Segments, VpcRt};
 use crate::metrics::record::{latency_histogram, summarize};
 use crate::metrics::{
-    DropReason, FlowResult, PathResult, Recorder, ResourceUse, SimSpeed, Stage, StageMean,
+    DeliverySeries, DropReason, FlowResult, PathResult, Recorder, ResourceUse, SimSpeed, Stage,
+    StageMean,
 };
 use crate::sim::{Admission, EventQueue, FcfsPool, FixedRing, Rng, SimDuration, SimTime};
 use hdrhistogram::Histogram;
@@ -141,7 +142,16 @@ struct FlowRt {
     first_lost: Option<SimTime>,
     last_lost: Option<SimTime>,
     recovered: Option<SimTime>,
+    /// Addressed flows: deliveries per bucket of `SERIES_BUCKET` (by
+    /// delivery time), allocated at build; empty for other flows.
+    series: Vec<u32>,
 }
+
+/// Width of a delivery time-series bucket: 1 ms.
+const SERIES_BUCKET: SimDuration = SimDuration::from_ms(1);
+/// Most buckets a series keeps (100 s of simulated time at 1 ms); later
+/// deliveries are not in the series (the flow's totals still count them).
+const SERIES_MAX_BUCKETS: u64 = 100_000;
 
 /// A request/response client's slot: one request in flight at a time.
 #[derive(Clone, Copy, Debug)]
@@ -339,6 +349,7 @@ impl Engine {
                 first_lost: None,
                 last_lost: None,
                 recovered: None,
+                series: Vec::new(),
             });
         }
 
@@ -411,6 +422,10 @@ impl Engine {
             None => window_end,
         };
         let horizon = window_end.saturating_add(cfg.drain);
+        let buckets = (horizon.as_ps().div_ceil(SERIES_BUCKET.as_ps())).min(SERIES_MAX_BUCKETS);
+        for f in flows.iter_mut().filter(|f| f.cfg.addr.is_some()) {
+            f.series = vec![0; buckets as usize];
+        }
 
         let rings = h
             .rings
@@ -623,7 +638,14 @@ impl Engine {
             lat,
             "stage times must add up to the latency"
         );
-        self.flows[pkt.flow as usize].delivered += 1;
+        let f = &mut self.flows[pkt.flow as usize];
+        f.delivered += 1;
+        if let Some(n) = f
+            .series
+            .get_mut((t.as_ps() / SERIES_BUCKET.as_ps()) as usize)
+        {
+            *n += 1;
+        }
         self.rec.delivered += 1;
         if pkt.role != Role::Data {
             return;
@@ -1024,6 +1046,10 @@ impl Engine {
                     completed: f.rtt.as_ref().map(|_| f.completed),
                     timeouts: f.rtt.as_ref().map(|_| f.timeouts),
                     rtt_ns: rtt,
+                    delivered_series: (!f.series.is_empty()).then(|| DeliverySeries {
+                        bucket_us: SERIES_BUCKET.as_ps() as f64 / 1e6,
+                        delivered: f.series.clone(),
+                    }),
                 }
             })
             .collect();

@@ -93,6 +93,7 @@ pub(crate) mod tests {
                 rtt_ns: None,
                 lost: None,
                 outage_us: None,
+                delivered_series: None,
             }],
             resources: vec![ResourceUse {
                 name: "hv_io_cores".into(),
