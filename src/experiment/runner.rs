@@ -135,8 +135,10 @@ pub struct Bottleneck {
     /// Its utilization, mean over the runs, 0..=1.
     pub utilization: f64,
     /// 1 ÷ utilization: how many times this traffic the resource could
-    /// carry before it saturates (queueing grows long before that).
-    pub headroom: f64,
+    /// carry before it saturates (queueing grows long before that); absent
+    /// when it was idle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headroom: Option<f64>,
 }
 
 /// One path at one point: its runs and their statistics.
@@ -412,11 +414,7 @@ pub(crate) fn bottleneck(runs: &[PathResult]) -> Option<Bottleneck> {
         })?;
     Some(Bottleneck {
         resource,
-        headroom: if utilization > 0.0 {
-            1.0 / utilization
-        } else {
-            f64::INFINITY
-        },
+        headroom: (utilization > 0.0).then(|| 1.0 / utilization),
         utilization,
     })
 }
