@@ -263,6 +263,14 @@ impl Engine {
                 return Err(BuildError::PassthroughShared { vms: cfg.vms });
             }
         }
+        // Checked for the whole host here, so the error names every VM that
+        // needs a VF, not the first one that found none.
+        if caps.needs_vf && cfg.vms > cfg.profile.max_vfs {
+            return Err(BuildError::TooManyVfs {
+                needed: cfg.vms,
+                max_vfs: cfg.profile.max_vfs,
+            });
+        }
         let nics = nic_count(cfg);
         let mut h = HostBuilder::new(cfg, nics)?;
         let mut devs: Vec<VmDev> = Vec::with_capacity(cfg.vms as usize);
