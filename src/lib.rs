@@ -32,6 +32,7 @@
 
 pub mod dataplane;
 pub mod experiment;
+pub mod explain;
 pub mod metrics;
 pub mod model;
 pub mod report;
