@@ -50,6 +50,29 @@ enum Command {
         #[command(flatten)]
         overrides: OverrideArgs,
     },
+    /// Write report.html (self-contained, SVG plots), report.md and
+    /// plots/*.svg into a results directory written by `run --out` or
+    /// `compare --out`.
+    Report {
+        /// Results directory (holding summary.json and the .hgrm files).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Explain the trade-offs between pairs of paths, in words and only with
+    /// numbers of the run: latency and where it comes from, exits, copies,
+    /// saturation, CPU, flexibility. Without DIR, runs the reference
+    /// comparison first.
+    Explain {
+        /// Results directory written by `run --out` or `compare --out`.
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// A pair to compare, FAST,SLOW (repeatable) [default: sriov,emulated].
+        #[arg(long = "pair", value_name = "FAST,SLOW", value_parser = parse_pair)]
+        pairs: Vec<(String, String)>,
+        /// Worker threads when running the reference comparison.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+    },
     /// The EC2 VPC/ENI control plane without traffic.
     Vpc {
         #[command(subcommand)]
@@ -111,6 +134,15 @@ struct OverrideArgs {
     /// --set run.packets=N).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=i64::MAX as u64))]
     packets: Option<u64>,
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once(',') {
+        Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() && !b.contains(',') => {
+            Ok((a.trim().to_owned(), b.trim().to_owned()))
+        }
+        _ => Err("expected two path names separated by a comma, e.g. sriov,emulated".into()),
+    }
 }
 
 fn parse_override(s: &str) -> Result<Override, String> {
@@ -201,6 +233,42 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             ))
         }
         Command::Profiles { name } => profiles(name.as_deref()),
+        Command::Report { dir } => {
+            let written = report::write_report(&dir).map_err(|e| match e {
+                report::ReportError::Load(e) => Failure::Input(e.to_string()),
+                other => Failure::Other(other.to_string()),
+            })?;
+            let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            eprintln!("wrote {} files:", list.len());
+            emit(&format!("{}\n", list.join("\n")))
+        }
+        Command::Explain {
+            dir,
+            pairs,
+            threads,
+        } => {
+            let pairs = if pairs.is_empty() {
+                enisim::explain::default_pairs()
+            } else {
+                pairs
+            };
+            let report = match dir {
+                Some(dir) => {
+                    report::load(&dir)
+                        .map_err(|e| Failure::Input(e.to_string()))?
+                        .report
+                }
+                None => {
+                    let exp = load_compare(&[])?;
+                    with_progress(|progress| {
+                        experiment::run_experiment_with(&exp, threads.map(usize::from), progress)
+                    })?
+                }
+            };
+            let text = enisim::explain::explain(&report, &pairs)
+                .map_err(|e| Failure::Input(e.to_string()))?;
+            emit(&text)
+        }
         Command::Vpc {
             command: VpcCommand::Apply { file, seed },
         } => vpc_apply(&file, seed),
@@ -267,10 +335,18 @@ fn run_and_report(exp: &Experiment, args: &RunArgs) -> Result<(), Failure> {
     if let Some(dir) = &args.out {
         report::write_dir(dir, &report)
             .map_err(|e| Failure::Other(format!("writing results to {}: {e}", dir.display())))?;
+        let hists: usize = report
+            .points
+            .iter()
+            .flat_map(|p| &p.paths)
+            .map(|pp| pp.hgrm.len() + pp.rtt_hgrm.len())
+            .sum();
         eprintln!(
-            "wrote {} and {} in {}",
+            "wrote {}, {} and {hists} .hgrm histogram{} in {}; `enisim report {}` makes the plots",
             report::JSON_FILE,
             report::CSV_FILE,
+            plural(hists),
+            dir.display(),
             dir.display()
         );
     }

@@ -515,3 +515,42 @@ fn a_sweep_writes_a_row_and_a_histogram_per_point_and_path() {
     fs::remove_dir_all(out_dir).unwrap();
     fs::remove_file(f).unwrap();
 }
+
+/// `report` and `explain` on a results directory the CLI wrote; their
+/// refusals are input errors (exit 2) naming what is wrong.
+#[test]
+fn report_and_explain_read_a_results_directory() {
+    let f = file_with("repexp", GOOD);
+    let out_dir = unique("repexp-out");
+    let (code, _, stderr) = run(bin().arg("run").arg(&f).arg("--out").arg(&out_dir));
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stdout, stderr) = run(bin().arg("report").arg(&out_dir));
+    assert_eq!(code, Some(0), "{stderr}");
+    for name in ["report.html", "report.md", "latency-percentiles.svg"] {
+        assert!(stdout.contains(name), "{stdout}");
+    }
+    let html = fs::read_to_string(out_dir.join("report.html")).unwrap();
+    assert!(html.contains("<svg"), "the page has plots");
+    assert!(out_dir.join("plots").join("stage-breakdown.svg").exists());
+
+    let (code, stdout, stderr) = run(bin()
+        .arg("explain")
+        .arg(&out_dir)
+        .args(["--pair", "sriov,virtio"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.starts_with("sriov vs virtio"), "{stdout}");
+    assert!(stdout.contains("Flexibility"), "{stdout}");
+    // emulated is not in this run: refused, naming the paths it has.
+    let out = run(bin().arg("explain").arg(&out_dir));
+    assert_refused(&out, &["emulated", "baremetal, virtio, sriov"]);
+    let out = run(bin().arg("explain").arg(&out_dir).args(["--pair", "sriov"]));
+    assert_eq!(out.0, Some(2), "{}", out.2);
+    assert!(out.2.contains("separated by a comma"), "{}", out.2);
+
+    let missing = out_dir.join("nope");
+    assert_refused(&run(bin().arg("report").arg(&missing)), &["nope"]);
+    assert_refused(&run(bin().arg("explain").arg(&missing)), &["nope"]);
+    assert!(!missing.exists());
+    fs::remove_dir_all(out_dir).unwrap();
+    fs::remove_file(f).unwrap();
+}

@@ -1,19 +1,31 @@
-//! Reports: a [`RunReport`] as a terminal table, JSON or CSV, and an output
-//! directory holding the files.
+//! Reports: a [`RunReport`] as a terminal table, JSON or CSV, an output
+//! directory holding the files and histograms, and from such a directory a
+//! Markdown and a self-contained HTML report with SVG plots
+//! ([`write_report`]).
 //!
 //! Computation and presentation are separate (STYLE.md point 6, criterion's
 //! `report.rs`): results arrive in base units (ns, packets/s, Gbit/s, counts)
 //! and are scaled only here, when printed. JSON is the full record, CSV a flat
 //! one-row-per-path summary for spreadsheets, the table what a person reads.
 
+pub mod charts;
 mod csv;
 mod dir;
 pub mod hgrm;
+mod html;
+pub mod load;
+mod markdown;
 pub mod plot;
+mod render;
+mod summary_table;
 mod table;
 
 pub use csv::csv;
 pub use dir::{check_dir, write_dir, CSV_FILE, JSON_FILE};
+pub use html::html;
+pub use load::{load, LoadError, Loaded};
+pub use markdown::{markdown, plots};
+pub use render::{write_report, ReportError, HTML_FILE, MARKDOWN_FILE, PLOTS_DIR};
 pub use table::table;
 
 use crate::experiment::RunReport;

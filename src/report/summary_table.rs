@@ -1,0 +1,380 @@
+//! The report's tables as plain data, built once and rendered by both the
+//! HTML and the Markdown report: the summary (one row per point × path),
+//! and for experiments with a VPC the addressed flows' losses and the
+//! timeline.
+//!
+//! Values stay in base units in [`Cell::value`] (ns, Gbit/s, packets/s) and
+//! are scaled only in [`Cell::text`], the way the column header says.
+
+use super::load::Loaded;
+use crate::experiment::{value_text, Estimate, PathPoint};
+use std::fmt::Write;
+
+/// One table cell.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Cell {
+    /// What a reader sees (scaled, rounded, `mean ± ci95`).
+    pub text: String,
+    /// The metric ([`crate::experiment::stats::metric_values`] name) and its
+    /// mean in base units, for cells that show one.
+    pub value: Option<(&'static str, f64)>,
+}
+
+impl Cell {
+    fn text(s: impl Into<String>) -> Cell {
+        Cell {
+            text: s.into(),
+            value: None,
+        }
+    }
+}
+
+/// One row: cells, or a path that could not run at a point.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Row {
+    /// A row of cells, one per column.
+    Cells(Vec<Cell>),
+    /// The leading cells (point values, path), then why it is infeasible.
+    Infeasible {
+        /// Point values and path.
+        lead: Vec<String>,
+        /// The engine's reason.
+        reason: String,
+    },
+}
+
+/// A table with a title and a sentence on how to read it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Table {
+    /// Anchor id (`[a-z-]`).
+    pub id: &'static str,
+    /// Heading.
+    pub title: String,
+    /// How to read it.
+    pub note: String,
+    /// Column headers, units in brackets.
+    pub header: Vec<String>,
+    /// Rows in report order.
+    pub rows: Vec<Row>,
+}
+
+/// A summary column: metric, header, divisor from the base unit.
+struct Column {
+    metric: &'static str,
+    header: &'static str,
+    div: f64,
+}
+
+const COLUMNS: [Column; 13] = [
+    Column {
+        metric: "latency_p50_ns",
+        header: "p50 latency [µs]",
+        div: 1e3,
+    },
+    Column {
+        metric: "latency_p99_ns",
+        header: "p99 latency [µs]",
+        div: 1e3,
+    },
+    Column {
+        metric: "latency_p999_ns",
+        header: "p99.9 latency [µs]",
+        div: 1e3,
+    },
+    Column {
+        metric: "rtt_p50_ns",
+        header: "p50 RTT [µs]",
+        div: 1e3,
+    },
+    Column {
+        metric: "rtt_p99_ns",
+        header: "p99 RTT [µs]",
+        div: 1e3,
+    },
+    Column {
+        metric: "delivered_gbps",
+        header: "delivered [Gbit/s]",
+        div: 1.0,
+    },
+    Column {
+        metric: "delivered_pps",
+        header: "delivered [Mpackets/s]",
+        div: 1e6,
+    },
+    Column {
+        metric: "host_cpu_ns_per_packet",
+        header: "host CPU [ns/packet]",
+        div: 1.0,
+    },
+    Column {
+        metric: "guest_cpu_ns_per_packet",
+        header: "guest CPU [ns/packet]",
+        div: 1.0,
+    },
+    Column {
+        metric: "exits_per_packet",
+        header: "exits [/packet]",
+        div: 1.0,
+    },
+    Column {
+        metric: "interrupts_per_packet",
+        header: "interrupts [/packet]",
+        div: 1.0,
+    },
+    Column {
+        metric: "dropped",
+        header: "dropped [packets]",
+        div: 1.0,
+    },
+    Column {
+        metric: "outage_us",
+        header: "outage [ms]",
+        div: 1e3,
+    },
+];
+
+/// Every table of the report, in order.
+pub(crate) fn tables(l: &Loaded) -> Vec<Table> {
+    let mut out = vec![summary(l)];
+    out.extend(flows(l));
+    out.extend(timeline(l));
+    out
+}
+
+/// `v` rounded for a table: about four significant digits, no exponent for
+/// ordinary magnitudes; `-` for a value that is not finite.
+pub(crate) fn num(v: f64) -> String {
+    num_with(v, decimals(v))
+}
+
+/// Decimals that show `v` with about four significant digits.
+fn decimals(v: f64) -> usize {
+    let a = v.abs();
+    if a == 0.0 || a >= 1000.0 {
+        0
+    } else if a >= 100.0 {
+        1
+    } else if a >= 10.0 {
+        2
+    } else if a >= 1.0 {
+        3
+    } else {
+        // 0.01234 → 5 decimals; at most 9.
+        let lead = (-a.log10()).floor() as usize;
+        (lead + 4).min(9)
+    }
+}
+
+fn num_with(v: f64, d: usize) -> String {
+    if !v.is_finite() {
+        return "-".into();
+    }
+    let s = format!("{v:.d$}");
+    if s.trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        // No "-0.000".
+        return s.trim_start_matches('-').to_owned();
+    }
+    s
+}
+
+/// `mean ± ci95` of `e` ÷ `div`, both to the mean's decimals (the interval
+/// only when there is one).
+pub(crate) fn estimate_text(e: &Estimate, div: f64) -> String {
+    let m = e.mean / div;
+    let d = decimals(m);
+    match e.ci95 {
+        Some(ci) if ci.is_finite() => format!("{} ± {}", num_with(m, d), num_with(ci / div, d)),
+        _ => num_with(m, d),
+    }
+}
+
+/// Whether the report is a sweep (axes) or has replications: then rows are
+/// labelled by point.
+fn lead_header(l: &Loaded) -> Vec<String> {
+    let mut h: Vec<String> = l.report.axes.iter().map(|a| a.label.clone()).collect();
+    h.push("path".into());
+    h
+}
+
+fn summary(l: &Loaded) -> Table {
+    let r = &l.report;
+    let all = || r.points.iter().flat_map(|p| &p.paths);
+    let cols: Vec<&Column> = COLUMNS
+        .iter()
+        .filter(|c| all().any(|pp| pp.stats.contains_key(c.metric)))
+        .collect();
+    let mut header = lead_header(l);
+    header.extend(cols.iter().map(|c| c.header.to_owned()));
+    header.push("busiest resource [utilization]".into());
+    let mut rows = Vec::new();
+    for p in &r.points {
+        for pp in &p.paths {
+            let mut lead: Vec<String> = p.values.iter().map(value_text).collect();
+            lead.push(pp.path.clone());
+            if let Some(reason) = &pp.infeasible {
+                rows.push(Row::Infeasible {
+                    lead,
+                    reason: reason.clone(),
+                });
+                continue;
+            }
+            let mut cells: Vec<Cell> = lead.into_iter().map(Cell::text).collect();
+            for c in &cols {
+                cells.push(match pp.stats.get(c.metric) {
+                    Some(e) => Cell {
+                        text: estimate_text(e, c.div),
+                        value: Some((c.metric, e.mean)),
+                    },
+                    None => Cell::text("-"),
+                });
+            }
+            cells.push(Cell::text(bottleneck_text(pp)));
+            rows.push(Row::Cells(cells));
+        }
+    }
+    let mut note = String::from("One row per path");
+    if !r.axes.is_empty() {
+        note.push_str(" at each point of the sweep");
+    }
+    if r.replications > 1 {
+        let _ = write!(
+            note,
+            "; each number is the mean of {} replications ± the half-width of its 95% confidence interval",
+            r.replications
+        );
+    }
+    note.push_str(
+        ". Latency is one-way from the wire or the sending application to the receiving one; \
+         CPU, exits and interrupts are per delivered packet; the busiest resource is the one that \
+         saturates first as the load grows.",
+    );
+    Table {
+        id: "summary",
+        title: "Summary".into(),
+        note,
+        header,
+        rows,
+    }
+}
+
+fn bottleneck_text(pp: &PathPoint) -> String {
+    match &pp.bottleneck {
+        Some(b) => format!("{} [{}%]", b.resource, num_with(b.utilization * 100.0, 1)),
+        None => "-".into(),
+    }
+}
+
+/// Addressed flows (with a VPC): losses and outage per path and flow, from
+/// the first replication.
+fn flows(l: &Loaded) -> Option<Table> {
+    let r = &l.report;
+    let mut header = lead_header(l);
+    header.extend(
+        [
+            "flow",
+            "generated [packets]",
+            "delivered [packets]",
+            "lost in the VPC [packets]",
+            "outage [ms]",
+        ]
+        .map(str::to_owned),
+    );
+    let mut rows = Vec::new();
+    for p in &r.points {
+        for pp in &p.paths {
+            let Some(run) = pp.runs.first() else { continue };
+            for f in run.flows.iter().filter(|f| f.lost.is_some()) {
+                let mut cells: Vec<Cell> =
+                    p.values.iter().map(value_text).map(Cell::text).collect();
+                cells.push(Cell::text(pp.path.clone()));
+                cells.push(Cell::text(f.name.clone()));
+                cells.push(Cell::text(f.generated.to_string()));
+                cells.push(Cell::text(f.delivered.to_string()));
+                cells.push(Cell::text(f.lost.unwrap_or(0).to_string()));
+                cells.push(Cell::text(
+                    f.outage_us.map_or_else(|| "-".to_owned(), |o| num(o / 1e3)),
+                ));
+                rows.push(Row::Cells(cells));
+            }
+        }
+    }
+    (!rows.is_empty()).then(|| Table {
+        id: "vpc-flows",
+        title: "Addressed flows".into(),
+        note: "Flows sent to VPC addresses, first replication: packets the VPC data plane dropped \
+               (no attachment, address in transit, security groups…) and the outage, from the \
+               first packet dropped to the first delivered after the last drop (`-`: none \
+               dropped, or none delivered again before the run ended)."
+            .into(),
+        header,
+        rows,
+    })
+}
+
+/// The VPC timeline as each path ran it (first replication).
+fn timeline(l: &Loaded) -> Option<Table> {
+    let r = &l.report;
+    let mut header = lead_header(l);
+    header.extend(["action", "at [ms]", "completed [ms]", "result"].map(str::to_owned));
+    let mut rows = Vec::new();
+    for p in &r.points {
+        for pp in &p.paths {
+            let Some(run) = pp.runs.first() else { continue };
+            for c in &run.control {
+                let mut cells: Vec<Cell> =
+                    p.values.iter().map(value_text).map(Cell::text).collect();
+                cells.push(Cell::text(pp.path.clone()));
+                cells.push(Cell::text(c.action.clone()));
+                cells.push(Cell::text(num(c.at_us / 1e3)));
+                cells.push(Cell::text(c.completed_us.map_or_else(
+                    || "not by the end of the run".to_owned(),
+                    |t| num(t / 1e3),
+                )));
+                let result = match &c.message {
+                    Some(m) => format!("{}: {m}", c.result),
+                    None => c.result.clone(),
+                };
+                cells.push(Cell::text(result));
+                rows.push(Row::Cells(cells));
+            }
+        }
+    }
+    (!rows.is_empty()).then(|| Table {
+        id: "timeline",
+        title: "VPC timeline".into(),
+        note: "The timeline's control-plane actions as each path ran them (first replication): \
+               when each was issued and when everything it began had completed; attach and \
+               detach times depend on the I/O path."
+            .into(),
+        header,
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_about_four_significant_digits() {
+        assert_eq!(num(12345.6), "12346");
+        assert_eq!(num(123.456), "123.5");
+        assert_eq!(num(12.3456), "12.35");
+        assert_eq!(num(1.23456), "1.235");
+        assert_eq!(num(0.0123456), "0.01235");
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(-0.0), "0");
+        assert_eq!(num(f64::NAN), "-");
+        let e = Estimate {
+            mean: 12_345.0,
+            ci95: Some(250.0),
+            min: 0.0,
+            max: 0.0,
+            n: 2,
+        };
+        assert_eq!(estimate_text(&e, 1e3), "12.35 ± 0.25");
+    }
+}
