@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # Regenerates results/: every experiment in experiments/ (not the bench), run
-# with its own seed, written to results/<experiment>/summary.{json,csv}.
+# with its own seed into results/<experiment>/ (summary.json, summary.csv,
+# .hgrm histograms), then its report (report.html, report.md, plots/*.svg),
+# and for the reference comparison and the load sweep the explanation of
+# sriov vs emulated (explain.txt).
 # Usage: bash regenerate-results.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo build --release --quiet
+bin=./target/release/enisim
 for f in experiments/*.toml; do
   name=$(basename "$f" .toml)
   [ "$name" = bench ] && continue
   echo "== $name"
-  ./target/release/enisim run "$f" --out "results/$name" >/dev/null
+  rm -rf "results/$name"
+  "$bin" run "$f" --out "results/$name" >"results/.$name.txt"
+  mv "results/.$name.txt" "results/$name/table.txt"
+  "$bin" report "results/$name" >/dev/null
+done
+for name in compare load-sweep; do
+  "$bin" explain "results/$name" >"results/$name/explain.txt"
 done

@@ -587,6 +587,13 @@ fn run_with_timeout(mut cmd: Command, limit: Duration) -> Option<(bool, String, 
 #[test]
 fn a_headless_browser_renders_every_chart_offline() {
     let Some(browser) = browser() else {
+        // CI installs chromium and sets this, so there the check cannot be
+        // skipped silently.
+        assert!(
+            std::env::var_os("ENISIM_REQUIRE_BROWSER").is_none(),
+            "ENISIM_REQUIRE_BROWSER is set but no chromium, chromium-browser or google-chrome \
+             is on PATH"
+        );
         eprintln!(
             "note: no chromium, chromium-browser or google-chrome on PATH; browser check skipped"
         );
