@@ -292,15 +292,7 @@ pub fn line_chart(c: &LineChart) -> String {
         }
         out.push_str("</g>\n");
     }
-    let y_px: Vec<(f64, String)> = y_axis
-        .ticks
-        .iter()
-        .map(|(t, s)| (fy(*t), s.clone()))
-        .collect();
-    let x_px: Vec<XTick> = x_ticks
-        .iter()
-        .map(|(t, s, col)| (fx(*t), s.clone(), col.clone()))
-        .collect();
+    let (x_px, y_px) = to_pixels(&x_ticks, &y_axis, &fx, &fy);
     let zero = (c.y_scale == Scale::Linear && y_axis.lo < 0.0 && y_axis.hi > 0.0).then(|| fy(0.0));
     axes(
         &mut out, &l, &x_px, &y_px, true, zero, &c.x_label, &c.y_label,
@@ -421,15 +413,7 @@ pub fn stacked_bars(c: &StackedBars) -> String {
 
     let mut out = String::with_capacity(8192);
     begin(&mut out, &c.title, &l);
-    let y_px: Vec<(f64, String)> = y_axis
-        .ticks
-        .iter()
-        .map(|(t, s)| (fy(*t), s.clone()))
-        .collect();
-    let x_px: Vec<XTick> = x_ticks
-        .iter()
-        .map(|(t, s, col)| (fx(*t), s.clone(), col.clone()))
-        .collect();
+    let (x_px, y_px) = to_pixels(&x_ticks, &y_axis, &fx, &fy);
     axes(
         &mut out, &l, &x_px, &y_px, false, None, &c.x_label, &c.y_label,
     );
@@ -520,15 +504,7 @@ pub fn grouped_bars(c: &GroupedBars) -> String {
 
     let mut out = String::with_capacity(8192);
     begin(&mut out, &c.title, &l);
-    let y_px: Vec<(f64, String)> = y_axis
-        .ticks
-        .iter()
-        .map(|(t, s)| (fy(*t), s.clone()))
-        .collect();
-    let x_px: Vec<XTick> = x_ticks
-        .iter()
-        .map(|(t, s, col)| (fx(*t), s.clone(), col.clone()))
-        .collect();
+    let (x_px, y_px) = to_pixels(&x_ticks, &y_axis, &fx, &fy);
     let zero = (y_axis.lo < 0.0 && y_axis.hi > 0.0).then(|| fy(0.0));
     axes(
         &mut out, &l, &x_px, &y_px, false, zero, &c.x_label, &c.y_label,
@@ -934,6 +910,25 @@ fn fnv1a(s: &str) -> u64 {
 
 /// An x tick: position, label, optional label colour.
 type XTick = (f64, String, Option<String>);
+
+/// Tick positions in data units → pixels, for [`axes`].
+fn to_pixels(
+    x_ticks: &[XTick],
+    y_axis: &Axis,
+    fx: &dyn Fn(f64) -> f64,
+    fy: &dyn Fn(f64) -> f64,
+) -> (Vec<XTick>, Vec<(f64, String)>) {
+    let x = x_ticks
+        .iter()
+        .map(|(t, s, col)| (fx(*t), s.clone(), col.clone()))
+        .collect();
+    let y = y_axis
+        .ticks
+        .iter()
+        .map(|(t, s)| (fy(*t), s.clone()))
+        .collect();
+    (x, y)
+}
 
 /// How a legend entry's swatch looks.
 #[derive(Clone, Copy, Debug)]
