@@ -50,7 +50,9 @@
 //! with 0, ENI times in ms (µs ÷ 10³) when that is exact to 3 decimals,
 //! else in µs as in the file. Units always follow a number after a space.
 
-use crate::experiment::{value_text, Estimate, PathPoint, PointReport, RunReport, UnitCosts};
+use crate::experiment::{
+    value_text, Estimate, PathPoint, PointReport, Relation, RunReport, UnitCosts,
+};
 use std::fmt;
 use std::fmt::Write as _;
 
@@ -323,6 +325,9 @@ fn pair(out: &mut String, report: &RunReport, pi: usize, fast: &str, slow: &str)
     }
 
     latency(out, fast, slow, a, b);
+    if let Some(line) = how_much(point, fast, slow) {
+        out.push_str(&line);
+    }
     stages(out, fast, slow, a, b);
     exits(out, fast, slow, a, b, uc);
     copies(out, fast, slow, a, b, uc);
@@ -352,7 +357,22 @@ fn pair(out: &mut String, report: &RunReport, pi: usize, fast: &str, slow: &str)
         }
     }
     cpu(out, fast, slow, a, b);
+    if let Some(t) = times(
+        point,
+        (fast, slow),
+        "cpu_ns_per_packet",
+        ns,
+        &format!("{slow}'s"),
+    ) {
+        let _ = writeln!(
+            out,
+            "  In all (host + guest), {fast}'s CPU per packet is {t}."
+        );
+    }
     round_trips(out, fast, slow, a, b);
+    if let Some(t) = times(point, (fast, slow), "rtt_p99_ns", us, &format!("{slow}'s")) {
+        let _ = writeln!(out, "  {fast}'s RTT p99 is {t}.");
+    }
     out.push_str("\nFlexibility\n");
     flexibility(out, fast, a, uc);
     flexibility(out, slow, b, uc);
@@ -406,6 +426,56 @@ fn latency(out: &mut String, fast: &str, slow: &str, a: &PathPoint, b: &PathPoin
             }
         }
     }
+}
+
+/// How `fast` compares with `slow` on metric `m`, from the point's
+/// `comparisons`, as "8.58× lower than emulated's (20.88 µs less)" when
+/// `fast`'s value is the lower and "1.20× higher than …'s (2.00 µs more)"
+/// otherwise (`than` is what follows "than"). Ratio and difference are both
+/// numbers of the report: the relation of `slow` to `fast` when `fast` is
+/// lower, of `fast` to `slow` when it is higher, so the ratio is ≥ 1.
+/// `None` if the report lacks them, the values are equal, or one is 0.
+fn times(
+    point: &PointReport,
+    (fast, slow): (&str, &str),
+    m: &str,
+    unit: fn(f64) -> String,
+    than: &str,
+) -> Option<String> {
+    let rel = |a: &str, b: &str| -> Option<&Relation> {
+        point
+            .comparisons
+            .iter()
+            .find(|c| c.a == a && c.b == b)?
+            .metrics
+            .get(m)
+    };
+    let up = rel(fast, slow)?; // slow ÷ fast, slow − fast
+    let (r, lower, less) = if up.diff > 0.0 {
+        (up, "lower", "less")
+    } else if up.diff < 0.0 {
+        (rel(slow, fast)?, "higher", "more")
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{} {lower} than {than} ({} {less})",
+        factor(r.ratio?),
+        unit(r.diff)
+    ))
+}
+
+/// "sriov's p50 is 8.58× lower than emulated's (20.88 µs less); its p99
+/// …": the ratios and differences of the point's `comparisons`.
+fn how_much(point: &PointReport, fast: &str, slow: &str) -> Option<String> {
+    let than = format!("{slow}'s");
+    let p50 = times(point, (fast, slow), "latency_p50_ns", us, &than)?;
+    let mut line = format!("  {fast}'s p50 is {p50}");
+    if let Some(p99) = times(point, (fast, slow), "latency_p99_ns", us, &than) {
+        let _ = write!(line, "; its p99 is {p99}");
+    }
+    line.push_str(".\n");
+    Some(line)
 }
 
 /// The stage names either path has.

@@ -319,6 +319,32 @@ fn compare_is_explained_with_the_report_numbers_only() {
         )),
         "{text}"
     );
+    // How much lower, as the report's own comparison says: emulated ÷
+    // sriov and emulated − sriov.
+    let cmp = point
+        .comparisons
+        .iter()
+        .find(|c| c.a == "sriov" && c.b == "emulated")
+        .unwrap();
+    let p50 = &cmp.metrics["latency_p50_ns"];
+    assert!(p50.ratio.unwrap() > 1.0);
+    let want = format!(
+        "sriov's p50 is {:.2}× lower than emulated's ({:.2} µs less)",
+        p50.ratio.unwrap(),
+        p50.diff / 1e3
+    );
+    assert!(text.contains(&want), "missing {want:?}:\n{text}");
+    // Named the other way round, the same numbers say "higher".
+    let back = explain(r, &pairs(&[("emulated", "sriov")])).unwrap();
+    assert!(
+        back.contains(
+            &want
+                .replace("sriov's p50", "emulated's p50")
+                .replace("lower than emulated's", "higher than sriov's")
+                .replace("less", "more")
+        ),
+        "{back}"
+    );
     // One point, no sweep: no point named, no sweep section.
     assert!(!text.contains("At point"), "{text}");
     assert!(!text.contains("Across the"), "{text}");

@@ -59,7 +59,8 @@ pub use error::{ExperimentError, Location};
 pub(crate) use runner::{bottleneck, stats_of};
 pub use runner::{
     hgrm_name, run_experiment, run_experiment_with, strip_timing, AxisReport, Bottleneck,
-    Flexibility, PathPoint, PointReport, RunReport, UnitCosts, SCHEMA_VERSION,
+    Comparison, Flexibility, PathPoint, PointReport, Relation, RunReport, UnitCosts, COMPARED,
+    SCHEMA_VERSION,
 };
 pub use set::Override;
 pub use stats::Estimate;

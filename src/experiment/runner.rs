@@ -112,6 +112,74 @@ pub struct PointReport {
     pub unit_costs: UnitCosts,
     /// One entry per path, in the experiment's path order.
     pub paths: Vec<PathPoint>,
+    /// Every ordered pair of feasible paths compared on the headline
+    /// metrics, so that "how many times lower" is a number of the run.
+    pub comparisons: Vec<Comparison>,
+}
+
+/// The metrics [`Comparison`] relates, by their `stats` names.
+pub const COMPARED: [&str; 8] = [
+    "latency_p50_ns",
+    "latency_p99_ns",
+    "latency_mean_ns",
+    "rtt_p50_ns",
+    "rtt_p99_ns",
+    "cpu_ns_per_packet",
+    "host_cpu_ns_per_packet",
+    "exits_per_packet",
+];
+
+/// Path `b` against path `a` at one point, from the means over the
+/// replications.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The reference path.
+    pub a: String,
+    /// The path compared with it.
+    pub b: String,
+    /// For each metric of [`COMPARED`] both paths have: b ÷ a and b − a.
+    pub metrics: BTreeMap<String, Relation>,
+}
+
+/// One metric of path `b` relative to path `a`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Relation {
+    /// b ÷ a (how many times a's value b's is); absent when a's is 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<f64>,
+    /// b − a, in the metric's unit.
+    pub diff: f64,
+}
+
+/// Every ordered pair of feasible paths of a point, in path order.
+fn comparisons(paths: &[PathPoint]) -> Vec<Comparison> {
+    let mut out = Vec::new();
+    for a in paths.iter().filter(|p| p.infeasible.is_none()) {
+        for b in paths.iter().filter(|p| p.infeasible.is_none()) {
+            if a.path == b.path {
+                continue;
+            }
+            let metrics = COMPARED
+                .iter()
+                .filter_map(|&m| {
+                    let (x, y) = (a.stats.get(m)?.mean, b.stats.get(m)?.mean);
+                    Some((
+                        m.to_owned(),
+                        Relation {
+                            ratio: (x != 0.0).then(|| y / x),
+                            diff: y - x,
+                        },
+                    ))
+                })
+                .collect();
+            out.push(Comparison {
+                a: a.path.clone(),
+                b: b.path.clone(),
+                metrics,
+            });
+        }
+    }
+    out
 }
 
 /// What a path can and cannot do, besides speed.
@@ -327,6 +395,7 @@ pub fn run_experiment_with(
             label: sweep_point.map_or_else(|| "all".to_owned(), |sp| sp.label.clone()),
             values: sweep_point.map_or_else(Vec::new, |sp| sp.values.clone()),
             unit_costs: UnitCosts::of(&e.base.profile),
+            comparisons: comparisons(&paths),
             paths,
         });
     }

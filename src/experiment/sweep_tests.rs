@@ -242,6 +242,28 @@ fn sriov_past_the_vf_limit_is_an_infeasible_point_not_an_error() {
         .contains("virtual functions"));
     assert!(bad.runs.is_empty() && bad.stats.is_empty() && bad.hgrm.is_empty());
     assert_eq!(at(1, "virtio").runs.len(), 1);
+    // Comparisons: both orders where both paths ran, none with an
+    // infeasible path; ratio and difference from the stats means.
+    let pairs = |i: usize| -> Vec<(String, String)> {
+        r.points[i]
+            .comparisons
+            .iter()
+            .map(|c| (c.a.clone(), c.b.clone()))
+            .collect()
+    };
+    assert_eq!(
+        pairs(0),
+        [
+            ("virtio".into(), "sriov".into()),
+            ("sriov".into(), "virtio".into())
+        ]
+    );
+    assert!(pairs(1).is_empty());
+    let c = &r.points[0].comparisons[0];
+    let m = |p: &str| at(0, p).stats["latency_p99_ns"].mean;
+    let rel = &c.metrics["latency_p99_ns"];
+    assert_eq!(rel.ratio, Some(m("sriov") / m("virtio")));
+    assert_eq!(rel.diff, m("sriov") - m("virtio"));
     assert!(
         r.notes
             .iter()

@@ -163,6 +163,7 @@ pub(crate) mod tests {
                 label: "all".into(),
                 values: Vec::new(),
                 unit_costs: UnitCosts::of(&profile),
+                comparisons: Vec::new(),
                 paths: vec![
                     path_point(vec![path("virtio", 1, rr)]),
                     path_point(vec![path("passthrough", 2, rr)]),
