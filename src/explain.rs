@@ -233,6 +233,16 @@ fn factor(x: f64) -> String {
     format!("{}×", fixed(x, 2))
 }
 
+/// A count that may be a mean over replications: whole when it is one,
+/// else with three significant digits (a mean of 1/3 is "0.333", not "0").
+fn count(x: f64) -> String {
+    if x.fract() == 0.0 {
+        fixed(x, 0)
+    } else {
+        small(x)
+    }
+}
+
 /// A small cost with three significant digits or more (copy ns per byte).
 fn small(x: f64) -> String {
     let decimals = match x.abs() {
@@ -652,7 +662,7 @@ fn saturation(out: &mut String, fast: &str, slow: &str, a: &PathPoint, b: &PathP
         }
         match mean(pp, "dropped") {
             Some(d) if d > 0.0 => {
-                let _ = write!(line, "; dropped {} packets", fixed(d, 0));
+                let _ = write!(line, "; dropped {} packets", count(d));
             }
             Some(_) => line.push_str("; no drops"),
             None => {}
@@ -738,7 +748,7 @@ fn sweep(out: &mut String, report: &RunReport, axis: usize, name: &str) {
             Some((i, &(point, pp))) => {
                 let mut why = Vec::new();
                 if let Some(d) = mean(pp, "dropped").filter(|d| *d > 0.0) {
-                    why.push(format!("dropped {} packets", fixed(d, 0)));
+                    why.push(format!("dropped {} packets", count(d)));
                 }
                 if let (Some(p), Some(b)) = (mean(pp, "latency_p99_ns"), base_p99) {
                     if p > P99_KNEE * b {
@@ -882,4 +892,17 @@ fn flexibility(out: &mut String, name: &str, pp: &PathPoint, uc: &UnitCosts) {
         duration_us(f.eni_detach_us)
     ));
     let _ = writeln!(out, "  {name}: {}.", parts.join("; "));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mean_count_is_never_rounded_to_zero() {
+        // One drop in one of three replications: a mean of 1/3.
+        assert_eq!(count(1.0 / 3.0), "0.333");
+        assert_eq!(count(2062.0), "2,062");
+        assert_eq!(count(2.5), "2.50");
+    }
 }

@@ -138,6 +138,10 @@ struct OverrideArgs {
 
 fn parse_pair(s: &str) -> Result<(String, String), String> {
     match s.split_once(',') {
+        Some((a, b)) if a.trim() == b.trim() => Err(format!(
+            "a pair names two different paths, not {} twice",
+            a.trim()
+        )),
         Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() && !b.contains(',') => {
             Ok((a.trim().to_owned(), b.trim().to_owned()))
         }

@@ -554,3 +554,45 @@ fn report_and_explain_read_a_results_directory() {
     fs::remove_dir_all(out_dir).unwrap();
     fs::remove_file(f).unwrap();
 }
+
+/// A pair of one path with itself is a usage error.
+#[test]
+fn a_pair_of_one_path_with_itself_is_refused() {
+    let (code, _, stderr) = run(bin().args(["explain", "--pair", "sriov,sriov"]));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("two different paths"), "{stderr}");
+}
+
+/// Running again into a results directory removes what described the old
+/// summary (histograms it does not name, the report) and nothing else.
+#[test]
+fn a_new_run_into_an_old_results_directory_leaves_nothing_stale() {
+    let sweep =
+        format!("{GOOD}\n[sweep]\n[[sweep.axes]]\nkey = \"flows.0.load\"\nvalues = [0.02, 0.05]\n");
+    let f = file_with("stale", &sweep);
+    let out_dir = unique("stale-out");
+    let go = |args: &[&str]| {
+        let (code, _, stderr) = run(bin().args(args));
+        assert_eq!(code, Some(0), "{stderr}");
+    };
+    let (fs_, od) = (f.to_str().unwrap(), out_dir.to_str().unwrap());
+    go(&["run", fs_, "--out", od]);
+    go(&["report", od]);
+    fs::write(out_dir.join("notes.txt"), "mine").unwrap();
+    assert!(out_dir.join("p01.sriov.hgrm").exists());
+    // The same experiment without its sweep: one point, other names.
+    let plain = file_with("stale-plain", GOOD);
+    go(&["run", plain.to_str().unwrap(), "--out", od]);
+    let names: Vec<String> = fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.starts_with("p0")), "{names:?}");
+    assert!(names.contains(&"sriov.hgrm".to_owned()), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("report.")), "{names:?}");
+    assert!(!out_dir.join("plots").exists(), "{names:?}");
+    assert!(names.contains(&"notes.txt".to_owned()), "{names:?}");
+    fs::remove_dir_all(out_dir).unwrap();
+    fs::remove_file(f).unwrap();
+    fs::remove_file(plain).unwrap();
+}

@@ -167,6 +167,7 @@ impl Experiment {
             index: &index,
             set_keys: &set_keys,
             sweep_keys: &[],
+            hardware_swept: false,
         };
         let spec = read_spec(&table, text, overrides.is_empty(), &cx)?;
         let Some(sweep_spec) = spec.sweep.clone() else {
@@ -175,6 +176,26 @@ impl Experiment {
             return Ok(exp);
         };
         let (axes, replications) = sweep::axes(&sweep_spec, &cx)?;
+        // A `--set` of a key an axis sets would be overwritten at every
+        // point while the record of the run kept it: refused.
+        for o in overrides {
+            let set = o.key().join(".");
+            if let Some((i, k)) = axes.iter().enumerate().find_map(|(i, a)| {
+                a.keys
+                    .iter()
+                    .find(|k| sweep::overlaps(k, &set))
+                    .map(|k| (i, k))
+            }) {
+                return Err(ExperimentError::Set {
+                    file: Some(file.to_owned()),
+                    arg: format!("{set}={}", o.value()),
+                    message: format!(
+                        "sweep axis {i} sets `{k}` at every point; change the axis's values \
+                         instead"
+                    ),
+                });
+            }
+        }
         let mut points = Vec::new();
         for (index, combo) in sweep::combinations(&axes).into_iter().enumerate() {
             let values: Vec<toml::Value> = axes
@@ -191,15 +212,30 @@ impl Experiment {
             let mut point_table = table.clone();
             point_table.remove("sweep");
             let mut sweep_keys = Vec::new();
-            for (a, v) in axes.iter().zip(&values) {
+            for (ai, (a, v)) in axes.iter().zip(&values).enumerate() {
                 for k in &a.keys {
                     let o = Override::new(k, v.clone())?;
-                    o.apply(&mut point_table, file).map_err(&wrap)?;
+                    o.apply(&mut point_table, file).map_err(|e| {
+                        // Name the axis, not a `--set` the user never gave.
+                        let message = match e {
+                            ExperimentError::Set { message, .. } => message,
+                            other => other.to_string(),
+                        };
+                        wrap(cx.invalid(
+                            &format!("sweep.axes.{ai}.key"),
+                            Some(format!("{k:?}")),
+                            message,
+                        ))
+                    })?;
                     sweep_keys.push(o.key().to_vec());
                 }
             }
             let point_cx = Cx {
                 sweep_keys: &sweep_keys,
+                hardware_swept: axes
+                    .iter()
+                    .flat_map(|a| &a.keys)
+                    .any(|k| sweep::touches_hardware(k)),
                 ..cx
             };
             let spec = read_spec(&point_table, text, false, &point_cx).map_err(&wrap)?;
@@ -211,6 +247,20 @@ impl Experiment {
                 label,
                 exp,
             });
+        }
+        let runs = points.len() * replications as usize * points[0].exp.paths.len();
+        if runs > sweep::MAX_RUNS {
+            return Err(cx.invalid(
+                "sweep",
+                None,
+                format!(
+                    "{} points × {replications} replications × {} paths is {runs} runs; allowed \
+                     at most {}",
+                    points.len(),
+                    points[0].exp.paths.len(),
+                    sweep::MAX_RUNS
+                ),
+            ));
         }
         let mut exp = points[0].exp.clone();
         exp.as_run = table;

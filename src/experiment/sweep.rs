@@ -24,6 +24,9 @@ use super::Experiment;
 pub const MAX_POINTS: usize = 10_000;
 /// Most replications per point.
 pub const MAX_REPLICATIONS: i64 = 1000;
+/// Most runs (points × replications × paths) a sweep may make: all of
+/// them are held in memory until the report is written.
+pub const MAX_RUNS: usize = 100_000;
 /// Most values one axis may have.
 const MAX_AXIS_VALUES: usize = 10_000;
 
@@ -74,11 +77,42 @@ pub struct Sweep {
     pub points: Vec<Point>,
 }
 
+/// Whether two dotted keys set some of the same value: equal, or one is a
+/// table holding the other (`host` and `host.vms`).
+pub(crate) fn overlaps(a: &str, b: &str) -> bool {
+    let (x, y): (Vec<&str>, Vec<&str>) = (a.split('.').collect(), b.split('.').collect());
+    let n = x.len().min(y.len());
+    x[..n] == y[..n]
+}
+
+/// Whether an axis over `key` can change a hardware limit the host must
+/// fit (VMs, VFs, NICs per VM, the profile): then a point past the limit
+/// is infeasible for the paths it rules out, not an error of the file.
+pub(crate) fn touches_hardware(key: &str) -> bool {
+    [
+        "host.vms",
+        "host.passthrough_nic_per_vm",
+        "costs.max_vfs",
+        "profile",
+    ]
+    .iter()
+    .any(|h| overlaps(key, h))
+}
+
 /// The default plot title of an axis over `key`, with its unit, from the
 /// key's last segment (the units `docs/experiments.md` gives).
 pub fn default_label(key: &str) -> String {
-    let last = key.rsplit('.').next().unwrap_or(key);
-    let unit = match last {
+    // The last segment with a unit: `vpc.timing.attach_us.sriov` is in µs.
+    let unit = key.rsplit('.').find_map(unit_of);
+    match unit {
+        Some(u) => format!("{key} [{u}]"),
+        None => key.to_owned(),
+    }
+}
+
+/// The unit of a key whose last segment is `last`, if known.
+fn unit_of(last: &str) -> Option<&'static str> {
+    match last {
         "load" => Some("fraction of line rate"),
         "size" | "request_bytes" | "response_bytes" => Some("B"),
         "rate_gbps" | "link_gbps" => Some("Gbit/s"),
@@ -96,10 +130,6 @@ pub fn default_label(key: &str) -> String {
         _ if last.ends_with("_kib") => Some("KiB"),
         _ if last.ends_with("_ring") || last.ends_with("_backlog") => Some("slots"),
         _ => None,
-    };
-    match unit {
-        Some(u) => format!("{key} [{u}]"),
-        None => key.to_owned(),
     }
 }
 
@@ -121,12 +151,29 @@ pub(crate) fn axes(spec: &SweepSpec, cx: &Cx) -> Result<(Vec<Axis>, u32), Experi
     let mut points: usize = 1;
     for (i, a) in spec.axes.iter().enumerate() {
         let axis = axis(a, i, cx)?;
-        for k in &axis.keys {
-            if let Some(j) = axes.iter().position(|b: &Axis| b.keys.contains(k)) {
+        for (n, k) in axis.keys.iter().enumerate() {
+            let within = |other: &String| overlaps(k, other);
+            let clash = axes
+                .iter()
+                .enumerate()
+                .find_map(|(j, b): (usize, &Axis)| {
+                    b.keys.iter().find(|o| within(o)).map(|o| (j, o))
+                })
+                .map(|(j, o)| (format!("axis {j}"), o.clone()))
+                .or_else(|| {
+                    axis.keys[..n]
+                        .iter()
+                        .find(|o| within(o))
+                        .map(|o| ("this axis".to_owned(), o.clone()))
+                });
+            if let Some((who, other)) = clash {
                 return Err(cx.invalid(
                     &format!("sweep.axes.{i}.key"),
                     Some(format!("{k:?}")),
-                    format!("axis {j} already sets this key; a key can be on one axis only"),
+                    format!(
+                        "{who} already sets {other:?}, which this key overlaps; a key can be \
+                         set by one axis only"
+                    ),
                 ));
             }
         }
@@ -171,15 +218,21 @@ fn axis(a: &AxisSpec, i: usize, cx: &Cx) -> Result<Axis, ExperimentError> {
             ))
         }
     };
+    let field = if a.key.is_some() { "key" } else { "keys" };
+    let mut normal = Vec::with_capacity(keys.len());
     for k in &keys {
-        let field = if a.key.is_some() { "key" } else { "keys" };
-        if Override::new(k, toml::Value::Boolean(true)).is_err() {
+        // As `--set` reads it: segments trimmed.
+        let Ok(o) = Override::new(k, toml::Value::Boolean(true)) else {
             return Err(cx.invalid(
                 &at(field),
                 Some(format!("{k:?}")),
                 "must be dotted names or indices, e.g. \"flows.0.load\"",
             ));
-        }
+        };
+        normal.push(o.key().join("."));
+    }
+    let keys = normal;
+    for k in &keys {
         let top = k.split('.').next().unwrap_or("").trim();
         if FIXED_KEYS.contains(&top) {
             return Err(cx.invalid(
@@ -251,40 +304,45 @@ fn range(
 ) -> Result<Vec<toml::Value>, ExperimentError> {
     for (k, x) in [("from", from), ("to", to), ("step", step)] {
         if !x.is_finite() {
-            return Err(cx.invalid(&at(k), Some(x.to_string()), "must be a finite number"));
+            return Err(cx.invalid(&at(k), Some(format!("{x:?}")), "must be a finite number"));
         }
     }
     if step <= 0.0 {
         return Err(cx.invalid(
             &at("step"),
-            Some(step.to_string()),
+            Some(format!("{step:?}")),
             "allowed: greater than 0",
         ));
     }
     if to < from {
         return Err(cx.invalid(
             &at("to"),
-            Some(to.to_string()),
-            format!("allowed: at least `from` ({from})"),
+            Some(format!("{to:?}")),
+            format!("allowed: at least `from` ({from:?})"),
         ));
     }
-    let n = ((to - from) / step + 1e-9).floor() + 1.0;
-    if n > MAX_AXIS_VALUES as f64 {
+    let steps = (to - from) / step;
+    if steps.is_nan() || steps >= MAX_AXIS_VALUES as f64 {
         return Err(cx.invalid(
             &at("step"),
-            Some(step.to_string()),
-            format!("the range has {n} values; allowed at most {MAX_AXIS_VALUES}"),
+            Some(format!("{step:?}")),
+            format!(
+                "from {from:?} to {to:?} in steps of {step:?} is more than {MAX_AXIS_VALUES} \
+                 values; allowed at most {MAX_AXIS_VALUES}"
+            ),
         ));
     }
-    let integral = from.fract() == 0.0 && step.fract() == 0.0 && from.abs() < 1e15;
-    Ok((0..n as usize)
+    let n = (steps + 1e-9).floor() as usize + 1;
+    let integral = from.fract() == 0.0 && step.fract() == 0.0 && to.abs().max(from.abs()) < 9e15;
+    Ok((0..n)
         .map(|k| {
             let x = from + k as f64 * step;
             if integral {
                 toml::Value::Integer(x.round() as i64)
             } else {
-                // 1e-9 steps: 0.1 + 2 × 0.1 is 0.3, not 0.30000000000000004.
-                toml::Value::Float((x * 1e9).round() / 1e9)
+                // Twelve significant digits, whatever the magnitude: 0.1 + 2
+                // × 0.1 is 0.3, not 0.30000000000000004, and 3e-10 stays 3e-10.
+                toml::Value::Float(format!("{x:.11e}").parse().unwrap_or(x))
             }
         })
         .collect())

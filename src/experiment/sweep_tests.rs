@@ -280,3 +280,110 @@ fn sriov_past_the_vf_limit_is_an_infeasible_point_not_an_error() {
         "{e}"
     );
 }
+
+#[test]
+fn keys_are_compared_as_set_reads_them_and_overlaps_are_refused() {
+    for (sweep, want) in [
+        (
+            "[[sweep.axes]]\nkey = \"flows.0.load\"\nvalues = [0.1]\n[[sweep.axes]]\nkey = \"flows.0. load\"\nvalues = [0.2]",
+            "axis 0 already sets \"flows.0.load\"",
+        ),
+        (
+            "[[sweep.axes]]\nkey = \"host\"\nvalues = [{ vms = 2 }]\n[[sweep.axes]]\nkey = \"host.vms\"\nvalues = [1]",
+            "axis 0 already sets \"host\"",
+        ),
+        (
+            "[[sweep.axes]]\nkeys = [\"host.vms\", \"host\"]\nvalues = [1]",
+            "this axis already sets \"host.vms\"",
+        ),
+    ] {
+        let e = err(&format!("[sweep]\n{sweep}\n"));
+        assert!(e.contains(want) && e.contains("sweep.axes"), "{sweep}\n→ {e}");
+    }
+    // A key with spaces is used, and shown, as `--set` would read it.
+    let exp = with("[sweep]\n[[sweep.axes]]\nkey = \"flows.0. load\"\nvalues = [0.2]\n").unwrap();
+    let s = exp.sweep.unwrap();
+    assert_eq!(s.axes[0].keys, ["flows.0.load"]);
+    assert_eq!(s.axes[0].label, "flows.0.load [fraction of line rate]");
+}
+
+#[test]
+fn ranges_keep_twelve_significant_digits_at_any_magnitude() {
+    let exp = with(
+        "[sweep]\n[[sweep.axes]]\nkey = \"flows.0.load\"\nfrom = 1e-4\nto = 5e-4\nstep = 1e-4\n",
+    )
+    .unwrap();
+    let v: Vec<f64> = exp.sweep.unwrap().axes[0]
+        .values
+        .iter()
+        .map(|v| v.as_float().unwrap())
+        .collect();
+    assert_eq!(v, [1e-4, 2e-4, 3e-4, 4e-4, 5e-4]);
+    // Extreme values give a readable refusal, not an infinity or a
+    // 300-digit number.
+    let e =
+        err("[sweep]\n[[sweep.axes]]\nkey = \"flows.0.load\"\nfrom = 0\nto = 1\nstep = 1e-300\n");
+    assert!(
+        e.contains("more than 10000 values") && e.contains("1e-300"),
+        "{e}"
+    );
+    assert!(e.len() < 300, "{e}");
+    let e = err(
+        "[sweep]\n[[sweep.axes]]\nkey = \"flows.0.size\"\nfrom = 1e308\nto = 1e308\nstep = 1\n",
+    );
+    assert!(!e.contains("inf"), "{e}");
+}
+
+#[test]
+fn a_set_of_a_swept_key_is_refused() {
+    let sweep = "[sweep]\n[[sweep.axes]]\nkey = \"flows.0.load\"\nvalues = [0.1]\n";
+    let text = format!("{BASE}\n{sweep}");
+    for set in ["flows.0.load=0.5", "flows=[]"] {
+        let e = Experiment::from_toml("s.toml", &text, &[Override::parse(set).unwrap()])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("sweep axis 0 sets `flows.0.load`"), "{set}: {e}");
+    }
+    // Other keys may be set.
+    Experiment::from_toml("s.toml", &text, &[Override::parse("host.vms=1").unwrap()]).unwrap();
+}
+
+#[test]
+fn a_hardware_limit_no_axis_can_change_is_still_an_error() {
+    // 2 VMs, 1 VF, a sweep over load only: every sriov point would be
+    // infeasible, so the file is wrong, as without a sweep.
+    let e = err("[costs]\nmax_vfs = 1\n[sweep]\n[[sweep.axes]]\nkey = \"flows.0.load\"\nvalues = [0.1, 0.2]\n");
+    assert!(
+        e.contains("host.vms") && e.contains("virtual functions"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_axis_index_past_the_end_names_the_axis_not_a_set() {
+    let e = err("[sweep]\n[[sweep.axes]]\nkey = \"flows.5.load\"\nvalues = [0.1]\n");
+    assert!(
+        e.contains("sweep.axes.0.key") && e.contains("flows.5.load"),
+        "{e}"
+    );
+    assert!(!e.contains("--set"), "{e}");
+}
+
+#[test]
+fn too_many_runs_are_refused_before_running() {
+    let e = err("[sweep]\nreplications = 1000\n[[sweep.axes]]\nkey = \"flows.0.load\"\nfrom = 0.001\nto = 0.06\nstep = 0.001\n");
+    assert!(e.contains("runs; allowed at most 100000"), "{e}");
+}
+
+#[test]
+fn default_labels_find_the_unit_in_any_segment() {
+    assert_eq!(
+        default_label("vpc.timing.attach_us.sriov"),
+        "vpc.timing.attach_us.sriov [µs]"
+    );
+    assert_eq!(
+        default_label("costs.exit_cycles"),
+        "costs.exit_cycles [cycles]"
+    );
+    assert_eq!(default_label("profile"), "profile");
+}

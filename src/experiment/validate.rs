@@ -35,6 +35,9 @@ pub(crate) struct Cx<'a> {
     pub set_keys: &'a [Vec<String>],
     /// Keys a `[sweep]` axis wrote (empty outside a sweep point).
     pub sweep_keys: &'a [Vec<String>],
+    /// A sweep point whose axes can change a hardware limit (VMs, VFs,
+    /// NICs, profile): a path past it is infeasible there, not an error.
+    pub hardware_swept: bool,
 }
 
 impl Cx<'_> {
@@ -1075,9 +1078,10 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
     }
 
     // Refuse early what the engine would refuse, with the key to change. At
-    // a sweep point these are hardware limits the sweep is exploring: the
-    // runner records the path as infeasible there instead.
-    let sweep_point = !cx.sweep_keys.is_empty();
+    // a point of a sweep over the VMs, VFs, NICs or profile these are the
+    // limits the sweep explores: the runner records the path as infeasible
+    // there instead.
+    let sweep_point = cx.hardware_swept;
     if paths.contains(&IoPath::Passthrough) && vms > 1 && !nic_per_vm && !sweep_point {
         return Err(cx.invalid(
             "host.passthrough_nic_per_vm",

@@ -12,7 +12,9 @@
 //!   renamed over its old version. Each file is replaced atomically — a reader
 //!   sees the old or the new file, never a mix — but a crash between two
 //!   renames can leave a new `summary.json` beside an old `summary.csv`.
-//!   Other files in `DIR` are left alone.
+//!   Then what described the old summary goes: `.hgrm` files the new one
+//!   does not name and the report made from it (`report.html`,
+//!   `report.md`, `plots/*.svg`). Other files in `DIR` are left alone.
 //!
 //! On any error the temporary directory is removed and nothing in `DIR`
 //! changes (except, in the second case, files already renamed).
@@ -53,7 +55,46 @@ pub fn write_dir(dir: &Path, report: &RunReport) -> io::Result<()> {
         }
     }
     let files: Vec<(&str, String)> = owned.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
-    write_files(dir, &files)
+    let existed = dir.is_dir();
+    write_files(dir, &files)?;
+    if existed {
+        remove_stale(dir, &files)?;
+    }
+    Ok(())
+}
+
+/// After a new summary was written into `dir`, removes what described the
+/// old one: `.hgrm` files the new summary does not name, and the report
+/// (`report.html`, `report.md`, `plots/*.svg`, and `plots/` if that leaves
+/// it empty), which `enisim report` makes again. Other files stay.
+fn remove_stale(dir: &Path, kept: &[(&str, String)]) -> io::Result<()> {
+    let gone = |p: &Path| match fs::remove_file(p) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(ctx(p, e)),
+        _ => Ok(()),
+    };
+    for entry in fs::read_dir(dir).map_err(|e| ctx(dir, e))? {
+        let path = entry.map_err(|e| ctx(dir, e))?.path();
+        let name = path.file_name().and_then(OsStr::to_str).unwrap_or("");
+        let stale_hgrm = name.ends_with(".hgrm") && !kept.iter().any(|(k, _)| *k == name);
+        if (stale_hgrm || name == super::HTML_FILE || name == super::MARKDOWN_FILE)
+            && path.is_file()
+        {
+            gone(&path)?;
+        }
+    }
+    let plots = dir.join(super::PLOTS_DIR);
+    if plots.is_dir() {
+        for entry in fs::read_dir(&plots).map_err(|e| ctx(&plots, e))? {
+            let path = entry.map_err(|e| ctx(&plots, e))?.path();
+            if path.extension() == Some(OsStr::new("svg")) && path.is_file() {
+                gone(&path)?;
+            }
+        }
+        // Only if empty: anything else the user put there stays.
+        let _ = fs::remove_dir(&plots);
+    }
+    sync_dir(dir);
+    Ok(())
 }
 
 /// Checks, before a run, that `write_dir(dir, …)` can succeed: `dir` is a

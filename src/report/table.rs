@@ -271,17 +271,18 @@ fn sweep_table(report: &RunReport) -> String {
             format!("; axes: {}", axes.join(" × "))
         },
     );
-    // (header, stat, scale, decimals)
+    // (header, stat, divisor, decimals): values are divided, as `us` does
+    // and `explain` does, so the same mean prints the same everywhere.
     let cols: [(&str, &str, f64, usize); 9] = [
-        ("p50 µs", "latency_p50_ns", 1e-3, 2),
-        ("p99 µs", "latency_p99_ns", 1e-3, 2),
+        ("p50 µs", "latency_p50_ns", 1e3, 2),
+        ("p99 µs", "latency_p99_ns", 1e3, 2),
         ("Gb/s", "delivered_gbps", 1.0, 3),
-        ("Mpps", "delivered_pps", 1e-6, 3),
+        ("Mpps", "delivered_pps", 1e6, 3),
         ("drops", "dropped", 1.0, 0),
         ("host ns/pkt", "host_cpu_ns_per_packet", 1.0, 0),
         ("guest ns/pkt", "guest_cpu_ns_per_packet", 1.0, 0),
         ("exits/pkt", "exits_per_packet", 1.0, 2),
-        ("RTT p99 µs", "rtt_p99_ns", 1e-3, 2),
+        ("RTT p99 µs", "rtt_p99_ns", 1e3, 2),
     ];
     let rtt = report
         .points
@@ -292,11 +293,11 @@ fn sweep_table(report: &RunReport) -> String {
     let mut header = vec!["point".to_owned(), "path".to_owned()];
     header.extend(cols.iter().map(|c| c.0.to_owned()));
     let mut rows = vec![header];
-    let cell = |e: Option<&Estimate>, scale: f64, d: usize| match e {
+    let cell = |e: Option<&Estimate>, div: f64, d: usize| match e {
         None => "-".to_owned(),
         Some(e) => match e.ci95 {
-            Some(c) => format!("{}±{}", fixed(e.mean * scale, d), fixed(c * scale, d)),
-            None => fixed(e.mean * scale, d),
+            Some(c) => format!("{}±{}", fixed(e.mean / div, d), fixed(c / div, d)),
+            None => fixed(e.mean / div, d),
         },
     };
     for p in &report.points {
@@ -315,7 +316,7 @@ fn sweep_table(report: &RunReport) -> String {
             } else {
                 row.extend(
                     cols.iter()
-                        .map(|(_, k, scale, d)| cell(pp.stats.get(*k), *scale, *d)),
+                        .map(|(_, k, div, d)| cell(pp.stats.get(*k), *div, *d)),
                 );
             }
             rows.push(row);
