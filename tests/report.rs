@@ -77,6 +77,16 @@ fn figures(html: &str) -> Vec<String> {
         .collect()
 }
 
+/// The text of the element of `class` in an SVG.
+fn label_text(svg: &str, class: &str) -> String {
+    let at = svg
+        .find(&format!("class=\"{class}\""))
+        .unwrap_or_else(|| panic!("no {class}"));
+    let start = at + svg[at..].find('>').unwrap() + 1;
+    let end = start + svg[start..].find('<').unwrap();
+    svg[start..end].replace("&amp;", "&")
+}
+
 /// The checks every report must pass.
 fn common_checks(dir: &Path) -> (String, String) {
     let html = fs::read_to_string(dir.join(report::HTML_FILE)).unwrap();
@@ -102,6 +112,18 @@ fn common_checks(dir: &Path) -> (String, String) {
             );
         }
         assert!(s.contains("<title>"), "accessible title");
+        // Quantities carry their unit in brackets; the x axis too unless it
+        // lists categories (paths, event kinds) or is a unitless sweep key.
+        let y = label_text(s, "y-label");
+        assert!(
+            y.contains('[') && y.ends_with(']'),
+            "y label without a unit: {y}"
+        );
+        let x = label_text(s, "x-label");
+        assert!(
+            (x.contains('[') && x.ends_with(']')) || ["I/O path", "event"].contains(&x.as_str()),
+            "x label without a unit: {x}"
+        );
         assert!(!s.contains("no data"), "an empty chart: {}", &s[..300]);
     }
     // One figure per SVG, each with a caption on how to read it.
