@@ -347,11 +347,6 @@ impl Tables {
             .map(|i| i as u32)
     }
 
-    /// Number of instances (the index range of allowances).
-    pub fn instance_count(&self) -> usize {
-        self.instances.len()
-    }
-
     fn group_allows(&self, eni: &Eni, ingress: bool, key: &Key) -> bool {
         let peer = if ingress { key.src } else { key.dst };
         eni.groups.iter().any(|&g| {

@@ -673,22 +673,6 @@ impl VpcRt {
         decision
     }
 
-    /// The control plane's final state.
-    pub fn ec2(&self) -> &Ec2 {
-        &self.ec2
-    }
-
-    /// The warnings after setup and at the end of the run, each once.
-    pub fn all_warnings(&self) -> Vec<String> {
-        let mut all = self.warnings.clone();
-        for w in self.ec2.warnings() {
-            if !all.contains(&w.message) {
-                all.push(w.message);
-            }
-        }
-        all
-    }
-
     /// Every ENI as the run ends.
     pub fn enis(&self) -> Vec<EniSummary> {
         self.ec2
