@@ -458,14 +458,18 @@ impl VpcRt {
             })
             .map(|(ip, _)| *ip)
             .collect();
-        for ip in moved {
-            *self.in_transit.entry(ip).or_default() += 1;
-            self.transits.push((k, ip));
-            self.pending[k] += 1;
-            follow.push(Follow::Transit(
-                (self.transits.len() - 1) as u32,
-                self.timing.reassign,
-            ));
+        if !moved.is_empty() {
+            for ip in moved {
+                *self.in_transit.entry(ip).or_default() += 1;
+                self.transits.push((k, ip));
+                self.pending[k] += 1;
+                follow.push(Follow::Transit(
+                    (self.transits.len() - 1) as u32,
+                    self.timing.reassign,
+                ));
+            }
+            // Packets for those addresses are dropped from now on.
+            self.recompile();
         }
         self.log.push(ControlRecord {
             action,
@@ -474,7 +478,6 @@ impl VpcRt {
             message: None,
             completed_us: (self.pending[k] == 0).then_some(at_us),
         });
-        self.recompile();
         if self.pending[k] == 0 {
             follow.extend(self.next_after(k));
         }
