@@ -687,7 +687,7 @@ impl Engine {
                 let route = self.flows[flow]
                     .reverse
                     .expect("request/response has a reverse route");
-                let resp = Packet {
+                let id = self.alloc(Packet {
                     born: now,
                     rr_born: pkt.rr_born,
                     flow: pkt.flow,
@@ -697,8 +697,8 @@ impl Engine {
                     rr_slot: pkt.rr_slot,
                     rr_seq: pkt.rr_seq,
                     ..Packet::default()
-                };
-                if let Some(id) = self.born(resp, true) {
+                });
+                if self.steer(id) {
                     self.advance(id, now);
                 }
             }
@@ -737,7 +737,7 @@ impl Engine {
         let bytes = f.sizes.draw();
         let route = f.route;
         let next = f.arrivals.next(now);
-        let pkt = Packet {
+        let id = self.alloc(Packet {
             born: now,
             rr_born: now,
             flow,
@@ -745,8 +745,8 @@ impl Engine {
             bytes,
             role: Role::Data,
             ..Packet::default()
-        };
-        if let Some(id) = self.born(pkt, false) {
+        });
+        if self.steer(id) {
             self.advance(id, now);
         }
         if next < self.window_end {
@@ -772,7 +772,7 @@ impl Engine {
         s.seq = s.seq.wrapping_add(1);
         s.deadline = now + timeout;
         let (route, seq, deadline) = (f.route, s.seq, s.deadline);
-        let pkt = Packet {
+        let id = self.alloc(Packet {
             born: now,
             rr_born: now,
             flow,
@@ -782,9 +782,9 @@ impl Engine {
             rr_slot: slot,
             rr_seq: seq,
             ..Packet::default()
-        };
+        });
         self.q.push(deadline, Ev::RrTimeout(flow, slot));
-        if let Some(id) = self.born(pkt, false) {
+        if self.steer(id) {
             self.advance(id, now);
         }
     }
@@ -866,25 +866,29 @@ impl Engine {
         }
     }
 
-    /// Creates a packet at `now`; for an addressed flow, the data plane
-    /// decides its route (`reply`: the answer of a request/response) or drops
-    /// it. Returns the packet to advance, if any.
+    /// Lets the data plane decide the route of packet `id`, born now, if its
+    /// flow is addressed (a response: the answer of a request/response), or
+    /// drop it. True if the packet goes on.
     #[inline]
-    fn born(&mut self, pkt: Packet, reply: bool) -> Option<u32> {
-        let flow = pkt.flow as usize;
-        let id = self.alloc(pkt);
-        let Some(vpc) = self.vpc.as_mut().filter(|v| v.is_addressed(flow)) else {
-            return Some(id);
+    fn steer(&mut self, id: u32) -> bool {
+        let Some(vpc) = self.vpc.as_mut() else {
+            return true;
         };
+        let pkt = &mut self.packets[id as usize];
+        let flow = pkt.flow as usize;
+        if !vpc.is_addressed(flow) {
+            return true;
+        }
         let now = self.now;
+        let reply = pkt.role == Role::Response;
         let f = &mut self.flows[flow];
         match vpc.steer(flow, reply, pkt.bytes, now, &mut self.routes) {
             Ok(route) => {
                 if f.last_lost.is_some() && f.recovered.is_none() {
                     f.recovered = Some(now);
                 }
-                self.packets[id as usize].route = route;
-                Some(id)
+                pkt.route = route;
+                true
             }
             Err(reason) => {
                 f.lost += 1;
@@ -892,7 +896,7 @@ impl Engine {
                 f.last_lost = Some(now);
                 f.recovered = None;
                 self.drop_packet(id, reason);
-                None
+                false
             }
         }
     }
