@@ -623,11 +623,8 @@ impl Engine {
     /// A packet has finished its route at `t`.
     #[inline]
     fn reach_end(&mut self, id: u32, t: SimTime) {
-        let pkt = &self.packets[id as usize];
-        if pkt.role == Role::Data && t <= self.horizon && t == self.now {
-            self.deliver(id);
-        } else if pkt.role == Role::Data && t <= self.horizon {
-            // Nothing follows a data packet: book it now, at its future time.
+        if self.packets[id as usize].role == Role::Data && t <= self.horizon {
+            // Nothing follows a data packet: book it now, at its time.
             self.book_delivery(id, t);
             self.release(id);
         } else {
