@@ -448,3 +448,66 @@ fn a_packet_rate_beyond_the_pps_allowance_is_dropped() {
     assert!((pps - 20_000.0).abs() / 20_000.0 < 0.02, "{pps} packets/s");
     assert!(r.dropped["pps_allowance_exceeded"] > 0);
 }
+
+/// What the model refuses to build: `BuildError::Vpc`, naming the key.
+#[test]
+fn a_vpc_that_cannot_be_set_up_or_resolved_is_an_error_naming_the_key() {
+    use enisim::model::BuildError;
+    let refused = |vpc: Option<VpcConfig>, vms: u32, f: enisim::model::FlowConfig, key, says| {
+        let cfg = HostConfig {
+            vpc,
+            ..host(IoPath::Sriov, Profile::kvm_modern_25g(), vms, vec![f], 1000)
+        };
+        match enisim::model::run(&cfg) {
+            Err(BuildError::Vpc { key: k, message }) => {
+                assert_eq!(k, key, "{message}");
+                assert!(message.contains(says), "{key}: {message:?}, not {says:?}");
+            }
+            other => panic!("{key}: expected a VPC error, got {other:?}"),
+        }
+    };
+    let ok = || vpc(SETUP, SETUP_STEPS, vec![], timing_us(0, 0, 0));
+    let to = |dst: &str| {
+        let mut f = to_eip("f", 1000.0, 256, 40000);
+        f.addr.as_mut().unwrap().dst = dst.into();
+        f
+    };
+    let mut unaddressed = to("$eip.ip");
+    unaddressed.addr = None;
+    refused(Some(ok()), 2, unaddressed, "flows (f)", "needs addresses");
+    refused(None, 2, to("$eip.ip"), "flows (f)", "need a [vpc]");
+    refused(Some(ok()), 65, to("$eip.ip"), "host.vms", "at most 64 VMs");
+    refused(Some(ok()), 2, to("$nosuch"), "flows.0.dst", "not defined");
+    refused(Some(ok()), 2, to("10.0.1"), "flows.0.dst", "neither an IP");
+    refused(Some(ok()), 2, to("$svc"), "flows.0.dst", "has no address");
+    let not_an_instance = VpcConfig {
+        vms: vec![("eip".into(), 0)],
+        ..ok()
+    };
+    refused(
+        Some(not_an_instance),
+        2,
+        to("$eip.ip"),
+        "vpc.vms",
+        "not an instance",
+    );
+    let outside_the_vpc = r#"
+[[actions]]
+action = "CreateSubnet"
+VpcId = "$vpc"
+CidrBlock = "192.168.0.0/24"
+"#;
+    let failing = vpc(
+        &format!("{SETUP}{outside_the_vpc}"),
+        SETUP_STEPS + 1,
+        vec![],
+        timing_us(0, 0, 0),
+    );
+    refused(
+        Some(failing),
+        2,
+        to("$eip.ip"),
+        "vpc.actions.10",
+        "setup action 11 (CreateSubnet) failed",
+    );
+}
