@@ -17,8 +17,8 @@
 //! pending event per in-flight packet and generator, typically 10¹–10⁴) a
 //! contiguous d-ary heap beats pointer-based structures, and d = 4 halves the
 //! levels of a binary heap while a node's four children share a cache line or
-//! two: `benches/event_queue.rs` measures it (it replaced `std`'s binary heap,
-//! which took 44% of a run's time in a profile of the `sriov` path).
+//! two: `benches/event_queue.rs` measures it (it replaced `std`'s binary heap
+//! after a profile of the `sriov` path found the heap the largest cost).
 //! Cancellation is not offered: no model here needs it (ns-3 cancels by flag
 //! and skips on pop, which a model can do with a generation counter in its
 //! event payload).
