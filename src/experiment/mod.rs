@@ -66,7 +66,7 @@ pub use set::Override;
 pub use stats::Estimate;
 pub use sweep::{default_label, value_text, Axis, Point, Sweep, MAX_POINTS, MAX_REPLICATIONS};
 
-use crate::model::{FlowConfig, HostConfig, IoPath, Profile};
+use crate::model::{ControlTiming, FlowConfig, HostConfig, IoPath, Profile};
 use error::{line_col, SpanIndex};
 use spec::ExperimentSpec;
 use std::borrow::Cow;
@@ -101,7 +101,7 @@ pub struct Experiment {
     /// The `[costs]` overrides applied, as `key = value`, sorted by key.
     pub cost_overrides: Vec<String>,
     /// With a `[vpc]`: the control-plane durations of each path.
-    pub vpc_timing: Vec<(IoPath, crate::model::ControlTiming)>,
+    pub vpc_timing: Vec<(IoPath, ControlTiming)>,
     /// The experiment as run: the file's table with every `--set` applied.
     pub as_run: toml::Table,
     /// The `[sweep]`, if the file has one: every point validated. The rest
@@ -289,13 +289,19 @@ impl Experiment {
             path,
             ..self.base.clone()
         };
-        if let (Some(v), Some((_, t))) = (
-            cfg.vpc.as_mut(),
-            self.vpc_timing.iter().find(|(p, _)| *p == path),
-        ) {
-            v.timing = *t;
+        if let Some(v) = cfg.vpc.as_mut() {
+            v.timing = self.control_timing(path);
         }
         cfg
+    }
+
+    /// How long control-plane changes take on `path`: the `[vpc.timing]`
+    /// of the experiment, or the path's defaults without a `[vpc]`.
+    pub(crate) fn control_timing(&self, path: IoPath) -> ControlTiming {
+        self.vpc_timing
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map_or_else(|| vpc::default_timing(path), |(_, t)| *t)
     }
 
     /// One configuration per path, in [`Experiment::paths`] order.

@@ -272,19 +272,20 @@ pub fn run_experiment_with(
     threads: Option<usize>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<RunReport, ExperimentError> {
-    let single = std::slice::from_ref(exp);
     let points: Vec<&Experiment> = match &exp.sweep {
         Some(s) => s.points.iter().map(|p| &p.exp).collect(),
-        None => single.iter().collect(),
+        None => vec![exp],
     };
     let replications = exp.sweep.as_ref().map_or(1, |s| s.replications);
+    let seed = |e: &Experiment, r: u32| e.seed.wrapping_add(u64::from(r));
+    // In point, path, replication order: the order results are read back.
     let mut jobs = Vec::new();
-    for (pi, e) in points.iter().enumerate() {
-        for (ki, &path) in e.paths.iter().enumerate() {
+    for e in &points {
+        for &path in &e.paths {
             for r in 0..replications {
                 let mut cfg = e.host_config(path);
-                cfg.seed = e.seed.wrapping_add(u64::from(r));
-                jobs.push((pi, ki, cfg));
+                cfg.seed = seed(e, r);
+                jobs.push(cfg);
             }
         }
     }
@@ -292,7 +293,7 @@ pub fn run_experiment_with(
     let done = AtomicUsize::new(0);
     let run_all = || -> Vec<Result<PathResult, BuildError>> {
         jobs.par_iter()
-            .map(|(_, _, cfg)| {
+            .map(|cfg| {
                 let r = run_timed(cfg);
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                 r
@@ -346,34 +347,28 @@ pub fn run_experiment_with(
             if infeasible.is_some() {
                 runs.clear();
             }
-            let name = |r: u32, rtt: bool| {
-                hgrm_name(
-                    multi_point.then_some((pi, points.len())),
-                    (replications > 1).then_some(r),
-                    path.name(),
-                    rtt,
-                )
+            // The histogram file of every run that has one.
+            let hgrms = |rtt: bool| -> Vec<String> {
+                (0u32..)
+                    .zip(&runs)
+                    .filter(|(_, run)| {
+                        if rtt {
+                            run.rtt_histogram.is_some()
+                        } else {
+                            run.latency_histogram.is_some()
+                        }
+                    })
+                    .map(|(r, _)| {
+                        hgrm_name(
+                            multi_point.then_some((pi, points.len())),
+                            (replications > 1).then_some(r),
+                            path.name(),
+                            rtt,
+                        )
+                    })
+                    .collect()
             };
-            let seeds: Vec<u64> = (0..runs.len())
-                .map(|r| e.seed.wrapping_add(r as u64))
-                .collect();
-            let hgrm = runs
-                .iter()
-                .enumerate()
-                .filter(|(_, run)| run.latency_histogram.is_some())
-                .map(|(r, _)| name(r as u32, false))
-                .collect();
-            let rtt_hgrm = runs
-                .iter()
-                .enumerate()
-                .filter(|(_, run)| run.rtt_histogram.is_some())
-                .map(|(r, _)| name(r as u32, true))
-                .collect();
-            let timing = e
-                .vpc_timing
-                .iter()
-                .find(|(p, _)| *p == path)
-                .map_or_else(|| super::vpc::default_timing(path), |(_, t)| *t);
+            let timing = e.control_timing(path);
             paths.push(PathPoint {
                 path: path.name().to_owned(),
                 infeasible,
@@ -382,11 +377,11 @@ pub fn run_experiment_with(
                     eni_attach_us: timing.attach.as_ps() as f64 / 1e6,
                     eni_detach_us: timing.detach.as_ps() as f64 / 1e6,
                 },
-                seeds,
+                seeds: (0..runs.len() as u32).map(|r| seed(e, r)).collect(),
                 stats: stats_of(&runs),
                 bottleneck: bottleneck(&runs),
-                hgrm,
-                rtt_hgrm,
+                hgrm: hgrms(false),
+                rtt_hgrm: hgrms(true),
                 runs,
             });
         }
@@ -519,7 +514,7 @@ fn sweep_notes(exp: &Experiment, points: &[&Experiment], reports: &[PointReport]
     for (pi, ns) in per_point.iter().enumerate() {
         for n in ns {
             let everywhere = per_point.iter().all(|o| o.contains(n));
-            let text = if everywhere || points.len() == 1 {
+            let text = if everywhere {
                 n.clone()
             } else {
                 format!("at {}: {n}", reports[pi].label)
