@@ -17,7 +17,7 @@
 use super::error::ExperimentError;
 use super::set::Override;
 use super::spec::{AxisSpec, SweepSpec};
-use super::validate::Cx;
+use super::validate::{check_range, Cx};
 use super::Experiment;
 
 /// Most points a sweep may have (the cross product of its axes).
@@ -136,17 +136,14 @@ fn unit_of(last: &str) -> Option<&'static str> {
 /// Checks the `[sweep]` table's own keys: replications in range, every axis
 /// with keys that may be set and a non-empty list of values.
 pub(crate) fn axes(spec: &SweepSpec, cx: &Cx) -> Result<(Vec<Axis>, u32), ExperimentError> {
-    let replications = match spec.replications {
-        None => 1,
-        Some(r) if (1..=MAX_REPLICATIONS).contains(&r) => r as u32,
-        Some(r) => {
-            return Err(cx.invalid(
-                "sweep.replications",
-                Some(r.to_string()),
-                format!("allowed 1..={MAX_REPLICATIONS}"),
-            ))
-        }
-    };
+    let replications = check_range(
+        cx,
+        "sweep.replications",
+        spec.replications.unwrap_or(1),
+        1,
+        MAX_REPLICATIONS,
+        "",
+    )? as u32;
     let mut axes = Vec::with_capacity(spec.axes.len());
     let mut points: usize = 1;
     for (i, a) in spec.axes.iter().enumerate() {

@@ -6,7 +6,8 @@ use super::error::{line_col, ExperimentError, Location, SpanIndex};
 use super::spec::{ArrivalSpec, ExperimentSpec, FlowKindSpec, FlowSpec};
 use super::Experiment;
 use crate::model::{
-    Arrival, BuildError, Client, FlowConfig, FlowKind, HostConfig, IoPath, Profile, SizeDist,
+    Arrival, BuildError, Client, FlowAddr, FlowConfig, FlowKind, HostConfig, IoPath, Profile,
+    SizeDist,
 };
 use crate::sim::{BitsPerSec, SimDuration};
 use std::collections::BTreeMap;
@@ -44,18 +45,11 @@ impl Cx<'_> {
     /// Where `key` (dotted) is: in a `--set`, in the file, or (for a missing
     /// key) at the nearest table that is in the file.
     pub fn location(&self, key: &[String], on_key: bool) -> Location {
-        if self
-            .sweep_keys
-            .iter()
-            .any(|s| key.len() >= s.len() && key[..s.len()] == s[..])
-        {
+        let under = |written: &[Vec<String>]| written.iter().any(|w| key.starts_with(w));
+        if under(self.sweep_keys) {
             return Location::FromSweep;
         }
-        if self
-            .set_keys
-            .iter()
-            .any(|s| key.len() >= s.len() && key[..s.len()] == s[..])
-        {
+        if under(self.set_keys) {
             return Location::FromSet;
         }
         for n in (1..=key.len()).rev() {
@@ -179,17 +173,12 @@ fn us_duration(us: f64) -> SimDuration {
 
 /// A time key \[µs\]: finite, `> 0` (or `≥ 0` with `zero_ok`), at most
 /// [`MAX_US`], and (when positive) at least one picosecond.
-/// [`check_us`] for the `[vpc]` validation.
-pub(crate) fn check_us_pub(
+pub(crate) fn check_us(
     cx: &Cx,
     key: &str,
     us: f64,
     zero_ok: bool,
 ) -> Result<SimDuration, ExperimentError> {
-    check_us(cx, key, us, zero_ok)
-}
-
-fn check_us(cx: &Cx, key: &str, us: f64, zero_ok: bool) -> Result<SimDuration, ExperimentError> {
     let lower = if zero_ok { "≥ 0" } else { "> 0" };
     let ok = us.is_finite() && us <= MAX_US && if zero_ok { us >= 0.0 } else { us > 0.0 };
     if !ok {
@@ -210,6 +199,28 @@ fn check_us(cx: &Cx, key: &str, us: f64, zero_ok: bool) -> Result<SimDuration, E
     Ok(d)
 }
 
+/// An integer key in `lo..=hi`; `what` (its unit, or empty) follows the
+/// range in the message.
+pub(crate) fn check_range(
+    cx: &Cx,
+    key: &str,
+    v: i64,
+    lo: i64,
+    hi: i64,
+    what: &str,
+) -> Result<i64, ExperimentError> {
+    if (lo..=hi).contains(&v) {
+        return Ok(v);
+    }
+    let sep = if what.is_empty() { "" } else { " " };
+    Err(cx.invalid(
+        key,
+        Some(v.to_string()),
+        format!("allowed {lo}..={hi}{sep}{what}"),
+    ))
+}
+
+/// [`check_range`] for a range within `u32`.
 fn check_int(
     cx: &Cx,
     key: &str,
@@ -218,15 +229,8 @@ fn check_int(
     hi: i64,
     what: &str,
 ) -> Result<u32, ExperimentError> {
-    if v < lo || v > hi {
-        return Err(cx.invalid(
-            key,
-            Some(v.to_string()),
-            format!("allowed {lo}..={hi} {what}"),
-        ));
-    }
-    u32::try_from(v)
-        .map_err(|_| cx.invalid(key, Some(v.to_string()), format!("allowed {lo}..={hi}")))
+    debug_assert!(lo >= 0 && hi <= i64::from(u32::MAX));
+    check_range(cx, key, v, lo, hi, what).map(|v| v as u32)
 }
 
 fn frame_bytes(cx: &Cx, key: &str, v: i64) -> Result<u32, ExperimentError> {
@@ -797,13 +801,7 @@ fn expand_flow(
                     ))
                 }
             };
-            let RrParams {
-                request_bytes,
-                response_bytes,
-                outstanding,
-                think,
-                timeout,
-            } = rr_params(cx, &prefix, f)?;
+            let rr = rr_params(cx, &prefix, f)?;
             for server in targets(sel) {
                 if client == Client::Vm(server) {
                     let why = match sel {
@@ -816,23 +814,7 @@ fn expand_flow(
                         format!("the client must not be the server VM{why}"),
                     ));
                 }
-                out.push(FlowConfig {
-                    name: name_for(sel, server),
-                    kind: FlowKind::RequestResponse {
-                        client,
-                        server,
-                        request_bytes,
-                        response_bytes,
-                        outstanding,
-                        think,
-                        timeout,
-                    },
-                    arrival: Arrival::Poisson,
-                    sizes: SizeDist::Fixed(request_bytes),
-                    // Unused by request/response; kept ≥ 1 ps as the field promises.
-                    mean_interval_ps: (think.as_ps() as f64).max(MIN_INTERVAL_PS),
-                    addr: None,
-                });
+                out.push(rr.flow(name_for(sel, server), client, server, None));
             }
         }
     }
@@ -846,6 +828,35 @@ struct RrParams {
     outstanding: u32,
     think: SimDuration,
     timeout: SimDuration,
+}
+
+impl RrParams {
+    /// The flow `name` of `client` asking `server` with these parameters.
+    fn flow(
+        &self,
+        name: String,
+        client: Client,
+        server: u32,
+        addr: Option<FlowAddr>,
+    ) -> FlowConfig {
+        FlowConfig {
+            name,
+            kind: FlowKind::RequestResponse {
+                client,
+                server,
+                request_bytes: self.request_bytes,
+                response_bytes: self.response_bytes,
+                outstanding: self.outstanding,
+                think: self.think,
+                timeout: self.timeout,
+            },
+            arrival: Arrival::Poisson,
+            sizes: SizeDist::Fixed(self.request_bytes),
+            // Unused by request/response; kept ≥ 1 ps as the field promises.
+            mean_interval_ps: (self.think.as_ps() as f64).max(MIN_INTERVAL_PS),
+            addr,
+        }
+    }
 }
 
 fn rr_params(cx: &Cx, prefix: &str, f: &FlowSpec) -> Result<RrParams, ExperimentError> {
@@ -927,29 +938,13 @@ fn addressed_flow(
                     ));
                 }
             }
-            let RrParams {
-                request_bytes,
-                response_bytes,
-                outstanding,
-                think,
-                timeout,
-            } = rr_params(cx, prefix, f)?;
-            Ok(vec![FlowConfig {
-                name: f.name.clone(),
-                kind: FlowKind::RequestResponse {
-                    client: Client::External,
-                    server: 0,
-                    request_bytes,
-                    response_bytes,
-                    outstanding,
-                    think,
-                    timeout,
-                },
-                arrival: Arrival::Poisson,
-                sizes: SizeDist::Fixed(request_bytes),
-                mean_interval_ps: (think.as_ps() as f64).max(MIN_INTERVAL_PS),
-                addr: Some(addr),
-            }])
+            let rr = rr_params(cx, prefix, f)?;
+            Ok(vec![rr.flow(
+                f.name.clone(),
+                Client::External,
+                0,
+                Some(addr),
+            )])
         }
     }
 }
@@ -963,17 +958,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
             "must not be empty",
         ));
     }
-    let seed = match spec.seed {
-        None => 1,
-        Some(s) if s >= 0 => s as u64,
-        Some(s) => {
-            return Err(cx.invalid(
-                "seed",
-                Some(s.to_string()),
-                format!("allowed 0..={}", i64::MAX),
-            ))
-        }
-    };
+    let seed = check_range(cx, "seed", spec.seed.unwrap_or(1), 0, i64::MAX, "")? as u64;
     let (profile, cost_overrides) = build_profile(cx, &spec.profile, &spec.costs)?;
     let link = BitsPerSec::from_gbps(profile.link_gbps).ok_or_else(|| {
         cx.invalid(
@@ -1027,14 +1012,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
     )?;
     let max_packets = match spec.run.packets {
         None => None,
-        Some(n) if n >= 1 => Some(n as u64),
-        Some(n) => {
-            return Err(cx.invalid(
-                "run.packets",
-                Some(n.to_string()),
-                format!("allowed 1..={} packets", i64::MAX),
-            ))
-        }
+        Some(n) => Some(check_range(cx, "run.packets", n, 1, i64::MAX, "packets")? as u64),
     };
     let vms = check_int(
         cx,
@@ -1101,7 +1079,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         ));
     }
 
-    let base = HostConfig {
+    let mut base = HostConfig {
         profile,
         path: paths[0],
         vms,
@@ -1113,7 +1091,6 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         seed,
         vpc: None,
     };
-    let mut base = base;
     let mut vpc_timing = Vec::new();
     match &spec.vpc {
         Some(v) => {

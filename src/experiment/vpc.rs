@@ -37,7 +37,7 @@
 //! instance changes state in 10 s.
 
 use super::spec::{FlowKindSpec, FlowSpec, TimingSpec, VpcSpec};
-use super::validate::{check_us_pub as check_us, Cx};
+use super::validate::{check_range, check_us, Cx};
 use super::ExperimentError;
 use crate::model::{
     Arrival, ControlTiming, FlowAddr, FlowConfig, FlowKind, IoPath, RouteConfig, SizeDist,
@@ -361,15 +361,15 @@ pub(crate) fn flow_addr(cx: &Cx, prefix: &str, f: &FlowSpec) -> Result<FlowAddr,
         }
     };
     let port = |k: &str, v: Option<i64>, default: u16| -> Result<u16, ExperimentError> {
-        match v {
-            None => Ok(default),
-            Some(p) if (0..=65535).contains(&p) => Ok(p as u16),
-            Some(p) => Err(cx.invalid(
-                &format!("{prefix}.{k}"),
-                Some(p.to_string()),
-                "allowed 0..=65535",
-            )),
-        }
+        let p = check_range(
+            cx,
+            &format!("{prefix}.{k}"),
+            v.unwrap_or(default.into()),
+            0,
+            65535,
+            "",
+        )?;
+        Ok(p as u16)
     };
     match (f.kind, &f.from) {
         (FlowKindSpec::Rx, Some(_)) => {
