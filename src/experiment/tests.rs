@@ -537,3 +537,97 @@ fn results_are_identical_at_one_and_many_threads_but_for_timing() {
     assert_eq!((one.experiment.as_str(), one.seed), ("s", 1));
     assert_eq!(one.profile, "kvm-modern-25g");
 }
+
+/// Every refusal of the `[vpc]` table and of addressed flows names its key
+/// and what is allowed, before anything runs.
+#[test]
+fn vpc_and_addressed_flow_errors_name_the_key() {
+    let ha = include_str!("../../experiments/ha-eni-failover.toml");
+    ok_set(ha, &[]);
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("vpc.seed=-1", "vpc.seed", &["= -1", "≥ 0"]),
+        (
+            "vpc.pps_allowance=0",
+            "vpc.pps_allowance",
+            &["≥ 1 packets/s"],
+        ),
+        (
+            "vpc.conntrack_allowance=0",
+            "vpc.conntrack_allowance",
+            &["≥ 1 connections"],
+        ),
+        ("vpc.burst_s=-1", "vpc.burst_s", &["0..=1000000"]),
+        (
+            "vpc.timing.detach_us=soon",
+            "vpc.timing.detach_us",
+            &["\"soon\"", "table of them by path"],
+        ),
+        ("vpc.timing.detach_us=-5", "vpc.timing.detach_us", &["≥ 0"]),
+        (
+            "vpc.timing.attach_us.warp=1",
+            "vpc.timing.attach_us.warp",
+            &["unknown path", "sriov"],
+        ),
+        (
+            "vpc.actions.10.at_us=later",
+            "vpc.actions.10.at_us",
+            &["\"later\"", "a number of µs"],
+        ),
+        (
+            "vpc.actions.10.after_previous=true",
+            "vpc.actions.10",
+            &["not both"],
+        ),
+        (
+            "vpc.actions.11.after_previous=false",
+            "vpc.actions.11.after_previous",
+            &["allowed: true"],
+        ),
+        (
+            "vpc.routes=[{ subnet = \"$app\", destination = \"nowhere\", target = \"$service\" }]",
+            "vpc.routes.0.destination",
+            &["\"nowhere\"", "IPv4 block"],
+        ),
+        (
+            "vpc.vms.standby=0",
+            "vpc.vms.standby",
+            &["another instance"],
+        ),
+        ("vpc.vms.standby=2", "vpc.vms.standby", &["0..=1"]),
+        (
+            "flows.0.port=70000",
+            "flows.0.port",
+            &["= 70000", "0..=65535"],
+        ),
+        ("flows.0.src_port=-1", "flows.0.src_port", &["0..=65535"]),
+        ("flows.0.proto=sctp", "flows.0.proto", &["tcp, udp, icmp"]),
+        (
+            "flows.0.from=$active",
+            "flows.0.from",
+            &["from the internet"],
+        ),
+        (
+            "flows.0.kind=tx",
+            "flows.0.from",
+            &["required key is missing"],
+        ),
+        ("flows.0.vm=0", "flows.0.vm", &["use from and dst"]),
+        (
+            "flows.0.outstanding=2",
+            "flows.0.outstanding",
+            &["request_response\" only"],
+        ),
+        (
+            "flows.0.kind=request_response",
+            "flows.0.arrival",
+            &["does not apply"],
+        ),
+    ];
+    for (set, key, words) in cases {
+        let o = Override::parse(set).unwrap();
+        let e = Experiment::from_toml("exp.toml", ha, &[o]).expect_err(set);
+        assert_about(&e, key, words);
+    }
+    let e = err(&ha.replacen("at_us = 200000", "after_previous = true", 1));
+    assert_about(&e, "vpc.actions.10.after_previous", &["needs at_us"]);
+}

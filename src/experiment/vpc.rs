@@ -73,6 +73,22 @@ pub(crate) fn default_timing(path: IoPath) -> ControlTiming {
     }
 }
 
+/// A time `≥ 0` \[µs\] given as an integer or a float; `expected` says
+/// what else the key could have been.
+fn us_value(
+    cx: &Cx,
+    key: &str,
+    v: &toml::Value,
+    expected: &str,
+) -> Result<SimDuration, ExperimentError> {
+    let x = match v {
+        toml::Value::Integer(i) => *i as f64,
+        toml::Value::Float(f) => *f,
+        other => return Err(cx.invalid(key, Some(other.to_string()), expected)),
+    };
+    check_us(cx, key, x, true)
+}
+
 /// One `[vpc.timing]` entry: a number for every path or a table by path.
 fn timing_entry(
     cx: &Cx,
@@ -81,19 +97,13 @@ fn timing_entry(
     path: IoPath,
     default: SimDuration,
 ) -> Result<SimDuration, ExperimentError> {
-    let num = |v: &toml::Value, k: &str| -> Result<SimDuration, ExperimentError> {
-        let x = match v {
-            toml::Value::Integer(i) => *i as f64,
-            toml::Value::Float(f) => *f,
-            other => {
-                return Err(cx.invalid(
-                    k,
-                    Some(other.to_string()),
-                    "expected a number of µs, or a table of them by path",
-                ))
-            }
-        };
-        check_us(cx, k, x, true)
+    let num = |v: &toml::Value, k: &str| {
+        us_value(
+            cx,
+            k,
+            v,
+            "expected a number of µs, or a table of them by path",
+        )
     };
     match v {
         None => Ok(default),
@@ -123,35 +133,14 @@ pub(crate) fn timing(
     path: IoPath,
 ) -> Result<ControlTiming, ExperimentError> {
     let d = default_timing(path);
+    let entry = |name: &str, v: &Option<toml::Value>, default| {
+        timing_entry(cx, &format!("vpc.timing.{name}"), v.as_ref(), path, default)
+    };
     Ok(ControlTiming {
-        attach: timing_entry(
-            cx,
-            "vpc.timing.attach_us",
-            t.attach_us.as_ref(),
-            path,
-            d.attach,
-        )?,
-        detach: timing_entry(
-            cx,
-            "vpc.timing.detach_us",
-            t.detach_us.as_ref(),
-            path,
-            d.detach,
-        )?,
-        reassign: timing_entry(
-            cx,
-            "vpc.timing.reassign_us",
-            t.reassign_us.as_ref(),
-            path,
-            d.reassign,
-        )?,
-        instance: timing_entry(
-            cx,
-            "vpc.timing.instance_us",
-            t.instance_us.as_ref(),
-            path,
-            d.instance,
-        )?,
+        attach: entry("attach_us", &t.attach_us, d.attach)?,
+        detach: entry("detach_us", &t.detach_us, d.detach)?,
+        reassign: entry("reassign_us", &t.reassign_us, d.reassign)?,
+        instance: entry("instance_us", &t.instance_us, d.instance)?,
     })
 }
 
@@ -181,20 +170,12 @@ pub(crate) fn build(
             (Some(_), Some(_)) => {
                 return Err(cx.invalid(&key, None, "give at_us or after_previous, not both"))
             }
-            (Some(v), None) => {
-                let x = match v {
-                    toml::Value::Integer(i) => i as f64,
-                    toml::Value::Float(f) => f,
-                    other => {
-                        return Err(cx.invalid(
-                            &format!("{key}.at_us"),
-                            Some(other.to_string()),
-                            "expected a number of µs",
-                        ))
-                    }
-                };
-                Some(Some(check_us(cx, &format!("{key}.at_us"), x, true)?))
-            }
+            (Some(v), None) => Some(Some(us_value(
+                cx,
+                &format!("{key}.at_us"),
+                &v,
+                "expected a number of µs",
+            )?)),
             (None, Some(toml::Value::Boolean(true))) => {
                 if timeline.is_empty() {
                     return Err(cx.invalid(
