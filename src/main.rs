@@ -285,8 +285,9 @@ fn vpc_apply(file: &Path, seed: u64) -> Result<(), Failure> {
         .map_err(|e| Failure::Input(format!("{}: {e}", file.display())))?;
     let out = enisim::vpc::apply_file(&file.display().to_string(), &text, seed)
         .map_err(|e| Failure::Input(e.to_string()))?;
-    emit(&out.to_json())?;
-    if !out.to_json().ends_with('\n') {
+    let json = out.to_json();
+    emit(&json)?;
+    if !json.ends_with('\n') {
         emit("\n")?;
     }
     if out.any_failed() {

@@ -596,3 +596,23 @@ fn a_new_run_into_an_old_results_directory_leaves_nothing_stale() {
     fs::remove_file(f).unwrap();
     fs::remove_file(plain).unwrap();
 }
+
+/// Results that cannot be written are a failure of the machine, not of the
+/// input: exit 1, before anything runs.
+#[test]
+fn an_output_directory_that_cannot_be_written_exits_1() {
+    let f = file_with("out-is-file", GOOD);
+    let not_a_dir = unique("out-is-file").with_extension("txt");
+    fs::write(&not_a_dir, "mine").unwrap();
+    let (code, stdout, stderr) = run(bin().arg("run").arg(&f).arg("--out").arg(&not_a_dir));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.starts_with("error: cannot write results to"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not a directory"), "{stderr}");
+    assert_eq!(fs::read_to_string(&not_a_dir).unwrap(), "mine");
+    fs::remove_file(not_a_dir).unwrap();
+    fs::remove_file(f).unwrap();
+}

@@ -631,3 +631,53 @@ fn vpc_and_addressed_flow_errors_name_the_key() {
     let e = err(&ha.replacen("at_us = 200000", "after_previous = true", 1));
     assert_about(&e, "vpc.actions.10.after_previous", &["needs at_us"]);
 }
+
+/// What the engine refuses after validation (here: configurations edited
+/// past it) is an error naming the file and the path, and in a sweep the
+/// point; a hardware limit is an error only outside a sweep.
+#[test]
+fn a_configuration_the_engine_refuses_is_an_error_naming_the_path_and_point() {
+    let text = format!("paths = [\"virtio\", \"sriov\"]\n{}", small(""));
+    let mut exp = Experiment::from_toml("exp.toml", &text, &[]).unwrap();
+    exp.base.profile.max_vfs = 1;
+    let e = run_experiment(&exp, Some(1)).expect_err("2 VMs, 1 VF");
+    assert!(
+        matches!(
+            e,
+            ExperimentError::Build {
+                path: IoPath::Sriov,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.is_input_error());
+    let msg = e.to_string();
+    assert!(msg.starts_with("exp.toml: path sriov: "), "{msg}");
+
+    let sweep = "[sweep]\n[[sweep.axes]]\nkey = \"flows.0.load\"\nvalues = [0.1, 0.2]\n";
+    let mut exp = Experiment::from_toml("exp.toml", &format!("{text}{sweep}"), &[]).unwrap();
+    let point = &mut exp.sweep.as_mut().unwrap().points[1].exp;
+    point.base.flows[0].kind = FlowKind::Rx { vm: 9 };
+    let e = run_experiment(&exp, Some(1)).expect_err("no VM 9");
+    let ExperimentError::SweepPoint { index, error, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(*index, 1);
+    assert!(
+        matches!(
+            **error,
+            ExperimentError::Build {
+                path: IoPath::Virtio,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("exp.toml: path virtio: ")
+            && msg.ends_with("[at sweep point 1: flows.0.load=0.2]"),
+        "{msg}"
+    );
+}
