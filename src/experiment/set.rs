@@ -84,29 +84,22 @@ impl Override {
         let mut here: Slot<'_> = Slot::Table(root);
         let mut walked: Vec<&str> = Vec::new();
         for seg in parents {
-            here = match here {
-                Slot::Table(t) => {
-                    let child = t
-                        .entry(seg.clone())
-                        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-                    Slot::from_value(child).map_err(|ty| {
-                        err(format!(
-                            "`{}` is a {ty}, not a table or array",
-                            join(&walked, seg)
-                        ))
-                    })?
-                }
+            let child = match here {
+                Slot::Table(t) => t
+                    .entry(seg.clone())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new())),
                 Slot::Array(a) => {
                     let i = index(seg, a.len())
-                        .map_err(|m| err(format!("{}: {m}", dotted(&walked))))?;
-                    Slot::from_value(&mut a[i]).map_err(|ty| {
-                        err(format!(
-                            "`{}` is a {ty}, not a table or array",
-                            join(&walked, seg)
-                        ))
-                    })?
+                        .map_err(|m| err(format!("{}: {m}", walked.join("."))))?;
+                    &mut a[i]
                 }
             };
+            here = Slot::from_value(child).map_err(|ty| {
+                err(format!(
+                    "`{}` is a {ty}, not a table or array",
+                    join(&walked, seg)
+                ))
+            })?;
             walked.push(seg);
         }
         match here {
@@ -115,7 +108,7 @@ impl Override {
             }
             Slot::Array(a) => {
                 let i =
-                    index(last, a.len()).map_err(|m| err(format!("{}: {m}", dotted(&walked))))?;
+                    index(last, a.len()).map_err(|m| err(format!("{}: {m}", walked.join("."))))?;
                 a[i] = self.value.clone();
             }
         }
@@ -154,10 +147,6 @@ fn index(seg: &str, len: usize) -> Result<usize, String> {
         )),
         Err(_) => Err(format!("`{seg}` is not an array index (0..{len})")),
     }
-}
-
-fn dotted(walked: &[&str]) -> String {
-    walked.join(".")
 }
 
 fn join(walked: &[&str], seg: &str) -> String {

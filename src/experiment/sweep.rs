@@ -144,26 +144,20 @@ pub(crate) fn axes(spec: &SweepSpec, cx: &Cx) -> Result<(Vec<Axis>, u32), Experi
         MAX_REPLICATIONS,
         "",
     )? as u32;
-    let mut axes = Vec::with_capacity(spec.axes.len());
+    let mut axes: Vec<Axis> = Vec::with_capacity(spec.axes.len());
     let mut points: usize = 1;
     for (i, a) in spec.axes.iter().enumerate() {
         let axis = axis(a, i, cx)?;
         for (n, k) in axis.keys.iter().enumerate() {
-            let within = |other: &String| overlaps(k, other);
-            let clash = axes
+            // Every key set before this one: by an earlier axis, or earlier
+            // in this one.
+            let mut earlier = axes
                 .iter()
                 .enumerate()
-                .find_map(|(j, b): (usize, &Axis)| {
-                    b.keys.iter().find(|o| within(o)).map(|o| (j, o))
-                })
-                .map(|(j, o)| (format!("axis {j}"), o.clone()))
-                .or_else(|| {
-                    axis.keys[..n]
-                        .iter()
-                        .find(|o| within(o))
-                        .map(|o| ("this axis".to_owned(), o.clone()))
-                });
-            if let Some((who, other)) = clash {
+                .flat_map(|(j, b)| b.keys.iter().map(move |o| (Some(j), o)))
+                .chain(axis.keys[..n].iter().map(|o| (None, o)));
+            if let Some((j, other)) = earlier.find(|(_, o)| overlaps(k, o)) {
+                let who = j.map_or_else(|| "this axis".to_owned(), |j| format!("axis {j}"));
                 return Err(cx.invalid(
                     &format!("sweep.axes.{i}.key"),
                     Some(format!("{k:?}")),
@@ -230,14 +224,14 @@ fn axis(a: &AxisSpec, i: usize, cx: &Cx) -> Result<Axis, ExperimentError> {
     }
     let keys = normal;
     for k in &keys {
-        let top = k.split('.').next().unwrap_or("").trim();
+        let top = k.split('.').next().unwrap_or("");
         if FIXED_KEYS.contains(&top) {
             return Err(cx.invalid(
                 &at(field),
                 Some(format!("{k:?}")),
                 format!(
-                    "`{top}` cannot be swept ({}); use sweep.replications for seeds",
-                    "name, description, seed, paths and sweep are fixed for a sweep"
+                    "`{top}` cannot be swept (name, description, seed, paths and sweep are \
+                     fixed for a sweep); use sweep.replications for seeds"
                 ),
             ));
         }
