@@ -681,3 +681,21 @@ fn a_configuration_the_engine_refuses_is_an_error_naming_the_path_and_point() {
         "{msg}"
     );
 }
+
+/// The data plane's VM limit is refused by validation (so `enisim validate`
+/// says it), not first by the engine when the run starts.
+#[test]
+fn a_vpc_host_with_more_vms_than_the_data_plane_holds_is_refused_by_validation() {
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/ha-eni-failover.toml");
+    let over = format!("host.vms={}", crate::model::MAX_VPC_VMS + 1);
+    let e = Experiment::from_file(&file, &[Override::parse(&over).unwrap()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("host.vms") && e.contains("at most 64 VMs on a host with a [vpc]"),
+        "{e}"
+    );
+    let at = format!("host.vms={}", crate::model::MAX_VPC_VMS);
+    Experiment::from_file(&file, &[Override::parse(&at).unwrap()]).unwrap();
+}

@@ -152,6 +152,16 @@ pub(crate) fn build(
     seed: u64,
     vms: u32,
 ) -> Result<VpcConfig, ExperimentError> {
+    if vms > crate::model::MAX_VPC_VMS {
+        return Err(cx.invalid(
+            "host.vms",
+            Some(vms.to_string()),
+            format!(
+                "at most {} VMs on a host with a [vpc]",
+                crate::model::MAX_VPC_VMS
+            ),
+        ));
+    }
     let seed = match spec.seed {
         None => seed,
         Some(s) if s >= 0 => s as u64,

@@ -272,6 +272,10 @@ pub struct VpcConfig {
     pub burst_s: f64,
 }
 
+/// Most VMs on a host whose experiment has a `[vpc]` (the data plane keeps
+/// per-instance state in fixed arrays sized by it).
+pub const MAX_VPC_VMS: u32 = 64;
+
 /// Everything one run of one I/O path needs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HostConfig {

@@ -25,7 +25,7 @@
 //! broken invariant, STYLE.md point 9). Debug builds also check that each
 //! delivered packet's per-stage times add up to its latency exactly.
 
-use super::config::{Client, FlowConfig, FlowKind, HostConfig};
+use super::config::{Client, FlowConfig, FlowKind, HostConfig, MAX_VPC_VMS};
 use super::error::BuildError;
 use super::host::{nic_count, HostBuilder, VmDev};
 use super::hw::iommu::DmaRegion;
@@ -393,7 +393,6 @@ impl Engine {
                 None
             }
             Some(v) => {
-                const MAX_VPC_VMS: u32 = 64;
                 if cfg.vms > MAX_VPC_VMS {
                     return Err(BuildError::Vpc {
                         key: "host.vms".into(),

@@ -16,7 +16,7 @@ pub mod vpc_rt;
 
 pub use config::{
     Arrival, Client, ControlTiming, FlowAddr, FlowConfig, FlowKind, HostConfig, IoPath,
-    RouteConfig, SizeDist, TimedStep, VpcConfig,
+    RouteConfig, SizeDist, TimedStep, VpcConfig, MAX_VPC_VMS,
 };
 pub use error::BuildError;
 pub use profile::Profile;
