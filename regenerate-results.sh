@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 cargo build --release --quiet
-bin=./target/release/enisim
+bin="${CARGO_TARGET_DIR:-target}/release/enisim"
 for f in experiments/*.toml; do
   name=$(basename "$f" .toml)
   [ "$name" = bench ] && continue
