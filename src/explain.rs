@@ -53,6 +53,8 @@
 use crate::experiment::{
     value_text, Estimate, PathPoint, PointReport, Relation, RunReport, UnitCosts,
 };
+use crate::report::charts::is_load_key;
+use crate::report::path_names;
 use std::fmt;
 use std::fmt::Write as _;
 
@@ -276,17 +278,6 @@ fn duration_us(x: f64) -> String {
 }
 
 // ---- reading the report ----
-
-/// Every path name of the report, in order of first appearance.
-fn path_names(report: &RunReport) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for pp in report.points.iter().flat_map(|p| &p.paths) {
-        if !names.contains(&pp.path) {
-            names.push(pp.path.clone());
-        }
-    }
-    names
-}
 
 fn path_at<'a>(point: &'a PointReport, name: &str) -> Option<&'a PathPoint> {
     point.paths.iter().find(|pp| pp.path == name)
@@ -672,14 +663,13 @@ fn saturation(out: &mut String, fast: &str, slow: &str, a: &PathPoint, b: &PathP
     }
 }
 
-/// The sweep's load axis: the first whose keys end in `load`, `rate_gbps`
-/// or `rate_pps`.
+/// The sweep's load axis: the first with a key whose last segment is
+/// `load`, `rate_gbps` or `rate_pps` (as the report's charts decide).
 fn load_axis(report: &RunReport) -> Option<usize> {
-    report.axes.iter().position(|a| {
-        a.keys
-            .iter()
-            .any(|k| k.ends_with("load") || k.ends_with("rate_gbps") || k.ends_with("rate_pps"))
-    })
+    report
+        .axes
+        .iter()
+        .position(|a| a.keys.iter().any(|k| is_load_key(k)))
 }
 
 /// p99 above this many times its lowest-load value: the path no longer

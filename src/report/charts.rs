@@ -21,6 +21,7 @@
 //! [`stage_colour`] in every chart.
 
 use super::load::Loaded;
+use super::path_names;
 use super::plot::{self, GroupedBars, LineChart, Scale, Series, StackedBars};
 use super::summary_table::num;
 use crate::experiment::{value_text, Estimate, PathPoint, PointReport, RunReport};
@@ -170,17 +171,6 @@ fn point_suffix(r: &RunReport, pi: usize) -> String {
     }
 }
 
-/// Every path name of the report in first-seen order.
-fn path_names(r: &RunReport) -> Vec<String> {
-    let mut v: Vec<String> = Vec::new();
-    for pp in r.points.iter().flat_map(|p| &p.paths) {
-        if !v.contains(&pp.path) {
-            v.push(pp.path.clone());
-        }
-    }
-    v
-}
-
 fn feasible_stat<'a>(pp: &'a PathPoint, metric: &str) -> Option<&'a Estimate> {
     if pp.infeasible.is_some() {
         return None;
@@ -314,7 +304,9 @@ struct SweepX {
     fixed: String,
 }
 
-fn is_load_key(key: &str) -> bool {
+/// Whether an axis over `key` sets an offered load: its last segment is
+/// `load`, `rate_gbps` or `rate_pps` (the rule `explain` uses too).
+pub(crate) fn is_load_key(key: &str) -> bool {
     let last = key.rsplit('.').next().unwrap_or(key);
     last == "load" || last == "rate_gbps" || last == "rate_pps"
 }

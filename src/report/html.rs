@@ -147,13 +147,7 @@ pub(crate) fn facts(l: &Loaded) -> Vec<(String, String)> {
         ("enisim version".to_owned(), r.enisim_version.clone()),
         ("replications".to_owned(), r.replications.to_string()),
     ];
-    let mut paths: Vec<&str> = Vec::new();
-    for pp in r.points.iter().flat_map(|p| &p.paths) {
-        if !paths.contains(&pp.path.as_str()) {
-            paths.push(&pp.path);
-        }
-    }
-    v.push(("paths".to_owned(), paths.join(", ")));
+    v.push(("paths".to_owned(), super::path_names(r).join(", ")));
     if r.axes.is_empty() {
         v.push(("sweep".to_owned(), "none (one point)".to_owned()));
     } else {

@@ -30,6 +30,18 @@ pub use table::table;
 
 use crate::experiment::RunReport;
 
+/// Every path name of the report, in order of first appearance (shared by
+/// the charts, the HTML header and `explain`).
+pub(crate) fn path_names(report: &RunReport) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for pp in report.points.iter().flat_map(|p| &p.paths) {
+        if !names.contains(&pp.path) {
+            names.push(pp.path.clone());
+        }
+    }
+    names
+}
+
 /// The whole report as pretty-printed JSON (with a final newline): top-level
 /// `schema_version`, `experiment`, `seed`, `profile`, `enisim_version`,
 /// `axes`, `replications`, `points` (each with `paths`, each with `stats`
