@@ -720,13 +720,28 @@ fn sweep(out: &mut String, report: &RunReport, axis: usize, name: &str) {
             continue;
         };
         let base_p99 = mean(base, "latency_p99_ns");
-        let knee = ran.iter().enumerate().find(|(_, (_, pp))| {
-            let dropped = mean(pp, "dropped").is_some_and(|d| d > 0.0);
-            let slow = match (mean(pp, "latency_p99_ns"), base_p99) {
-                (Some(p), Some(b)) => p > P99_KNEE * b,
-                _ => false,
-            };
-            dropped || slow
+        // Why the path no longer follows the load at a point; empty while
+        // it does.
+        let why = |pp: &PathPoint| {
+            let mut why = Vec::new();
+            if let Some(d) = mean(pp, "dropped").filter(|d| *d > 0.0) {
+                why.push(format!("dropped {} packets", count(d)));
+            }
+            if let (Some(p), Some(b)) = (mean(pp, "latency_p99_ns"), base_p99) {
+                if p > P99_KNEE * b {
+                    why.push(format!(
+                        "p99 {} vs {} at {}",
+                        us(p),
+                        us(b),
+                        base_point.label
+                    ));
+                }
+            }
+            why
+        };
+        let knee = ran.iter().enumerate().find_map(|(i, &(point, pp))| {
+            let why = why(pp);
+            (!why.is_empty()).then_some((i, point, pp, why))
         });
         let busiest = |pp: &PathPoint| {
             pp.bottleneck.as_ref().map_or_else(String::new, |bn| {
@@ -735,21 +750,7 @@ fn sweep(out: &mut String, report: &RunReport, axis: usize, name: &str) {
         };
         let gbps = |pp: &PathPoint| mean(pp, "delivered_gbps").map(|g| fixed(g, 3));
         match knee {
-            Some((i, &(point, pp))) => {
-                let mut why = Vec::new();
-                if let Some(d) = mean(pp, "dropped").filter(|d| *d > 0.0) {
-                    why.push(format!("dropped {} packets", count(d)));
-                }
-                if let (Some(p), Some(b)) = (mean(pp, "latency_p99_ns"), base_p99) {
-                    if p > P99_KNEE * b {
-                        why.push(format!(
-                            "p99 {} vs {} at {}",
-                            us(p),
-                            us(b),
-                            base_point.label
-                        ));
-                    }
-                }
+            Some((i, point, pp, why)) => {
                 let mut line = format!(
                     "  {name} stops following the offered load at {}: {}",
                     point.label,
