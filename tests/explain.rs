@@ -540,6 +540,40 @@ fn a_path_infeasible_at_some_points_is_compared_where_it_runs() {
 }
 
 #[test]
+fn paths_never_feasible_at_the_same_point_are_an_error() {
+    // Two points: sriov ran only at the first, emulated only at the second.
+    let mut r = compare().clone();
+    let mut second = r.points[0].clone();
+    second.index = 1;
+    r.points.push(second);
+    let mark = |r: &mut RunReport, pi: usize, path: &str| {
+        let pp = r.points[pi]
+            .paths
+            .iter_mut()
+            .find(|pp| pp.path == path)
+            .unwrap();
+        pp.infeasible = Some("test".into());
+    };
+    mark(&mut r, 1, "sriov");
+    mark(&mut r, 0, "emulated");
+    let e = explain(&r, &default_pairs()).unwrap_err();
+    assert_eq!(
+        e,
+        ExplainError::NoCommonPoint {
+            fast: "sriov".into(),
+            slow: "emulated".into()
+        }
+    );
+    assert!(
+        e.to_string()
+            .contains("sriov and emulated are never feasible at the same point"),
+        "{e}"
+    );
+    // Each alone is fine against a path that runs at both points.
+    assert!(explain(&r, &pairs(&[("sriov", "virtio"), ("virtio", "emulated")])).is_ok());
+}
+
+#[test]
 fn an_empty_report_is_an_error() {
     let mut r = compare().clone();
     r.points.clear();
