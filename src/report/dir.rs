@@ -54,7 +54,10 @@ pub fn write_dir(dir: &Path, report: &RunReport) -> io::Result<()> {
             owned.push((name.clone(), super::hgrm::percentile_distribution(h)));
         }
     }
-    let files: Vec<(&str, String)> = owned.iter().map(|(n, t)| (n.as_str(), t.clone())).collect();
+    let files: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
     let existed = dir.is_dir();
     write_files(dir, &files)?;
     if existed {
@@ -67,7 +70,7 @@ pub fn write_dir(dir: &Path, report: &RunReport) -> io::Result<()> {
 /// old one: `.hgrm` files the new summary does not name, and the report
 /// (`report.html`, `report.md`, `plots/*.svg`, and `plots/` if that leaves
 /// it empty), which `enisim report` makes again. Other files stay.
-fn remove_stale(dir: &Path, kept: &[(&str, String)]) -> io::Result<()> {
+fn remove_stale(dir: &Path, kept: &[(&str, &str)]) -> io::Result<()> {
     let gone = |p: &Path| match fs::remove_file(p) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(ctx(p, e)),
         _ => Ok(()),
@@ -142,7 +145,7 @@ fn ctx(path: &Path, e: io::Error) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
-pub(crate) fn write_files(dir: &Path, files: &[(&str, String)]) -> io::Result<()> {
+pub(crate) fn write_files(dir: &Path, files: &[(&str, &str)]) -> io::Result<()> {
     match fs::metadata(dir) {
         Ok(m) if m.is_dir() => replace_into_existing(dir, files),
         Ok(_) => Err(io::Error::new(
@@ -154,7 +157,7 @@ pub(crate) fn write_files(dir: &Path, files: &[(&str, String)]) -> io::Result<()
     }
 }
 
-fn create_new(dir: &Path, files: &[(&str, String)]) -> io::Result<()> {
+fn create_new(dir: &Path, files: &[(&str, &str)]) -> io::Result<()> {
     let name = dir.file_name().ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -183,13 +186,13 @@ fn create_new(dir: &Path, files: &[(&str, String)]) -> io::Result<()> {
     }
 }
 
-fn replace_into_existing(dir: &Path, files: &[(&str, String)]) -> io::Result<()> {
+fn replace_into_existing(dir: &Path, files: &[(&str, &str)]) -> io::Result<()> {
     let tmp = TempDir::create_in(dir, OsStr::new("enisim"))?;
     tmp.write_all(files)?;
     move_files(&tmp.path, dir, files)
 }
 
-fn move_files(from: &Path, to: &Path, files: &[(&str, String)]) -> io::Result<()> {
+fn move_files(from: &Path, to: &Path, files: &[(&str, &str)]) -> io::Result<()> {
     for (name, _) in files {
         let dst = to.join(name);
         fs::rename(from.join(name), &dst).map_err(|e| ctx(&dst, e))?;
@@ -241,7 +244,7 @@ impl TempDir {
         ))
     }
 
-    fn write_all(&self, files: &[(&str, String)]) -> io::Result<()> {
+    fn write_all(&self, files: &[(&str, &str)]) -> io::Result<()> {
         for (name, body) in files {
             let p = self.path.join(name);
             let mut f = fs::File::create(&p).map_err(|e| ctx(&p, e))?;

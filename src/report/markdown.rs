@@ -18,26 +18,16 @@ macro_rules! put {
 /// The report for `l` in Markdown: header, tables, one section per chart
 /// with its caption, notes and the experiment as run. With
 /// `svg_dir = Some(d)` each chart is an image `![title](d/<name>.svg)` (the
-/// files [`plots`] renders, which [`super::write_report`] writes to
-/// `plots/`); with `None` no image is linked and only titles and captions
-/// appear (for a Markdown file without its plots).
+/// files [`super::write_report`] writes to `plots/`); with `None` no image
+/// is linked and only titles and captions appear (for a Markdown file
+/// without its plots).
 pub fn markdown(l: &Loaded, svg_dir: Option<&str>) -> String {
     markdown_with(l, &charts::charts(l), svg_dir)
 }
 
-/// Every chart of the report as `(file name, SVG)`: `<name>.svg` and a
-/// complete `<svg>` element, in report order; the same charts the HTML page
-/// shows.
-pub fn plots(l: &Loaded) -> Vec<(String, String)> {
-    svg_files(&charts::charts(l))
-}
-
-/// `(file name, SVG)` of each chart.
-pub(crate) fn svg_files(charts: &[Chart]) -> Vec<(String, String)> {
-    charts
-        .iter()
-        .map(|c| (format!("{}.svg", c.name), c.svg.clone()))
-        .collect()
+/// The SVG file name of each chart, `<name>.svg`, in report order.
+pub(crate) fn svg_names(charts: &[Chart]) -> Vec<String> {
+    charts.iter().map(|c| format!("{}.svg", c.name)).collect()
 }
 
 /// [`markdown`] with the charts already built.
@@ -168,7 +158,7 @@ mod tests {
         };
         let md = markdown(&l, Some("plots"));
         assert!(md.contains("- a | b"), "{md}");
-        for (name, _) in plots(&l) {
+        for name in svg_names(&charts::charts(&l)) {
             assert!(md.contains(&format!("](plots/{name})")), "{name}");
         }
         assert!(!markdown(&l, None).contains("](plots/"));

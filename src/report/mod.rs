@@ -24,7 +24,7 @@ pub use csv::csv;
 pub use dir::{check_dir, write_dir, CSV_FILE, JSON_FILE};
 pub use html::html;
 pub use load::{load, LoadError, Loaded};
-pub use markdown::{markdown, plots};
+pub use markdown::markdown;
 pub use render::{write_report, ReportError, HTML_FILE, MARKDOWN_FILE, PLOTS_DIR};
 pub use table::table;
 

@@ -5,7 +5,7 @@ use super::charts;
 use super::dir::write_files;
 use super::html::html_with;
 use super::load::{load, LoadError};
-use super::markdown::{markdown_with, svg_files};
+use super::markdown::{markdown_with, svg_names};
 use std::fmt;
 use std::fs;
 use std::io;
@@ -67,21 +67,25 @@ pub fn write_report(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let charts = charts::charts(&l);
     let html = html_with(&l, &charts);
     let md = markdown_with(&l, &charts, Some(PLOTS_DIR));
-    let svgs = svg_files(&charts);
+    let names = svg_names(&charts);
+    let svgs: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&charts)
+        .map(|(n, c)| (n.as_str(), c.svg.as_str()))
+        .collect();
 
     let plots = dir.join(PLOTS_DIR);
-    let files: Vec<(&str, String)> = svgs.iter().map(|(n, s)| (n.as_str(), s.clone())).collect();
-    write_files(&plots, &files).map_err(ReportError::Write)?;
-    write_files(dir, &[(HTML_FILE, html), (MARKDOWN_FILE, md)]).map_err(ReportError::Write)?;
-    remove_stale_svgs(&plots, &svgs).map_err(ReportError::Write)?;
+    write_files(&plots, &svgs).map_err(ReportError::Write)?;
+    write_files(dir, &[(HTML_FILE, &html), (MARKDOWN_FILE, &md)]).map_err(ReportError::Write)?;
+    remove_stale_svgs(&plots, &names).map_err(ReportError::Write)?;
 
     let mut written = vec![dir.join(HTML_FILE), dir.join(MARKDOWN_FILE)];
-    written.extend(svgs.iter().map(|(n, _)| plots.join(n)));
+    written.extend(names.iter().map(|n| plots.join(n)));
     Ok(written)
 }
 
 /// Removes `*.svg` files in `plots` that are not in `keep`.
-fn remove_stale_svgs(plots: &Path, keep: &[(String, String)]) -> io::Result<()> {
+fn remove_stale_svgs(plots: &Path, keep: &[String]) -> io::Result<()> {
     let ctx = |p: &Path, e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", p.display()));
     let entries = fs::read_dir(plots).map_err(|e| ctx(plots, e))?;
     let mut stale = Vec::new();
@@ -90,7 +94,7 @@ fn remove_stale_svgs(plots: &Path, keep: &[(String, String)]) -> io::Result<()> 
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
-        if is_file && name.ends_with(".svg") && !keep.iter().any(|(k, _)| k == name) {
+        if is_file && name.ends_with(".svg") && !keep.iter().any(|k| k == name) {
             stale.push(entry.path());
         }
     }
