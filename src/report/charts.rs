@@ -38,37 +38,12 @@ const MAX_SERIES_POINTS: usize = 2000;
 /// Most paths that get their own time-series chart.
 const MAX_PATH_TIME_CHARTS: usize = 6;
 
-/// What a chart shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ChartKind {
-    /// One-way latency by percentile, one line per path.
-    Percentiles,
-    /// Round-trip time by percentile, one line per path.
-    RttPercentiles,
-    /// Delivered throughput against the offered load.
-    LoadThroughput,
-    /// p50 and p99 latency against the offered load.
-    LoadLatency,
-    /// Host and guest CPU per packet, stacked, one bar per path.
-    Cpu,
-    /// Exits and interrupts per packet, grouped by path.
-    Exits,
-    /// Mean latency per stage, stacked, one bar per path.
-    Stages,
-    /// A headline metric against a sweep axis.
-    Sweep,
-    /// Deliveries per millisecond over time.
-    TimeSeries,
-}
-
 /// One chart of the report.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Chart {
     /// File stem, unique within a report (`[a-z0-9-]`): the SVG is
     /// `plots/<name>.svg`, the HTML figure's id is `<name>`.
     pub name: String,
-    /// What it shows.
-    pub kind: ChartKind,
     /// Title (also inside the SVG).
     pub title: String,
     /// How to read it, in a sentence or three (plain text).
@@ -221,18 +196,10 @@ fn percentile_chart(l: &Loaded, pi: usize, rtt: bool, shown: &[usize]) -> Option
         return None;
     }
     let y_scale = y_scale_for(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
-    let (what, name, kind) = if rtt {
-        (
-            "Round-trip time",
-            "rtt-percentiles",
-            ChartKind::RttPercentiles,
-        )
+    let (what, name) = if rtt {
+        ("Round-trip time", "rtt-percentiles")
     } else {
-        (
-            "One-way latency",
-            "latency-percentiles",
-            ChartKind::Percentiles,
-        )
+        ("One-way latency", "latency-percentiles")
     };
     let title = format!("{what} by percentile{}", at_point(r, pi));
     let mut caption = format!(
@@ -282,7 +249,6 @@ fn percentile_chart(l: &Loaded, pi: usize, rtt: bool, shown: &[usize]) -> Option
     });
     Some(Chart {
         name: format!("{name}{}", point_suffix(r, pi)),
-        kind,
         title,
         caption,
         svg,
@@ -470,7 +436,6 @@ fn load_charts(r: &RunReport, x: &SweepX) -> Vec<Chart> {
     let title = "Delivered throughput vs offered load".to_owned();
     let tput = Chart {
         name: "load-throughput".into(),
-        kind: ChartKind::LoadThroughput,
         caption: format!(
             "Throughput delivered within the traffic window as the offered load rises, one line \
              per path. While a path keeps up its line rises with the load; where it flattens or \
@@ -502,7 +467,6 @@ fn load_charts(r: &RunReport, x: &SweepX) -> Vec<Chart> {
     let title = "p50 and p99 latency vs offered load".to_owned();
     let lat = Chart {
         name: "load-latency".into(),
-        kind: ChartKind::LoadLatency,
         caption: format!(
             "One-way latency as the offered load rises: solid lines p99, dashed p50, one colour \
              per path, on a logarithmic y axis. Latency stays flat while a path's busiest \
@@ -623,7 +587,6 @@ fn sweep_charts(r: &RunReport, x: &SweepX) -> Vec<Chart> {
         };
         out.push(Chart {
             name: h.name.into(),
-            kind: ChartKind::Sweep,
             caption: format!(
                 "How {} changes along the sweep, one line per path. {}{xwords}{}{}{}",
                 h.read,
@@ -704,7 +667,6 @@ fn cpu_chart(r: &RunReport, pi: usize) -> Chart {
     let title = format!("CPU per packet{}", at_point(r, pi));
     Chart {
         name: format!("cpu-per-packet{}", point_suffix(r, pi)),
-        kind: ChartKind::Cpu,
         caption: format!(
             "CPU time spent per delivered packet, one bar per path: the lower segment is the \
              host (hypervisor, host kernel, device model or virtio backend; zero on bare metal), \
@@ -756,7 +718,6 @@ fn exits_chart(r: &RunReport, pi: usize) -> Chart {
     let title = format!("VM exits and interrupts per packet{}", at_point(r, pi));
     Chart {
         name: format!("exits-interrupts{}", point_suffix(r, pi)),
-        kind: ChartKind::Exits,
         caption: format!(
             "Events per delivered packet, one bar per path in each group. VM exits are what \
              makes emulated and virtio devices expensive (each is a guest → hypervisor → guest \
@@ -826,7 +787,6 @@ fn stage_chart(r: &RunReport, pi: usize) -> Option<Chart> {
     let title = format!("Where the latency goes{}", at_point(r, pi));
     Some(Chart {
         name: format!("stage-breakdown{}", point_suffix(r, pi)),
-        kind: ChartKind::Stages,
         caption: format!(
             "Mean one-way latency per packet split into the stages it passed through, bottom \
              (wire) to top (application), one bar per path; the bar's height is the mean \
@@ -1005,7 +965,6 @@ fn time_charts(r: &RunReport, pi: usize) -> Vec<Chart> {
     };
     out.push(Chart {
         name: "delivered-over-time".into(),
-        kind: ChartKind::TimeSeries,
         caption: format!(
             "Packets delivered per millisecond to addressed (VPC) flows over the traffic window, \
              one line per path. A drop to zero is an outage: packets sent then were dropped by the VPC \
@@ -1029,7 +988,6 @@ fn time_charts(r: &RunReport, pi: usize) -> Vec<Chart> {
             let title = format!("Delivered packets over time, {path}{}", at_point(r, pi));
             out.push(Chart {
                 name: format!("delivered-over-time-{}", file_safe(path)),
-                kind: ChartKind::TimeSeries,
                 caption: format!(
                     "{path} alone: packets delivered per millisecond to its addressed flows, \
                      with its control-plane actions shaded and labelled (issued → completed). \
