@@ -191,8 +191,7 @@ pub(crate) fn estimate_text(e: &Estimate, div: f64) -> String {
     }
 }
 
-/// Whether the report is a sweep (axes) or has replications: then rows are
-/// labelled by point.
+/// The leading column headers: one per sweep axis (its label), then `path`.
 fn lead_header(l: &Loaded) -> Vec<String> {
     let mut h: Vec<String> = l.report.axes.iter().map(|a| a.label.clone()).collect();
     h.push("path".into());
