@@ -1841,3 +1841,577 @@ fn assign_actions_take_a_list_or_a_count_exactly_one() {
         assert_eq!(f.ec2.snapshot(), before);
     }
 }
+
+// ---- error paths no rule test above reaches ----------------------------------
+
+#[test]
+fn every_missing_required_parameter_is_named() {
+    let mut f = fx();
+    let (i, eth0) = f.launch("m5.large", &f.a1.clone());
+    let (alloc, _) = f.eip();
+    let (sg, a1) = (f.sg.clone(), f.a1.clone());
+    let perms = |p: Value| json!({"action": "AuthorizeSecurityGroupIngress", "GroupId": sg, "IpPermissions": [p]});
+    for (v, param) in [
+        (json!({"action": "CreateVpc"}), "CidrBlock"),
+        (
+            json!({"action": "CreateSubnet", "CidrBlock": "10.0.9.0/24"}),
+            "VpcId",
+        ),
+        (
+            json!({"action": "CreateSubnet", "VpcId": f.vpc}),
+            "CidrBlock",
+        ),
+        (json!({"action": "ModifySubnetAttribute"}), "SubnetId"),
+        (
+            json!({"action": "ModifySubnetAttribute", "SubnetId": a1}),
+            "MapPublicIpOnLaunch",
+        ),
+        (
+            json!({"action": "CreateSecurityGroup", "VpcId": f.vpc}),
+            "GroupName",
+        ),
+        (json!({"action": "AuthorizeSecurityGroupEgress"}), "GroupId"),
+        (json!({"action": "RevokeSecurityGroupIngress"}), "GroupId"),
+        (
+            json!({"action": "AuthorizeSecurityGroupIngress", "GroupId": sg}),
+            "IpPermissions",
+        ),
+        (perms(json!({"FromPort": 1})), "IpPermissions.1.IpProtocol"),
+        (
+            perms(json!({"IpProtocol": "tcp"})),
+            "IpPermissions.1.FromPort",
+        ),
+        (
+            perms(json!({"IpProtocol": "tcp", "FromPort": 22})),
+            "IpPermissions.1.ToPort",
+        ),
+        (
+            perms(json!({"IpProtocol": "-1", "IpRanges": [{}]})),
+            "IpPermissions.1.IpRanges.CidrIp",
+        ),
+        (
+            perms(json!({"IpProtocol": "-1", "Ipv6Ranges": [{}]})),
+            "IpPermissions.1.Ipv6Ranges.CidrIpv6",
+        ),
+        (
+            perms(json!({"IpProtocol": "-1", "UserIdGroupPairs": [{}]})),
+            "IpPermissions.1.UserIdGroupPairs.GroupId",
+        ),
+        (
+            json!({"action": "RunInstances", "SubnetId": a1}),
+            "InstanceType",
+        ),
+        (
+            json!({"action": "RunInstances", "InstanceType": "m5.large", "NetworkInterfaces": [{"SubnetId": a1}]}),
+            "NetworkInterfaces.1.DeviceIndex",
+        ),
+        (
+            json!({"action": "RunInstances", "InstanceType": "m5.large", "NetworkInterfaces": [{"DeviceIndex": 0}]}),
+            "NetworkInterfaces.1.SubnetId or NetworkInterfaces.1.NetworkInterfaceId",
+        ),
+        (json!({"action": "StartInstances"}), "InstanceIds"),
+        (json!({"action": "StopInstances"}), "InstanceIds"),
+        (json!({"action": "TerminateInstances"}), "InstanceIds"),
+        (
+            json!({"action": "ModifyInstanceAttribute", "SourceDestCheck": false}),
+            "InstanceId",
+        ),
+        (
+            json!({"action": "ModifyInstanceAttribute", "InstanceId": i}),
+            "SourceDestCheck or Groups",
+        ),
+        (json!({"action": "CreateNetworkInterface"}), "SubnetId"),
+        (
+            json!({"action": "DeleteNetworkInterface"}),
+            "NetworkInterfaceId",
+        ),
+        (
+            json!({"action": "AttachNetworkInterface", "InstanceId": i, "DeviceIndex": 1}),
+            "NetworkInterfaceId",
+        ),
+        (
+            json!({"action": "AttachNetworkInterface", "NetworkInterfaceId": eth0, "DeviceIndex": 1}),
+            "InstanceId",
+        ),
+        (
+            json!({"action": "AttachNetworkInterface", "NetworkInterfaceId": eth0, "InstanceId": i}),
+            "DeviceIndex",
+        ),
+        (json!({"action": "DetachNetworkInterface"}), "AttachmentId"),
+        (
+            json!({"action": "AssignPrivateIpAddresses", "SecondaryPrivateIpAddressCount": 1}),
+            "NetworkInterfaceId",
+        ),
+        (
+            json!({"action": "UnassignPrivateIpAddresses", "PrivateIpAddresses": ["10.0.1.9"]}),
+            "NetworkInterfaceId",
+        ),
+        (
+            json!({"action": "UnassignPrivateIpAddresses", "NetworkInterfaceId": eth0}),
+            "PrivateIpAddresses",
+        ),
+        (
+            json!({"action": "AssignIpv6Addresses", "Ipv6AddressCount": 1}),
+            "NetworkInterfaceId",
+        ),
+        (
+            json!({"action": "UnassignIpv6Addresses", "Ipv6Addresses": ["2600::1"]}),
+            "NetworkInterfaceId",
+        ),
+        (
+            json!({"action": "UnassignIpv6Addresses", "NetworkInterfaceId": eth0}),
+            "Ipv6Addresses",
+        ),
+        (
+            json!({"action": "ModifyNetworkInterfaceAttribute", "SourceDestCheck": false}),
+            "NetworkInterfaceId",
+        ),
+        (
+            json!({"action": "ModifyNetworkInterfaceAttribute", "NetworkInterfaceId": eth0}),
+            "Groups, SourceDestCheck, Description or Attachment",
+        ),
+        (
+            json!({"action": "ModifyNetworkInterfaceAttribute", "NetworkInterfaceId": eth0, "Attachment": {"DeleteOnTermination": true}}),
+            "Attachment.AttachmentId",
+        ),
+        (
+            json!({"action": "ModifyNetworkInterfaceAttribute", "NetworkInterfaceId": eth0, "Attachment": {"AttachmentId": "eni-attach-0"}}),
+            "Attachment.DeleteOnTermination",
+        ),
+        (
+            json!({"action": "AssociateAddress", "NetworkInterfaceId": eth0}),
+            "AllocationId",
+        ),
+        (
+            json!({"action": "AssociateAddress", "AllocationId": alloc}),
+            "InstanceId or NetworkInterfaceId",
+        ),
+        (json!({"action": "DisassociateAddress"}), "AssociationId"),
+        (json!({"action": "ReleaseAddress"}), "AllocationId"),
+    ] {
+        let e = fails(&mut f.ec2, v.clone());
+        assert_eq!(e.code, "MissingParameter", "{v}");
+        assert_eq!(
+            e.message,
+            format!("The request must contain the parameter {param}"),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn malformed_values_and_excluding_parameters_are_refused() {
+    let mut f = fx();
+    let (i, eth0) = f.launch("m5.large", &f.a1.clone());
+    let (alloc, public) = f.eip();
+    let eni = f.eni(
+        &f.a1.clone(),
+        json!({"SecondaryPrivateIpAddressCount": 1, "Ipv6AddressCount": 1}),
+    );
+    let secondary = f.get(&eni).secondary_ips[0].to_string();
+    let v6 = f.get(&eni).ipv6[0].to_string();
+    let a1_net = f.ec2.subnet(&SubnetId(f.a1.clone())).unwrap().ipv6_cidr;
+    let a1_v6 = a1_net.unwrap().to_string();
+    let free6 = a1_net.unwrap().nth(100).unwrap().to_string();
+    let (sg, a1, a2, vpc) = (f.sg.clone(), f.a1.clone(), f.a2.clone(), f.vpc.clone());
+    let perms = |p: Value| json!({"action": "AuthorizeSecurityGroupIngress", "GroupId": sg, "IpPermissions": [p]});
+    let combination = "InvalidParameterCombination";
+    let value = "InvalidParameterValue";
+    for (v, code) in [
+        // VPCs and subnets.
+        (
+            json!({"action": "CreateVpc", "CidrBlock": "10.1.0.0/16", "AmazonProvidedIpv6CidrBlock": true, "Ipv6CidrBlock": "2600:1f18:1:100::/56"}),
+            combination,
+        ),
+        (json!({"action": "CreateVpc", "CidrBlock": "ten/16"}), value),
+        (
+            json!({"action": "CreateVpc", "CidrBlock": "10.1.0.0/16", "Ipv6CidrBlock": "2600::/x"}),
+            value,
+        ),
+        (
+            json!({"action": "CreateVpc", "CidrBlock": "10.1.0.0/16", "Ipv6CidrBlock": "2600:1f18:1::/48"}),
+            value,
+        ),
+        (
+            json!({"action": "CreateVpc", "CidrBlock": "10.1.0.0/16", "Region": "mars-1"}),
+            value,
+        ),
+        (
+            json!({"action": "CreateSubnet", "VpcId": vpc, "CidrBlock": "10.0.9.0/24", "Ipv6CidrBlock": "x"}),
+            value,
+        ),
+        (
+            json!({"action": "CreateSubnet", "VpcId": vpc, "CidrBlock": "10.0.9.0/24", "Ipv6CidrBlock": "2600::/64"}),
+            "InvalidSubnet.Range",
+        ),
+        (
+            json!({"action": "CreateSubnet", "VpcId": vpc, "CidrBlock": "10.0.9.0/24", "Ipv6CidrBlock": a1_v6}),
+            "InvalidSubnet.Conflict",
+        ),
+        // Security groups.
+        (
+            json!({"action": "CreateSecurityGroup", "GroupName": "", "VpcId": vpc}),
+            value,
+        ),
+        (
+            json!({"action": "CreateSecurityGroup", "GroupName": "Default", "VpcId": vpc}),
+            "InvalidGroup.Reserved",
+        ),
+        (
+            json!({"action": "CreateSecurityGroup", "GroupName": "no-vpc"}),
+            "VPCIdNotSpecified",
+        ),
+        (
+            perms(json!({"IpProtocol": "gre", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]})),
+            value,
+        ),
+        (
+            perms(
+                json!({"IpProtocol": "icmp", "FromPort": 300, "ToPort": -1, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}),
+            ),
+            value,
+        ),
+        (
+            perms(json!({"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/99"}]})),
+            value,
+        ),
+        (
+            perms(json!({"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/999"}]})),
+            value,
+        ),
+        (
+            perms(json!({"IpProtocol": "-1"})),
+            "InvalidPermission.Malformed",
+        ),
+        (
+            perms(json!({"IpProtocol": "-1", "IpRanges": (0..61)
+                .map(|k| json!({"CidrIp": format!("10.9.{k}.0/24")}))
+                .collect::<Vec<_>>()})),
+            "RulesPerSecurityGroupLimitExceeded",
+        ),
+        // RunInstances.
+        (
+            json!({"action": "RunInstances", "InstanceType": "m5.large", "SubnetId": a1, "MaxCount": 2}),
+            value,
+        ),
+        (
+            json!({"action": "RunInstances", "InstanceType": "m5.large", "SubnetId": a1,
+                   "NetworkInterfaces": [{"DeviceIndex": 0, "SubnetId": a1}]}),
+            combination,
+        ),
+        (
+            json!({"action": "RunInstances", "InstanceType": "m5.large",
+                   "NetworkInterfaces": [{"DeviceIndex": 0, "SubnetId": a1, "NetworkCardIndex": 1}]}),
+            value,
+        ),
+        (
+            json!({"action": "RunInstances", "InstanceType": "m5.large",
+                   "NetworkInterfaces": [{"DeviceIndex": 0, "NetworkInterfaceId": eni, "SubnetId": a1}]}),
+            combination,
+        ),
+        (
+            json!({"action": "RunInstances", "InstanceType": "m5.large", "NetworkInterfaces": [
+                {"DeviceIndex": 0, "SubnetId": a1}, {"DeviceIndex": 0, "SubnetId": a1}]}),
+            value,
+        ),
+        (
+            json!({"action": "RunInstances", "InstanceType": "m5.large",
+                   "NetworkInterfaces": [{"DeviceIndex": 1, "SubnetId": a1}]}),
+            value,
+        ),
+        (
+            json!({"action": "ModifyInstanceAttribute", "InstanceId": i, "SourceDestCheck": false, "Groups": [sg]}),
+            combination,
+        ),
+        // ENIs and their addresses.
+        (
+            json!({"action": "CreateNetworkInterface", "SubnetId": a1, "PrivateIpAddresses": [
+                {"PrivateIpAddress": "10.0.1.50", "Primary": true},
+                {"PrivateIpAddress": "10.0.1.51", "Primary": true}]}),
+            value,
+        ),
+        (
+            json!({"action": "CreateNetworkInterface", "SubnetId": a1, "PrivateIpAddress": "10.0.1.52",
+                   "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.1.50", "Primary": true}]}),
+            value,
+        ),
+        (
+            json!({"action": "CreateNetworkInterface", "SubnetId": a1, "PrivateIpAddress": "10.0.1"}),
+            value,
+        ),
+        (
+            json!({"action": "CreateNetworkInterface", "SubnetId": a1, "Ipv6AddressCount": 1, "Ipv6Addresses": [v6]}),
+            combination,
+        ),
+        (
+            json!({"action": "CreateNetworkInterface", "SubnetId": a2, "Ipv6AddressCount": 1}),
+            value,
+        ),
+        (
+            json!({"action": "AssignPrivateIpAddresses", "NetworkInterfaceId": eth0,
+                   "PrivateIpAddresses": ["10.0.1.60", "10.0.1.60"]}),
+            value,
+        ),
+        (
+            json!({"action": "UnassignPrivateIpAddresses", "NetworkInterfaceId": eni,
+                   "PrivateIpAddresses": [secondary, secondary]}),
+            value,
+        ),
+        (
+            json!({"action": "AssignIpv6Addresses", "NetworkInterfaceId": eth0, "Ipv6Addresses": ["2600:::1"]}),
+            value,
+        ),
+        (
+            json!({"action": "AssignIpv6Addresses", "NetworkInterfaceId": eth0, "Ipv6Addresses": [free6, free6]}),
+            value,
+        ),
+        (
+            json!({"action": "UnassignIpv6Addresses", "NetworkInterfaceId": eni, "Ipv6Addresses": [v6, v6]}),
+            value,
+        ),
+        (
+            json!({"action": "UnassignIpv6Addresses", "NetworkInterfaceId": eni, "Ipv6Addresses": [free6]}),
+            value,
+        ),
+        // Elastic IPs.
+        (
+            json!({"action": "AllocateAddress", "Domain": "standard"}),
+            value,
+        ),
+        (
+            json!({"action": "AssociateAddress", "AllocationId": alloc, "PublicIp": public, "NetworkInterfaceId": eth0}),
+            combination,
+        ),
+        (
+            json!({"action": "AssociateAddress", "AllocationId": alloc, "InstanceId": i, "NetworkInterfaceId": eth0}),
+            combination,
+        ),
+        (
+            json!({"action": "AssociateAddress", "AllocationId": alloc, "NetworkInterfaceId": eth0, "PrivateIpAddress": "10.0.1.200"}),
+            value,
+        ),
+        (
+            json!({"action": "AssociateAddress", "PublicIp": "not-an-address", "NetworkInterfaceId": eth0}),
+            "InvalidAddress.NotFound",
+        ),
+        (
+            json!({"action": "DisassociateAddress", "AssociationId": "eipassoc-0", "PublicIp": public}),
+            combination,
+        ),
+    ] {
+        let e = fails(&mut f.ec2, v.clone());
+        assert_eq!(e.code, code, "{v}: {e}");
+    }
+    // A subnet's IPv6 block needs one on its VPC.
+    let r = run(
+        &mut f.ec2,
+        json!({"action": "CreateVpc", "CidrBlock": "10.1.0.0/16"}),
+    );
+    let v4_only = s(&rv(&r)["Vpc"]["VpcId"]);
+    let e = fails(
+        &mut f.ec2,
+        json!({"action": "CreateSubnet", "VpcId": v4_only, "CidrBlock": "10.1.1.0/24", "Ipv6CidrBlock": a1_v6}),
+    );
+    assert_eq!(e.code, "InvalidSubnet.Range");
+    assert!(e.message.contains("the VPC has no IPv6 block"), "{e}");
+}
+
+#[test]
+fn v1_i2_i4_ipv6_rules_hold_when_the_eni_is_created_and_attached() {
+    let mut f = fx();
+    let a = f.eni(&f.a1.clone(), json!({"Ipv6AddressCount": 3}));
+    let held = f.get(&a).ipv6[0].to_string();
+    let a1 = f.a1.clone();
+    let net = f.ec2.subnet(&SubnetId(a1.clone())).unwrap().ipv6_cidr;
+    let free = net.unwrap().nth(100).unwrap().to_string();
+    for (extra, words) in [
+        // V1: on one ENI only.
+        (json!({"Ipv6Addresses": [held]}), "cannot be reassigned"),
+        // V1: the catalog's largest per-ENI limit for an unattached ENI.
+        (
+            json!({"Ipv6AddressCount": 51}),
+            "would have 51 IPv6 addresses",
+        ),
+        // I2: inside the subnet's /64.
+        (
+            json!({"Ipv6Addresses": ["2600::5"]}),
+            "does not fall within the subnet's address range",
+        ),
+        // I4: once per request.
+        (json!({"Ipv6Addresses": [free, free]}), "more than once"),
+    ] {
+        let mut p = json!({"action": "CreateNetworkInterface", "SubnetId": a1});
+        for (k, v) in extra.as_object().unwrap() {
+            p[k] = v.clone();
+        }
+        let e = fails(&mut f.ec2, p);
+        assert_eq!(e.code, "InvalidParameterValue");
+        assert!(e.message.contains(words), "{e}");
+    }
+    // V1 with the type's limit, at launch (t3.nano: 2 per ENI)…
+    let e = fails(
+        &mut f.ec2,
+        json!({"action": "RunInstances", "InstanceType": "t3.nano", "NetworkInterfaces": [
+            {"DeviceIndex": 0, "SubnetId": a1, "Ipv6AddressCount": 3}]}),
+    );
+    assert_eq!(e.code, "InvalidParameterValue");
+    assert!(
+        e.message
+            .ends_with("the limit is 2 per network interface for t3.nano."),
+        "{e}"
+    );
+    // …and at attach: an ENI with 3 does not fit a t3.nano.
+    let (i, _) = f.launch("t3.nano", &a1);
+    let e = fails(
+        &mut f.ec2,
+        json!({"action": "AttachNetworkInterface", "NetworkInterfaceId": a, "InstanceId": i, "DeviceIndex": 1}),
+    );
+    assert_eq!(e.code, "InvalidParameterValue");
+    assert!(e.message.contains("would have 3 IPv6 addresses"), "{e}");
+}
+
+#[test]
+fn a2_start_stop_associate_and_modify_refuse_instances_in_the_wrong_state() {
+    let mut f = fx();
+    let (alloc, _) = f.eip();
+    let (gone, _) = f.launch("m5.large", &f.a1.clone());
+    run(
+        &mut f.ec2,
+        json!({"action": "TerminateInstances", "InstanceIds": [gone]}),
+    );
+    let r = f
+        .ec2
+        .apply(&act(
+            json!({"action": "RunInstances", "InstanceType": "m5.large", "SubnetId": f.a1}),
+        ))
+        .unwrap();
+    let pending = s(&rv(&r.response)["Instances"][0]["InstanceId"]);
+    for v in [
+        json!({"action": "StartInstances", "InstanceIds": [gone]}),
+        json!({"action": "StopInstances", "InstanceIds": [gone]}),
+        json!({"action": "StopInstances", "InstanceIds": [pending]}),
+        json!({"action": "AssociateAddress", "AllocationId": alloc, "InstanceId": gone}),
+        json!({"action": "ModifyInstanceAttribute", "InstanceId": gone, "SourceDestCheck": false}),
+    ] {
+        let e = fails(&mut f.ec2, v.clone());
+        assert_eq!(e.code, "IncorrectInstanceState", "{v}");
+    }
+}
+
+#[test]
+fn p2_l1_u1_launch_checks_every_listed_eni() {
+    let mut f = fx();
+    let a1 = f.a1.clone();
+    // P2 at launch: an existing ENI of another VPC, same AZ.
+    let r = run(
+        &mut f.ec2,
+        json!({"action": "CreateVpc", "CidrBlock": "10.1.0.0/16"}),
+    );
+    let other = s(&rv(&r)["Vpc"]["VpcId"]);
+    let r = run(
+        &mut f.ec2,
+        json!({"action": "CreateSubnet", "VpcId": other, "CidrBlock": "10.1.1.0/24", "AvailabilityZone": "us-east-1a"}),
+    );
+    let far = f.eni(&s(&rv(&r)["Subnet"]["SubnetId"]), json!({}));
+    let e = fails(
+        &mut f.ec2,
+        json!({"action": "RunInstances", "InstanceType": "m5.large", "NetworkInterfaces": [
+            {"DeviceIndex": 0, "SubnetId": a1}, {"DeviceIndex": 1, "NetworkInterfaceId": far}]}),
+    );
+    assert_eq!(e.code, "InvalidParameterValue");
+    assert!(e.message.contains("must be in the same VPC"), "{e}");
+    // L1 per card at launch (p5.48xlarge: 2 per card).
+    let e = fails(
+        &mut f.ec2,
+        json!({"action": "RunInstances", "InstanceType": "p5.48xlarge", "NetworkInterfaces": [
+            {"DeviceIndex": 0, "SubnetId": a1}, {"DeviceIndex": 1, "SubnetId": a1},
+            {"DeviceIndex": 2, "SubnetId": a1}]}),
+    );
+    assert_eq!(e.code, "AttachmentLimitExceeded");
+    assert_eq!(
+        e.message,
+        "Interface count 3 exceeds the limit for p5.48xlarge"
+    );
+    // U1: AssociatePublicIpAddress only for a new eth0.
+    let mine = f.eni(&a1, json!({}));
+    let e = fails(
+        &mut f.ec2,
+        json!({"action": "RunInstances", "InstanceType": "m5.large", "NetworkInterfaces": [
+            {"DeviceIndex": 0, "NetworkInterfaceId": mine, "AssociatePublicIpAddress": true}]}),
+    );
+    assert_eq!(e.code, "InvalidParameterCombination");
+    assert!(
+        e.message.contains("DeviceIndex 0 that the launch creates"),
+        "{e}"
+    );
+}
+
+#[test]
+fn s2_assigning_an_address_the_eni_holds_needs_allow_reassignment() {
+    let mut f = fx();
+    let eni = f.eni(&f.a1.clone(), json!({"SecondaryPrivateIpAddressCount": 1}));
+    let mine = f.get(&eni).secondary_ips[0].to_string();
+    let assign = json!({"action": "AssignPrivateIpAddresses", "NetworkInterfaceId": eni, "PrivateIpAddresses": [mine]});
+    let e = fails(&mut f.ec2, assign.clone());
+    assert_eq!(e.code, "InvalidIPAddress.InUse");
+    let mut again = assign;
+    again["AllowReassignment"] = json!(true);
+    run(&mut f.ec2, again);
+    assert_eq!(f.get(&eni).secondary_ips, vec![ip(&mine)]);
+}
+
+#[test]
+fn g2_a_rule_names_only_groups_of_its_own_vpc() {
+    let mut f = fx();
+    let r = run(
+        &mut f.ec2,
+        json!({"action": "CreateVpc", "CidrBlock": "10.1.0.0/16"}),
+    );
+    let other = s(&rv(&r)["Vpc"]["VpcId"]);
+    let foreign = s(&rv(&run(
+        &mut f.ec2,
+        json!({"action": "CreateSecurityGroup", "GroupName": "far", "VpcId": other}),
+    ))["GroupId"]);
+    let e = fails(
+        &mut f.ec2,
+        json!({"action": "AuthorizeSecurityGroupIngress", "GroupId": f.sg, "IpPermissions": [
+            {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": foreign}]}]}),
+    );
+    assert_eq!(e.code, "InvalidGroup.NotFound");
+    assert!(
+        e.message
+            .contains(&format!("does not exist in VPC '{}'", f.vpc)),
+        "{e}"
+    );
+}
+
+#[test]
+fn elastic_ips_are_regional_and_public_pools_run_out() {
+    let mut f = fx();
+    let (_, eth0) = f.launch("m5.large", &f.a1.clone());
+    // An allocation of another region is not found from this one.
+    let r = rv(&run(
+        &mut f.ec2,
+        json!({"action": "AllocateAddress", "Region": "eu-west-1"}),
+    ));
+    let e = fails(
+        &mut f.ec2,
+        json!({"action": "AssociateAddress", "AllocationId": r["AllocationId"], "NetworkInterfaceId": eth0}),
+    );
+    assert_eq!(e.code, "InvalidAllocationID.NotFound");
+    // eu-west-1's auto-assigned pool is a /25: 126 usable addresses.
+    let r = run(
+        &mut f.ec2,
+        json!({"action": "CreateDefaultVpc", "Region": "eu-west-1"}),
+    );
+    let vpc = VpcId(s(&rv(&r)["Vpc"]["VpcId"]));
+    let subnet = f.ec2.subnets().find(|s| s.vpc == vpc).unwrap().id.0.clone();
+    for _ in 0..126 {
+        f.launch("t3.nano", &subnet);
+    }
+    let e = fails(
+        &mut f.ec2,
+        json!({"action": "RunInstances", "InstanceType": "t3.nano", "SubnetId": subnet}),
+    );
+    assert_eq!(e.code, "InsufficientAddressCapacity");
+}
