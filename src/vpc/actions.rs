@@ -721,19 +721,6 @@ actions! {
     DescribeSecurityGroups(DescribeSecurityGroups),
 }
 
-impl Action {
-    /// Whether the action only reads the state.
-    pub fn is_read_only(&self) -> bool {
-        matches!(
-            self,
-            Action::DescribeNetworkInterfaces(_)
-                | Action::DescribeInstances(_)
-                | Action::DescribeAddresses(_)
-                | Action::DescribeSecurityGroups(_)
-        )
-    }
-}
-
 impl<'de> Deserialize<'de> for Action {
     /// From a table `{ action = "AttachNetworkInterface", NetworkInterfaceId
     /// = "eni-…", … }`.

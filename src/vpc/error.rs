@@ -555,9 +555,4 @@ impl Ec2Error {
     pub fn bad_address(param: &str, value: &str, family: &str) -> Self {
         Ec2Error::invalid_value(param, value, &format!("It is not an {family} address."))
     }
-
-    /// Whether this is the error of `code`.
-    pub fn is(&self, code: &str) -> bool {
-        self.code == code
-    }
 }

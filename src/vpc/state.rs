@@ -655,10 +655,6 @@ impl Ec2 {
 
     // ---- read access -------------------------------------------------------
 
-    /// The regions.
-    pub fn regions(&self) -> &[Region] {
-        &self.regions
-    }
     /// VPCs in creation order.
     pub fn vpcs(&self) -> impl Iterator<Item = &Vpc> {
         self.vpcs.values()
