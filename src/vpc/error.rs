@@ -112,6 +112,12 @@ fn e(code: &'static str, message: impl Into<String>) -> Ec2Error {
 
 use codes::*;
 
+/// The value of required parameter `param`, or EC2's `MissingParameter`
+/// naming it.
+pub(crate) fn required<T>(value: Option<T>, param: &str) -> Result<T, Ec2Error> {
+    value.ok_or_else(|| Ec2Error::missing_parameter(param))
+}
+
 impl Ec2Error {
     // ---- unknown ids -------------------------------------------------------
 

@@ -22,7 +22,7 @@
 use super::actions::*;
 use super::cidr::{Ipv4Net, Ipv6Net};
 use super::describe::Response;
-use super::error::Ec2Error;
+use super::error::{required, Ec2Error};
 use super::ids::*;
 use super::state::*;
 use serde::Serialize;
@@ -407,10 +407,7 @@ impl Ec2 {
     }
 
     fn create_vpc(&mut self, p: &CreateVpc) -> Result<Response, Ec2Error> {
-        let text = p
-            .cidr_block
-            .as_deref()
-            .ok_or_else(|| Ec2Error::missing_parameter("CidrBlock"))?;
+        let text = required(p.cidr_block.as_deref(), "CidrBlock")?;
         let cidr: Ipv4Net = text
             .parse()
             .map_err(|e| Ec2Error::invalid_value("CidrBlock", text, &format!("{e}.")))?;
@@ -510,15 +507,9 @@ impl Ec2 {
     }
 
     fn create_subnet(&mut self, p: &CreateSubnet) -> Result<Response, Ec2Error> {
-        let vpc_id = p
-            .vpc_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("VpcId"))?;
+        let vpc_id = required(p.vpc_id.as_ref(), "VpcId")?;
         let vpc = self.get_vpc(vpc_id)?.clone();
-        let text = p
-            .cidr_block
-            .as_deref()
-            .ok_or_else(|| Ec2Error::missing_parameter("CidrBlock"))?;
+        let text = required(p.cidr_block.as_deref(), "CidrBlock")?;
         let cidr: Ipv4Net = text
             .parse()
             .map_err(|e| Ec2Error::invalid_value("CidrBlock", text, &format!("{e}.")))?;
@@ -599,14 +590,9 @@ impl Ec2 {
     }
 
     fn modify_subnet_attribute(&mut self, p: &ModifySubnetAttribute) -> Result<Response, Ec2Error> {
-        let id = p
-            .subnet_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("SubnetId"))?;
+        let id = required(p.subnet_id.as_ref(), "SubnetId")?;
         self.get_subnet(id)?;
-        let v = p
-            .map_public_ip_on_launch
-            .ok_or_else(|| Ec2Error::missing_parameter("MapPublicIpOnLaunch"))?;
+        let v = required(p.map_public_ip_on_launch, "MapPublicIpOnLaunch")?;
         self.subnets
             .get_mut(id)
             .expect("checked")
@@ -617,10 +603,7 @@ impl Ec2 {
     // ---- security groups ---------------------------------------------------
 
     fn create_security_group(&mut self, p: &CreateSecurityGroup) -> Result<Response, Ec2Error> {
-        let name = p
-            .group_name
-            .as_deref()
-            .ok_or_else(|| Ec2Error::missing_parameter("GroupName"))?;
+        let name = required(p.group_name.as_deref(), "GroupName")?;
         let vpc = match &p.vpc_id {
             Some(v) => self.get_vpc(v)?.id.clone(),
             None => self
@@ -754,10 +737,7 @@ impl Ec2 {
     }
 
     fn authorize(&mut self, p: &SecurityGroupRules, ingress: bool) -> Result<Response, Ec2Error> {
-        let id = p
-            .group_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("GroupId"))?;
+        let id = required(p.group_id.as_ref(), "GroupId")?;
         let group = self.get_group(id)?.clone();
         let rules = self.parse_rules(&group, &p.ip_permissions)?;
         let g = self.groups.get_mut(id).expect("checked");
@@ -779,10 +759,7 @@ impl Ec2 {
     }
 
     fn revoke(&mut self, p: &SecurityGroupRules, ingress: bool) -> Result<Response, Ec2Error> {
-        let id = p
-            .group_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("GroupId"))?;
+        let id = required(p.group_id.as_ref(), "GroupId")?;
         let group = self.get_group(id)?.clone();
         let rules = self.parse_rules(&group, &p.ip_permissions)?;
         let g = self.groups.get_mut(id).expect("checked");

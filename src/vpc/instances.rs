@@ -5,7 +5,7 @@
 use super::actions::*;
 use super::catalog::catalog;
 use super::describe::{InstanceStateChange, Response};
-use super::error::Ec2Error;
+use super::error::{required, Ec2Error};
 use super::exec::Effects;
 use super::ids::*;
 use super::interfaces::NewEni;
@@ -23,10 +23,7 @@ impl Ec2 {
         p: &RunInstances,
         fx: &mut Effects,
     ) -> Result<Response, Ec2Error> {
-        let ty = p
-            .instance_type
-            .as_deref()
-            .ok_or_else(|| Ec2Error::missing_parameter("InstanceType"))?;
+        let ty = required(p.instance_type.as_deref(), "InstanceType")?;
         let spec = catalog().get(ty).ok_or_else(|| {
             Ec2Error::invalid_value(
                 "InstanceType",
@@ -418,10 +415,7 @@ impl Ec2 {
         &mut self,
         p: &ModifyInstanceAttribute,
     ) -> Result<Response, Ec2Error> {
-        let id = p
-            .instance_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("InstanceId"))?;
+        let id = required(p.instance_id.as_ref(), "InstanceId")?;
         let inst = self.get_instance(id)?.clone();
         match (p.source_dest_check.is_some(), p.groups.is_some()) {
             (false, false) => return Err(Ec2Error::missing_parameter("SourceDestCheck or Groups")),

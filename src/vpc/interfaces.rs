@@ -5,7 +5,7 @@
 use super::actions::*;
 use super::catalog::{catalog, InstanceTypeSpec};
 use super::describe::{AssignedPrivateIp, Response};
-use super::error::Ec2Error;
+use super::error::{required, Ec2Error};
 use super::exec::Effects;
 use super::ids::*;
 use super::state::*;
@@ -309,10 +309,7 @@ impl Ec2 {
         &mut self,
         p: &CreateNetworkInterface,
     ) -> Result<Response, Ec2Error> {
-        let subnet = p
-            .subnet_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("SubnetId"))?;
+        let subnet = required(p.subnet_id.as_ref(), "SubnetId")?;
         let id = self.create_eni(NewEni {
             subnet,
             groups: &p.groups,
@@ -346,10 +343,7 @@ impl Ec2 {
         &mut self,
         p: &DeleteNetworkInterface,
     ) -> Result<Response, Ec2Error> {
-        let id = p
-            .network_interface_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("NetworkInterfaceId"))?;
+        let id = required(p.network_interface_id.as_ref(), "NetworkInterfaceId")?;
         let eni = self.get_eni(id)?;
         if eni.attachment.is_some() {
             return Err(Ec2Error::eni_currently_in_use(id.as_str()));
@@ -387,17 +381,9 @@ impl Ec2 {
         p: &AttachNetworkInterface,
         fx: &mut Effects,
     ) -> Result<Response, Ec2Error> {
-        let eni_id = p
-            .network_interface_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("NetworkInterfaceId"))?;
-        let inst_id = p
-            .instance_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("InstanceId"))?;
-        let device_index = p
-            .device_index
-            .ok_or_else(|| Ec2Error::missing_parameter("DeviceIndex"))?;
+        let eni_id = required(p.network_interface_id.as_ref(), "NetworkInterfaceId")?;
+        let inst_id = required(p.instance_id.as_ref(), "InstanceId")?;
+        let device_index = required(p.device_index, "DeviceIndex")?;
         let card = p.network_card_index.unwrap_or(0);
         let eni = self.get_eni(eni_id)?.clone();
         let inst = self.get_instance(inst_id)?.clone();
@@ -490,10 +476,7 @@ impl Ec2 {
         p: &DetachNetworkInterface,
         fx: &mut Effects,
     ) -> Result<Response, Ec2Error> {
-        let att = p
-            .attachment_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("AttachmentId"))?;
+        let att = required(p.attachment_id.as_ref(), "AttachmentId")?;
         // A9.
         let eni = self
             .eni_by_attachment(att)
@@ -540,10 +523,7 @@ impl Ec2 {
         p: &AssignPrivateIpAddresses,
         fx: &mut Effects,
     ) -> Result<Response, Ec2Error> {
-        let id = p
-            .network_interface_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("NetworkInterfaceId"))?;
+        let id = required(p.network_interface_id.as_ref(), "NetworkInterfaceId")?;
         let eni = self.get_eni(id)?.clone();
         let count = p.secondary_private_ip_address_count.unwrap_or(0) as usize;
         list_or_count(
@@ -642,10 +622,7 @@ impl Ec2 {
         &mut self,
         p: &UnassignPrivateIpAddresses,
     ) -> Result<Response, Ec2Error> {
-        let id = p
-            .network_interface_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("NetworkInterfaceId"))?;
+        let id = required(p.network_interface_id.as_ref(), "NetworkInterfaceId")?;
         let eni = self.get_eni(id)?.clone();
         if p.private_ip_addresses.is_empty() {
             return Err(Ec2Error::missing_parameter("PrivateIpAddresses"));
@@ -683,10 +660,7 @@ impl Ec2 {
         &mut self,
         p: &AssignIpv6Addresses,
     ) -> Result<Response, Ec2Error> {
-        let id = p
-            .network_interface_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("NetworkInterfaceId"))?;
+        let id = required(p.network_interface_id.as_ref(), "NetworkInterfaceId")?;
         let eni = self.get_eni(id)?.clone();
         let count = p.ipv6_address_count.unwrap_or(0) as usize;
         list_or_count(
@@ -735,10 +709,7 @@ impl Ec2 {
         &mut self,
         p: &UnassignIpv6Addresses,
     ) -> Result<Response, Ec2Error> {
-        let id = p
-            .network_interface_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("NetworkInterfaceId"))?;
+        let id = required(p.network_interface_id.as_ref(), "NetworkInterfaceId")?;
         let eni = self.get_eni(id)?.clone();
         if p.ipv6_addresses.is_empty() {
             return Err(Ec2Error::missing_parameter("Ipv6Addresses"));
@@ -765,10 +736,7 @@ impl Ec2 {
         &mut self,
         p: &ModifyNetworkInterfaceAttribute,
     ) -> Result<Response, Ec2Error> {
-        let id = p
-            .network_interface_id
-            .as_ref()
-            .ok_or_else(|| Ec2Error::missing_parameter("NetworkInterfaceId"))?;
+        let id = required(p.network_interface_id.as_ref(), "NetworkInterfaceId")?;
         let eni = self.get_eni(id)?.clone();
         let given = usize::from(p.groups.is_some())
             + usize::from(p.source_dest_check.is_some())
@@ -795,13 +763,11 @@ impl Ec2 {
             self.eni_mut(id).description = d.value().to_owned();
         }
         if let Some(change) = &p.attachment {
-            let att = change
-                .attachment_id
-                .as_ref()
-                .ok_or_else(|| Ec2Error::missing_parameter("Attachment.AttachmentId"))?;
-            let dot = change
-                .delete_on_termination
-                .ok_or_else(|| Ec2Error::missing_parameter("Attachment.DeleteOnTermination"))?;
+            let att = required(change.attachment_id.as_ref(), "Attachment.AttachmentId")?;
+            let dot = required(
+                change.delete_on_termination,
+                "Attachment.DeleteOnTermination",
+            )?;
             match &mut self.eni_mut(id).attachment {
                 Some(a) if &a.id == att => a.delete_on_termination = dot,
                 _ => return Err(Ec2Error::attachment_not_found(att.as_str())),
