@@ -77,41 +77,77 @@ impl Ec2 {
         m
     }
 
-    /// I5: the lowest free, unreserved IPv4 of `subnet` not in `taken` (the
-    /// choice "the next free one" of I2).
-    fn next_free_v4(
+    /// I5: the `count` lowest free, unreserved IPv4s of `subnet` not in
+    /// `taken` (the choice "the next free one" of I2), added to `taken`.
+    fn pick_free_v4(
         &self,
         subnet: &Subnet,
-        taken: &BTreeSet<Ipv4Addr>,
-    ) -> Result<Ipv4Addr, Ec2Error> {
+        taken: &mut BTreeSet<Ipv4Addr>,
+        count: usize,
+    ) -> Result<Vec<Ipv4Addr>, Ec2Error> {
         let used = self.ipv4_holders(&subnet.id);
-        (4..subnet.cidr.size().saturating_sub(1))
+        let picked: Vec<Ipv4Addr> = (4..subnet.cidr.size().saturating_sub(1))
             .filter_map(|i| subnet.cidr.nth(i))
-            .find(|ip| !used.contains_key(ip) && !taken.contains(ip))
-            .ok_or_else(|| Ec2Error::subnet_exhausted(subnet.id.as_str()))
+            .filter(|ip| !used.contains_key(ip) && !taken.contains(ip))
+            .take(count)
+            .collect();
+        if picked.len() < count {
+            return Err(Ec2Error::subnet_exhausted(subnet.id.as_str()));
+        }
+        taken.extend(&picked);
+        Ok(picked)
     }
 
-    /// The lowest free, unreserved IPv6 of `subnet` not in `taken`.
-    fn next_free_v6(
+    /// The `count` lowest free, unreserved IPv6 addresses of `subnet` not in
+    /// `taken`, added to `taken`.
+    fn pick_free_v6(
         &self,
         subnet: &Subnet,
-        taken: &BTreeSet<Ipv6Addr>,
-    ) -> Result<Ipv6Addr, Ec2Error> {
+        taken: &mut BTreeSet<Ipv6Addr>,
+        count: usize,
+    ) -> Result<Vec<Ipv6Addr>, Ec2Error> {
         let net = subnet
             .ipv6_cidr
             .ok_or_else(|| Ec2Error::subnet_has_no_ipv6(subnet.id.as_str()))?;
         let used = self.ipv6_holders(&subnet.id);
-        let mut i: u128 = 4;
-        loop {
-            match net.nth(i) {
-                Some(ip) if ip == net.last() => {
-                    return Err(Ec2Error::subnet_exhausted(subnet.id.as_str()))
-                }
-                Some(ip) if !used.contains_key(&ip) && !taken.contains(&ip) => return Ok(ip),
-                Some(_) => i += 1,
-                None => return Err(Ec2Error::subnet_exhausted(subnet.id.as_str())),
-            }
+        let picked: Vec<Ipv6Addr> = (4u128..)
+            .map_while(|i| net.nth(i).filter(|ip| *ip != net.last()))
+            .filter(|ip| !used.contains_key(ip) && !taken.contains(ip))
+            .take(count)
+            .collect();
+        if picked.len() < count {
+            return Err(Ec2Error::subnet_exhausted(subnet.id.as_str()));
         }
+        taken.extend(&picked);
+        Ok(picked)
+    }
+
+    /// V1, I2, I3, I4, I5: the IPv6 addresses `given` for an ENI of `subnet`
+    /// (each in the subnet, unreserved, once in the request, on no ENI yet:
+    /// IPv6 has no reassignment, the ENI itself included), then `count` more
+    /// picked.
+    fn new_ipv6s(
+        &self,
+        subnet: &Subnet,
+        given: &[Ipv6Spec],
+        count: usize,
+    ) -> Result<Vec<Ipv6Addr>, Ec2Error> {
+        let holders = self.ipv6_holders(&subnet.id);
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::new();
+        for s in given {
+            let ip = parse_v6("Ipv6Addresses", s.address())?;
+            Self::check_in_subnet_v6(subnet, ip)?;
+            if !seen.insert(ip) {
+                return Err(Ec2Error::duplicate_address(&ip.to_string()));
+            }
+            if let Some(h) = holders.get(&ip) {
+                return Err(Ec2Error::ipv6_in_use(&ip.to_string(), h.as_str()));
+            }
+            out.push(ip);
+        }
+        out.extend(self.pick_free_v6(subnet, &mut seen, count)?);
+        Ok(out)
     }
 
     /// I2, I3: an address given by the user lies in the subnet and is not
@@ -230,19 +266,11 @@ impl Ec2 {
         }
         let primary = match primary {
             Some(p) => p,
-            None => {
-                let p = self.next_free_v4(&subnet, &seen)?;
-                seen.insert(p);
-                p
-            }
+            None => self.pick_free_v4(&subnet, &mut seen, 1)?[0],
         };
         let mut secondary_ips: Vec<Ipv4Addr> =
             explicit.into_iter().filter(|ip| *ip != primary).collect();
-        for _ in 0..count {
-            let ip = self.next_free_v4(&subnet, &seen)?;
-            seen.insert(ip);
-            secondary_ips.push(ip);
-        }
+        secondary_ips.extend(self.pick_free_v4(&subnet, &mut seen, count)?);
 
         // IPv6.
         let v6_count = n.ipv6_count.unwrap_or(0) as usize;
@@ -251,8 +279,7 @@ impl Ec2 {
                 "Ipv6AddressCount and Ipv6Addresses exclude each other.",
             ));
         }
-        let mut ipv6 = Vec::new();
-        if v6_count > 0 || !n.ipv6_addresses.is_empty() {
+        let ipv6 = if v6_count > 0 || !n.ipv6_addresses.is_empty() {
             if subnet.ipv6_cidr.is_none() {
                 return Err(Ec2Error::subnet_has_no_ipv6(subnet.id.as_str()));
             }
@@ -260,25 +287,10 @@ impl Ec2 {
             if want > v6_limit as usize {
                 return Err(Ec2Error::ipv6_limit(id.as_str(), want, v6_limit, &limit_of));
             }
-            let holders6 = self.ipv6_holders(&subnet.id);
-            let mut seen6 = BTreeSet::new();
-            for s in n.ipv6_addresses {
-                let ip = parse_v6("Ipv6Addresses", s.address())?;
-                Self::check_in_subnet_v6(&subnet, ip)?;
-                if !seen6.insert(ip) {
-                    return Err(Ec2Error::duplicate_address(&ip.to_string()));
-                }
-                if let Some(h) = holders6.get(&ip) {
-                    return Err(Ec2Error::ipv6_in_use(&ip.to_string(), h.as_str()));
-                }
-                ipv6.push(ip);
-            }
-            for _ in 0..v6_count {
-                let ip = self.next_free_v6(&subnet, &seen6)?;
-                seen6.insert(ip);
-                ipv6.push(ip);
-            }
-        }
+            self.new_ipv6s(&subnet, n.ipv6_addresses, v6_count)?
+        } else {
+            Vec::new()
+        };
 
         let mac = self.new_mac();
         let region = vpc.region.clone();
@@ -582,11 +594,7 @@ impl Ec2 {
                 &limit_of,
             ));
         }
-        for _ in 0..count {
-            let ip = self.next_free_v4(&subnet, &seen)?;
-            seen.insert(ip);
-            wanted.push(ip);
-        }
+        wanted.extend(self.pick_free_v4(&subnet, &mut seen, count)?);
         // Apply: moves first (S3: the Elastic IP follows the address).
         for (ip, from) in &moves {
             self.eni_mut(from).secondary_ips.retain(|x| x != ip);
@@ -678,26 +686,7 @@ impl Ec2 {
         if total > limit as usize {
             return Err(Ec2Error::ipv6_limit(id.as_str(), total, limit, &limit_of));
         }
-        let holders = self.ipv6_holders(&subnet.id);
-        let mut seen = BTreeSet::new();
-        let mut wanted = Vec::new();
-        for s in &p.ipv6_addresses {
-            let ip = parse_v6("Ipv6Addresses", s.address())?;
-            Self::check_in_subnet_v6(&subnet, ip)?;
-            if !seen.insert(ip) {
-                return Err(Ec2Error::duplicate_address(&ip.to_string()));
-            }
-            // V1: on one ENI only, no reassignment (itself included).
-            if let Some(h) = holders.get(&ip) {
-                return Err(Ec2Error::ipv6_in_use(&ip.to_string(), h.as_str()));
-            }
-            wanted.push(ip);
-        }
-        for _ in 0..count {
-            let ip = self.next_free_v6(&subnet, &seen)?;
-            seen.insert(ip);
-            wanted.push(ip);
-        }
+        let wanted = self.new_ipv6s(&subnet, &p.ipv6_addresses, count)?;
         self.eni_mut(id).ipv6.extend(wanted.iter().copied());
         Ok(Response::AssignedIpv6 {
             assigned_ipv6_addresses: wanted,
