@@ -283,32 +283,25 @@ impl Ec2 {
         Ok(out)
     }
 
-    pub(crate) fn start_instances(
+    /// Start/Stop/TerminateInstances: `step` moves each listed instance on
+    /// from its state (or refuses) and returns the transition it began, if
+    /// any; every instance's change is reported, in request order.
+    fn change_states(
         &mut self,
-        p: &InstanceIds,
+        ids: &[InstanceId],
         fx: &mut Effects,
-    ) -> Result<Response, Ec2Error> {
-        let ids = self.instance_list(&p.instance_ids)?;
+        mut step: impl FnMut(
+            &mut Ec2,
+            &InstanceId,
+            InstanceState,
+        ) -> Result<Option<Transition>, Ec2Error>,
+    ) -> Result<Vec<InstanceStateChange>, Ec2Error> {
+        let ids = self.instance_list(ids)?;
         let mut changes = Vec::new();
         for id in ids {
             let before = self.get_instance(&id)?.state;
-            match before {
-                InstanceState::Stopped => {
-                    self.instances.get_mut(&id).expect("checked").state = InstanceState::Pending;
-                    // U3: a new public IPv4 on start.
-                    if let Some(e) = self.primary_eni(&id).map(|e| e.id.clone()) {
-                        self.maybe_grant_auto_ip(&e)?;
-                    }
-                    fx.started.push(Transition::Running(id.clone()));
-                }
-                InstanceState::Pending | InstanceState::Running => {}
-                other => {
-                    return Err(Ec2Error::incorrect_instance_state(
-                        id.as_str(),
-                        other.name(),
-                        "'stopped' (or 'pending'/'running', a no-op)",
-                    ))
-                }
+            if let Some(t) = step(self, &id, before)? {
+                fx.started.push(t);
             }
             changes.push(InstanceStateChange {
                 current_state: self.get_instance(&id)?.state.into(),
@@ -316,6 +309,34 @@ impl Ec2 {
                 instance_id: id,
             });
         }
+        Ok(changes)
+    }
+
+    fn set_state(&mut self, id: &InstanceId, state: InstanceState) {
+        self.instances.get_mut(id).expect("checked").state = state;
+    }
+
+    pub(crate) fn start_instances(
+        &mut self,
+        p: &InstanceIds,
+        fx: &mut Effects,
+    ) -> Result<Response, Ec2Error> {
+        let changes = self.change_states(&p.instance_ids, fx, |ec2, id, before| match before {
+            InstanceState::Stopped => {
+                ec2.set_state(id, InstanceState::Pending);
+                // U3: a new public IPv4 on start.
+                if let Some(e) = ec2.primary_eni(id).map(|e| e.id.clone()) {
+                    ec2.maybe_grant_auto_ip(&e)?;
+                }
+                Ok(Some(Transition::Running(id.clone())))
+            }
+            InstanceState::Pending | InstanceState::Running => Ok(None),
+            other => Err(Ec2Error::incorrect_instance_state(
+                id.as_str(),
+                other.name(),
+                "'stopped' (or 'pending'/'running', a no-op)",
+            )),
+        })?;
         Ok(Response::Starting {
             starting_instances: changes,
         })
@@ -326,30 +347,18 @@ impl Ec2 {
         p: &StopInstances,
         fx: &mut Effects,
     ) -> Result<Response, Ec2Error> {
-        let ids = self.instance_list(&p.instance_ids)?;
-        let mut changes = Vec::new();
-        for id in ids {
-            let before = self.get_instance(&id)?.state;
-            match before {
-                InstanceState::Running => {
-                    self.instances.get_mut(&id).expect("checked").state = InstanceState::Stopping;
-                    fx.started.push(Transition::Stopped(id.clone()));
-                }
-                InstanceState::Stopping | InstanceState::Stopped => {}
-                other => {
-                    return Err(Ec2Error::incorrect_instance_state(
-                        id.as_str(),
-                        other.name(),
-                        "'running' (or 'stopping'/'stopped', a no-op)",
-                    ))
-                }
+        let changes = self.change_states(&p.instance_ids, fx, |ec2, id, before| match before {
+            InstanceState::Running => {
+                ec2.set_state(id, InstanceState::Stopping);
+                Ok(Some(Transition::Stopped(id.clone())))
             }
-            changes.push(InstanceStateChange {
-                current_state: self.get_instance(&id)?.state.into(),
-                previous_state: before.into(),
-                instance_id: id,
-            });
-        }
+            InstanceState::Stopping | InstanceState::Stopped => Ok(None),
+            other => Err(Ec2Error::incorrect_instance_state(
+                id.as_str(),
+                other.name(),
+                "'running' (or 'stopping'/'stopped', a no-op)",
+            )),
+        })?;
         Ok(Response::Stopping {
             stopping_instances: changes,
         })
@@ -360,23 +369,13 @@ impl Ec2 {
         p: &InstanceIds,
         fx: &mut Effects,
     ) -> Result<Response, Ec2Error> {
-        let ids = self.instance_list(&p.instance_ids)?;
-        let mut changes = Vec::new();
-        for id in ids {
-            let before = self.get_instance(&id)?.state;
-            if !matches!(
-                before,
-                InstanceState::ShuttingDown | InstanceState::Terminated
-            ) {
-                self.instances.get_mut(&id).expect("checked").state = InstanceState::ShuttingDown;
-                fx.started.push(Transition::Terminated(id.clone()));
+        let changes = self.change_states(&p.instance_ids, fx, |ec2, id, before| match before {
+            InstanceState::ShuttingDown | InstanceState::Terminated => Ok(None),
+            _ => {
+                ec2.set_state(id, InstanceState::ShuttingDown);
+                Ok(Some(Transition::Terminated(id.clone())))
             }
-            changes.push(InstanceStateChange {
-                current_state: self.get_instance(&id)?.state.into(),
-                previous_state: before.into(),
-                instance_id: id,
-            });
-        }
+        })?;
         Ok(Response::Terminating {
             terminating_instances: changes,
         })
