@@ -153,20 +153,17 @@ pub struct ChargedIpv4 {
 }
 
 impl Ec2 {
+    /// The public IPv4 mapped to `ip` of `e`: the rule (an Elastic IP wins,
+    /// else the auto-assigned address of the primary) is
+    /// [`Ec2::association_desc`]'s.
     fn public_of(&self, e: &NetworkInterface, ip: Ipv4Addr) -> Option<PublicIpv4> {
-        if let Some(a) = self.eip_on(&e.id, ip) {
-            return Some(PublicIpv4 {
-                address: a.public_ip,
-                kind: PublicIpKind::Elastic(a.allocation_id.clone()),
-            });
-        }
-        (ip == e.primary_ip)
-            .then_some(e.auto_public_ip)
-            .flatten()
-            .map(|address| PublicIpv4 {
-                address,
-                kind: PublicIpKind::AutoAssigned,
-            })
+        self.association_desc(e, ip).map(|a| PublicIpv4 {
+            address: a.public_ip,
+            kind: match a.allocation_id {
+                Some(id) => PublicIpKind::Elastic(id),
+                None => PublicIpKind::AutoAssigned,
+            },
+        })
     }
 
     fn view_of(&self, index: usize, e: &NetworkInterface) -> EniView {
