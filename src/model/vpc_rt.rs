@@ -23,7 +23,7 @@ use crate::dataplane::{ApplianceRoute, Hop, Journey, Key, Tables};
 use crate::metrics::DropReason;
 use crate::sim::{SimDuration, SimTime, TokenBucket};
 use crate::vpc::state::Transition;
-use crate::vpc::{Ec2, InstanceId, Script};
+use crate::vpc::{Ec2, EniId, InstanceId, Script};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
@@ -214,10 +214,8 @@ fn resolve_addr(ec2: &Ec2, script: &Script, text: &str, key: &str) -> Result<IpA
         return Ok(ip);
     }
     let primary_of_eni = |eni: &str| {
-        ec2.eni_views()
-            .into_iter()
-            .find(|e| e.id.as_str() == eni)
-            .map(|e| IpAddr::V4(e.private_ipv4[0].address))
+        ec2.network_interface(&EniId(eni.to_owned()))
+            .map(|e| IpAddr::V4(e.primary_ip))
     };
     if let Some(ip) = primary_of_eni(id) {
         return Ok(ip);
