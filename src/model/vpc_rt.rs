@@ -355,6 +355,15 @@ impl VpcRt {
         Ok(rt)
     }
 
+    /// Puts `ip` in transit for timeline entry `k`; what ends the transit
+    /// after the reassignment time.
+    fn start_transit(&mut self, k: usize, ip: IpAddr) -> Follow {
+        *self.in_transit.entry(ip).or_default() += 1;
+        self.transits.push((k, ip));
+        self.pending[k] += 1;
+        Follow::Transit((self.transits.len() - 1) as u32, self.timing.reassign)
+    }
+
     /// Rebuilds the tables after a control-plane change.
     fn recompile(&mut self) {
         let moving: BTreeSet<IpAddr> = self.in_transit.keys().copied().collect();
@@ -433,13 +442,7 @@ impl VpcRt {
         }
         for r in applied.reassigned {
             for ip in std::iter::once(IpAddr::V4(r.address)).chain(r.elastic_ip.map(IpAddr::V4)) {
-                *self.in_transit.entry(ip).or_default() += 1;
-                self.transits.push((k, ip));
-                self.pending[k] += 1;
-                follow.push(Follow::Transit(
-                    (self.transits.len() - 1) as u32,
-                    self.timing.reassign,
-                ));
+                follow.push(self.start_transit(k, ip));
             }
         }
         // A public address whose translation changed (an Elastic IP
@@ -458,13 +461,7 @@ impl VpcRt {
             .collect();
         if !moved.is_empty() {
             for ip in moved {
-                *self.in_transit.entry(ip).or_default() += 1;
-                self.transits.push((k, ip));
-                self.pending[k] += 1;
-                follow.push(Follow::Transit(
-                    (self.transits.len() - 1) as u32,
-                    self.timing.reassign,
-                ));
+                follow.push(self.start_transit(k, ip));
             }
             // Packets for those addresses are dropped from now on.
             self.recompile();
