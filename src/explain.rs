@@ -53,6 +53,7 @@
 use crate::experiment::{
     value_text, Estimate, PathPoint, PointReport, Relation, RunReport, UnitCosts,
 };
+use crate::model::InterruptDelivery;
 use crate::report::charts::is_load_key;
 use crate::report::path_names;
 use std::fmt;
@@ -531,40 +532,67 @@ fn stages(out: &mut String, fast: &str, slow: &str, a: &PathPoint, b: &PathPoint
     }
 }
 
-/// How one path takes its exits, with the unit costs that apply.
+/// How one path takes its exits, with the unit costs that apply (the rules
+/// of `HostBuilder::irq_work`).
 fn exit_story(path: &str, uc: &UnitCosts) -> String {
-    let injected = if uc.posted_interrupts {
-        "its interrupts are posted (no injection or EOI exit)".to_owned()
-    } else {
-        format!(
+    use InterruptDelivery::{Apicv, Injected, Posted};
+    let mode = uc.interrupt_delivery.name();
+    let virtual_msi = match uc.interrupt_delivery {
+        Injected => format!(
             "each interrupt is injected ({}, inject_ns) and takes an EOI exit ({}, eoi_exit_ns)",
             ns(uc.inject_ns),
             ns(uc.eoi_exit_ns)
-        )
+        ),
+        Apicv | Posted => {
+            format!("its interrupts are delivered by APICv ({mode}): no injection or EOI exit")
+        }
     };
     match path {
         "baremetal" => "baremetal has no hypervisor: no exits".to_owned(),
-        "emulated" => format!(
-            "emulated traps every access to the emulated e1000's registers to the device model \
-             in user space, {} each (io_exit_user_ns); {injected}",
-            ns(uc.io_exit_user_ns)
-        ),
+        "emulated" => {
+            let delivery = match uc.interrupt_delivery {
+                Injected => format!(
+                    "each interrupt is injected ({}, inject_ns) and takes an EOI exit ({}, \
+                     eoi_exit_ns)",
+                    ns(uc.inject_ns),
+                    ns(uc.eoi_exit_ns)
+                ),
+                Apicv | Posted => format!(
+                    "its interrupt is level-triggered through the virtual IOAPIC, so even with \
+                     {mode} delivery each one takes an EOI exit ({}, eoi_exit_ns)",
+                    ns(uc.eoi_exit_ns)
+                ),
+            };
+            format!(
+                "emulated traps every access to the emulated e1000's registers to the device \
+                 model in user space, {} each (io_exit_user_ns); {delivery}",
+                ns(uc.io_exit_user_ns)
+            )
+        }
         "virtio" => format!(
             "virtio exits to kick its backend, only when the backend is idle, {} per kick \
-             (kick_ns); {injected}",
+             (kick_ns); {virtual_msi}",
             ns(uc.kick_ns)
         ),
-        "passthrough" | "sriov" if uc.posted_interrupts => format!(
-            "{path}'s interrupts are posted to the vCPU: no exit on the data path, and the \
-             EOI exit ({}, eoi_exit_ns) is not taken",
-            ns(uc.eoi_exit_ns)
-        ),
-        "passthrough" | "sriov" => format!(
-            "each of {path}'s interrupts takes an exit ({}, exit_ns) and an EOI exit ({}, \
-             eoi_exit_ns)",
-            ns(uc.exit_ns),
-            ns(uc.eoi_exit_ns)
-        ),
+        "passthrough" | "sriov" => match uc.interrupt_delivery {
+            Posted => format!(
+                "{path}'s interrupts are posted to the vCPU: no exit on the data path, and the \
+                 EOI exit ({}, eoi_exit_ns) is not taken",
+                ns(uc.eoi_exit_ns)
+            ),
+            Apicv => format!(
+                "each of {path}'s interrupts takes an exit to the host ({}, exit_ns); APICv \
+                 spares its EOI exit ({}, eoi_exit_ns)",
+                ns(uc.exit_ns),
+                ns(uc.eoi_exit_ns)
+            ),
+            Injected => format!(
+                "each of {path}'s interrupts takes an exit ({}, exit_ns) and an EOI exit ({}, \
+                 eoi_exit_ns)",
+                ns(uc.exit_ns),
+                ns(uc.eoi_exit_ns)
+            ),
+        },
         other => format!(
             "{other}: one exit handled in the kernel costs {}",
             ns(uc.exit_ns)

@@ -114,8 +114,8 @@ replications = 2
 key = "flows.0.load"
 values = [0.05, 0.3]
 [[sweep.axes]]
-key = "costs.posted_interrupts"
-values = [false, true]
+key = "costs.interrupt_delivery"
+values = ["injected", "posted"]
 "#;
     let exp = Experiment::from_toml("det-sweep.toml", text, &[]).unwrap();
     let mut one = run_experiment(&exp, Some(1)).unwrap();

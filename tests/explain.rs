@@ -9,6 +9,7 @@
 
 use enisim::experiment::{run_experiment, Experiment, Override, RunReport};
 use enisim::explain::{default_pairs, explain, ExplainError};
+use enisim::model::InterruptDelivery;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -438,7 +439,10 @@ fn without_posted_interrupts_the_injection_and_eoi_costs_are_named() {
     )
     .unwrap();
     let r = run_experiment(&exp, None).unwrap();
-    assert!(!r.points[0].unit_costs.posted_interrupts);
+    assert_eq!(
+        r.points[0].unit_costs.interrupt_delivery,
+        InterruptDelivery::Injected
+    );
     let p = pairs(&[
         ("sriov", "emulated"),
         ("passthrough", "virtio"),

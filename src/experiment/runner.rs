@@ -12,7 +12,7 @@ use super::stats::{self, Estimate};
 use super::{Experiment, ExperimentError};
 use crate::metrics::{PathResult, ResourceUse};
 use crate::model::virt::Capabilities;
-use crate::model::{self, BuildError, IoPath, Profile};
+use crate::model::{self, BuildError, InterruptDelivery, IoPath, Profile};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -68,7 +68,8 @@ pub struct UnitCosts {
     pub exit_ns: f64,
     /// An exit handled in user space (a device model's register access) \[ns\].
     pub io_exit_user_ns: f64,
-    /// An end-of-interrupt exit (none with posted interrupts) \[ns\].
+    /// An end-of-interrupt exit \[ns\] (taken without APICv, and for
+    /// level-triggered vectors under every mode).
     pub eoi_exit_ns: f64,
     /// Injecting a virtual interrupt \[ns\].
     pub inject_ns: f64,
@@ -76,8 +77,8 @@ pub struct UnitCosts {
     pub kick_ns: f64,
     /// Copying one byte \[ns\].
     pub copy_ns_per_byte: f64,
-    /// Posted interrupts on.
-    pub posted_interrupts: bool,
+    /// How interrupts reach a running vCPU (`injected`, `apicv`, `posted`).
+    pub interrupt_delivery: InterruptDelivery,
     /// Virtual functions the NIC has.
     pub max_vfs: u32,
 }
@@ -93,7 +94,7 @@ impl UnitCosts {
             inject_ns: ns(p.inject_cycles),
             kick_ns: ns(p.kick_cycles),
             copy_ns_per_byte: p.copy_millicycles_per_byte as f64 / p.cpu_mhz.max(1) as f64,
-            posted_interrupts: p.posted_interrupts,
+            interrupt_delivery: p.interrupt_delivery,
             max_vfs: p.max_vfs,
         }
     }

@@ -2,7 +2,7 @@
 //! replications.
 //!
 //! An axis names a dotted key exactly as `--set` does (`flows.0.load`,
-//! `host.vms`, `costs.exit_cycles`, `costs.posted_interrupts`) and the values
+//! `host.vms`, `costs.exit_cycles`, `costs.interrupt_delivery`) and the values
 //! it takes, listed (`values = [64, 512, "imix"]`) or as a range (`from`,
 //! `to`, `step`). Each point of the cross product is the file with the
 //! point's values written in, then validated exactly like a file on its own:
@@ -122,7 +122,7 @@ fn unit_of(last: &str) -> Option<&'static str> {
         "cpu_mhz" => Some("MHz"),
         "hv_io_cores" => Some("cores"),
         "outstanding" => Some("requests"),
-        "posted_interrupts" | "passthrough_nic_per_vm" => Some("off/on"),
+        "passthrough_nic_per_vm" => Some("off/on"),
         _ if last.ends_with("_us") => Some("µs"),
         _ if last.ends_with("_ns") => Some("ns"),
         _ if last.ends_with("_cycles") => Some("cycles"),

@@ -293,8 +293,21 @@ fn wrong_types_are_named() {
         "[[flows]]\nname = \"b\"\nkind = \"rx\"\nvm = 0\nload = true\n",
     ));
     assert_about(&e, "flows.1.load", &["invalid type", "true"]);
-    let e = err(&small("[costs]\nposted_interrupts = 1\n"));
-    assert_about(&e, "costs.posted_interrupts", &["boolean"]);
+    let e = err(&small("[costs]\ninterrupt_delivery = 1\n"));
+    assert_about(&e, "costs.interrupt_delivery", &["expected", "\"posted\""]);
+    let e = err(&small("[costs]\ninterrupt_delivery = \"exitless\"\n"));
+    assert_about(
+        &e,
+        "costs.interrupt_delivery",
+        &["\"exitless\"", "\"injected\", \"apicv\", \"posted\""],
+    );
+    // The key it replaced names its successor.
+    let e = err(&small("[costs]\nposted_interrupts = true\n"));
+    assert_about(
+        &e,
+        "costs.posted_interrupts",
+        &["interrupt_delivery", "\"posted\""],
+    );
     let e = err(&small("[costs]\ncpu_mhz = 2.5\n"));
     assert_about(&e, "costs.cpu_mhz", &["integer"]);
     let e = err(&small(

@@ -254,8 +254,8 @@ enum Rule {
     Interval,
     /// A link rate that [`BitsPerSec::from_gbps`] accepts.
     LinkGbps,
-    /// `true` or `false`.
-    Bool,
+    /// One of these strings.
+    Word(&'static [&'static str]),
 }
 
 /// Largest CPU cost of one piece of work \[cycles\]: 10 million, 3.3 ms at
@@ -299,7 +299,10 @@ const RULES: &[(&str, Rule)] = &[
     ("iotlb_hit_ns", Rule::Int(0, MAX_NS)),
     ("iotlb_miss_ns", Rule::Int(0, MAX_NS)),
     ("doorbell_ns", Rule::Int(0, MAX_NS)),
-    ("posted_interrupts", Rule::Bool),
+    (
+        "interrupt_delivery",
+        Rule::Word(&["injected", "apicv", "posted"]),
+    ),
     ("exit_cycles", Rule::Int(0, MAX_CYCLES)),
     ("io_exit_user_cycles", Rule::Int(0, MAX_CYCLES)),
     ("eoi_exit_cycles", Rule::Int(0, MAX_CYCLES)),
@@ -332,7 +335,13 @@ impl Rule {
                 "allowed a number of Gbit/s > 0 that is a whole number of bit/s (e.g. 10, 25, 2.5)"
                     .to_owned()
             }
-            Rule::Bool => "allowed true or false".to_owned(),
+            Rule::Word(w) => format!(
+                "allowed one of {}",
+                w.iter()
+                    .map(|x| format!("{x:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 
@@ -342,7 +351,7 @@ impl Rule {
             (Rule::OneOf(set), toml::Value::Integer(i)) => set.contains(i),
             (Rule::Interval, toml::Value::Float(x)) => x.is_finite() && *x >= 0.0 && *x <= MAX_US,
             (Rule::LinkGbps, toml::Value::Float(x)) => BitsPerSec::from_gbps(*x).is_some(),
-            (Rule::Bool, toml::Value::Boolean(_)) => true,
+            (Rule::Word(w), toml::Value::String(x)) => w.contains(&x.as_str()),
             _ => false,
         }
     }
@@ -382,6 +391,15 @@ fn build_profile(
                 &key,
                 Some(v.to_string()),
                 "cannot be overridden; choose a profile with `profile = ...`",
+            ));
+        }
+        if k == "posted_interrupts" {
+            return Err(cx.invalid(
+                &key,
+                Some(v.to_string()),
+                "was replaced by costs.interrupt_delivery: \"injected\" (no APICv), \"apicv\" \
+                 (APICv without VT-d posted interrupts) or \"posted\" (APICv and VT-d posted \
+                 interrupts; posted_interrupts = true)",
             ));
         }
         let Some(old) = base_table.get(k) else {
@@ -430,10 +448,15 @@ fn build_profile(
                     let allowed = rule(k)
                         .map(Rule::allowed)
                         .unwrap_or_else(|| "allowed 0..=4294967295".to_owned());
+                    let what = if v.is_str() {
+                        "not one of the allowed values"
+                    } else {
+                        "out of range"
+                    };
                     return Err(cx.invalid(
                         &format!("costs.{k}"),
                         Some(v.to_string()),
-                        format!("out of range; {allowed}"),
+                        format!("{what}; {allowed}"),
                     ));
                 }
             }

@@ -110,7 +110,9 @@ impl DropReason {
     }
 }
 
-/// A named part of a packet's journey, for the latency breakdown. A packet's
+/// A named part of a packet's journey, for the latency breakdown, declared
+/// in the order a received packet meets them (the order of [`Stage::ALL`],
+/// which a test keeps equal to the declaration order). A packet's
 /// time in every stage it visits adds up to its latency exactly. Queueing is
 /// kept apart from work: `*_wait` stages are time spent waiting for a
 /// resource or a notification, the others are time spent being worked on.
@@ -122,10 +124,10 @@ pub enum Stage {
     ExternalSwitch,
     /// NIC pipeline and embedded-switch classification.
     Nic,
-    /// DMA over PCIe, queueing for the link included.
-    Pcie,
     /// IOMMU address translation (IOTLB hit or page walk) stalling a DMA.
     Iommu,
+    /// DMA over PCIe, queueing for the link included.
+    Pcie,
     /// Waiting in a host-owned NIC ring: interrupt moderation and the host
     /// driver's backlog.
     HostRingWait,
@@ -261,7 +263,8 @@ pub struct FlowResult {
     pub dropped: u64,
     /// Packets still travelling when the run stopped.
     pub in_flight: u64,
-    /// Round trips completed (request/response flows only).
+    /// Round trips completed, in the window or the drain after it
+    /// (request/response flows only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<u64>,
     /// Requests whose response did not come within the client's timeout
@@ -275,12 +278,19 @@ pub struct FlowResult {
     /// address in transit, security groups, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost: Option<u64>,
-    /// Addressed flows: from the birth of the first packet the data plane
-    /// dropped to the birth of the first it let through after the last drop
-    /// \[µs\] (the outage a failover causes); absent if none was dropped or
-    /// none got through again.
+    /// Addressed flows that lost packets: the longest time the flow went
+    /// without a delivery \[µs\] — between two consecutive deliveries, from
+    /// its first packet's birth to its first delivery, or, if it is still
+    /// losing packets when the traffic window ends, from its last delivery to
+    /// the window's end. A failover's outage; for a constant-rate flow that
+    /// loses n packets in a row, n + 1 packet intervals. Absent if the flow
+    /// dropped nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outage_us: Option<f64>,
+    /// Open-loop flows: one-way latency of the flow's delivered packets
+    /// (2 significant digits; the path's `latency_ns` has 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ns: Option<LatencySummary>,
     /// Addressed flows: packets delivered per time bucket over the whole run
     /// (traffic window and drain), by delivery time — an outage shows as a
     /// run of empty buckets.
@@ -295,6 +305,15 @@ pub struct DeliverySeries {
     pub bucket_us: f64,
     /// Packets delivered in bucket `i`, i.e. in `[i, i + 1) × bucket_us`.
     pub delivered: Vec<u32>,
+}
+
+/// IOTLB lookups of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IotlbUse {
+    /// Translations found in the IOTLB.
+    pub hits: u64,
+    /// Translations that walked the IOMMU's page tables.
+    pub misses: u64,
 }
 
 /// How busy one shared resource was.
@@ -349,8 +368,9 @@ pub struct PathResult {
     /// Round-trip latency over all request/response flows \[ns\], if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtt_ns: Option<LatencySummary>,
-    /// Round trips completed by all request/response flows ÷ window
-    /// \[1/s\], if any.
+    /// Round trips completed within the traffic window by all
+    /// request/response flows ÷ the window \[1/s\], if any (those completed
+    /// in the drain after it are not counted: the rate is over the window).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transactions_per_s: Option<f64>,
     /// Open-loop packets delivered within the window ÷ window \[packets/s\].
@@ -374,6 +394,10 @@ pub struct PathResult {
     pub flows: Vec<FlowResult>,
     /// Utilization of the shared resources.
     pub resources: Vec<ResourceUse>,
+    /// IOTLB lookups, one per DMA of a device behind the IOMMU (`sriov`,
+    /// `passthrough`); absent on paths whose DMAs are not translated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iotlb: Option<IotlbUse>,
     /// What the VPC's timeline did (experiments with a `[vpc]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub control: Vec<crate::model::vpc_rt::ControlRecord>,

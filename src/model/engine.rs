@@ -34,10 +34,10 @@ use super::pipeline::{CpuClass, NotifyKind, RingSpec, Step, StepKind, Work};
 use super::traffic::{ArrivalGen, SizeGen};
 use super::virt;
 use super::vpc_rt::{Follow, Segments, VpcRt};
-use crate::metrics::record::{latency_histogram, summarize};
+use crate::metrics::record::{flow_latency_histogram, latency_histogram, summarize};
 use crate::metrics::{
-    DeliverySeries, DropReason, FlowResult, PathResult, Recorder, ResourceUse, SimSpeed, Stage,
-    StageMean,
+    DeliverySeries, DropReason, FlowResult, IotlbUse, PathResult, Recorder, ResourceUse, SimSpeed,
+    Stage, StageMean,
 };
 use crate::sim::{Admission, EventQueue, FcfsPool, FixedRing, Rng, SimDuration, SimTime};
 use hdrhistogram::Histogram;
@@ -91,6 +91,9 @@ struct Packet {
     step: u32,
     bytes: u32,
     role: Role,
+    /// It holds a descriptor of the ring its next step fills (see
+    /// [`Step::fills`]).
+    holds_slot: bool,
     /// Request/response: the client slot and its request number.
     rr_slot: u16,
     rr_seq: u32,
@@ -108,6 +111,9 @@ enum RingState {
 #[derive(Debug)]
 struct RingRt {
     pending: FixedRing<u32>,
+    /// Descriptors taken by packets on their way into the ring (a DMA in
+    /// flight, a backend copying): `pending + reserved ≤ slots`.
+    reserved: u32,
     state: RingState,
     last_notify: Option<SimTime>,
     /// Packets consumed since the last notification.
@@ -129,19 +135,27 @@ struct FlowRt {
     live: u64,
     rtt: Option<Histogram<u64>>,
     rtt_sum_ps: u128,
+    /// Open-loop flows: one-way latency of the flow's delivered packets.
+    latency: Option<Histogram<u32>>,
+    latency_sum_ps: u128,
     /// Request/response: round trips completed.
     completed: u64,
+    /// Request/response: round trips completed within the traffic window.
+    completed_in_window: u64,
     /// Request/response: requests whose response did not come in time.
     timeouts: u64,
     /// Request/response: one per request in flight at once.
     slots: Vec<RrSlot>,
     /// Packets the VPC data plane dropped at birth.
     lost: u64,
-    /// Birth of the first and the last of them, and of the first packet the
-    /// data plane let through after the last.
-    first_lost: Option<SimTime>,
-    last_lost: Option<SimTime>,
-    recovered: Option<SimTime>,
+    /// Birth of the flow's first packet.
+    first_birth: Option<SimTime>,
+    /// Time of the flow's last delivery, and of its last drop.
+    last_delivery: Option<SimTime>,
+    last_drop: Option<SimTime>,
+    /// The longest time between two consecutive deliveries of the flow (the
+    /// first measured from its first birth).
+    longest_gap: SimDuration,
     /// Addressed flows: deliveries per bucket of `SERIES_BUCKET` (by
     /// delivery time), allocated at build; empty for other flows.
     series: Vec<u32>,
@@ -341,7 +355,10 @@ impl Engine {
                 live: 0,
                 rtt: rr.then(latency_histogram),
                 rtt_sum_ps: 0,
+                latency: (!rr).then(flow_latency_histogram),
+                latency_sum_ps: 0,
                 completed: 0,
+                completed_in_window: 0,
                 timeouts: 0,
                 slots: match f.kind {
                     FlowKind::RequestResponse { outstanding, .. } => vec![
@@ -354,9 +371,10 @@ impl Engine {
                     _ => Vec::new(),
                 },
                 lost: 0,
-                first_lost: None,
-                last_lost: None,
-                recovered: None,
+                first_birth: None,
+                last_delivery: None,
+                last_drop: None,
+                longest_gap: SimDuration::ZERO,
                 series: Vec::new(),
             });
         }
@@ -439,6 +457,7 @@ impl Engine {
             .iter()
             .map(|r| RingRt {
                 pending: FixedRing::new(r.slots as usize),
+                reserved: 0,
                 state: RingState::Idle,
                 last_notify: None,
                 batch: 0,
@@ -491,6 +510,7 @@ impl Engine {
         let f = &mut self.flows[pkt.flow as usize];
         f.generated += 1;
         f.live += 1;
+        f.first_birth.get_or_insert(pkt.born);
         match self.free.pop() {
             Some(id) => {
                 self.packets[id as usize] = pkt;
@@ -514,7 +534,9 @@ impl Engine {
     fn drop_packet(&mut self, id: u32, reason: DropReason) {
         let flow = self.packets[id as usize].flow as usize;
         // A lost request or response is noticed by the client's timer.
-        self.flows[flow].dropped += 1;
+        let f = &mut self.flows[flow];
+        f.dropped += 1;
+        f.last_drop = Some(self.now);
         self.rec.drop(reason);
         self.release(id);
     }
@@ -534,61 +556,76 @@ impl Engine {
                 self.q.push(t, Ev::Arrive(id));
                 return;
             }
+            if let Some(r) = step.fills {
+                // A producer takes a free descriptor before it starts.
+                let ring = &self.rings[r as usize];
+                if ring.pending.len() + ring.reserved as usize >= ring.pending.capacity() {
+                    let reason = self.ring_specs[r as usize].drop;
+                    self.drop_packet(id, reason);
+                    return;
+                }
+            }
             match step.kind {
                 StepKind::Delay => {
                     charge_parts(pkt, &step.work);
                     t += SimDuration::from_ps(step.work.time_ps(pkt.bytes));
                 }
-                StepKind::Dma(l, region) => {
+                StepKind::Dma { link, region } => {
+                    // The link's queue is asked first: a refused transfer
+                    // neither translates its address nor uses a buffer.
+                    let l = &mut self.links[link as usize];
+                    if !l.has_room(t) {
+                        self.drop_packet(id, DropReason::PcieQueueFull);
+                        return;
+                    }
                     let stall = match region {
                         Some(r) => self.iotlb.translate(self.dma[r as usize].next_addr()),
                         None => SimDuration::ZERO,
                     };
-                    match self.links[l as usize].send_with_stall(t, pkt.bytes, stall) {
+                    let a = l
+                        .send_with_stall(t, pkt.bytes, stall)
+                        .expect("a link with room admits");
+                    pkt.stage_ps[Stage::Iommu.index()] += stall.as_ps();
+                    pkt.stage_ps[Stage::Pcie.index()] += a.end.since(t).as_ps() - stall.as_ps();
+                    t = a.end;
+                }
+                StepKind::Link { link, stage, drop } => {
+                    match self.links[link as usize].send(t, pkt.bytes) {
                         Some(a) => {
-                            pkt.stage_ps[Stage::Iommu.index()] += stall.as_ps();
-                            pkt.stage_ps[step.stage.index()] +=
-                                a.end.since(t).as_ps() - stall.as_ps();
+                            pkt.stage_ps[stage.index()] += a.end.since(t).as_ps();
                             t = a.end;
                         }
                         None => {
-                            let reason = step.drop;
-                            self.drop_packet(id, reason);
+                            self.drop_packet(id, drop);
                             return;
                         }
                     }
                 }
-                StepKind::Link(l) => match self.links[l as usize].send(t, pkt.bytes) {
-                    Some(a) => {
-                        pkt.stage_ps[step.stage.index()] += a.end.since(t).as_ps();
-                        t = a.end;
-                    }
-                    None => {
-                        let reason = step.drop;
-                        self.drop_packet(id, reason);
-                        return;
-                    }
-                },
-                StepKind::Serve(p) => {
+                StepKind::Serve { pool, wait, drop } => {
                     let svc = SimDuration::from_ps(step.work.time_ps(pkt.bytes));
-                    match self.pools[p as usize].admit(t, svc) {
+                    match self.pools[pool as usize].admit(t, svc) {
                         Some(a) => {
-                            pkt.stage_ps[step.stage.index()] += a.start.since(t).as_ps();
+                            pkt.stage_ps[wait.index()] += a.start.since(t).as_ps();
                             charge_parts(pkt, &step.work);
                             account(&mut self.rec, &step.work, pkt.bytes);
                             t = a.end;
                         }
                         None => {
-                            let reason = step.drop;
-                            self.drop_packet(id, reason);
+                            self.drop_packet(id, drop);
                             return;
                         }
                     }
                 }
                 StepKind::Ring(r) => {
                     pkt.arrived = t;
-                    if self.rings[r as usize].pending.push_back(id).is_err() {
-                        let reason = step.drop;
+                    let held = std::mem::take(&mut pkt.holds_slot);
+                    let ring = &mut self.rings[r as usize];
+                    if held {
+                        ring.reserved -= 1;
+                    }
+                    if ring.pending.push_back(id).is_err() {
+                        debug_assert!(!held, "a reserved descriptor was taken");
+                        let reason = self.ring_specs[r as usize].drop;
                         self.drop_packet(id, reason);
                         return;
                     }
@@ -596,6 +633,12 @@ impl Engine {
                     return;
                 }
                 StepKind::Signal(r) => self.request_notify(r, t),
+            }
+            let step = &self.routes[self.packets[id as usize].route as usize]
+                [self.packets[id as usize].step as usize];
+            if let Some(r) = step.fills {
+                self.rings[r as usize].reserved += 1;
+                self.packets[id as usize].holds_slot = true;
             }
             self.packets[id as usize].step += 1;
         }
@@ -644,6 +687,9 @@ impl Engine {
         );
         let f = &mut self.flows[pkt.flow as usize];
         f.delivered += 1;
+        let since = f.last_delivery.or(f.first_birth).unwrap_or(t);
+        f.longest_gap = f.longest_gap.max(t.since(since));
+        f.last_delivery = Some(t);
         if let Some(n) = f
             .series
             .get_mut((t.as_ps() / SERIES_BUCKET.as_ps()) as usize)
@@ -653,6 +699,10 @@ impl Engine {
         self.rec.delivered += 1;
         if pkt.role != Role::Data {
             return;
+        }
+        if let Some(h) = f.latency.as_mut() {
+            Recorder::record_ps(h, lat);
+            f.latency_sum_ps += lat as u128;
         }
         let rec = &mut self.rec;
         Recorder::record_ps(&mut rec.latency, lat);
@@ -712,6 +762,9 @@ impl Engine {
                 }
                 f.rtt_sum_ps += rtt as u128;
                 f.completed += 1;
+                if now <= self.window_end {
+                    f.completed_in_window += 1;
+                }
                 let FlowKind::RequestResponse { think, .. } = f.cfg.kind else {
                     unreachable!("responses belong to request/response flows")
                 };
@@ -797,20 +850,41 @@ impl Engine {
         self.on_rr_send(flow, slot);
     }
 
+    /// A ring's notification fires: its work runs on the notifying pool,
+    /// and the consumer starts polling.
+    ///
+    /// - An **interrupt**'s work (exits, injection, handler) runs on the
+    ///   consumer's own CPU, which polls when the handler is done.
+    /// - A **kick** is the producer's doorbell write trapping (X8): KVM
+    ///   signals the backend's ioeventfd inside that exit, and vhost runs on
+    ///   its own core, so the consumer starts polling at once, while the
+    ///   exit's cycles are charged to the producer's vCPU. The vCPU pool is
+    ///   FCFS with service computed at admission, so those cycles queue
+    ///   behind work the vCPU has already been given (the vCPU's busy time is
+    ///   right; the order of its work is approximate) — they never hold the
+    ///   backend back.
     fn on_notify(&mut self, r: u16) {
+        let now = self.now;
         let spec = &self.ring_specs[r as usize];
         let svc = SimDuration::from_ps(spec.notify_work.time_ps(0));
-        let a = self.pools[spec.notify_pool as usize].admit_uncounted(self.now, svc);
+        let a = self.pools[spec.notify_pool as usize].admit_uncounted(now, svc);
         account(&mut self.rec, &spec.notify_work, 0);
-        if spec.notify == NotifyKind::Interrupt {
-            self.rec.interrupts += 1;
-        }
+        let poll_at = match spec.notify {
+            NotifyKind::Interrupt => {
+                self.rec.interrupts += 1;
+                a
+            }
+            NotifyKind::Kick => Admission {
+                start: now,
+                end: now,
+            },
+        };
         let ring = &mut self.rings[r as usize];
-        ring.last_notify = Some(self.now);
+        ring.last_notify = Some(now);
         ring.state = RingState::Polling;
         ring.batch = 0;
-        ring.notified = a;
-        self.q.push(a.end, Ev::Poll(r));
+        ring.notified = poll_at;
+        self.q.push(poll_at.end, Ev::Poll(r));
     }
 
     fn on_poll(&mut self, r: u16) {
@@ -839,7 +913,7 @@ impl Engine {
             self.rings[r as usize].notified,
             a.start,
         );
-        pkt.stage_ps[step.stage.index()] += a.start.since(pkt.arrived).as_ps() - waited;
+        pkt.stage_ps[spec.wait.index()] += a.start.since(pkt.arrived).as_ps() - waited;
         charge_parts(pkt, &step.work);
         account(&mut self.rec, &step.work, pkt.bytes);
         pkt.step += 1;
@@ -880,17 +954,11 @@ impl Engine {
         let f = &mut self.flows[flow];
         match vpc.steer(flow, reply, pkt.bytes, now, &mut self.routes) {
             Ok(route) => {
-                if f.last_lost.is_some() && f.recovered.is_none() {
-                    f.recovered = Some(now);
-                }
                 pkt.route = route;
                 true
             }
             Err(reason) => {
                 f.lost += 1;
-                f.first_lost.get_or_insert(now);
-                f.last_lost = Some(now);
-                f.recovered = None;
                 self.drop_packet(id, reason);
                 false
             }
@@ -905,10 +973,16 @@ impl Engine {
         }
         for i in 0..self.flows.len() {
             match self.flows[i].cfg.kind {
-                FlowKind::RequestResponse { outstanding, .. } => {
+                FlowKind::RequestResponse {
+                    outstanding, think, ..
+                } => {
+                    // Each slot starts within one think time (see
+                    // `traffic`'s module doc on start phases).
                     for slot in 0..outstanding {
-                        self.q
-                            .push(SimTime::ZERO, Ev::RrSend(i as u32, slot as u16));
+                        let at = SimTime::ZERO + self.flows[i].arrivals.jitter(think);
+                        if at < self.window_end {
+                            self.q.push(at, Ev::RrSend(i as u32, slot as u16));
+                        }
                     }
                 }
                 _ => {
@@ -983,11 +1057,17 @@ impl Engine {
         let mut used = [false; Stage::COUNT];
         for r in &self.routes {
             for s in r.iter() {
-                if !matches!(s.kind, StepKind::Delay) {
-                    used[s.stage.index()] = true;
-                }
-                if let StepKind::Dma(_, Some(_)) = s.kind {
-                    used[Stage::Iommu.index()] = true;
+                match s.kind {
+                    StepKind::Link { stage, .. } => used[stage.index()] = true,
+                    StepKind::Dma { region, .. } => {
+                        used[Stage::Pcie.index()] = true;
+                        if region.is_some() {
+                            used[Stage::Iommu.index()] = true;
+                        }
+                    }
+                    StepKind::Serve { wait, .. } => used[wait.index()] = true,
+                    StepKind::Ring(r) => used[self.ring_specs[r as usize].wait.index()] = true,
+                    StepKind::Signal(_) | StepKind::Delay => {}
                 }
                 let notify = match s.kind {
                     StepKind::Ring(r) => self.ring_specs[r as usize].notify_work.parts(),
@@ -1047,10 +1127,20 @@ impl Engine {
                     dropped: f.dropped,
                     in_flight: f.live,
                     lost: addressed(f).then_some(f.lost),
-                    outage_us: match (f.first_lost, f.recovered) {
-                        (Some(a), Some(b)) => Some(b.since(a).as_ps() as f64 / 1e6),
-                        _ => None,
-                    },
+                    outage_us: (addressed(f) && f.dropped > 0).then(|| {
+                        // A flow still cut off when the window ends: the gap
+                        // runs to the window's end.
+                        let open = match (f.last_drop, f.last_delivery) {
+                            (Some(d), Some(l)) if d > l => self.window_end.checked_since(l),
+                            (Some(_), None) => {
+                                f.first_birth.and_then(|b| self.window_end.checked_since(b))
+                            }
+                            _ => None,
+                        };
+                        let gap = f.longest_gap.max(open.unwrap_or(SimDuration::ZERO));
+                        gap.as_ps() as f64 / 1e6
+                    }),
+                    latency_ns: f.latency.as_ref().map(|h| summarize(h, f.latency_sum_ps)),
                     completed: f.rtt.as_ref().map(|_| f.completed),
                     timeouts: f.rtt.as_ref().map(|_| f.timeouts),
                     rtt_ns: rtt,
@@ -1103,7 +1193,7 @@ impl Engine {
             latency_ns: summarize(&rec.latency, rec.latency_sum_ps),
             rtt_ns,
             transactions_per_s: self.flows.iter().any(|f| f.rtt.is_some()).then(|| {
-                let n: u64 = self.flows.iter().map(|f| f.completed).sum();
+                let n: u64 = self.flows.iter().map(|f| f.completed_in_window).sum();
                 if window_s > 0.0 {
                     n as f64 / window_s
                 } else {
@@ -1127,6 +1217,10 @@ impl Engine {
             stages,
             flows,
             resources,
+            iotlb: (!self.dma.is_empty()).then(|| {
+                let (hits, misses) = self.iotlb.counts();
+                IotlbUse { hits, misses }
+            }),
             control: self.vpc.as_ref().map(|v| v.log.clone()).unwrap_or_default(),
             enis: self.vpc.as_ref().map(|v| v.enis()).unwrap_or_default(),
             warnings: self

@@ -9,9 +9,28 @@ use super::hw::{Iotlb, Link, Overhead};
 use super::pipeline::{
     CpuClass, DmaDevId, LinkId, NotifyKind, Part, PoolId, RingId, RingSpec, Step, StepKind, Work,
 };
-use super::profile::Profile;
+use super::profile::{InterruptDelivery, Profile};
 use crate::metrics::{DropReason, Stage};
 use crate::sim::{BitsPerSec, SimDuration};
+
+/// Where an interrupt comes from: with the profile's [`InterruptDelivery`],
+/// it decides the exits the interrupt costs ([`HostBuilder::irq_work`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IrqSource {
+    /// The host's own NIC, handled by the host OS (emulated and virtio paths).
+    HostNic,
+    /// A NIC queue owned by a bare-metal OS.
+    BareMetal,
+    /// An edge-triggered MSI-X of a device assigned to the guest (a VF, a
+    /// passed-through NIC).
+    AssignedMsi,
+    /// An edge-triggered virtual MSI raised by a host backend (virtio-net,
+    /// through vhost's irqfd).
+    VirtualMsi,
+    /// A level-triggered INTx raised by a device model through the virtual
+    /// IOAPIC (the emulated e1000).
+    VirtualIntx,
+}
 
 /// A profile's costs converted to picoseconds once, at build time.
 #[derive(Clone, Copy, Debug)]
@@ -54,8 +73,8 @@ pub struct Costs {
     pub eswitch: u64,
     /// External switch hop \[ps\].
     pub tor: u64,
-    /// Posted interrupts on.
-    pub posted: bool,
+    /// How interrupts reach a running vCPU.
+    pub irq: InterruptDelivery,
 }
 
 impl Costs {
@@ -84,7 +103,7 @@ impl Costs {
             nic_pipeline: ns(p.nic_pipeline_ns),
             eswitch: ns(p.eswitch_ns),
             tor: ns(p.tor_latency_ns),
-            posted: p.posted_interrupts,
+            irq: p.interrupt_delivery,
         }
     }
 }
@@ -272,7 +291,8 @@ impl HostBuilder {
         (self.dma.len() - 1) as DmaDevId
     }
 
-    /// A NIC interrupt ring (moderated by the NIC's throttling).
+    /// A NIC interrupt ring (moderated by the NIC's throttling) whose
+    /// packets wait in stage `wait`.
     pub fn nic_irq_ring(
         &mut self,
         name: String,
@@ -280,6 +300,7 @@ impl HostBuilder {
         notify_pool: PoolId,
         notify_work: Work,
         consumer: PoolId,
+        wait: Stage,
     ) -> RingId {
         let p = &self.profile;
         let spec = RingSpec {
@@ -293,22 +314,48 @@ impl HostBuilder {
             consumer,
             batch_end_work: Work::none(),
             drop: DropReason::RxRingFull,
+            wait,
         };
         self.ring(spec)
     }
 
-    /// The guest's (or bare-metal OS's) interrupt handler work when a device
-    /// interrupt reaches it directly: posted, it costs only the handler;
-    /// otherwise the host takes an exit and injects it, and the guest's EOI
-    /// exits again (X1, X6).
-    pub fn direct_irq_work(&self, virtualized: bool) -> Work {
+    /// The work of one interrupt from `src`, from its raising to the end of
+    /// its handler, with `extra` parts after the handler's entry (an
+    /// e1000's register exits). The one place that decides delivery: the
+    /// trigger mode of the source, and the profile's
+    /// [`InterruptDelivery`]:
+    ///
+    /// | source | `injected` | `apicv` | `posted` |
+    /// |---|---|---|---|
+    /// | host NIC, bare metal | handler | handler | handler |
+    /// | assigned device, MSI (VF, passthrough) | exit (X1) + EOI exit (X6) | exit (X1) | — |
+    /// | backend, virtual MSI (virtio) | injection IPI exit (X7) + EOI exit (X6) | — | — |
+    /// | device model, level-triggered INTx (e1000) | injection IPI exit (X7) + EOI exit (X6) | EOI exit (X6) | EOI exit (X6) |
+    ///
+    /// Every row ends with the handler (host or guest). Under APICv KVM
+    /// still intercepts the EOI of a vector the virtual IOAPIC delivers
+    /// level-triggered, to re-evaluate the line (N3), so an emulated e1000
+    /// keeps its EOI exit whatever the hardware offers.
+    pub fn irq_work(&self, src: IrqSource, extra: &[Part]) -> Work {
         let c = &self.costs;
-        let handler = Part::fixed(Stage::GuestIrq, c.guest_irq, CpuClass::Guest);
-        if !virtualized || c.posted {
-            Work::of(&[handler])
-        } else {
-            Work::of(&[Part::exits(c.exit + c.eoi_exit, 2), handler])
-        }
+        let handler = match src {
+            IrqSource::HostNic => Part::fixed(Stage::HostIrq, c.host_irq, CpuClass::Host),
+            _ => Part::fixed(Stage::GuestIrq, c.guest_irq, CpuClass::Guest),
+        };
+        let (ps, exits) = match (src, c.irq) {
+            (IrqSource::HostNic | IrqSource::BareMetal, _) => (0, 0),
+            (IrqSource::AssignedMsi, InterruptDelivery::Injected) => (c.exit + c.eoi_exit, 2),
+            (IrqSource::AssignedMsi, InterruptDelivery::Apicv) => (c.exit, 1),
+            (IrqSource::AssignedMsi, InterruptDelivery::Posted) => (0, 0),
+            (IrqSource::VirtualMsi, InterruptDelivery::Injected) => (c.inject + c.eoi_exit, 2),
+            (IrqSource::VirtualMsi, _) => (0, 0),
+            (IrqSource::VirtualIntx, InterruptDelivery::Injected) => (c.inject + c.eoi_exit, 2),
+            (IrqSource::VirtualIntx, _) => (c.eoi_exit, 1),
+        };
+        let mut parts = vec![Part::exits(ps, exits)];
+        parts.extend_from_slice(extra);
+        parts.push(handler);
+        Work::of(&parts)
     }
 
     // ---- steps shared by several paths ----
@@ -325,9 +372,11 @@ impl HostBuilder {
     pub fn wire_out(&self, nic: usize) -> Step {
         link_step(self.nics[nic].wire_out, Stage::Wire, DropReason::TxRingFull)
     }
-    /// Receive DMA into buffers of `region` (behind the IOMMU if `Some`).
-    pub fn dma_up(&self, nic: usize, region: Option<DmaDevId>) -> Step {
-        dma_step(self.nics[nic].pcie_up, region)
+    /// Receive DMA into buffers of `region` (behind the IOMMU if `Some`),
+    /// whose descriptors are `ring`'s: the NIC takes a free descriptor
+    /// before it starts the DMA, and drops the frame without one.
+    pub fn dma_up(&self, nic: usize, region: Option<DmaDevId>, ring: RingId) -> Step {
+        dma_step(self.nics[nic].pcie_up, region).filling(ring)
     }
     /// Transmit DMA from buffers of `region` (behind the IOMMU if `Some`).
     pub fn dma_down(&self, nic: usize, region: Option<DmaDevId>) -> Step {
@@ -352,9 +401,8 @@ impl HostBuilder {
     pub fn tx_done(&self, ring: RingId) -> Step {
         Step {
             kind: StepKind::Signal(ring),
-            stage: Stage::Nic,
             work: Work::none(),
-            drop: DropReason::TxRingFull,
+            fills: None,
         }
     }
     /// Guest driver, stack and application receiving from `ring`.
@@ -362,13 +410,12 @@ impl HostBuilder {
         let c = &self.costs;
         Step {
             kind: StepKind::Ring(ring),
-            stage: Stage::GuestRingWait,
             work: Work::of(&[
                 Part::fixed(Stage::GuestDriver, c.guest_driver, CpuClass::Guest),
                 Part::fixed(Stage::GuestStack, c.guest_stack, CpuClass::Guest),
                 Part::fixed(Stage::App, c.app, CpuClass::Guest),
             ]),
-            drop: self.rings[ring as usize].drop,
+            fills: None,
         }
     }
     /// Application, stack and driver sending on `vcpu`, plus `extra` parts
@@ -381,35 +428,24 @@ impl HostBuilder {
             Part::fixed(Stage::GuestDriver, c.guest_driver, CpuClass::Guest),
         ];
         parts.extend_from_slice(extra);
-        Step {
-            kind: StepKind::Serve(vcpu),
-            stage: Stage::VcpuWait,
-            work: Work::of(&parts),
-            drop: DropReason::SocketBacklogFull,
-        }
+        serve_step(vcpu, Stage::VcpuWait, DropReason::SocketBacklogFull, &parts)
     }
     /// Host work on the hypervisor I/O cores (queueing for them is
     /// [`Stage::HvWait`]).
     pub fn host_work(&mut self, parts: &[Part]) -> Step {
         let pool = self.hv_io();
-        Step {
-            kind: StepKind::Serve(pool),
-            stage: Stage::HvWait,
-            work: Work::of(parts),
-            drop: DropReason::HvBacklogFull,
-        }
+        serve_step(pool, Stage::HvWait, DropReason::HvBacklogFull, parts)
     }
     /// The host NIC driver consuming host ring `ring`.
     pub fn host_rx(&self, ring: RingId) -> Step {
         Step {
             kind: StepKind::Ring(ring),
-            stage: Stage::HostRingWait,
             work: Work::of(&[Part::fixed(
                 Stage::HostDriver,
                 self.costs.host_driver,
                 CpuClass::Host,
             )]),
-            drop: DropReason::RxRingFull,
+            fills: None,
         }
     }
     /// A copy of the frame by the host \[per-byte part\].
@@ -421,20 +457,28 @@ impl HostBuilder {
 /// A step on a link.
 pub fn link_step(link: LinkId, stage: Stage, drop: DropReason) -> Step {
     Step {
-        kind: StepKind::Link(link),
-        stage,
+        kind: StepKind::Link { link, stage, drop },
         work: Work::none(),
-        drop,
+        fills: None,
     }
 }
 
 /// A DMA step on PCIe link `link`.
 pub fn dma_step(link: LinkId, region: Option<DmaDevId>) -> Step {
     Step {
-        kind: StepKind::Dma(link, region),
-        stage: Stage::Pcie,
+        kind: StepKind::Dma { link, region },
         work: Work::none(),
-        drop: DropReason::PcieQueueFull,
+        fills: None,
+    }
+}
+
+/// Work `parts` on CPU pool `pool`, waiting in stage `wait`, dropped with
+/// `drop` when the pool's waiting room is full.
+pub fn serve_step(pool: PoolId, wait: Stage, drop: DropReason, parts: &[Part]) -> Step {
+    Step {
+        kind: StepKind::Serve { pool, wait, drop },
+        work: Work::of(parts),
+        fills: None,
     }
 }
 
@@ -442,9 +486,8 @@ pub fn dma_step(link: LinkId, region: Option<DmaDevId>) -> Step {
 pub fn delay(parts: &[Part]) -> Step {
     Step {
         kind: StepKind::Delay,
-        stage: Stage::Nic,
         work: Work::of(parts),
-        drop: DropReason::RxRingFull,
+        fills: None,
     }
 }
 

@@ -19,7 +19,7 @@ pub use config::{
     RouteConfig, SizeDist, TimedStep, VpcConfig, MAX_VPC_VMS,
 };
 pub use error::BuildError;
-pub use profile::Profile;
+pub use profile::{InterruptDelivery, Profile};
 
 use crate::metrics::PathResult;
 

@@ -147,28 +147,54 @@ pub type RingId = u16;
 /// Index of a DMA-capable device behind the IOMMU.
 pub type DmaDevId = u16;
 
-/// What a step visits.
+/// What a step visits. Each kind carries exactly what it needs: the stage
+/// its waiting is charged to and the reason a full queue drops a packet exist
+/// only for the kinds that wait or drop (a delay does neither; a ring's wait
+/// stage and drop reason are the ring's own, in its [`RingSpec`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StepKind {
-    /// Serialization on a link; queueing and service go to the step's stage.
-    Link(LinkId),
-    /// A DMA over a PCIe link direction. For a device behind the IOMMU
-    /// (`Some(region)`), the DMA engine first waits for the translation of
+    /// Serialization on a link; queueing and service go to `stage`, a full
+    /// queue drops with `drop`.
+    Link {
+        /// The link.
+        link: LinkId,
+        /// Stage charged with queueing and serialization.
+        stage: Stage,
+        /// Why a packet the link's queue refuses is dropped.
+        drop: DropReason,
+    },
+    /// A DMA over a PCIe link direction, queueing and transfer charged to
+    /// [`Stage::Pcie`], a full link queue dropping with
+    /// [`DropReason::PcieQueueFull`]. For a device behind the IOMMU
+    /// (`region: Some`), the DMA engine first waits for the translation of
     /// its buffer's page (an IOTLB hit or a page walk), which holds the link:
     /// misses cost throughput, not only latency (M1). The translation goes to
-    /// [`Stage::Iommu`], the rest to the step's stage.
-    Dma(LinkId, Option<DmaDevId>),
-    /// Service on a CPU pool for the step's work; queueing goes to the step's
-    /// stage, each part to its own.
-    Serve(PoolId),
+    /// [`Stage::Iommu`].
+    Dma {
+        /// The PCIe link direction.
+        link: LinkId,
+        /// The device's buffers behind the IOMMU, if it sits behind one.
+        region: Option<DmaDevId>,
+    },
+    /// Service on a CPU pool for the step's work; queueing goes to `wait`,
+    /// each part to its own stage; a full waiting room drops with `drop`.
+    Serve {
+        /// The pool.
+        pool: PoolId,
+        /// Stage charged with waiting for the pool.
+        wait: Stage,
+        /// Why a packet the pool's waiting room refuses is dropped.
+        drop: DropReason,
+    },
     /// Enqueue in a ring; the ring's consumer later does the step's work on
-    /// the ring's pool. Time in the ring goes to the step's stage.
+    /// the ring's pool. Time in the ring goes to the ring's
+    /// [`RingSpec::wait`]; a full ring drops with its [`RingSpec::drop`].
     Ring(RingId),
     /// Raise the ring's notification (if its consumer is idle) without
     /// queuing the packet in it: a transmit-completion interrupt that shares a
     /// device's vector. The packet goes on at once.
     Signal(RingId),
-    /// The step's work as pure delay (no resource is held).
+    /// The step's work as pure delay (no resource is held, nothing waits).
     Delay,
 }
 
@@ -177,12 +203,15 @@ pub enum StepKind {
 pub struct Step {
     /// What it visits.
     pub kind: StepKind,
-    /// Stage charged with waiting (and, for links and the IOMMU, service).
-    pub stage: Stage,
     /// Work done at this step (Serve, Ring, Delay).
     pub work: Work,
-    /// Why a packet is dropped here if the resource's queue is full.
-    pub drop: DropReason,
+    /// The ring this step writes the packet into (the next step is
+    /// `Ring(fills)`): a producer needs a free descriptor before it starts,
+    /// so the step reserves one first, and a full ring drops the packet here
+    /// with the ring's reason — before the DMA crosses PCIe or the backend
+    /// copies it. A NIC cannot DMA a frame without a descriptor; a vhost or
+    /// device-model backend looks for a free guest buffer before it copies.
+    pub fills: Option<RingId>,
 }
 
 impl Step {
@@ -190,14 +219,14 @@ impl Step {
     /// whose time is its arrival time).
     #[inline]
     pub fn is_resource(&self) -> bool {
-        matches!(
-            self.kind,
-            StepKind::Link(_)
-                | StepKind::Dma(..)
-                | StepKind::Serve(_)
-                | StepKind::Ring(_)
-                | StepKind::Signal(_)
-        )
+        !matches!(self.kind, StepKind::Delay)
+    }
+
+    /// The same step, reserving a descriptor of `ring` before it runs (see
+    /// [`Step::fills`]).
+    pub fn filling(mut self, ring: RingId) -> Step {
+        self.fills = Some(ring);
+        self
     }
 }
 
@@ -234,4 +263,7 @@ pub struct RingSpec {
     pub batch_end_work: Work,
     /// Drop reason when the ring is full.
     pub drop: DropReason,
+    /// Stage charged with a packet's time in the ring (interrupt moderation,
+    /// the consumer's backlog).
+    pub wait: Stage,
 }

@@ -11,6 +11,46 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How a hypervisor delivers interrupts to a running vCPU: the interrupt
+/// virtualization the host's CPU and IOMMU offer and KVM uses. Ordered from
+/// the oldest hardware to the newest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InterruptDelivery {
+    /// No APICv (Nehalem, Westmere, early Sandy Bridge): a virtual
+    /// interrupt into a running vCPU is injected by an IPI that forces an
+    /// exit (X7), its completion (EOI) exits (X6), and an assigned device's
+    /// interrupt first exits to the host (X1).
+    Injected,
+    /// APICv (virtual-interrupt delivery and posted-interrupt processing):
+    /// virtual interrupts reach a running vCPU without an exit and
+    /// edge-triggered (MSI) vectors complete without one; an assigned
+    /// device's interrupt still lands on the host first (an external-interrupt
+    /// exit, X1), and level-triggered vectors keep their EOI exit (N3).
+    Apicv,
+    /// APICv plus VT-d posted interrupts: an assigned device's MSI is posted
+    /// by the IOMMU straight to the vCPU, with no exit (N1, N2).
+    Posted,
+}
+
+impl InterruptDelivery {
+    /// Every mode, in order.
+    pub const ALL: [InterruptDelivery; 3] = [
+        InterruptDelivery::Injected,
+        InterruptDelivery::Apicv,
+        InterruptDelivery::Posted,
+    ];
+
+    /// The mode's name in files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            InterruptDelivery::Injected => "injected",
+            InterruptDelivery::Apicv => "apicv",
+            InterruptDelivery::Posted => "posted",
+        }
+    }
+}
+
 /// A named set of hardware and software costs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,9 +135,17 @@ pub struct Profile {
     pub rx_buffer_bytes: u32,
 
     // ---- virtualization ----
-    /// Posted interrupts (VT-d PI / APICv): device and virtual interrupts
-    /// reach a running vCPU without a VM exit (N1, N2).
-    pub posted_interrupts: bool,
+    /// How interrupts reach a running vCPU: `injected` (no APICv: every
+    /// virtual interrupt is injected through an exit and completes with an
+    /// EOI exit), `apicv` (virtual interrupts posted to the vCPU, MSI vectors
+    /// complete without an exit; an assigned device's interrupt still exits
+    /// to the host first) or `posted` (APICv plus VT-d posted interrupts: an
+    /// assigned device's MSI reaches the vCPU with no exit at all; N1, N2).
+    /// Level-triggered vectors (an emulated e1000's INTx through the virtual
+    /// IOAPIC) keep their EOI exit under every mode (N3). See
+    /// [`InterruptDelivery`] and `HostBuilder::irq_work`, the one place that
+    /// turns it into exits.
+    pub interrupt_delivery: InterruptDelivery,
     /// Direct cost of one VM exit and re-entry \[cycles\] (X1: ≈2,000 on
     /// Nehalem; X2: 1,300–1,437 on a Xeon E5-2450).
     pub exit_cycles: u32,
@@ -219,7 +267,7 @@ impl Profile {
             iotlb_hit_ns: 10,
             iotlb_miss_ns: 300,
             rx_buffer_bytes: 2048,
-            posted_interrupts: false,
+            interrupt_delivery: InterruptDelivery::Injected,
             exit_cycles: 2000,
             io_exit_user_cycles: 6732,
             eoi_exit_cycles: 1556,
@@ -262,7 +310,7 @@ impl Profile {
             nic_ring: 1024,
             vf_ring: 1024,
             iommu_page_kib: 2048,
-            posted_interrupts: true,
+            interrupt_delivery: InterruptDelivery::Posted,
             exit_cycles: 1300,
             ..Self::kvm_2010_82599()
         }
@@ -300,7 +348,8 @@ mod tests {
         }
         let old = Profile::kvm_2010_82599();
         let new = Profile::kvm_modern_25g();
-        assert!(!old.posted_interrupts && new.posted_interrupts);
+        assert_eq!(old.interrupt_delivery, InterruptDelivery::Injected);
+        assert_eq!(new.interrupt_delivery, InterruptDelivery::Posted);
         assert!(new.link_gbps > old.link_gbps);
         assert!(Profile::builtin("nope").is_none());
     }

@@ -1,11 +1,27 @@
 //! Synthetic traffic: when packets are born and how large they are.
 //!
 //! Each flow draws from two RNG streams of its own (arrivals and sizes),
-//! keyed by the flow's position in the experiment, never by the I/O path: every
-//! path sees exactly the same packets at the same times for the same seed.
+//! keyed by the flow's name ([`crate::sim::Rng::stream_id`]), never by its
+//! position or by the I/O path: every path sees exactly the same packets at
+//! the same times for the same seed, and adding a flow never changes
+//! another's draws.
+//!
+//! ## Start phases and ties
+//! Every flow starts at a random phase drawn from its own arrival stream, as
+//! ns-3 jitters application start times: a constant-rate flow's first packet
+//! is born uniformly in `[0, interval)`, an on/off flow's cycle is shifted
+//! uniformly within one on + off period, a Poisson flow's first gap is
+//! exponential, and a request/response client's slots start uniformly within
+//! one think time. Without it, flows of equal rate would be born at the same
+//! picoseconds forever, and because the event queue runs equal times first-in
+//! first-out ([`crate::sim::EventQueue`]) and flows are set up in file order,
+//! the flow listed first would win every shared queue and token bucket at
+//! every such instant. With random phases, simultaneous births have
+//! probability ~0 (time is in picoseconds), and which flow leads another is
+//! decided by the seed, not by the order of the file.
 
 use super::config::{Arrival, SizeDist};
-use crate::sim::{Rng, SimTime};
+use crate::sim::{Rng, SimDuration, SimTime};
 
 /// Generates a flow's birth times.
 #[derive(Clone, Debug)]
@@ -15,6 +31,8 @@ pub struct ArrivalGen {
     rng: Rng,
     /// Packets generated so far (constant and on/off spacing).
     k: u64,
+    /// Start phase \[ps\] (constant and on/off).
+    phase: u64,
 }
 
 impl ArrivalGen {
@@ -25,17 +43,36 @@ impl ArrivalGen {
             mean_ps,
             rng,
             k: 0,
+            phase: 0,
         }
     }
 
-    /// The first birth time.
+    /// The first birth time: the flow's random start phase (see the module
+    /// doc).
     pub fn first(&mut self) -> SimTime {
         match self.arrival {
             Arrival::Poisson => SimTime::from_ps(self.rng.exp_rounded(self.mean_ps)),
-            Arrival::Constant | Arrival::OnOff { .. } => {
+            Arrival::Constant => {
                 self.k = 1;
-                SimTime::ZERO
+                self.phase = self.rng.below((self.mean_ps as u64).max(1));
+                SimTime::from_ps(self.phase)
             }
+            Arrival::OnOff { on, off } => {
+                self.k = 1;
+                let period = on.as_ps().saturating_add(off.as_ps()).max(1);
+                self.phase = self.rng.below(period);
+                SimTime::from_ps(self.phase)
+            }
+        }
+    }
+
+    /// A start offset uniform in `[0, span)` from the flow's arrival stream
+    /// (zero for an empty span): where a request/response client's slot
+    /// sends its first request.
+    pub fn jitter(&mut self, span: SimDuration) -> SimDuration {
+        match span.as_ps() {
+            0 => SimDuration::ZERO,
+            n => SimDuration::from_ps(self.rng.below(n)),
         }
     }
 
@@ -51,7 +88,7 @@ impl ArrivalGen {
             Arrival::Constant => {
                 let t = (self.k as f64 * self.mean_ps).round() as u64;
                 self.k += 1;
-                SimTime::from_ps(t)
+                SimTime::from_ps(self.phase.saturating_add(t))
             }
             Arrival::OnOff { on, off } => {
                 // Packets are evenly spaced on a clock that runs only during
@@ -61,7 +98,7 @@ impl ArrivalGen {
                 let on_time =
                     (self.k as f64 * self.mean_ps * on as f64 / period as f64).round() as u64;
                 self.k += 1;
-                SimTime::from_ps(on_time / on * period + on_time % on)
+                SimTime::from_ps((on_time / on * period + on_time % on).saturating_add(self.phase))
             }
         }
     }
@@ -103,11 +140,31 @@ mod tests {
     #[test]
     fn constant_arrivals_do_not_drift() {
         let mut g = ArrivalGen::new(Arrival::Constant, 67_200.0 / 3.0, Rng::stream(1, 1));
-        let mut t = g.first();
+        let first = g.first();
+        let mut t = first;
         for _ in 0..299 {
             t = g.next(t);
         }
-        assert_eq!(t.as_ps(), 299 * 67_200 / 3);
+        assert_eq!(t.as_ps() - first.as_ps(), 299 * 67_200 / 3);
+    }
+
+    #[test]
+    fn constant_flows_start_at_a_random_phase_within_one_interval() {
+        let mean = 100_000.0;
+        let phases: Vec<u64> = (0..200)
+            .map(|s| {
+                ArrivalGen::new(Arrival::Constant, mean, Rng::stream(1, s))
+                    .first()
+                    .as_ps()
+            })
+            .collect();
+        assert!(phases.iter().all(|&p| p < 100_000), "{phases:?}");
+        // Spread over the interval: both halves are used, and no two agree.
+        assert!(phases.iter().any(|&p| p < 50_000) && phases.iter().any(|&p| p >= 50_000));
+        let mut sorted = phases.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), phases.len());
     }
 
     #[test]
@@ -124,12 +181,14 @@ mod tests {
             let (on, off) = (SimDuration::from_us(on_us), SimDuration::from_us(off_us));
             let period = on.as_ps() + off.as_ps();
             let mut g = ArrivalGen::new(Arrival::OnOff { on, off }, 1e12 / pps, Rng::stream(1, 1));
-            let end = 1_000_000_000_000u64; // 1 s
             let mut t = g.first();
+            let phase = t.as_ps();
+            assert!(phase < period);
+            let end = 1_000_000_000_000u64 + phase; // 1 s after the start
             let mut n = 0u64;
             while t.as_ps() < end {
                 assert!(
-                    t.as_ps() % period < on.as_ps(),
+                    (t.as_ps() - phase) % period < on.as_ps(),
                     "packet at {t} in an off period"
                 );
                 n += 1;

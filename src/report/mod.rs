@@ -117,6 +117,7 @@ pub(crate) mod tests {
                 rtt_ns: None,
                 lost: None,
                 outage_us: None,
+                latency_ns: None,
                 delivered_series: None,
             }],
             resources: vec![ResourceUse {
@@ -124,6 +125,7 @@ pub(crate) mod tests {
                 servers: 2,
                 utilization: 0.5,
             }],
+            iotlb: None,
             control: Vec::new(),
             enis: Vec::new(),
             warnings: Vec::new(),

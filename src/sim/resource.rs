@@ -105,6 +105,27 @@ impl FcfsPool {
         Some(Admission { start, end })
     }
 
+    /// True if a job arriving at `now` would be admitted: a server is free
+    /// by `now`, or the waiting room has a place. Changes nothing a later
+    /// [`FcfsPool::admit`] would see (it only forgets jobs that have started
+    /// by `now`, which `admit` would forget too).
+    #[inline]
+    pub fn has_room(&mut self, now: SimTime) -> bool {
+        let free = self.free_at.iter().copied().min().unwrap_or(now);
+        if free <= now {
+            return true;
+        }
+        match self.waiting.as_mut() {
+            None => true,
+            Some(room) => {
+                while room.front().is_some_and(|s| s <= now) {
+                    room.pop_front();
+                }
+                !room.is_full()
+            }
+        }
+    }
+
     /// Admits a job that cannot be refused (interrupt handling, a driver's
     /// poll of a ring whose slots already bound it): it queues behind the
     /// others but does not count against the waiting room.
@@ -218,6 +239,20 @@ mod tests {
         p.admit(t(30), d(10)).unwrap(); // 30..40: outside
         assert_eq!(p.busy(), d(30));
         assert_eq!(p.busy_in_window(), d(15));
+    }
+
+    #[test]
+    fn has_room_agrees_with_admit() {
+        let mut p = FcfsPool::new(1, Some(1));
+        assert!(p.has_room(t(0)));
+        p.admit(t(0), d(100)).unwrap(); // in service
+        assert!(p.has_room(t(1))); // the room is empty
+        p.admit(t(1), d(100)).unwrap(); // waits
+        assert!(!p.has_room(t(2)));
+        assert!(p.admit(t(2), d(1)).is_none());
+        // at t = 100 the waiter starts: room again
+        assert!(p.has_room(t(100)));
+        assert!(p.admit(t(100), d(1)).is_some());
     }
 
     #[test]

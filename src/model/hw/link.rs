@@ -107,6 +107,13 @@ impl Link {
         a
     }
 
+    /// True if a frame arriving at `now` would be admitted (the link is idle
+    /// or its queue has room); see [`FcfsPool::has_room`].
+    #[inline]
+    pub fn has_room(&mut self, now: SimTime) -> bool {
+        self.pool.has_room(now)
+    }
+
     /// Busy time so far.
     pub fn busy(&self) -> SimDuration {
         self.pool.busy()

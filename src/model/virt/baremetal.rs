@@ -13,8 +13,8 @@ use crate::metrics::DropReason;
 use crate::metrics::Stage;
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
-use crate::model::host::{HostBuilder, VmDev};
-use crate::model::pipeline::{CpuClass, Part, Step, StepKind, Work};
+use crate::model::host::{serve_step, HostBuilder, VmDev};
+use crate::model::pipeline::{CpuClass, Part, Step};
 
 /// The bare-metal path.
 pub struct Baremetal;
@@ -51,24 +51,24 @@ impl PathModel for Baremetal {
     }
     fn vm_to_vm(&self, h: &mut HostBuilder, src: &VmDev, dst: &VmDev) -> Vec<Step> {
         let c = h.costs;
-        let send = Step {
-            kind: StepKind::Serve(src.vcpu),
-            stage: Stage::VcpuWait,
-            work: Work::of(&[
+        let send = serve_step(
+            src.vcpu,
+            Stage::VcpuWait,
+            DropReason::SocketBacklogFull,
+            &[
                 Part::fixed(Stage::App, c.app, CpuClass::Guest),
                 Part::fixed(Stage::GuestStack, c.guest_stack, CpuClass::Guest),
-            ]),
-            drop: DropReason::SocketBacklogFull,
-        };
-        let recv = Step {
-            kind: StepKind::Serve(dst.vcpu),
-            stage: Stage::VcpuWait,
-            work: Work::of(&[
+            ],
+        );
+        let recv = serve_step(
+            dst.vcpu,
+            Stage::VcpuWait,
+            DropReason::SocketBacklogFull,
+            &[
                 Part::fixed(Stage::GuestStack, c.guest_stack, CpuClass::Guest),
                 Part::fixed(Stage::App, c.app, CpuClass::Guest),
-            ]),
-            drop: DropReason::SocketBacklogFull,
-        };
+            ],
+        );
         vec![send, recv]
     }
 }

@@ -22,8 +22,8 @@ use super::{Capabilities, PathModel};
 use crate::metrics::{DropReason, Stage};
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
-use crate::model::host::{HostBuilder, VmDev};
-use crate::model::pipeline::{CpuClass, NotifyKind, Part, RingSpec, Step, Work};
+use crate::model::host::{HostBuilder, IrqSource, VmDev};
+use crate::model::pipeline::{CpuClass, NotifyKind, Part, RingId, RingSpec, Step, Work};
 
 /// The trap-and-emulate path.
 pub struct Emulated;
@@ -39,7 +39,10 @@ fn tx_trap(h: &HostBuilder) -> [Part; 2] {
     ]
 }
 
-fn device_model_rx(h: &mut HostBuilder) -> Step {
+/// The device model receives a frame into the e1000's ring `ring`: it looks
+/// for a free receive descriptor first (QEMU's `e1000_has_rxbufs`), and
+/// without one drops the frame before switching and copying it.
+fn device_model_rx(h: &mut HostBuilder, ring: RingId) -> Step {
     let c = h.costs;
     let copy = h.host_copy(Stage::DeviceModel);
     h.host_work(&[
@@ -47,6 +50,7 @@ fn device_model_rx(h: &mut HostBuilder) -> Step {
         Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host),
         copy,
     ])
+    .filling(ring)
 }
 
 impl PathModel for Emulated {
@@ -65,20 +69,21 @@ impl PathModel for Emulated {
         let c = h.costs;
         let hv = h.hv_io();
         let vcpu = h.vcpu(vm);
-        let host_irq = Work::of(&[Part::fixed(Stage::HostIrq, c.host_irq, CpuClass::Host)]);
+        let host_irq = h.irq_work(IrqSource::HostNic, &[]);
         let slots = h.profile.nic_ring;
-        let host_rx_ring = h.nic_irq_ring(format!("vm{vm}.host_rx_ring"), slots, hv, host_irq, hv);
+        let host_rx_ring = h.nic_irq_ring(
+            format!("vm{vm}.host_rx_ring"),
+            slots,
+            hv,
+            host_irq,
+            hv,
+            Stage::HostRingWait,
+        );
         let regs = h.profile.e1000_exits_per_irq;
-        let (inject, inject_exits) = if c.posted {
-            (0, 0)
-        } else {
-            (c.inject + c.eoi_exit, 2)
-        };
-        let irq = Work::of(&[
-            Part::exits(inject, inject_exits),
-            Part::exits(regs as u64 * c.io_exit_user, regs),
-            Part::fixed(Stage::GuestIrq, c.guest_irq, CpuClass::Guest),
-        ]);
+        let irq = h.irq_work(
+            IrqSource::VirtualIntx,
+            &[Part::exits(regs as u64 * c.io_exit_user, regs)],
+        );
         let rx_ring = h.ring(RingSpec {
             name: format!("vm{vm}.e1000_rx"),
             slots: h.profile.emulated_ring,
@@ -90,6 +95,7 @@ impl PathModel for Emulated {
             consumer: vcpu,
             batch_end_work: Work::of(&[Part::exits(c.io_exit_user, 1)]),
             drop: DropReason::RxRingFull,
+            wait: Stage::GuestRingWait,
         });
         Ok(VmDev {
             vm,
@@ -103,12 +109,13 @@ impl PathModel for Emulated {
         })
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
+        let host_rx = vm.host_rx_ring.expect("emulated has a host ring");
         vec![
             h.wire_in(vm.nic),
             h.nic_pipeline(false),
-            h.dma_up(vm.nic, None),
-            h.host_rx(vm.host_rx_ring.expect("emulated has a host ring")),
-            device_model_rx(h),
+            h.dma_up(vm.nic, None, host_rx),
+            h.host_rx(host_rx),
+            device_model_rx(h, vm.rx_ring),
             h.guest_rx(vm.rx_ring),
         ]
     }
@@ -132,7 +139,7 @@ impl PathModel for Emulated {
         vec![
             h.guest_tx(src.vcpu, &trap),
             h.tx_done(src.rx_ring),
-            device_model_rx(h),
+            device_model_rx(h, dst.rx_ring),
             h.guest_rx(dst.rx_ring),
         ]
     }

@@ -24,8 +24,9 @@ mod virtio;
 
 use super::config::IoPath;
 use super::error::BuildError;
-use super::host::{HostBuilder, VmDev};
+use super::host::{HostBuilder, IrqSource, VmDev};
 use super::pipeline::Step;
+use crate::metrics::Stage;
 
 pub use baremetal::Baremetal;
 pub use emulated::Emulated;
@@ -75,8 +76,9 @@ pub fn model(path: IoPath) -> &'static dyn PathModel {
 
 /// Makes the devices of a VM whose driver owns its NIC queue directly (bare
 /// metal, passthrough, SR-IOV): a vCPU, a receive ring of `slots` whose
-/// interrupts go to it (through the hypervisor when `virtualized`, unless
-/// posted), and, when `iommu`, a DMA region behind the IOMMU.
+/// interrupts go to it (an assigned device's MSI when `virtualized`, whose
+/// exits [`HostBuilder::irq_work`] decides), and, when `iommu`, a DMA region
+/// behind the IOMMU.
 fn direct_attach(
     h: &mut HostBuilder,
     vm: u32,
@@ -87,8 +89,13 @@ fn direct_attach(
     iommu: bool,
 ) -> VmDev {
     let vcpu = h.vcpu(vm);
-    let work = h.direct_irq_work(virtualized);
-    let rx_ring = h.nic_irq_ring(ring_name, slots, vcpu, work, vcpu);
+    let src = if virtualized {
+        IrqSource::AssignedMsi
+    } else {
+        IrqSource::BareMetal
+    };
+    let work = h.irq_work(src, &[]);
+    let rx_ring = h.nic_irq_ring(ring_name, slots, vcpu, work, vcpu, Stage::GuestRingWait);
     let dma_rx = iommu.then(|| h.dma_region(slots));
     let dma_tx = iommu.then(|| h.dma_region(slots));
     VmDev {
@@ -119,11 +126,14 @@ fn direct_send(h: &HostBuilder, vm: &VmDev, eswitch: bool) -> Vec<Step> {
     ]
 }
 
-/// A directly driven device receives a frame the NIC has classified: the DMA
-/// write (translated by the IOMMU if behind it), then the ring, interrupt,
-/// driver, stack and application.
+/// A directly driven device receives a frame the NIC has classified: a free
+/// descriptor of its ring (or a drop), the DMA write (translated by the IOMMU
+/// if behind it), then the ring, interrupt, driver, stack and application.
 fn direct_deliver(h: &HostBuilder, vm: &VmDev) -> Vec<Step> {
-    vec![h.dma_up(vm.nic, vm.dma_rx), h.guest_rx(vm.rx_ring)]
+    vec![
+        h.dma_up(vm.nic, vm.dma_rx, vm.rx_ring),
+        h.guest_rx(vm.rx_ring),
+    ]
 }
 
 /// From the wire to a directly driven device's application.

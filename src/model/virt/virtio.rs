@@ -15,8 +15,8 @@ use super::{Capabilities, PathModel};
 use crate::metrics::{DropReason, Stage};
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
-use crate::model::host::{HostBuilder, VmDev};
-use crate::model::pipeline::{CpuClass, NotifyKind, Part, RingSpec, Step, StepKind, Work};
+use crate::model::host::{HostBuilder, IrqSource, VmDev};
+use crate::model::pipeline::{CpuClass, NotifyKind, Part, RingId, RingSpec, Step, StepKind, Work};
 
 /// The virtio path.
 pub struct Virtio;
@@ -37,16 +37,19 @@ fn backend_tx(h: &mut HostBuilder, vm: &VmDev, to_nic: bool) -> Step {
     }
     Step {
         kind: StepKind::Ring(vm.tx_ring.expect("virtio has a TX queue")),
-        stage: Stage::TxQueueWait,
         work: Work::of(&parts),
-        drop: DropReason::VringFull,
+        fills: None,
     }
 }
 
-fn backend_rx(h: &mut HostBuilder) -> Step {
+/// vhost copies a frame into the guest's receive virtqueue `ring`: it takes
+/// a free guest buffer first, and without one drops the frame before the
+/// copy (`vring_full`).
+fn backend_rx(h: &mut HostBuilder, ring: RingId) -> Step {
     let c = h.costs;
     let copy = h.host_copy(Stage::Backend);
     h.host_work(&[Part::fixed(Stage::Backend, c.vhost, CpuClass::Host), copy])
+        .filling(ring)
 }
 
 impl PathModel for Virtio {
@@ -65,15 +68,17 @@ impl PathModel for Virtio {
         let c = h.costs;
         let hv = h.hv_io();
         let vcpu = h.vcpu(vm);
-        let host_irq = Work::of(&[Part::fixed(Stage::HostIrq, c.host_irq, CpuClass::Host)]);
+        let host_irq = h.irq_work(IrqSource::HostNic, &[]);
         let slots = h.profile.nic_ring;
-        let host_rx_ring = h.nic_irq_ring(format!("vm{vm}.host_rx_ring"), slots, hv, host_irq, hv);
-        let handler = Part::fixed(Stage::GuestIrq, c.guest_irq, CpuClass::Guest);
-        let guest_irq = if c.posted {
-            Work::of(&[handler])
-        } else {
-            Work::of(&[Part::exits(c.inject + c.eoi_exit, 2), handler])
-        };
+        let host_rx_ring = h.nic_irq_ring(
+            format!("vm{vm}.host_rx_ring"),
+            slots,
+            hv,
+            host_irq,
+            hv,
+            Stage::HostRingWait,
+        );
+        let guest_irq = h.irq_work(IrqSource::VirtualMsi, &[]);
         let ring = h.profile.virtio_ring;
         let rx_ring = h.ring(RingSpec {
             name: format!("vm{vm}.virtio_rx"),
@@ -86,6 +91,7 @@ impl PathModel for Virtio {
             consumer: vcpu,
             batch_end_work: Work::none(),
             drop: DropReason::VringFull,
+            wait: Stage::GuestRingWait,
         });
         let tx_ring = h.ring(RingSpec {
             name: format!("vm{vm}.virtio_tx"),
@@ -98,6 +104,7 @@ impl PathModel for Virtio {
             consumer: hv,
             batch_end_work: Work::none(),
             drop: DropReason::VringFull,
+            wait: Stage::TxQueueWait,
         });
         Ok(VmDev {
             vm,
@@ -111,12 +118,13 @@ impl PathModel for Virtio {
         })
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
+        let host_rx = vm.host_rx_ring.expect("virtio has a host ring");
         vec![
             h.wire_in(vm.nic),
             h.nic_pipeline(false),
-            h.dma_up(vm.nic, None),
-            h.host_rx(vm.host_rx_ring.expect("virtio has a host ring")),
-            backend_rx(h),
+            h.dma_up(vm.nic, None, host_rx),
+            h.host_rx(host_rx),
+            backend_rx(h, vm.rx_ring),
             h.guest_rx(vm.rx_ring),
         ]
     }
@@ -133,7 +141,7 @@ impl PathModel for Virtio {
         vec![
             h.guest_tx(src.vcpu, &[]),
             backend_tx(h, src, false),
-            backend_rx(h),
+            backend_rx(h, dst.rx_ring),
             h.guest_rx(dst.rx_ring),
         ]
     }
