@@ -10,6 +10,17 @@
 //! what each path allows besides speed (VFs, VMs per NIC, live migration,
 //! the hypervisor in the data path, ENI attach and detach times).
 //!
+//! ## Neighbours
+//!
+//! When the runs have a few named open-loop flows (2 to
+//! [`crate::metrics::FLOWS_SUMMARIZED`], e.g. a flood and a light flow into
+//! another VM) and one of them dropped packets, a section compares each
+//! flow's drops and p99 on both paths at the last point (in sweep order)
+//! where a flow dropped. For a flow that lost nothing on the fast path and
+//! packets on the slow one it names each path's busiest shared resource
+//! (the busiest `util_` statistic not of a VM's own vCPU): isolation, or
+//! its absence, in the run's own numbers.
+//!
 //! ## Method: only the run's numbers
 //!
 //! Every number the text prints is a numeric value of the report — the
@@ -358,6 +369,7 @@ fn pair(out: &mut String, report: &RunReport, pi: usize, fast: &str, slow: &str)
             let _ = writeln!(out, "  {line}");
         }
     }
+    neighbours(out, report, fast, slow);
     cpu(out, fast, slow, a, b);
     if let Some(t) = times(
         point,
@@ -653,6 +665,118 @@ fn copies(out: &mut String, fast: &str, slow: &str, a: &PathPoint, b: &PathPoint
     out.push_str("\nCopies\n");
     for l in lines {
         let _ = writeln!(out, "  {l}.");
+    }
+}
+
+/// The point a pair's neighbours are compared at: the last in sweep order
+/// where both paths ran and a summarized flow dropped packets on either.
+fn neighbour_point(report: &RunReport, fast: &str, slow: &str) -> Option<usize> {
+    report.points.iter().rposition(|p| {
+        let (Some(a), Some(b)) = (feasible(p, fast), feasible(p, slow)) else {
+            return false;
+        };
+        [a, b].iter().any(|pp| {
+            pp.stats
+                .iter()
+                .any(|(k, e)| k.starts_with("flow_") && k.ends_with("_dropped") && e.mean > 0.0)
+        })
+    })
+}
+
+/// The busiest resource every VM shares (not a `vmN.` vCPU) by its
+/// `util_` statistic: (name, utilization).
+fn busiest_shared(pp: &PathPoint) -> Option<(&str, f64)> {
+    pp.stats
+        .iter()
+        .filter_map(|(k, e)| Some((k.strip_prefix("util_")?, e.mean)))
+        .filter(|(name, _)| !name.starts_with("vm"))
+        .max_by(|x, y| x.1.total_cmp(&y.1).then_with(|| y.0.cmp(x.0)))
+}
+
+/// A few named flows side by side (a flood and its neighbour): each one's
+/// drops and p99 on both paths, at the last point where one dropped; then,
+/// for a flow that lost nothing on `fast` but lost packets on `slow`, which
+/// shared resource each path had busiest. Silent when the runs have no
+/// summarized flows or none dropped.
+fn neighbours(out: &mut String, report: &RunReport, fast: &str, slow: &str) {
+    let Some(pi) = neighbour_point(report, fast, slow) else {
+        return;
+    };
+    let point = &report.points[pi];
+    let (a, b) = (
+        feasible(point, fast).expect("checked"),
+        feasible(point, slow).expect("checked"),
+    );
+    let names: Vec<String> = a
+        .runs
+        .first()
+        .and_then(|r| r.summarized_flows())
+        .unwrap_or_default()
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    let stat = |pp: &PathPoint, name: &str, m: &str| mean(pp, &format!("flow_{name}_{m}"));
+    let where_ = if report.axes.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " at point {}, the last where a flow dropped packets",
+            point.label
+        )
+    };
+    let _ = writeln!(
+        out,
+        "\nNeighbours (each flow on its own{where_}; dropped packets, p99 one-way)"
+    );
+    for name in &names {
+        let drops = match (stat(a, name, "dropped"), stat(b, name, "dropped")) {
+            (Some(x), Some(y)) => {
+                format!("dropped {} on {fast} vs {} on {slow}", count(x), count(y))
+            }
+            _ => continue,
+        };
+        let p99 = match (
+            stat(a, name, "latency_p99_ns"),
+            stat(b, name, "latency_p99_ns"),
+        ) {
+            (Some(x), Some(y)) => format!("; p99 {} vs {}", us(x), us(y)),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "  {name}: {drops}{p99}.");
+    }
+    let lost = |pp: &PathPoint, n: &str| stat(pp, n, "dropped").unwrap_or(0.0);
+    let noisy: Vec<&str> = names
+        .iter()
+        .filter(|n| lost(a, n) > 0.0 || lost(b, n) > 0.0)
+        .map(String::as_str)
+        .collect();
+    for victim in names
+        .iter()
+        .filter(|n| lost(a, n) == 0.0 && lost(b, n) > 0.0)
+    {
+        let others: Vec<&str> = noisy.iter().copied().filter(|n| *n != victim).collect();
+        if others.is_empty() {
+            continue;
+        }
+        let busy = |pp: &PathPoint| {
+            busiest_shared(pp).map_or_else(
+                || "no shared resource recorded".to_owned(),
+                |(r, u)| format!("its busiest shared resource, {r}, was {} busy", pct(u)),
+            )
+        };
+        let hv = if b.flexibility.capabilities.hypervisor_in_data_path {
+            format!("; {slow}'s hypervisor is in the data path, and every VM shares it")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  {fast} kept {victim} apart from {}: it lost nothing there, and {}. On {slow} \
+             {victim} lost packets beside them: {}{hv}.",
+            others.join(" and "),
+            busy(a),
+            busy(b)
+        );
     }
 }
 

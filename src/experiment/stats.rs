@@ -67,8 +67,11 @@ pub fn estimate(xs: &[f64]) -> Option<Estimate> {
 /// Every scalar metric of one run, in report order, named as in CSV
 /// columns and in `stats`: the books, drops by reason, one-way latency
 /// \[ns\] (only if an open-loop packet was delivered), round trips, rates,
-/// CPU, exits and interrupts per packet, VPC losses, the mean per stage
-/// (`stage_<name>_ns`) and each resource's utilization
+/// CPU, exits and interrupts per packet, VPC losses, with 2 to
+/// [`crate::metrics::FLOWS_SUMMARIZED`] open-loop flows each flow's drops
+/// and one-way p50 and p99 (`flow_<name>_dropped`,
+/// `flow_<name>_latency_p50_ns`, `flow_<name>_latency_p99_ns`), the mean per
+/// stage (`stage_<name>_ns`) and each resource's utilization
 /// (`util_<resource>`, 0..=1).
 pub fn metric_values(p: &PathResult) -> Vec<(String, f64)> {
     let mut v: Vec<(String, f64)> = Vec::with_capacity(64);
@@ -123,6 +126,13 @@ pub fn metric_values(p: &PathResult) -> Vec<(String, f64)> {
             .max_by(f64::total_cmp)
         {
             put("outage_us", o);
+        }
+    }
+    for f in p.summarized_flows().unwrap_or_default() {
+        put(&format!("flow_{}_dropped", f.name), f.dropped as f64);
+        if let Some(l) = f.latency_ns.as_ref().filter(|_| f.delivered > 0) {
+            put(&format!("flow_{}_latency_p50_ns", f.name), l.p50 as f64);
+            put(&format!("flow_{}_latency_p99_ns", f.name), l.p99 as f64);
         }
     }
     for s in &p.stages {

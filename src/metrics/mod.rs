@@ -21,8 +21,13 @@ pub enum DropReason {
     /// The upstream switch port's buffer was full (more offered than the link
     /// carries).
     WireQueueFull,
-    /// A NIC or VF receive descriptor ring was full: the driver fell behind.
+    /// A NIC or VF receive descriptor ring a guest's (or bare-metal OS's)
+    /// driver owns was full: the driver fell behind.
     RxRingFull,
+    /// The receive ring of the host's own NIC driver (emulated and virtio
+    /// paths), shared by every VM behind the NIC, was full: the host fell
+    /// behind, and the frame is lost whichever VM it was for.
+    HostRxRingFull,
     /// A NIC or VF transmit ring was full: the wire or PCIe fell behind.
     TxRingFull,
     /// A virtio queue was full: the guest or the backend fell behind.
@@ -62,9 +67,10 @@ pub enum DropReason {
 
 impl DropReason {
     /// Every reason, in report order.
-    pub const ALL: [DropReason; 16] = [
+    pub const ALL: [DropReason; 17] = [
         DropReason::WireQueueFull,
         DropReason::RxRingFull,
+        DropReason::HostRxRingFull,
         DropReason::TxRingFull,
         DropReason::VringFull,
         DropReason::HvBacklogFull,
@@ -92,6 +98,7 @@ impl DropReason {
         match self {
             DropReason::WireQueueFull => "wire_queue_full",
             DropReason::RxRingFull => "rx_ring_full",
+            DropReason::HostRxRingFull => "host_rx_ring_full",
             DropReason::TxRingFull => "tx_ring_full",
             DropReason::VringFull => "vring_full",
             DropReason::HvBacklogFull => "hv_backlog_full",
@@ -261,6 +268,10 @@ pub struct FlowResult {
     pub delivered: u64,
     /// Packets dropped, all reasons.
     pub dropped: u64,
+    /// The flow's drops by reason ([`DropReason::name`]), those that
+    /// happened.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dropped_by: BTreeMap<String, u64>,
     /// Packets still travelling when the run stopped.
     pub in_flight: u64,
     /// Round trips completed, in the window or the drain after it
@@ -314,6 +325,27 @@ pub struct IotlbUse {
     pub hits: u64,
     /// Translations that walked the IOMMU's page tables.
     pub misses: u64,
+}
+
+/// Most open-loop flows a run may have for its per-flow figures to be
+/// summarized (`flow_<name>_…` statistics, the flows table of the terminal
+/// and of the report): a few named flows, each with its own role (a flood
+/// and its neighbour), not one per VM of a large host. Every run's JSON has
+/// every flow's figures whatever their number.
+pub const FLOWS_SUMMARIZED: usize = 4;
+
+impl PathResult {
+    /// The open-loop flows (those with a one-way latency), when there are
+    /// 2 to [`FLOWS_SUMMARIZED`] of them: the runs whose flows are
+    /// summarized one by one.
+    pub fn summarized_flows(&self) -> Option<Vec<&FlowResult>> {
+        let open: Vec<&FlowResult> = self
+            .flows
+            .iter()
+            .filter(|f| f.latency_ns.is_some())
+            .collect();
+        (2..=FLOWS_SUMMARIZED).contains(&open.len()).then_some(open)
+    }
 }
 
 /// How busy one shared resource was.

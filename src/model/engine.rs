@@ -132,6 +132,8 @@ struct FlowRt {
     generated: u64,
     delivered: u64,
     dropped: u64,
+    /// Drops by reason, indexed like [`DropReason::ALL`].
+    dropped_by: [u64; DropReason::ALL.len()],
     live: u64,
     rtt: Option<Histogram<u64>>,
     rtt_sum_ps: u128,
@@ -352,6 +354,7 @@ impl Engine {
                 generated: 0,
                 delivered: 0,
                 dropped: 0,
+                dropped_by: [0; DropReason::ALL.len()],
                 live: 0,
                 rtt: rr.then(latency_histogram),
                 rtt_sum_ps: 0,
@@ -536,6 +539,7 @@ impl Engine {
         // A lost request or response is noticed by the client's timer.
         let f = &mut self.flows[flow];
         f.dropped += 1;
+        f.dropped_by[reason as usize] += 1;
         f.last_drop = Some(self.now);
         self.rec.drop(reason);
         self.release(id);
@@ -1125,6 +1129,11 @@ impl Engine {
                     generated: f.generated,
                     delivered: f.delivered,
                     dropped: f.dropped,
+                    dropped_by: DropReason::ALL
+                        .iter()
+                        .filter(|r| f.dropped_by[**r as usize] > 0)
+                        .map(|r| (r.name().to_string(), f.dropped_by[*r as usize]))
+                        .collect(),
                     in_flight: f.live,
                     lost: addressed(f).then_some(f.lost),
                     outage_us: (addressed(f) && f.dropped > 0).then(|| {

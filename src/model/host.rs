@@ -173,6 +173,8 @@ pub struct HostBuilder {
     /// Physical NICs.
     pub nics: Vec<NicParts>,
     hv_io: Option<PoolId>,
+    /// Each NIC's host-owned receive ring, made on first use.
+    host_rx: Vec<Option<RingId>>,
 }
 
 fn us_to_ps(us: f64) -> u64 {
@@ -224,6 +226,7 @@ impl HostBuilder {
             ),
             nics: Vec::new(),
             hv_io: None,
+            host_rx: vec![None; nics],
         };
         for n in 0..nics {
             let mut link = |name: &str, rate, o, room: u32| {
@@ -268,6 +271,33 @@ impl HostBuilder {
         id
     }
 
+    /// The receive ring of NIC `nic` owned by the host's driver (emulated
+    /// and virtio paths), shared by every VM behind that NIC: the host NIC
+    /// does not sort frames by VM, so one VM's flood fills the descriptors
+    /// its neighbours' frames need. One queue, polled by one I/O core at a
+    /// time (NAPI), interrupts moderated by the NIC's throttling; made on
+    /// first use. (A host with RSS spreads flows over several queues by a
+    /// hash of their addresses and ports; this model has one.)
+    pub fn host_rx_ring(&mut self, nic: usize) -> RingId {
+        if let Some(r) = self.host_rx[nic] {
+            return r;
+        }
+        let hv = self.hv_io();
+        let work = self.irq_work(IrqSource::HostNic, &[]);
+        let slots = self.profile.nic_ring;
+        let r = self.nic_irq_ring(
+            format!("nic{nic}.host_rx_ring"),
+            slots,
+            hv,
+            work,
+            hv,
+            Stage::HostRingWait,
+            DropReason::HostRxRingFull,
+        );
+        self.host_rx[nic] = Some(r);
+        r
+    }
+
     /// A vCPU for VM `vm` (bare metal: a dedicated core).
     pub fn vcpu(&mut self, vm: u32) -> PoolId {
         let room = self.profile.socket_backlog;
@@ -292,7 +322,8 @@ impl HostBuilder {
     }
 
     /// A NIC interrupt ring (moderated by the NIC's throttling) whose
-    /// packets wait in stage `wait`.
+    /// packets wait in stage `wait` and overflow with `drop`.
+    #[allow(clippy::too_many_arguments)]
     pub fn nic_irq_ring(
         &mut self,
         name: String,
@@ -301,6 +332,7 @@ impl HostBuilder {
         notify_work: Work,
         consumer: PoolId,
         wait: Stage,
+        drop: DropReason,
     ) -> RingId {
         let p = &self.profile;
         let spec = RingSpec {
@@ -313,7 +345,7 @@ impl HostBuilder {
             notify_work,
             consumer,
             batch_end_work: Work::none(),
-            drop: DropReason::RxRingFull,
+            drop,
             wait,
         };
         self.ring(spec)

@@ -111,6 +111,7 @@ pub(crate) mod tests {
                 generated: 1000 * scale,
                 delivered: 990 * scale,
                 dropped: 4 * scale,
+                dropped_by: BTreeMap::new(),
                 in_flight: 6 * scale,
                 completed: None,
                 timeouts: None,

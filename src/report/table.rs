@@ -130,6 +130,52 @@ pub fn table(report: &RunReport) -> String {
     }
     out.push_str(&layout(&rows, &align));
 
+    // A few named flows: each one's drops and latency (a flood and its
+    // neighbour read apart).
+    if paths.iter().any(|p| p.summarized_flows().is_some()) {
+        out.push_str("\nflows (one-way)\n");
+        let mut rows = vec![[
+            "path",
+            "flow",
+            "generated",
+            "delivered",
+            "dropped",
+            "p50 µs",
+            "p99 µs",
+        ]
+        .map(str::to_owned)
+        .to_vec()];
+        for &p in &paths {
+            for (i, f) in p.summarized_flows().unwrap_or_default().iter().enumerate() {
+                let l = f.latency_ns.clone().unwrap_or_default();
+                let lat = |ns: u64| {
+                    if f.delivered == 0 {
+                        "-".to_owned()
+                    } else {
+                        us(ns)
+                    }
+                };
+                rows.push(vec![
+                    if i == 0 {
+                        p.path.clone()
+                    } else {
+                        String::new()
+                    },
+                    f.name.clone(),
+                    f.generated.to_string(),
+                    f.delivered.to_string(),
+                    f.dropped.to_string(),
+                    lat(l.p50),
+                    lat(l.p99),
+                ]);
+            }
+        }
+        let mut align = vec![Align::Right; 7];
+        align[0] = Align::Left;
+        align[1] = Align::Left;
+        out.push_str(&layout(&rows, &align));
+    }
+
     let rtts: Vec<(&PathResult, &LatencySummary)> = paths
         .iter()
         .copied()
@@ -326,8 +372,67 @@ fn sweep_table(report: &RunReport) -> String {
     align[0] = Align::Left;
     align[1] = Align::Left;
     out.push_str(&layout(&rows, &align));
+    push_flows(&mut out, report, &cell);
     push_notes(&mut out, &report.notes);
     out
+}
+
+/// A sweep's per-flow drops and latency (`flow_<name>_…` statistics), when
+/// its runs have a few named flows.
+fn push_flows(
+    out: &mut String,
+    report: &RunReport,
+    cell: &dyn Fn(Option<&Estimate>, f64, usize) -> String,
+) {
+    let names = |pp: &crate::experiment::PathPoint| -> Vec<String> {
+        pp.runs
+            .first()
+            .and_then(PathResult::summarized_flows)
+            .unwrap_or_default()
+            .iter()
+            .map(|f| f.name.clone())
+            .collect()
+    };
+    if !report
+        .points
+        .iter()
+        .flat_map(|p| &p.paths)
+        .any(|pp| !names(pp).is_empty())
+    {
+        return;
+    }
+    out.push_str("\nflows (one-way)\n");
+    let mut rows = vec![["point", "path", "flow", "dropped", "p50 µs", "p99 µs"]
+        .map(str::to_owned)
+        .to_vec()];
+    for p in &report.points {
+        let mut first = true;
+        for pp in &p.paths {
+            for (j, name) in names(pp).iter().enumerate() {
+                let stat = |m: &str| pp.stats.get(&format!("flow_{name}_{m}"));
+                rows.push(vec![
+                    if first {
+                        p.label.clone()
+                    } else {
+                        String::new()
+                    },
+                    if j == 0 {
+                        pp.path.clone()
+                    } else {
+                        String::new()
+                    },
+                    name.clone(),
+                    cell(stat("dropped"), 1.0, 0),
+                    cell(stat("latency_p50_ns"), 1e3, 2),
+                    cell(stat("latency_p99_ns"), 1e3, 2),
+                ]);
+                first = false;
+            }
+        }
+    }
+    let mut align = vec![Align::Right; 6];
+    align[..3].fill(Align::Left);
+    out.push_str(&layout(&rows, &align));
 }
 
 #[cfg(test)]

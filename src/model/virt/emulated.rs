@@ -67,18 +67,8 @@ impl PathModel for Emulated {
     }
     fn attach(&self, h: &mut HostBuilder, vm: u32, nic: usize) -> Result<VmDev, BuildError> {
         let c = h.costs;
-        let hv = h.hv_io();
         let vcpu = h.vcpu(vm);
-        let host_irq = h.irq_work(IrqSource::HostNic, &[]);
-        let slots = h.profile.nic_ring;
-        let host_rx_ring = h.nic_irq_ring(
-            format!("vm{vm}.host_rx_ring"),
-            slots,
-            hv,
-            host_irq,
-            hv,
-            Stage::HostRingWait,
-        );
+        let host_rx_ring = h.host_rx_ring(nic);
         let regs = h.profile.e1000_exits_per_irq;
         let irq = h.irq_work(
             IrqSource::VirtualIntx,

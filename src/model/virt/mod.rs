@@ -26,7 +26,7 @@ use super::config::IoPath;
 use super::error::BuildError;
 use super::host::{HostBuilder, IrqSource, VmDev};
 use super::pipeline::Step;
-use crate::metrics::Stage;
+use crate::metrics::{DropReason, Stage};
 
 pub use baremetal::Baremetal;
 pub use emulated::Emulated;
@@ -95,7 +95,15 @@ fn direct_attach(
         IrqSource::BareMetal
     };
     let work = h.irq_work(src, &[]);
-    let rx_ring = h.nic_irq_ring(ring_name, slots, vcpu, work, vcpu, Stage::GuestRingWait);
+    let rx_ring = h.nic_irq_ring(
+        ring_name,
+        slots,
+        vcpu,
+        work,
+        vcpu,
+        Stage::GuestRingWait,
+        DropReason::RxRingFull,
+    );
     let dma_rx = iommu.then(|| h.dma_region(slots));
     let dma_tx = iommu.then(|| h.dma_region(slots));
     VmDev {

@@ -68,16 +68,7 @@ impl PathModel for Virtio {
         let c = h.costs;
         let hv = h.hv_io();
         let vcpu = h.vcpu(vm);
-        let host_irq = h.irq_work(IrqSource::HostNic, &[]);
-        let slots = h.profile.nic_ring;
-        let host_rx_ring = h.nic_irq_ring(
-            format!("vm{vm}.host_rx_ring"),
-            slots,
-            hv,
-            host_irq,
-            hv,
-            Stage::HostRingWait,
-        );
+        let host_rx_ring = h.host_rx_ring(nic);
         let guest_irq = h.irq_work(IrqSource::VirtualMsi, &[]);
         let ring = h.profile.virtio_ring;
         let rx_ring = h.ring(RingSpec {
