@@ -246,6 +246,49 @@ fn instance_id(script: &Script, name: &str, key: &str) -> Result<InstanceId, Bui
         })
 }
 
+/// Refuses route `i` where EC2 refuses it against the subnet's VPC's local
+/// route (see the data plane's "Route tables"): a destination equal to the
+/// VPC's IPv4 block, which the local route already holds (EC2's
+/// `CreateRoute`: `RouteAlreadyExists`), and a destination more specific
+/// than the local route that is not the whole block of one of the VPC's
+/// subnets (Amazon VPC User Guide, route table rules). A `subnet` that names
+/// no subnet is left as before (its route matches nothing).
+fn check_route(ec2: &Ec2, route: &ApplianceRoute, i: usize) -> Result<(), BuildError> {
+    let Some(vpc) = ec2.subnet(&route.subnet).and_then(|s| ec2.vpc(&s.vpc)) else {
+        return Ok(());
+    };
+    let (d, local) = (route.destination, vpc.cidr);
+    let refuse = |why: String| {
+        Err(BuildError::Vpc {
+            key: format!("vpc.routes.{i}.destination"),
+            message: format!("{d}: {why}"),
+        })
+    };
+    if d == local {
+        return refuse(
+            "the route table's local route already has this destination \
+             (the VPC's block; EC2: RouteAlreadyExists): traffic inside the VPC \
+             is delivered directly, and a route to an appliance must be more \
+             specific (a subnet's whole block) to take it"
+                .to_owned(),
+        );
+    }
+    let more_specific = local.contains_net(&d) && d.prefix_len() > local.prefix_len();
+    if more_specific && !ec2.subnets().any(|s| s.vpc == vpc.id && s.cidr == d) {
+        let subnets: Vec<String> = ec2
+            .subnets()
+            .filter(|s| s.vpc == vpc.id)
+            .map(|s| s.cidr.to_string())
+            .collect();
+        return refuse(format!(
+            "a route more specific than the local route ({local}) must match \
+             the whole block of a subnet of the VPC (one of: {})",
+            subnets.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 impl VpcRt {
     /// Runs the setup actions and resolves names. `flows` are the flows'
     /// addresses (by flow position), `segments` the I/O path's routes.
@@ -287,11 +330,13 @@ impl VpcRt {
                         message: format!("{n:?} is not defined by the setup actions"),
                     })
             };
-            routes.push(ApplianceRoute {
+            let route = ApplianceRoute {
                 subnet: crate::vpc::SubnetId(id(&r.subnet)?),
                 destination: r.destination,
                 target: crate::vpc::EniId(id(&r.target)?),
-            });
+            };
+            check_route(&ec2, &route, routes.len())?;
+            routes.push(route);
         }
         let mut steer = Vec::with_capacity(flows.len());
         for (i, f) in flows.iter().enumerate() {
