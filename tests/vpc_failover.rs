@@ -462,6 +462,38 @@ fn a_packet_rate_beyond_the_pps_allowance_is_dropped() {
     assert!(r.dropped["pps_allowance_exceeded"] > 0);
 }
 
+#[test]
+fn a_packet_the_pps_allowance_drops_takes_no_inbound_bandwidth() {
+    // 100,000 frames/s of 1500 B (1.2 Gbit/s) for 100 ms to an m5.large
+    // allowed 40,000 packets/s (a burst of 40) and, without burst credits,
+    // its 0.75 Gbit/s baseline (a 10 Mbit bucket). The packet rate passes
+    // 40 + 40,000 × 0.1 s frames, 0.48 Gbit/s: the bandwidth never runs out,
+    // as long as the frames the packet rate drops take none of it (they
+    // did: 1.2 Gbit/s drained the bucket in about 22 ms and the rest of the
+    // drops were counted as bandwidth).
+    let mut v = vpc(SETUP, SETUP_STEPS, vec![], timing_us(0, 0, 0));
+    v.pps_allowance = Some(40_000);
+    v.burst_s = 0.0;
+    let r = run_vpc(
+        IoPath::Sriov,
+        v,
+        vec![to_eip("bulk", 100_000.0, 1500, 40000)],
+        100_000,
+    );
+    let f = &r.flows[0];
+    assert_eq!(f.generated, 10_000);
+    assert!(
+        (f.delivered as i64 - 4_040).abs() <= 2,
+        "delivered {}",
+        f.delivered
+    );
+    assert_eq!(r.dropped["bw_in_allowance_exceeded"], 0);
+    assert_eq!(
+        r.dropped["pps_allowance_exceeded"],
+        f.generated - f.delivered
+    );
+}
+
 /// What the model refuses to build: `BuildError::Vpc`, naming the key.
 #[test]
 fn a_vpc_that_cannot_be_set_up_or_resolved_is_an_error_naming_the_key() {

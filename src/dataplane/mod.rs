@@ -11,8 +11,8 @@
 //!    that owns its source address instead (policy routing). Then the
 //!    source/destination check (G5: the source must be the ENI's own), the
 //!    egress rules of the ENI's groups (G4: a union of allows; replies of an
-//!    allowed exchange pass, stateful), and the subnet's route table (a route
-//!    to an appliance's ENI sends the packet there first).
+//!    allowed exchange pass, stateful), and the subnet's route table (below:
+//!    a route to an appliance's ENI sends the packet there first).
 //! 2. **At an appliance** (a route's target): the source/destination check
 //!    (G5: a packet neither from nor to the appliance is dropped unless the
 //!    check is off), its groups' ingress and egress rules.
@@ -21,12 +21,32 @@
 //!    that has completed, to a running instance (M1) → the ENI's groups'
 //!    ingress rules.
 //!
+//! **Route tables.** A subnet's table holds a *local* route for each of its
+//! VPC's CIDR blocks (the IPv4 block and, if the VPC has one, the IPv6 block)
+//! and the experiment's routes to appliances (`[[vpc.routes]]`, IPv4 only).
+//! The route for a destination is the longest prefix that holds it; on a tie
+//! the local route wins. So traffic to an address in the VPC goes directly to
+//! that address's ENI, even under a `0.0.0.0/0` route to a NAT, unless a
+//! route *more specific* than the local route points at an appliance
+//! ("middlebox routing": EC2 allows such a route only for the whole block of
+//! a subnet of the VPC, and a run refuses any other, naming
+//! `vpc.routes.N.destination`). An address in the VPC's blocks that no ENI
+//! holds is routed locally to nothing: dropped as `no_route` (or
+//! `address_in_transit` while it moves), never sent to the internet.
+//! ENI_RULES.md has no rule for routes; the source is the Amazon VPC User
+//! Guide, "Configure route tables": *Route priority* (the most specific route
+//! that matches the traffic, "the longest prefix match") and the route-table
+//! rules (every table has a local route per VPC CIDR block; a route more
+//! specific than it must match the entire CIDR block of a subnet in the VPC).
+//!
 //! The instance allowances (bandwidth in and out, packets per second, shared
 //! by all of an instance's ENIs: M3) are token buckets the event loop charges
 //! per packet; this module only says which instances a journey crosses.
 //!
 //! Left out: network ACLs, prefix lists, peering, gateways other than one
-//! implicit internet gateway, ICMP type matching beyond "all".
+//! implicit internet gateway, IPv6 routes to appliances, replacing a local
+//! route's target (EC2's `ReplaceRoute` can), ICMP type matching beyond
+//! "all".
 
 use crate::metrics::DropReason;
 use crate::vpc::cidr::{Ipv4Net, Ipv6Net};
@@ -153,7 +173,9 @@ struct Instance {
     enis: Vec<usize>,
 }
 
-/// A route of a subnet's route table to an appliance's ENI.
+/// A route of a subnet's route table to an appliance's ENI. It competes
+/// with the table's local routes by longest prefix, and loses a tie (see the
+/// module's "Route tables").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApplianceRoute {
     /// The subnet whose table holds the route.
@@ -181,7 +203,12 @@ pub struct Tables {
     /// Addresses moving between ENIs: packets for them are dropped until the
     /// move completes.
     in_transit: BTreeSet<IpAddr>,
+    /// Routes to appliances: (subnet, destination, target ENI), longest
+    /// prefix first.
     routes: Vec<(SubnetId, Ipv4Net, usize)>,
+    /// Each VPC's CIDR blocks, by VPC index: the destinations of the local
+    /// routes every one of its route tables holds.
+    local: Vec<(Ipv4Net, Option<Ipv6Net>)>,
 }
 
 fn compile_rule(
@@ -327,9 +354,12 @@ impl Tables {
                 Some((r.subnet.clone(), r.destination, target))
             })
             .collect();
-        // Longest prefix first.
+        // Longest prefix first (a stable sort: among equal prefixes, the
+        // order given). The local routes are not in this list: `appliance`
+        // weighs them against its first match.
         t.routes
             .sort_by_key(|r| std::cmp::Reverse(r.1.prefix_len()));
+        t.local = ec2.vpcs().map(|v| (v.cidr, v.ipv6_cidr)).collect();
         t.groups = groups;
         t
     }
@@ -370,6 +400,37 @@ impl Tables {
                     }
             })
         })
+    }
+
+    /// True if `dst` is in one of VPC `vpc`'s CIDR blocks: a local route of
+    /// every one of its route tables holds it.
+    fn is_local(&self, vpc: usize, dst: IpAddr) -> bool {
+        self.local.get(vpc).is_some_and(|(v4, v6)| match dst {
+            IpAddr::V4(ip) => v4.contains(ip),
+            IpAddr::V6(ip) => v6.is_some_and(|n| n.contains(ip)),
+        })
+    }
+
+    /// The route `eni`'s subnet table gives `dst`: the appliance ENI of the
+    /// longest matching route to an appliance, or `None` when a local route
+    /// wins (longer or equal prefix) or no route matches. Routes to
+    /// appliances are IPv4: an IPv6 destination always takes the local route
+    /// or the edge.
+    fn appliance(&self, eni: &Eni, dst: IpAddr) -> Option<usize> {
+        let IpAddr::V4(dst) = dst else {
+            return None;
+        };
+        // `routes` is sorted longest prefix first: the first match is the
+        // longest.
+        let best = self
+            .routes
+            .iter()
+            .find(|r| r.0 == eni.subnet && r.1.contains(dst))?;
+        let local = self.local.get(eni.vpc).map(|l| l.0);
+        if local.is_some_and(|l| l.contains(dst) && l.prefix_len() >= best.1.prefix_len()) {
+            return None;
+        }
+        Some(best.2)
     }
 
     /// The ENI instance `inst` sends `key` from.
@@ -441,14 +502,9 @@ impl Tables {
                 push(&mut j, inst.vm.map_or(Hop::Wire, Hop::Vm));
                 j.out[0] = Some(i);
                 vpc = Some(inst.vpc);
-                if let IpAddr::V4(dst) = key.dst {
-                    appliance = self
-                        .routes
-                        .iter()
-                        .find(|r| r.0 == eni.subnet && r.1.contains(dst))
-                        .map(|r| r.2)
-                        .filter(|&t| t != e);
-                }
+                // A route to the sender's own ENI sends the packet nowhere
+                // else first.
+                appliance = self.appliance(eni, key.dst).filter(|&t| t != e);
             }
         }
         // 2. Through an appliance.
@@ -481,6 +537,15 @@ impl Tables {
             (Some(&e), _) => (e, key.dst),
             (None, Some(&(e, private))) => (e, private),
             (None, None) => match vpc {
+                // The local route holds it, and no ENI has it: the VPC
+                // delivers it nowhere (it does not go to the internet).
+                Some(v) if self.is_local(v, key.dst) => {
+                    return Err(if self.in_transit.contains(&key.dst) {
+                        DropReason::AddressInTransit
+                    } else {
+                        DropReason::NoRoute
+                    });
+                }
                 Some(v) => {
                     // To the internet, through the edge: a NAT appliance sends
                     // from its own address (masquerade); the edge translates

@@ -366,12 +366,10 @@ PrivateIpAddress = "10.0.1.50"
         |_| vec![],
     );
     // 10.0.1.50 exists only in the other VPC: a's packets to it do not
-    // reach it (they head for the internet, where a private address is not).
+    // reach it. a's VPC's local route holds 10.0.1.50, and no ENI of a's VPC
+    // has it: dropped there (not sent to the internet).
     let j = t.journey(Some(0), &key("10.0.1.10", "10.0.1.50", 443), false, false);
-    assert_eq!(
-        j.map(|j| j.hops().to_vec()),
-        Ok(vec![Hop::Vm(0), Hop::Wire])
-    );
+    assert_eq!(j, Err(DropReason::NoRoute));
 }
 
 #[test]
@@ -428,4 +426,150 @@ Ipv6AddressCount = 1
     let j = t.journey(None, &k, false, false).unwrap();
     assert_eq!(j.hops(), &[Hop::Wire, Hop::Vm(2)]);
     assert_eq!(j.dst, addr);
+    // The VPC's IPv6 block has a local route too: an address of it that no
+    // ENI holds goes nowhere, while one outside it goes to the internet.
+    let from_six = |dst: IpAddr| {
+        t.journey(
+            Some(2),
+            &Key {
+                src: addr,
+                dst,
+                ..k
+            },
+            true,
+            false,
+        )
+        .map(|j| j.hops().to_vec())
+    };
+    let unheld = IpAddr::V6(block.nth((1u128 << 64) + 0x99).unwrap());
+    assert!(six.ipv6.iter().all(|a| IpAddr::V6(*a) != unheld));
+    assert_eq!(from_six(unheld), Err(DropReason::NoRoute));
+    assert_eq!(from_six(ip("2001:db8::1")), Ok(vec![Hop::Vm(2), Hop::Wire]));
+}
+
+/// BASE plus a second subnet holding `c` (10.0.2.30, VM 2), and `b` made an
+/// appliance: its check off, every group letting the VPC in.
+const TWO_SUBNETS: &str = r#"
+[[actions]]
+action = "CreateSubnet"
+VpcId = "$vpc"
+CidrBlock = "10.0.2.0/24"
+AvailabilityZone = "us-east-1a"
+name = "db"
+
+[[actions]]
+action = "RunInstances"
+ImageId = "ami-12345678"
+InstanceType = "m5.large"
+SubnetId = "$db"
+SecurityGroupIds = ["$web"]
+PrivateIpAddress = "10.0.2.30"
+name = "c"
+
+[[actions]]
+action = "ModifyNetworkInterfaceAttribute"
+NetworkInterfaceId = "$b.eni0"
+SourceDestCheck = false
+
+[[actions]]
+action = "AuthorizeSecurityGroupIngress"
+GroupId = "$web"
+IpPermissions = [{ IpProtocol = "-1", IpRanges = [{ CidrIp = "10.0.0.0/16" }] }]
+"#;
+
+/// Routes in `a`'s subnet's table to `b`'s ENI, one per destination.
+fn routes_to_b(destinations: &'static [&'static str]) -> impl Fn(&Ec2) -> Vec<ApplianceRoute> {
+    move |ec2: &Ec2| {
+        let v = ec2.eni_views();
+        let holding = |addr: &str| {
+            v.iter()
+                .find(|e| IpAddr::V4(e.private_ipv4[0].address) == ip(addr))
+                .unwrap()
+        };
+        destinations
+            .iter()
+            .map(|d| ApplianceRoute {
+                subnet: holding("10.0.1.10").subnet.clone(),
+                destination: d.parse().unwrap(),
+                target: holding("10.0.1.20").id.clone(),
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn route_priority_local_route_wins_ties_and_a_more_specific_route_wins_over_it() {
+    let a_to_c = key("10.0.1.10", "10.0.2.30", 443);
+    let hops = |destinations: &'static [&'static str], k: &Key| {
+        let (t, _) = tables(TWO_SUBNETS, routes_to_b(destinations));
+        t.journey(Some(0), k, false, false)
+            .map(|j| (j.hops().to_vec(), j.out, j.inbound))
+    };
+    let direct = Ok((
+        vec![Hop::Vm(0), Hop::Vm(2)],
+        [Some(0), None],
+        [None, Some(2)],
+    ));
+    let through_b = Ok((
+        vec![Hop::Vm(0), Hop::Vm(1), Hop::Vm(2)],
+        [Some(0), Some(1)],
+        [Some(1), Some(2)],
+    ));
+    // The local route (10.0.0.0/16) is longer than 0.0.0.0/0 and 10.0.0.0/8,
+    // and wins the tie with 10.0.0.0/16: a reaches c directly.
+    assert_eq!(hops(&[], &a_to_c), direct);
+    assert_eq!(hops(&["0.0.0.0/0"], &a_to_c), direct);
+    assert_eq!(hops(&["10.0.0.0/8"], &a_to_c), direct);
+    assert_eq!(hops(&["10.0.0.0/16"], &a_to_c), direct);
+    // A route more specific than the local one (c's subnet, middlebox
+    // routing) wins over it...
+    assert_eq!(hops(&["10.0.2.0/24"], &a_to_c), through_b);
+    assert_eq!(hops(&["0.0.0.0/0", "10.0.2.0/24"], &a_to_c), through_b);
+    // ...for that subnet only: another address of the VPC stays local.
+    assert_eq!(
+        hops(
+            &["0.0.0.0/0", "10.0.2.0/24"],
+            &key("10.0.1.10", "10.0.1.20", 443)
+        ),
+        Ok((
+            vec![Hop::Vm(0), Hop::Vm(1)],
+            [Some(0), None],
+            [None, Some(1)]
+        ))
+    );
+    // Outside the VPC's block 0.0.0.0/0 is the longest match: without it,
+    // a's Elastic IP takes a packet out; with it, the packet goes to b,
+    // which has no public IPv4 to leave by.
+    let out = key("10.0.1.10", "198.51.100.7", 443);
+    assert_eq!(
+        hops(&[], &out).map(|h| h.0),
+        Ok(vec![Hop::Vm(0), Hop::Wire])
+    );
+    assert_eq!(hops(&["0.0.0.0/0"], &out), Err(DropReason::NoRoute));
+}
+
+#[test]
+fn route_priority_an_unheld_address_in_the_vpc_is_routed_locally_to_nothing() {
+    // 10.0.3.5 is in the VPC's block, on no ENI: the local route holds it,
+    // so it goes neither to the internet nor to the 0.0.0.0/0 appliance.
+    let k = key("10.0.1.10", "10.0.3.5", 443);
+    for destinations in [&[][..], &["0.0.0.0/0"][..]] {
+        let d: &'static [&'static str] = destinations;
+        let (t, _) = tables(TWO_SUBNETS, routes_to_b(d));
+        assert_eq!(
+            t.journey(Some(0), &k, false, false),
+            Err(DropReason::NoRoute),
+            "{d:?}"
+        );
+    }
+    // In transit, it says so.
+    let (_, ec2) = tables(TWO_SUBNETS, |_| vec![]);
+    let ids: Vec<InstanceId> = ec2.instance_views().into_iter().map(|i| i.id).collect();
+    let vm_of = ids.iter().cloned().zip(0..).collect();
+    let moving: BTreeSet<IpAddr> = [ip("10.0.3.5")].into();
+    let t = Tables::compile(&ec2, &vm_of, &moving, &[]);
+    assert_eq!(
+        t.journey(Some(0), &k, false, false),
+        Err(DropReason::AddressInTransit)
+    );
 }

@@ -5,7 +5,9 @@
 //! Each addressed packet's journey is decided at its birth
 //! ([`VpcRt::steer`]): from the data plane's tables, cached per flow until the
 //! control plane next changes (an epoch counter), then the allowances of every
-//! instance it crosses (token buckets, charged per packet), then the route:
+//! instance it crosses (token buckets, charged per packet, all or none: a
+//! packet one of them drops takes nothing from the others and records no
+//! connection), then the route:
 //! the I/O path's segments (wire → VM, VM → wire, VM → VM) concatenated for
 //! its hops, built once per combination of hops — never per packet.
 //!
@@ -98,9 +100,17 @@ impl Bandwidth {
         }
     }
 
+    /// True if both buckets hold `bits` at `now` (taking none).
+    #[inline]
+    fn holds(&mut self, now: SimTime, bits: u64) -> bool {
+        self.peak.holds(now, bits) && self.credits.holds(now, bits)
+    }
+
+    /// Takes `bits` from both buckets if both hold them; otherwise takes
+    /// nothing and returns false.
     #[inline]
     fn take(&mut self, now: SimTime, bits: u64) -> bool {
-        if self.peak.holds(now, bits) && self.credits.holds(now, bits) {
+        if self.holds(now, bits) {
             self.peak.take(now, bits);
             self.credits.take(now, bits);
             true
@@ -246,6 +256,49 @@ fn instance_id(script: &Script, name: &str, key: &str) -> Result<InstanceId, Bui
         })
 }
 
+/// Refuses route `i` where EC2 refuses it against the subnet's VPC's local
+/// route (see the data plane's "Route tables"): a destination equal to the
+/// VPC's IPv4 block, which the local route already holds (EC2's
+/// `CreateRoute`: `RouteAlreadyExists`), and a destination more specific
+/// than the local route that is not the whole block of one of the VPC's
+/// subnets (Amazon VPC User Guide, route table rules). A `subnet` that names
+/// no subnet is left as before (its route matches nothing).
+fn check_route(ec2: &Ec2, route: &ApplianceRoute, i: usize) -> Result<(), BuildError> {
+    let Some(vpc) = ec2.subnet(&route.subnet).and_then(|s| ec2.vpc(&s.vpc)) else {
+        return Ok(());
+    };
+    let (d, local) = (route.destination, vpc.cidr);
+    let refuse = |why: String| {
+        Err(BuildError::Vpc {
+            key: format!("vpc.routes.{i}.destination"),
+            message: format!("{d}: {why}"),
+        })
+    };
+    if d == local {
+        return refuse(
+            "the route table's local route already has this destination \
+             (the VPC's block; EC2: RouteAlreadyExists): traffic inside the VPC \
+             is delivered directly, and a route to an appliance must be more \
+             specific (a subnet's whole block) to take it"
+                .to_owned(),
+        );
+    }
+    let more_specific = local.contains_net(&d) && d.prefix_len() > local.prefix_len();
+    if more_specific && !ec2.subnets().any(|s| s.vpc == vpc.id && s.cidr == d) {
+        let subnets: Vec<String> = ec2
+            .subnets()
+            .filter(|s| s.vpc == vpc.id)
+            .map(|s| s.cidr.to_string())
+            .collect();
+        return refuse(format!(
+            "a route more specific than the local route ({local}) must match \
+             the whole block of a subnet of the VPC (one of: {})",
+            subnets.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 impl VpcRt {
     /// Runs the setup actions and resolves names. `flows` are the flows'
     /// addresses (by flow position), `segments` the I/O path's routes.
@@ -287,11 +340,13 @@ impl VpcRt {
                         message: format!("{n:?} is not defined by the setup actions"),
                     })
             };
-            routes.push(ApplianceRoute {
+            let route = ApplianceRoute {
                 subnet: crate::vpc::SubnetId(id(&r.subnet)?),
                 destination: r.destination,
                 target: crate::vpc::EniId(id(&r.target)?),
-            });
+            };
+            check_route(&ec2, &route, routes.len())?;
+            routes.push(route);
         }
         let mut steer = Vec::with_capacity(flows.len());
         for (i, f) in flows.iter().enumerate() {
@@ -538,39 +593,7 @@ impl VpcRt {
         routes: &mut Vec<Box<[Step]>>,
     ) -> Result<u32, DropReason> {
         let j = self.journey(flow, reply)?;
-        if let Some(limit) = self.conntrack_allowance {
-            // The flow is one connection at every instance it crosses; a new
-            // one beyond the allowance is refused (allocates only the first
-            // time a flow reaches an instance).
-            for i in j.out.iter().chain(j.inbound.iter()).flatten() {
-                let t = &mut self.tracked[*i as usize];
-                if !t.contains(&flow) {
-                    if t.len() as u64 >= limit {
-                        return Err(DropReason::ConntrackAllowanceExceeded);
-                    }
-                    t.insert(flow);
-                }
-            }
-        }
-        let bits = bytes as u64 * 8;
-        for i in j.out.iter().flatten() {
-            let a = &mut self.allowances[*i as usize];
-            if !a.bw_out.take(now, bits) {
-                return Err(DropReason::BwOutAllowanceExceeded);
-            }
-            if a.pps.as_mut().is_some_and(|p| !p.take(now, 1)) {
-                return Err(DropReason::PpsAllowanceExceeded);
-            }
-        }
-        for i in j.inbound.iter().flatten() {
-            let a = &mut self.allowances[*i as usize];
-            if !a.bw_in.take(now, bits) {
-                return Err(DropReason::BwInAllowanceExceeded);
-            }
-            if a.pps.as_mut().is_some_and(|p| !p.take(now, 1)) {
-                return Err(DropReason::PpsAllowanceExceeded);
-            }
-        }
+        self.admit(flow, &j, bytes, now)?;
         let (epoch, idx) = (self.epoch, reply as usize);
         if let Some(f) = &self.flows[flow] {
             if f.route[idx].0 == epoch {
@@ -598,6 +621,82 @@ impl VpcRt {
         self.route_of.insert(hops.to_vec(), r);
         self.remember_route(flow, idx, r);
         Ok(r)
+    }
+
+    /// The allowances of every instance journey `j` crosses, all or none: a
+    /// packet of `bytes` on flow `flow` at `now` passes only if every check
+    /// does — the connection allowance at each instance, then per outbound
+    /// instance (sender, appliance) its outbound bandwidth and packet rate,
+    /// then per inbound instance (appliance, receiver) its inbound bandwidth
+    /// and packet rate — and only then takes its tokens and records its
+    /// connection. Otherwise it takes nothing and is dropped with the reason
+    /// of the first failing check. An instance the journey crosses twice (an
+    /// appliance; a VM sending to itself) is charged twice: each check asks
+    /// its bucket for everything the checks before it on the same bucket
+    /// would have taken, plus its own.
+    fn admit(
+        &mut self,
+        flow: usize,
+        j: &Journey,
+        bytes: u32,
+        now: SimTime,
+    ) -> Result<(), DropReason> {
+        // In check order; the first two are outbound.
+        let crossed = [j.out[0], j.out[1], j.inbound[0], j.inbound[1]];
+        if let Some(limit) = self.conntrack_allowance {
+            // The flow is one connection at every instance it crosses; a new
+            // one beyond the allowance is refused.
+            for &i in crossed.iter().flatten() {
+                let t = &self.tracked[i as usize];
+                if !t.contains(&flow) && t.len() as u64 >= limit {
+                    return Err(DropReason::ConntrackAllowanceExceeded);
+                }
+            }
+        }
+        let bits = bytes as u64 * 8;
+        let times = |among: &[Option<u32>], i: u32| {
+            1 + among.iter().filter(|&&x| x == Some(i)).count() as u64
+        };
+        for (k, &i) in crossed.iter().enumerate() {
+            let Some(i) = i else { continue };
+            let outbound = k < 2;
+            // Earlier charges on this instance's bandwidth bucket of this
+            // direction, and on its packet-rate bucket (both directions).
+            let same_direction = if outbound {
+                &crossed[..k]
+            } else {
+                &crossed[2..k]
+            };
+            let bw_n = times(same_direction, i);
+            let pps_n = times(&crossed[..k], i);
+            let a = &mut self.allowances[i as usize];
+            let (bw, reason) = if outbound {
+                (&mut a.bw_out, DropReason::BwOutAllowanceExceeded)
+            } else {
+                (&mut a.bw_in, DropReason::BwInAllowanceExceeded)
+            };
+            if !bw.holds(now, bw_n * bits) {
+                return Err(reason);
+            }
+            if a.pps.as_mut().is_some_and(|p| !p.holds(now, pps_n)) {
+                return Err(DropReason::PpsAllowanceExceeded);
+            }
+        }
+        // Every check passed: take.
+        for (k, &i) in crossed.iter().enumerate() {
+            let Some(i) = i else { continue };
+            let a = &mut self.allowances[i as usize];
+            let bw = if k < 2 { &mut a.bw_out } else { &mut a.bw_in };
+            let taken = bw.take(now, bits) && a.pps.as_mut().is_none_or(|p| p.take(now, 1));
+            debug_assert!(taken, "admitted, so every bucket holds its share");
+        }
+        if self.conntrack_allowance.is_some() {
+            // Allocates only the first time a flow reaches an instance.
+            for &i in crossed.iter().flatten() {
+                self.tracked[i as usize].insert(flow);
+            }
+        }
+        Ok(())
     }
 
     fn remember_route(&mut self, flow: usize, idx: usize, route: u32) {
@@ -698,5 +797,229 @@ impl VpcRt {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::config::RouteConfig;
+    use crate::sim::PS_PER_SEC;
+
+    /// A NAT in the public subnet (its check off, an Elastic IP) and an app
+    /// in the private one (an Elastic IP of its own), each group letting the
+    /// VPC in.
+    const SETUP: &str = r#"
+[[actions]]
+action = "CreateVpc"
+CidrBlock = "10.0.0.0/16"
+name = "vpc"
+
+[[actions]]
+action = "CreateSubnet"
+VpcId = "$vpc"
+CidrBlock = "10.0.1.0/24"
+AvailabilityZone = "us-east-1a"
+name = "public"
+
+[[actions]]
+action = "CreateSubnet"
+VpcId = "$vpc"
+CidrBlock = "10.0.2.0/24"
+AvailabilityZone = "us-east-1a"
+name = "private"
+
+[[actions]]
+action = "AuthorizeSecurityGroupIngress"
+GroupId = "$vpc.sg"
+IpPermissions = [{ IpProtocol = "-1", IpRanges = [{ CidrIp = "10.0.0.0/16" }] }]
+
+[[actions]]
+action = "RunInstances"
+ImageId = "ami-12345678"
+InstanceType = "m5.large"
+SubnetId = "$public"
+PrivateIpAddress = "10.0.1.10"
+name = "nat"
+
+[[actions]]
+action = "ModifyNetworkInterfaceAttribute"
+NetworkInterfaceId = "$nat.eni0"
+SourceDestCheck = false
+
+[[actions]]
+action = "AllocateAddress"
+Domain = "vpc"
+name = "nat-ip"
+
+[[actions]]
+action = "AssociateAddress"
+AllocationId = "$nat-ip"
+InstanceId = "$nat"
+
+[[actions]]
+action = "RunInstances"
+ImageId = "ami-12345678"
+InstanceType = "m5.large"
+SubnetId = "$private"
+PrivateIpAddress = "10.0.2.10"
+name = "app"
+
+[[actions]]
+action = "AllocateAddress"
+Domain = "vpc"
+name = "app-ip"
+
+[[actions]]
+action = "AssociateAddress"
+AllocationId = "$app-ip"
+InstanceId = "$app"
+"#;
+
+    /// TCP from `app` to `dst`.
+    fn from_app(dst: &str) -> FlowAddr {
+        FlowAddr {
+            from: Some("$app".into()),
+            src: None,
+            dst: dst.into(),
+            proto: 6,
+            src_port: 40000,
+            dst_port: 443,
+            via_source_eni: false,
+        }
+    }
+
+    /// SETUP with `app` as VM 0, `nat` as VM 1; with `nat_route`, the
+    /// private subnet's 0.0.0.0/0 goes to the NAT.
+    fn build(
+        nat_route: bool,
+        pps: Option<u64>,
+        conntrack: Option<u64>,
+        burst_s: f64,
+        flows: &[FlowAddr],
+    ) -> VpcRt {
+        let cfg = VpcConfig {
+            script: Script::parse("t.toml", SETUP).unwrap(),
+            setup: 11,
+            timeline: vec![],
+            seed: 1,
+            vms: vec![("app".into(), 0), ("nat".into(), 1)],
+            routes: if nat_route {
+                vec![RouteConfig {
+                    subnet: "$private".into(),
+                    destination: "0.0.0.0/0".parse().unwrap(),
+                    target: "$nat.eni0".into(),
+                }]
+            } else {
+                vec![]
+            },
+            timing: ControlTiming {
+                attach: SimDuration::ZERO,
+                detach: SimDuration::ZERO,
+                reassign: SimDuration::ZERO,
+                instance: SimDuration::ZERO,
+            },
+            pps_allowance: pps,
+            conntrack_allowance: conntrack,
+            burst_s,
+        };
+        let segments = Segments {
+            rx: vec![vec![]; 2],
+            tx: vec![vec![]; 2],
+            v2v: vec![vec![vec![]; 2]; 2],
+        };
+        let addrs: Vec<Option<&FlowAddr>> = flows.iter().map(Some).collect();
+        VpcRt::build(&cfg, &addrs, segments).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn index(rt: &VpcRt, name: &str) -> usize {
+        let id = InstanceId(rt.script.id(name).unwrap().to_owned());
+        rt.tables.instance_index(&id).unwrap() as usize
+    }
+
+    /// (pps tokens, outbound peak tokens, outbound credit tokens, inbound
+    /// peak tokens) of instance `i`.
+    fn tokens(rt: &VpcRt, i: usize) -> (u64, u64, u64, u64) {
+        let a = &rt.allowances[i];
+        (
+            a.pps.as_ref().map_or(u64::MAX, TokenBucket::tokens),
+            a.bw_out.peak.tokens(),
+            a.bw_out.credits.tokens(),
+            a.bw_in.peak.tokens(),
+        )
+    }
+
+    #[test]
+    fn a_packet_a_later_check_drops_takes_no_tokens_and_records_no_connection() {
+        // 1,000 packets/s with a burst of 1 packet; one connection each.
+        let flows = [from_app("198.18.0.50"), from_app("10.0.1.10")];
+        let mut rt = build(true, Some(1000), Some(1), 300.0, &flows);
+        let (app, nat) = (index(&rt, "app"), index(&rt, "nat"));
+        let mut routes = Vec::new();
+        let t0 = SimTime::ZERO;
+        let full = (tokens(&rt, app), tokens(&rt, nat));
+        assert_eq!((full.0 .0, full.1 .0), (1, 1));
+        // To the internet through the NAT: the NAT's packet-rate bucket is
+        // asked for 2 tokens (in, then out) and holds 1. Dropped at the
+        // NAT's inbound check, after the app's and the NAT's outbound
+        // checks passed: nothing is taken, no connection recorded.
+        assert_eq!(
+            rt.steer(0, false, 1500, t0, &mut routes),
+            Err(DropReason::PpsAllowanceExceeded)
+        );
+        assert_eq!((tokens(&rt, app), tokens(&rt, nat)), full);
+        assert!(rt.tracked.iter().all(BTreeSet::is_empty));
+        // So the app's one connection and the tokens are there for a flow
+        // that fits: to the NAT's own address, directly (the local route).
+        assert!(rt.steer(1, false, 1500, t0, &mut routes).is_ok());
+        assert_eq!(tokens(&rt, app).0, 0);
+        assert_eq!(tokens(&rt, nat).0, 0);
+        assert_eq!(tokens(&rt, app).1, full.0 .1 - 1500 * 8);
+        assert_eq!(tokens(&rt, nat).3, full.1 .3 - 1500 * 8);
+        assert!(rt.tracked[app].contains(&1) && rt.tracked[nat].contains(&1));
+        // Its next packet finds no packet-rate token: its bandwidth stays.
+        let before = (tokens(&rt, app), tokens(&rt, nat));
+        assert_eq!(
+            rt.steer(1, false, 1500, t0, &mut routes),
+            Err(DropReason::PpsAllowanceExceeded)
+        );
+        assert_eq!((tokens(&rt, app), tokens(&rt, nat)), before);
+        // A second connection at the app is refused first, whatever else.
+        assert_eq!(
+            rt.steer(0, false, 64, SimTime::from_ps(PS_PER_SEC), &mut routes),
+            Err(DropReason::ConntrackAllowanceExceeded)
+        );
+    }
+
+    #[test]
+    fn a_packet_the_pps_check_drops_takes_no_bandwidth() {
+        // The app sends 1500 B frames to the internet (through its Elastic
+        // IP) at 100,000/s for 100 ms: 1.2 Gbit/s against a bandwidth of
+        // 0.75 Gbit/s (m5.large's baseline, no burst credits, a 10 Mbit
+        // bucket) and 40,000 packets/s (a bucket of 40). The packet rate
+        // lets 40 + 40,000 × 0.1 s through, 0.48 Gbit/s: the bandwidth
+        // never runs out, if the packets the rate drops take none of it.
+        let mut rt = build(false, Some(40_000), None, 0.0, &[from_app("198.18.0.50")]);
+        let mut routes = Vec::new();
+        let mut passed = 0u64;
+        let mut dropped: BTreeMap<DropReason, u64> = BTreeMap::new();
+        for k in 0..10_000u64 {
+            match rt.steer(
+                0,
+                false,
+                1500,
+                SimTime::from_ps(k * 10_000_000),
+                &mut routes,
+            ) {
+                Ok(_) => passed += 1,
+                Err(r) => *dropped.entry(r).or_default() += 1,
+            }
+        }
+        // The last packet is born at 99.99 ms: 3,999.6 tokens refilled.
+        assert_eq!(passed, 40 + 3_999, "{dropped:?}");
+        assert_eq!(
+            dropped.into_iter().collect::<Vec<_>>(),
+            vec![(DropReason::PpsAllowanceExceeded, 10_000 - passed)]
+        );
     }
 }

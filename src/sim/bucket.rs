@@ -63,7 +63,10 @@ impl TokenBucket {
         }
     }
 
-    /// True if the bucket holds `n` tokens at `now` (refilling, taking none).
+    /// True if the bucket holds `n` tokens at `now` (refilling, taking none):
+    /// `take(now, n)` would succeed. A caller that needs several buckets, or
+    /// several takes from one bucket, to succeed together asks each for its
+    /// whole share first, then takes.
     #[inline]
     pub fn holds(&mut self, now: SimTime, n: u64) -> bool {
         self.refill(now);
@@ -108,6 +111,21 @@ mod tests {
         assert_eq!(b.tokens(), 10);
         assert!(b.take(SimTime::from_ps(PS_PER_SEC), 10));
         assert_eq!(b.tokens(), 0);
+    }
+
+    #[test]
+    fn holds_refills_and_takes_nothing() {
+        let mut b = TokenBucket::new(4, 1_000_000); // 1 token per µs
+        assert!(b.take(SimTime::ZERO, 4));
+        let t = SimTime::from_ps(3_000_000); // 3 µs: 3 tokens refilled
+        assert!(b.holds(t, 3));
+        assert!(!b.holds(t, 4));
+        // Asking, even repeatedly, takes nothing.
+        assert!(b.holds(t, 3));
+        assert_eq!(b.tokens(), 3);
+        // What it said holds can be taken, in pieces too.
+        assert!(b.take(t, 2) && b.take(t, 1));
+        assert!(!b.holds(t, 1));
     }
 
     #[test]
