@@ -494,6 +494,27 @@ fn a_packet_the_pps_allowance_drops_takes_no_inbound_bandwidth() {
     );
 }
 
+/// Issue 14: the outage of a flow that loses packets here and there (a
+/// packet-rate allowance below its Poisson rate) is the longest gap in its
+/// deliveries — a few packet intervals, not the span from its first drop to
+/// the end of its last run of drops (which was most of the window).
+#[test]
+fn the_outage_of_intermittent_drops_is_the_longest_gap_in_deliveries() {
+    let mut v = vpc(SETUP, SETUP_STEPS, vec![], timing_us(0, 0, 0));
+    v.pps_allowance = Some(15_000);
+    let mut f = to_eip("poisson", 20_000.0, 256, 40000);
+    f.arrival = Arrival::Poisson;
+    let r = run_vpc(IoPath::Sriov, v, vec![f], 50_000);
+    let f = &r.flows[0];
+    let lost = f.lost.unwrap();
+    assert!(lost > 100 && f.delivered > 500, "lost {lost} of {}", f.generated);
+    assert_eq!(r.dropped["pps_allowance_exceeded"], lost);
+    // Deliveries never stop for long: the bucket refills a packet every
+    // 67 µs. A gap of 2 ms would be 40 packets in a row lost at 20 kpps.
+    let outage = f.outage_us.expect("the flow lost packets");
+    assert!(outage > 50.0 && outage < 2_000.0, "outage {outage} µs");
+}
+
 /// What the model refuses to build: `BuildError::Vpc`, naming the key.
 #[test]
 fn a_vpc_that_cannot_be_set_up_or_resolved_is_an_error_naming_the_key() {

@@ -859,7 +859,7 @@ impl Engine {
     ///
     /// - An **interrupt**'s work (exits, injection, handler) runs on the
     ///   consumer's own CPU, which polls when the handler is done.
-    /// - A **kick** is the producer's doorbell write trapping (X8): KVM
+    /// - A **kick** is the producer's doorbell write trapping (X8, N4): KVM
     ///   signals the backend's ioeventfd inside that exit, and vhost runs on
     ///   its own core, so the consumer starts polling at once, while the
     ///   exit's cycles are charged to the producer's vCPU. The vCPU pool is

@@ -608,6 +608,82 @@ fn sweep_charts(r: &RunReport, x: &SweepX) -> Vec<Chart> {
             title,
         });
     }
+    out.extend(flow_charts(r, x));
+    out
+}
+
+/// For runs with a few named open-loop flows, each flow's p99 latency and
+/// drops along the sweep (a flood's neighbour, say, as the flood grows).
+fn flow_charts(r: &RunReport, x: &SweepX) -> Vec<Chart> {
+    let paths = path_names(r);
+    let axis = &r.axes[x.axis];
+    let (x_scale, cats) = x_axis_of(r, x);
+    let names: Vec<String> = r
+        .points
+        .iter()
+        .flat_map(|p| &p.paths)
+        .find_map(|pp| pp.runs.first().and_then(|run| run.summarized_flows()))
+        .unwrap_or_default()
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    let mut out = Vec::new();
+    for name in &names {
+        for (metric, what, y_label, div, read) in [
+            (
+                "latency_p99_ns",
+                "p99 latency",
+                "p99 one-way latency [µs]",
+                1e3,
+                "the latency 99% of its delivered packets stayed under",
+            ),
+            (
+                "dropped",
+                "drops",
+                "dropped [packets]",
+                1.0,
+                "the packets it lost, all reasons",
+            ),
+        ] {
+            let stat = format!("flow_{name}_{metric}");
+            let series: Vec<Series> = paths
+                .iter()
+                .map(|p| sweep_series(r, x, p, &stat, div))
+                .collect();
+            if series.iter().all(|s| s.points.is_empty()) {
+                continue;
+            }
+            // Drops stay linear: a path that lost nothing is a line at 0,
+            // which a logarithmic axis could not draw.
+            let y_scale = if metric == "dropped" {
+                Scale::Linear
+            } else {
+                y_scale_for(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)))
+            };
+            let title = format!("Flow {name}: {what} vs {}", axis.keys.join(", "));
+            out.push(Chart {
+                name: format!("flow-{}-{}", file_safe(name), file_safe(what)),
+                caption: format!(
+                    "Flow {name} on its own: {read}, along the sweep, one line per path. {}{}{}{}",
+                    scale_words(y_scale),
+                    ci_words(r),
+                    gaps_words(r, x),
+                    x.fixed
+                ),
+                svg: plot::line_chart(&LineChart {
+                    title: title.clone(),
+                    x_label: axis.label.clone(),
+                    y_label: y_label.into(),
+                    x_scale,
+                    y_scale,
+                    series,
+                    x_categories: cats.clone(),
+                    bands: Vec::new(),
+                }),
+                title,
+            });
+        }
+    }
     out
 }
 

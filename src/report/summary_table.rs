@@ -136,6 +136,7 @@ const COLUMNS: [Column; 13] = [
 /// Every table of the report, in order.
 pub(crate) fn tables(l: &Loaded) -> Vec<Table> {
     let mut out = vec![summary(l)];
+    out.extend(named_flows(l));
     out.extend(flows(l));
     out.extend(timeline(l));
     out
@@ -266,6 +267,72 @@ fn bottleneck_text(pp: &PathPoint) -> String {
     }
 }
 
+/// A few named open-loop flows (2 to [`crate::metrics::FLOWS_SUMMARIZED`]):
+/// each flow's books, drops by reason and one-way latency per path, from
+/// the first replication — a flood and its neighbour read apart.
+fn named_flows(l: &Loaded) -> Option<Table> {
+    let r = &l.report;
+    let mut header = lead_header(l);
+    header.extend(
+        [
+            "flow",
+            "generated [packets]",
+            "delivered [packets]",
+            "dropped [packets]",
+            "dropped where",
+            "p50 [µs]",
+            "p99 [µs]",
+        ]
+        .map(str::to_owned),
+    );
+    let mut rows = Vec::new();
+    for p in &r.points {
+        for pp in &p.paths {
+            let Some(run) = pp.runs.first() else { continue };
+            for f in run.summarized_flows().unwrap_or_default() {
+                let mut cells: Vec<Cell> =
+                    p.values.iter().map(value_text).map(Cell::text).collect();
+                cells.push(Cell::text(pp.path.clone()));
+                cells.push(Cell::text(f.name.clone()));
+                cells.push(Cell::text(f.generated.to_string()));
+                cells.push(Cell::text(f.delivered.to_string()));
+                cells.push(Cell::text(f.dropped.to_string()));
+                let by: Vec<String> = f
+                    .dropped_by
+                    .iter()
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect();
+                cells.push(Cell::text(if by.is_empty() {
+                    "-".to_owned()
+                } else {
+                    by.join(", ")
+                }));
+                let l = f.latency_ns.clone().unwrap_or_default();
+                let lat = |ns: u64| {
+                    if f.delivered == 0 {
+                        "-".to_owned()
+                    } else {
+                        num(ns as f64 / 1e3)
+                    }
+                };
+                cells.push(Cell::text(lat(l.p50)));
+                cells.push(Cell::text(lat(l.p99)));
+                rows.push(Row::Cells(cells));
+            }
+        }
+    }
+    (!rows.is_empty()).then(|| Table {
+        id: "named-flows",
+        title: "Flows".into(),
+        note: "Each open-loop flow on its own, first replication: what it generated, what \
+               reached its application, what was dropped and where (by reason), and its one-way \
+               latency (its histogram resolves 1%). Shown when a run has two to four open-loop flows."
+            .into(),
+        header,
+        rows,
+    })
+}
+
 /// Addressed flows (with a VPC): losses and outage per path and flow, from
 /// the first replication.
 fn flows(l: &Loaded) -> Option<Table> {
@@ -304,9 +371,9 @@ fn flows(l: &Loaded) -> Option<Table> {
         id: "vpc-flows",
         title: "Addressed flows".into(),
         note: "Flows sent to VPC addresses, first replication: packets the VPC data plane dropped \
-               (no attachment, address in transit, security groups…) and the outage, from the \
-               first packet dropped to the first delivered after the last drop (`-`: none \
-               dropped, or none delivered again before the run ended)."
+               (no attachment, address in transit, security groups…) and the outage, the \
+               longest time the flow went without a delivery (to the end of the traffic window \
+               if it was still losing packets then; `-`: it dropped nothing)."
             .into(),
         header,
         rows,
