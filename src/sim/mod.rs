@@ -18,6 +18,7 @@
 //!   arrive/start/finish triple a textbook DES schedules.
 
 pub mod bucket;
+pub mod portable_math;
 pub mod queue;
 pub mod resource;
 pub mod ring;
