@@ -16,8 +16,13 @@
 //!   (Lindley's recursion). Because the event loop admits jobs in time order, this
 //!   is exact FCFS and needs one event per resource visit instead of the
 //!   arrive/start/finish triple a textbook DES schedules.
+//! - **Random draws** ([`Rng`]) are integer generators; exponential gaps use a
+//!   ziggurat whose rare paths call [`portable_math`]'s `ln` and `exp` (fdlibm
+//!   ports from basic IEEE-754 operations), never the platform's libm, so a
+//!   seed gives the same bits on every platform.
 
 pub mod bucket;
+pub mod portable_math;
 pub mod queue;
 pub mod resource;
 pub mod ring;

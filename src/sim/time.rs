@@ -15,6 +15,10 @@ use std::ops::{Add, AddAssign};
 
 /// Picoseconds in one nanosecond.
 pub const PS_PER_NS: u64 = 1_000;
+/// Picoseconds in one microsecond.
+const PS_PER_US: u64 = 1_000_000;
+/// Picoseconds in one millisecond.
+const PS_PER_MS: u64 = 1_000_000_000;
 /// Picoseconds in one second.
 pub const PS_PER_SEC: u64 = 1_000_000_000_000;
 
@@ -76,16 +80,64 @@ impl SimDuration {
         SimDuration(ps)
     }
     /// `ns` nanoseconds.
+    ///
+    /// # Panics
+    /// If the span is more than `u64::MAX` picoseconds (about 213 days):
+    /// see [`SimDuration::checked_from_ns`].
     pub const fn from_ns(ns: u64) -> Self {
-        SimDuration(ns * PS_PER_NS)
+        match Self::checked_from_ns(ns) {
+            Some(d) => d,
+            None => {
+                panic!("SimDuration::from_ns: the span overflows u64 picoseconds (about 213 days)")
+            }
+        }
     }
     /// `us` microseconds.
+    ///
+    /// # Panics
+    /// If the span is more than `u64::MAX` picoseconds (about 213 days):
+    /// see [`SimDuration::checked_from_us`].
     pub const fn from_us(us: u64) -> Self {
-        SimDuration(us * 1_000_000)
+        match Self::checked_from_us(us) {
+            Some(d) => d,
+            None => {
+                panic!("SimDuration::from_us: the span overflows u64 picoseconds (about 213 days)")
+            }
+        }
     }
     /// `ms` milliseconds.
+    ///
+    /// # Panics
+    /// If the span is more than `u64::MAX` picoseconds (about 213 days):
+    /// see [`SimDuration::checked_from_ms`].
     pub const fn from_ms(ms: u64) -> Self {
-        SimDuration(ms * 1_000_000_000)
+        match Self::checked_from_ms(ms) {
+            Some(d) => d,
+            None => {
+                panic!("SimDuration::from_ms: the span overflows u64 picoseconds (about 213 days)")
+            }
+        }
+    }
+    /// `ns` nanoseconds, or `None` if that is more than `u64::MAX` picoseconds.
+    pub const fn checked_from_ns(ns: u64) -> Option<Self> {
+        match ns.checked_mul(PS_PER_NS) {
+            Some(ps) => Some(SimDuration(ps)),
+            None => None,
+        }
+    }
+    /// `us` microseconds, or `None` if that is more than `u64::MAX` picoseconds.
+    pub const fn checked_from_us(us: u64) -> Option<Self> {
+        match us.checked_mul(PS_PER_US) {
+            Some(ps) => Some(SimDuration(ps)),
+            None => None,
+        }
+    }
+    /// `ms` milliseconds, or `None` if that is more than `u64::MAX` picoseconds.
+    pub const fn checked_from_ms(ms: u64) -> Option<Self> {
+        match ms.checked_mul(PS_PER_MS) {
+            Some(ps) => Some(SimDuration(ps)),
+            None => None,
+        }
     }
     /// The span in picoseconds.
     pub const fn as_ps(self) -> u64 {
@@ -242,6 +294,55 @@ mod tests {
         assert!(BitsPerSec::from_gbps(f64::NAN).is_none());
         assert!(BitsPerSec::from_gbps(1e-10).is_none());
         assert_eq!(BitsPerSec::from_gbps(2.5).unwrap().bps(), 2_500_000_000);
+    }
+
+    #[test]
+    fn checked_conversions_stop_at_u64_picoseconds() {
+        // The largest counts whose picoseconds fit in u64, and one more.
+        let max_ns = u64::MAX / PS_PER_NS; // 18_446_744_073_709_551
+        let max_us = u64::MAX / PS_PER_US; // 18_446_744_073_709
+        let max_ms = u64::MAX / PS_PER_MS; // 18_446_744_073
+        assert_eq!(max_ms, 18_446_744_073);
+        assert_eq!(
+            SimDuration::checked_from_ns(max_ns).map(SimDuration::as_ps),
+            Some(max_ns * 1_000)
+        );
+        assert_eq!(
+            SimDuration::checked_from_us(max_us).map(SimDuration::as_ps),
+            Some(max_us * 1_000_000)
+        );
+        assert_eq!(
+            SimDuration::checked_from_ms(max_ms).map(SimDuration::as_ps),
+            Some(max_ms * 1_000_000_000)
+        );
+        assert_eq!(SimDuration::checked_from_ns(max_ns + 1), None);
+        assert_eq!(SimDuration::checked_from_us(max_us + 1), None);
+        assert_eq!(SimDuration::checked_from_ms(max_ms + 1), None);
+        assert_eq!(SimDuration::checked_from_ms(u64::MAX), None);
+        // The panicking forms agree below the boundary, and in const context.
+        const D: SimDuration = SimDuration::from_ms(2);
+        assert_eq!(D, SimDuration::from_us(2_000));
+        assert_eq!(SimDuration::from_ns(max_ns).as_ps(), max_ns * 1_000);
+        assert_eq!(SimDuration::from_us(max_us).as_ps(), max_us * 1_000_000);
+        assert_eq!(SimDuration::from_ms(max_ms).as_ps(), max_ms * 1_000_000_000);
+    }
+
+    #[test]
+    #[should_panic(expected = "SimDuration::from_ns: the span overflows u64 picoseconds")]
+    fn from_ns_overflow_panics() {
+        let _ = SimDuration::from_ns(u64::MAX / PS_PER_NS + 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "SimDuration::from_us: the span overflows u64 picoseconds")]
+    fn from_us_overflow_panics() {
+        let _ = SimDuration::from_us(u64::MAX / PS_PER_US + 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "SimDuration::from_ms: the span overflows u64 picoseconds")]
+    fn from_ms_overflow_panics() {
+        let _ = SimDuration::from_ms(u64::MAX / PS_PER_MS + 1);
     }
 
     #[test]
