@@ -3,7 +3,8 @@
 # with its own seed into results/<experiment>/ (summary.json, summary.csv,
 # .hgrm histograms), then its report (report.html, report.md, plots/*.svg),
 # and for the reference comparison and the load sweep the explanation of
-# sriov vs emulated (explain.txt).
+# sriov vs emulated, for the noisy neighbour sriov vs emulated and virtio
+# (explain.txt).
 # Usage: bash regenerate-results.sh
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,3 +22,5 @@ done
 for name in compare load-sweep; do
   "$bin" explain "results/$name" >"results/$name/explain.txt"
 done
+"$bin" explain results/noisy-neighbour --pair sriov,emulated --pair sriov,virtio \
+  >results/noisy-neighbour/explain.txt

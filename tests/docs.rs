@@ -99,3 +99,48 @@ fn every_key_the_parser_accepts_is_in_the_experiment_guide() {
     }
     assert!(checked > 80, "{checked}");
 }
+
+/// The README's figures are the code's: its reference table is
+/// `results/compare/table.txt` (up to the notes), and every excerpt of an
+/// explanation it quotes is in the `explain.txt` it links.
+#[test]
+fn the_readme_quotes_results_as_they_are() {
+    let readme = include_str!("../README.md");
+    let table = include_str!("../results/compare/table.txt");
+    let head = |t: &str| t[..t.find("notes:").unwrap_or(t.len())].to_owned();
+    // Fenced blocks: the text between a line opening with ``` and the next.
+    let mut blocks: Vec<String> = Vec::new();
+    let mut open: Option<String> = None;
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            match open.take() {
+                Some(b) => blocks.push(b),
+                None => open = Some(String::new()),
+            }
+        } else if let Some(b) = open.as_mut() {
+            b.push_str(line);
+            b.push('\n');
+        }
+    }
+    let quoted = blocks
+        .iter()
+        .find(|b| b.starts_with("experiment compare:"))
+        .expect("the README shows the reference table");
+    assert_eq!(head(quoted), head(table), "README table vs results/compare");
+    let explains = [
+        include_str!("../results/compare/explain.txt"),
+        include_str!("../results/noisy-neighbour/explain.txt"),
+    ];
+    let mut excerpts = 0;
+    for b in blocks
+        .iter()
+        .filter(|b| b.starts_with("Where the difference") || b.starts_with("Neighbours"))
+    {
+        assert!(
+            explains.iter().any(|e| e.contains(b.trim_end())),
+            "README excerpt not in any explain.txt:\n{b}"
+        );
+        excerpts += 1;
+    }
+    assert_eq!(excerpts, 2);
+}

@@ -604,3 +604,40 @@ fn the_text_is_deterministic() {
         explain(&again, &p).unwrap()
     );
 }
+
+/// Issue 14: the noisy-neighbour experiment's contrast, stated by explain
+/// from the run's numbers: on sriov the light flow loses nothing beside the
+/// flood; on emulated (the host's shared receive queue and I/O cores) it
+/// loses packets, and the text names the shared resource.
+#[test]
+fn explain_states_whether_a_flood_reaches_its_neighbour() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/noisy-neighbour.toml");
+    let set = |s: &str| Override::parse(s).unwrap();
+    let exp = Experiment::from_file(
+        &file,
+        &[set("run.duration_us=5000"), set("sweep.replications=1")],
+    )
+    .unwrap();
+    let r = run_experiment(&exp, None).unwrap();
+    let text = explain(&r, &pairs(&[("sriov", "emulated"), ("sriov", "virtio")])).unwrap();
+    check_numbers(&r, &text);
+    let section: Vec<&str> = text
+        .split("\nNeighbours")
+        .skip(1)
+        .map(|s| s.split("\n\n").next().unwrap())
+        .collect();
+    assert_eq!(section.len(), 2, "{text}");
+    for (s, slow) in section.iter().zip(["emulated", "virtio"]) {
+        assert!(s.contains("flows.0.load=0.5"), "the heaviest flood: {s}");
+        assert!(
+            s.contains("light: dropped 0 on sriov vs "),
+            "light loses nothing on sriov: {s}"
+        );
+        assert!(
+            s.contains("sriov kept light apart from flood")
+                && s.contains(&format!("On {slow} light lost packets"))
+                && s.contains("hv_io_cores"),
+            "{s}"
+        );
+    }
+}

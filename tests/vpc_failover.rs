@@ -507,7 +507,11 @@ fn the_outage_of_intermittent_drops_is_the_longest_gap_in_deliveries() {
     let r = run_vpc(IoPath::Sriov, v, vec![f], 50_000);
     let f = &r.flows[0];
     let lost = f.lost.unwrap();
-    assert!(lost > 100 && f.delivered > 500, "lost {lost} of {}", f.generated);
+    assert!(
+        lost > 100 && f.delivered > 500,
+        "lost {lost} of {}",
+        f.generated
+    );
     assert_eq!(r.dropped["pps_allowance_exceeded"], lost);
     // Deliveries never stop for long: the bucket refills a packet every
     // 67 µs. A gap of 2 ms would be 40 packets in a row lost at 20 kpps.

@@ -52,7 +52,7 @@ pub fn estimate(xs: &[f64]) -> Option<Estimate> {
     }
     let mean = xs.iter().sum::<f64>() / n as f64;
     let ci95 = (n > 1).then(|| {
-        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
         t975(n as u32 - 1) * (var / n as f64).sqrt()
     });
     Some(Estimate {

@@ -326,7 +326,7 @@ fn named_flows(l: &Loaded) -> Option<Table> {
         title: "Flows".into(),
         note: "Each open-loop flow on its own, first replication: what it generated, what \
                reached its application, what was dropped and where (by reason), and its one-way \
-               latency (its histogram resolves 1%). Shown when a run has two to four open-loop flows."
+               latency (its histogram resolves 1%). Shown when a run has two or three open-loop flows."
             .into(),
         header,
         rows,
