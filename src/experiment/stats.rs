@@ -70,7 +70,9 @@ pub fn estimate(xs: &[f64]) -> Option<Estimate> {
 /// CPU, exits and interrupts per packet, VPC losses, with 2 to
 /// [`crate::metrics::FLOWS_SUMMARIZED`] open-loop flows each flow's drops
 /// and one-way p50 and p99 (`flow_<name>_dropped`,
-/// `flow_<name>_latency_p50_ns`, `flow_<name>_latency_p99_ns`), the mean per
+/// `flow_<name>_latency_p50_ns`, `flow_<name>_latency_p99_ns`; a flow's
+/// latency is absent from a run in which it delivered nothing, so its mean
+/// is over the runs that have it, `n` says how many), the mean per
 /// stage (`stage_<name>_ns`) and each resource's utilization
 /// (`util_<resource>`, 0..=1).
 pub fn metric_values(p: &PathResult) -> Vec<(String, f64)> {

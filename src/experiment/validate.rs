@@ -299,6 +299,7 @@ const RULES: &[(&str, Rule)] = &[
     ("iotlb_hit_ns", Rule::Int(0, MAX_NS)),
     ("iotlb_miss_ns", Rule::Int(0, MAX_NS)),
     ("doorbell_ns", Rule::Int(0, MAX_NS)),
+    ("kick_wakeup_ns", Rule::Int(0, MAX_NS)),
     (
         "interrupt_delivery",
         Rule::Word(&["injected", "apicv", "posted"]),

@@ -289,13 +289,14 @@ pub struct FlowResult {
     /// address in transit, security groups, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lost: Option<u64>,
-    /// Addressed flows that lost packets: the longest time the flow went
-    /// without a delivery \[µs\] — between two consecutive deliveries, from
-    /// its first packet's birth to its first delivery, or, if it is still
-    /// losing packets when the traffic window ends, from its last delivery to
-    /// the window's end. A failover's outage; for a constant-rate flow that
-    /// loses n packets in a row, n + 1 packet intervals. Absent if the flow
-    /// dropped nothing.
+    /// Addressed flows that lost packets in the VPC (`lost` > 0): the
+    /// longest time the flow went without a delivery \[µs\] — between two
+    /// consecutive deliveries (for a request/response flow: completed round
+    /// trips), from its first packet's birth to its first delivery, or, if
+    /// the VPC still drops its packets when the traffic window ends, from its
+    /// last delivery to the window's end. A failover's outage; for a
+    /// constant-rate flow that loses n packets in a row, n + 1 packet
+    /// intervals. Absent if the VPC dropped none of its packets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outage_us: Option<f64>,
     /// Open-loop flows: one-way latency of the flow's delivered packets

@@ -150,17 +150,33 @@ struct FlowRt {
     slots: Vec<RrSlot>,
     /// Packets the VPC data plane dropped at birth.
     lost: u64,
+    /// Addressed flows: their deliveries are booked in time order (through
+    /// [`Ev::Deliver`]) so that the gaps between them can be measured.
+    tracks_gaps: bool,
     /// Birth of the flow's first packet.
     first_birth: Option<SimTime>,
-    /// Time of the flow's last delivery, and of its last drop.
+    /// Addressed flows: time of the last delivery (open-loop) or completed
+    /// round trip (request/response), and birth of the last packet the VPC
+    /// dropped.
     last_delivery: Option<SimTime>,
-    last_drop: Option<SimTime>,
-    /// The longest time between two consecutive deliveries of the flow (the
-    /// first measured from its first birth).
+    last_lost: Option<SimTime>,
+    /// Addressed flows: the longest time between two consecutive deliveries
+    /// (the first measured from the flow's first birth).
     longest_gap: SimDuration,
     /// Addressed flows: deliveries per bucket of `SERIES_BUCKET` (by
     /// delivery time), allocated at build; empty for other flows.
     series: Vec<u32>,
+}
+
+impl FlowRt {
+    /// Notes a delivery (open-loop) or a completed round trip
+    /// (request/response) at `t`, for the longest gap between them. Called
+    /// in time order.
+    fn note_delivery(&mut self, t: SimTime) {
+        let since = self.last_delivery.or(self.first_birth).unwrap_or(t);
+        self.longest_gap = self.longest_gap.max(t.since(since));
+        self.last_delivery = Some(t);
+    }
 }
 
 /// Width of a delivery time-series bucket: 1 ms.
@@ -245,6 +261,25 @@ fn nth_birth(flows: &[FlowRt], n: u64, window_end: SimTime) -> Option<SimTime> {
         next[i] = gens[i].next(t);
     }
     last
+}
+
+/// Checks the rule [`Step::fills`] relies on: a step that reserves a
+/// descriptor of ring `r` holds a resource (so it runs at its own event) and
+/// is followed at once by `Ring(r)`, which takes the reservation; nothing in
+/// between could drop the packet and leak the descriptor.
+///
+/// # Panics
+/// If a path built a route that breaks it: a model-building bug.
+fn check_route(route: &[Step], rings: &[RingSpec]) {
+    for (i, s) in route.iter().enumerate() {
+        if let Some(r) = s.fills {
+            assert!(
+                s.is_resource() && route.get(i + 1).map(|n| n.kind) == Some(StepKind::Ring(r)),
+                "step {i} fills ring {} but is not followed by it: {route:?}",
+                rings[r as usize].name
+            );
+        }
+    }
 }
 
 /// Charges to a packet that waited in a ring from `pkt.arrived` until
@@ -374,12 +409,17 @@ impl Engine {
                     _ => Vec::new(),
                 },
                 lost: 0,
+                tracks_gaps: f.addr.is_some(),
                 first_birth: None,
                 last_delivery: None,
-                last_drop: None,
+                last_lost: None,
                 longest_gap: SimDuration::ZERO,
                 series: Vec::new(),
             });
+        }
+
+        for r in &routes {
+            check_route(r, &h.rings);
         }
 
         // The most packets that can be in flight: every ring slot, waiting
@@ -425,8 +465,11 @@ impl Engine {
                     seg.rx.push(model.rx(&mut h, d));
                     seg.tx.push(model.tx(&mut h, d));
                 }
+                for r in seg.rx.iter().chain(&seg.tx) {
+                    check_route(r, &h.rings);
+                }
                 for a in &devs {
-                    let row = devs
+                    let row: Vec<Vec<Step>> = devs
                         .iter()
                         .map(|b| {
                             if a.vm == b.vm {
@@ -436,6 +479,9 @@ impl Engine {
                             }
                         })
                         .collect();
+                    for r in &row {
+                        check_route(r, &h.rings);
+                    }
                     seg.v2v.push(row);
                 }
                 let addrs: Vec<_> = cfg.flows.iter().map(|f| f.addr.as_ref()).collect();
@@ -540,7 +586,6 @@ impl Engine {
         let f = &mut self.flows[flow];
         f.dropped += 1;
         f.dropped_by[reason as usize] += 1;
-        f.last_drop = Some(self.now);
         self.rec.drop(reason);
         self.release(id);
     }
@@ -669,8 +714,12 @@ impl Engine {
     /// A packet has finished its route at `t`.
     #[inline]
     fn reach_end(&mut self, id: u32, t: SimTime) {
-        if self.packets[id as usize].role == Role::Data && t <= self.horizon {
-            // Nothing follows a data packet: book it now, at its time.
+        let pkt = &self.packets[id as usize];
+        if pkt.role == Role::Data && t <= self.horizon && !self.flows[pkt.flow as usize].tracks_gaps
+        {
+            // Nothing follows a data packet: book it now, at its time. (An
+            // addressed flow's deliveries go through the event queue, in
+            // time order, to measure the gaps between them.)
             self.book_delivery(id, t);
             self.release(id);
         } else {
@@ -691,9 +740,9 @@ impl Engine {
         );
         let f = &mut self.flows[pkt.flow as usize];
         f.delivered += 1;
-        let since = f.last_delivery.or(f.first_birth).unwrap_or(t);
-        f.longest_gap = f.longest_gap.max(t.since(since));
-        f.last_delivery = Some(t);
+        if f.tracks_gaps && pkt.role == Role::Data {
+            f.note_delivery(t);
+        }
         if let Some(n) = f
             .series
             .get_mut((t.as_ps() / SERIES_BUCKET.as_ps()) as usize)
@@ -766,6 +815,9 @@ impl Engine {
                 }
                 f.rtt_sum_ps += rtt as u128;
                 f.completed += 1;
+                if f.tracks_gaps {
+                    f.note_delivery(now);
+                }
                 if now <= self.window_end {
                     f.completed_in_window += 1;
                 }
@@ -861,8 +913,10 @@ impl Engine {
     ///   consumer's own CPU, which polls when the handler is done.
     /// - A **kick** is the producer's doorbell write trapping (X8, N4): KVM
     ///   signals the backend's ioeventfd inside that exit, and vhost runs on
-    ///   its own core, so the consumer starts polling at once, while the
-    ///   exit's cycles are charged to the producer's vCPU. The vCPU pool is
+    ///   its own core, so the consumer starts polling once its thread is
+    ///   awake (`wake_ps`, the profile's `kick_wakeup_ns`; the packet's wait
+    ///   meanwhile is its ring's wait stage), while the exit's cycles are
+    ///   charged to the producer's vCPU. The vCPU pool is
     ///   FCFS with service computed at admission, so those cycles queue
     ///   behind work the vCPU has already been given (the vCPU's busy time is
     ///   right; the order of its work is approximate) — they never hold the
@@ -880,7 +934,7 @@ impl Engine {
             }
             NotifyKind::Kick => Admission {
                 start: now,
-                end: now,
+                end: now + SimDuration::from_ps(spec.wake_ps),
             },
         };
         let ring = &mut self.rings[r as usize];
@@ -911,12 +965,18 @@ impl Engine {
         let svc = SimDuration::from_ps(step.work.time_ps(pkt.bytes));
         let a = self.pools[consumer as usize].admit_uncounted(now, svc);
         let spec = &self.ring_specs[r as usize];
-        let waited = charge_notification(
-            pkt,
-            &spec.notify_work,
-            self.rings[r as usize].notified,
-            a.start,
-        );
+        // An interrupt's work ran on the consumer's CPU while the packet
+        // waited: that part of its wait is the interrupt's stages. A kick's
+        // exit ran on the producer's vCPU, not in the packet's way.
+        let waited = match spec.notify {
+            NotifyKind::Interrupt => charge_notification(
+                pkt,
+                &spec.notify_work,
+                self.rings[r as usize].notified,
+                a.start,
+            ),
+            NotifyKind::Kick => 0,
+        };
         pkt.stage_ps[spec.wait.index()] += a.start.since(pkt.arrived).as_ps() - waited;
         charge_parts(pkt, &step.work);
         account(&mut self.rec, &step.work, pkt.bytes);
@@ -963,6 +1023,7 @@ impl Engine {
             }
             Err(reason) => {
                 f.lost += 1;
+                f.last_lost = Some(now);
                 self.drop_packet(id, reason);
                 false
             }
@@ -980,10 +1041,16 @@ impl Engine {
                 FlowKind::RequestResponse {
                     outstanding, think, ..
                 } => {
-                    // Each slot starts within one think time (see
-                    // `traffic`'s module doc on start phases).
+                    // Each slot starts within one think time, or within
+                    // 1 µs without one (see `traffic`'s module doc on start
+                    // phases): no two clients start in lockstep.
+                    let span = if think > SimDuration::ZERO {
+                        think
+                    } else {
+                        SimDuration::from_us(1)
+                    };
                     for slot in 0..outstanding {
-                        let at = SimTime::ZERO + self.flows[i].arrivals.jitter(think);
+                        let at = SimTime::ZERO + self.flows[i].arrivals.jitter(span);
                         if at < self.window_end {
                             self.q.push(at, Ev::RrSend(i as u32, slot as u16));
                         }
@@ -1050,6 +1117,28 @@ impl Engine {
             slab_live, live_total,
             "packet slab disagrees with the flows"
         );
+        // Every reserved descriptor is held by a live packet whose next step
+        // is that ring.
+        let mut free = vec![false; self.packets.len()];
+        for &id in &self.free {
+            free[id as usize] = true;
+        }
+        let mut held = vec![0u32; self.rings.len()];
+        for (id, p) in self.packets.iter().enumerate() {
+            if !free[id] && p.holds_slot {
+                match self.routes[p.route as usize][p.step as usize].kind {
+                    StepKind::Ring(r) => held[r as usize] += 1,
+                    k => panic!("packet {id} holds a descriptor before {k:?}"),
+                }
+            }
+        }
+        for (r, ring) in self.rings.iter().enumerate() {
+            assert_eq!(
+                ring.reserved, held[r],
+                "ring {} reserved descriptors disagree with the packets",
+                self.ring_specs[r].name
+            );
+        }
         let delivered: u64 = self.flows.iter().map(|f| f.delivered).sum();
         let dropped: u64 = self.flows.iter().map(|f| f.dropped).sum();
         assert_eq!(delivered, self.rec.delivered, "delivery counters disagree");
@@ -1136,10 +1225,10 @@ impl Engine {
                         .collect(),
                     in_flight: f.live,
                     lost: addressed(f).then_some(f.lost),
-                    outage_us: (addressed(f) && f.dropped > 0).then(|| {
+                    outage_us: (addressed(f) && f.lost > 0).then(|| {
                         // A flow still cut off when the window ends: the gap
                         // runs to the window's end.
-                        let open = match (f.last_drop, f.last_delivery) {
+                        let open = match (f.last_lost, f.last_delivery) {
                             (Some(d), Some(l)) if d > l => self.window_end.checked_since(l),
                             (Some(_), None) => {
                                 f.first_birth.and_then(|b| self.window_end.checked_since(b))

@@ -67,6 +67,8 @@ pub struct Costs {
     pub app: u64,
     /// Exit-free doorbell \[ps\].
     pub doorbell: u64,
+    /// From a virtio kick to the backend running \[ps\].
+    pub kick_wakeup: u64,
     /// NIC pipeline \[ps\].
     pub nic_pipeline: u64,
     /// Embedded switch lookup \[ps\].
@@ -100,6 +102,7 @@ impl Costs {
             guest_stack: c(p.guest_stack_cycles),
             app: c(p.app_cycles),
             doorbell: ns(p.doorbell_ns),
+            kick_wakeup: ns(p.kick_wakeup_ns),
             nic_pipeline: ns(p.nic_pipeline_ns),
             eswitch: ns(p.eswitch_ns),
             tor: ns(p.tor_latency_ns),
@@ -347,6 +350,7 @@ impl HostBuilder {
             batch_end_work: Work::none(),
             drop,
             wait,
+            wake_ps: 0,
         };
         self.ring(spec)
     }

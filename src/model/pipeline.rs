@@ -266,4 +266,8 @@ pub struct RingSpec {
     /// Stage charged with a packet's time in the ring (interrupt moderation,
     /// the consumer's backlog).
     pub wait: Stage,
+    /// From a kick to its consumer's first poll \[ps\]: the backend
+    /// thread's wake-up (kicks only; an interrupt's consumer polls when its
+    /// handler is done).
+    pub wake_ps: u64,
 }

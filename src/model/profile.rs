@@ -159,6 +159,13 @@ pub struct Profile {
     pub inject_cycles: u32,
     /// A virtio notification (kick) from the guest \[cycles\] (X8: 4,984).
     pub kick_cycles: u32,
+    /// From a virtio kick to the vhost worker running \[ns\]: the exit up
+    /// to the ioeventfd signal (N4), then the wake-up of the idle worker
+    /// thread on its own core. Assumption: 2,000 ns — waking a thread
+    /// through the scheduler costs "a few micro-seconds" (T5.9); a worker
+    /// that busy-polls would start at once (vhost's busy polling is off by
+    /// default, T2.16).
+    pub kick_wakeup_ns: u32,
     /// Device-model work per packet in the hypervisor beyond the register
     /// exits (descriptor emulation) \[cycles\]. Assumption: one user-space I/O
     /// handling (X4: 6,732): X10 reports transmit emulation as several times a
@@ -273,6 +280,7 @@ impl Profile {
             eoi_exit_cycles: 1556,
             inject_cycles: 3102,
             kick_cycles: 4984,
+            kick_wakeup_ns: 2000,
             device_model_cycles: 6732,
             soft_switch_cycles: 2000,
             vhost_cycles: 1500,

@@ -10,15 +10,17 @@
 //! Every flow starts at a random phase drawn from its own arrival stream, as
 //! ns-3 jitters application start times: a constant-rate flow's first packet
 //! is born uniformly in `[0, interval)`, an on/off flow's cycle is shifted
-//! uniformly within one on + off period, a Poisson flow's first gap is
+//! uniformly within one on + off period (it may start in a burst or in a
+//! silence, as if it had been running forever), a Poisson flow's first gap is
 //! exponential, and a request/response client's slots start uniformly within
-//! one think time. Without it, flows of equal rate would be born at the same
+//! one think time (1 µs without one). Without it, flows of equal rate would be born at the same
 //! picoseconds forever, and because the event queue runs equal times first-in
 //! first-out ([`crate::sim::EventQueue`]) and flows are set up in file order,
 //! the flow listed first would win every shared queue and token bucket at
-//! every such instant. With random phases, simultaneous births have
-//! probability ~0 (time is in picoseconds), and which flow leads another is
-//! decided by the seed, not by the order of the file.
+//! every such instant. With random phases two flows are born at the same
+//! picosecond only by chance (for equal-rate flows, about once in an
+//! interval's worth of picoseconds), and which flow leads another is decided
+//! by the seed, not by the order of the file.
 
 use super::config::{Arrival, SizeDist};
 use crate::sim::{Rng, SimDuration, SimTime};
@@ -58,12 +60,31 @@ impl ArrivalGen {
                 SimTime::from_ps(self.phase)
             }
             Arrival::OnOff { on, off } => {
-                self.k = 1;
+                // Enter the cycle at a uniform point θ: the schedule of a flow
+                // that has been running forever, seen from θ on.
                 let period = on.as_ps().saturating_add(off.as_ps()).max(1);
-                self.phase = self.rng.below(period);
-                SimTime::from_ps(self.phase)
+                let theta = self.rng.below(period);
+                self.phase = theta;
+                let per_packet = self.mean_ps * on.as_ps() as f64 / period as f64;
+                let target = theta.min(on.as_ps()) as f64;
+                let mut k = ((target - 1.0).max(0.0) / per_packet).floor() as u64;
+                while self.on_off_base(k, on, off) < theta {
+                    k += 1;
+                }
+                self.k = k + 1;
+                SimTime::from_ps(self.on_off_base(k, on, off) - theta)
             }
         }
+    }
+
+    /// Packet `k` of an on/off flow whose cycle starts at 0 \[ps\]: evenly
+    /// spaced on a clock that runs only during `on` periods, at the rate
+    /// that gives the mean over whole periods; fractions of a packet carry
+    /// into the next period.
+    fn on_off_base(&self, k: u64, on: SimDuration, off: SimDuration) -> u64 {
+        let (on, period) = (on.as_ps(), on.as_ps() + off.as_ps());
+        let on_time = (k as f64 * self.mean_ps * on as f64 / period as f64).round() as u64;
+        on_time / on * period + on_time % on
     }
 
     /// A start offset uniform in `[0, span)` from the flow's arrival stream
@@ -91,14 +112,9 @@ impl ArrivalGen {
                 SimTime::from_ps(self.phase.saturating_add(t))
             }
             Arrival::OnOff { on, off } => {
-                // Packets are evenly spaced on a clock that runs only during
-                // `on` periods, at the rate that gives the mean over whole
-                // periods; fractions of a packet carry into the next period.
-                let (on, period) = (on.as_ps(), on.as_ps() + off.as_ps());
-                let on_time =
-                    (self.k as f64 * self.mean_ps * on as f64 / period as f64).round() as u64;
+                let t = self.on_off_base(self.k, on, off) - self.phase;
                 self.k += 1;
-                SimTime::from_ps((on_time / on * period + on_time % on).saturating_add(self.phase))
+                SimTime::from_ps(t)
             }
         }
     }
@@ -182,13 +198,14 @@ mod tests {
             let period = on.as_ps() + off.as_ps();
             let mut g = ArrivalGen::new(Arrival::OnOff { on, off }, 1e12 / pps, Rng::stream(1, 1));
             let mut t = g.first();
-            let phase = t.as_ps();
-            assert!(phase < period);
-            let end = 1_000_000_000_000u64 + phase; // 1 s after the start
+            // The cycle was entered at θ: time t is at t + θ of the cycle.
+            let theta = g.phase;
+            assert!(theta < period);
+            let end = 1_000_000_000_000u64; // 1 s
             let mut n = 0u64;
             while t.as_ps() < end {
                 assert!(
-                    (t.as_ps() - phase) % period < on.as_ps(),
+                    (t.as_ps() + theta) % period < on.as_ps(),
                     "packet at {t} in an off period"
                 );
                 n += 1;
@@ -198,6 +215,25 @@ mod tests {
                 (n as f64 - pps).abs() <= 1.0,
                 "on {on_us} off {off_us}: {n} packets for {pps}/s"
             );
+        }
+    }
+
+    #[test]
+    fn an_on_off_flow_offers_its_rate_from_the_start() {
+        // Entered at a random point of its cycle, a flow offers one period's
+        // packets in its first period already (a flow that began its cycle
+        // at a random delay would be silent until then).
+        let (on, off) = (SimDuration::from_us(100), SimDuration::from_us(900));
+        let period = 1_000_000_000u64; // 1 ms in ps
+        for seed in 0..50 {
+            let mut g = ArrivalGen::new(Arrival::OnOff { on, off }, 1e6, Rng::stream(seed, 7));
+            let mut t = g.first();
+            let mut n = 0;
+            while t.as_ps() < period {
+                n += 1;
+                t = g.next(t);
+            }
+            assert!((999..=1001).contains(&n), "seed {seed}: {n} packets");
         }
     }
 

@@ -297,10 +297,12 @@ fn named_flows(l: &Loaded) -> Option<Table> {
                 cells.push(Cell::text(f.generated.to_string()));
                 cells.push(Cell::text(f.delivered.to_string()));
                 cells.push(Cell::text(f.dropped.to_string()));
-                let by: Vec<String> = f
-                    .dropped_by
+                let by: Vec<String> = crate::metrics::DropReason::ALL
                     .iter()
-                    .map(|(k, n)| format!("{k} {n}"))
+                    .filter_map(|r| {
+                        let n = f.dropped_by.get(r.name())?;
+                        Some(format!("{} {n}", r.name()))
+                    })
                     .collect();
                 cells.push(Cell::text(if by.is_empty() {
                     "-".to_owned()

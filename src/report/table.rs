@@ -58,6 +58,16 @@ fn us(ns: u64) -> String {
     format!("{:.2}", ns as f64 / 1e3)
 }
 
+/// A latency cell in µs; a dash when nothing was delivered (no latency,
+/// not a misleading zero).
+fn latency_cell(delivered: u64, ns: u64) -> String {
+    if delivered == 0 {
+        "-".to_owned()
+    } else {
+        us(ns)
+    }
+}
+
 fn total_drops(p: &PathResult) -> u64 {
     p.dropped.values().fold(0u64, |a, &b| a.saturating_add(b))
 }
@@ -104,14 +114,7 @@ pub fn table(report: &RunReport) -> String {
     let mut rows = vec![header.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()];
     for &p in &paths {
         let l = &p.latency_ns;
-        // No delivered packet, no latency: a dash, not a misleading zero.
-        let lat = |ns: u64| {
-            if p.delivered == 0 {
-                "-".to_owned()
-            } else {
-                us(ns)
-            }
-        };
+        let lat = |ns: u64| latency_cell(p.delivered, ns);
         rows.push(vec![
             p.path.clone(),
             p.nics.to_string(),
@@ -148,13 +151,7 @@ pub fn table(report: &RunReport) -> String {
         for &p in &paths {
             for (i, f) in p.summarized_flows().unwrap_or_default().iter().enumerate() {
                 let l = f.latency_ns.clone().unwrap_or_default();
-                let lat = |ns: u64| {
-                    if f.delivered == 0 {
-                        "-".to_owned()
-                    } else {
-                        us(ns)
-                    }
-                };
+                let lat = |ns: u64| latency_cell(f.delivered, ns);
                 rows.push(vec![
                     if i == 0 {
                         p.path.clone()

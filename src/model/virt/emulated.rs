@@ -4,18 +4,22 @@
 //! Every guest access to a device register traps. Per X13 (an inference from
 //! the Linux e1000 driver, not a measurement): a transmit writes the tail
 //! register (one exit, handled in user space, X4, during which the device
-//! model emulates the transmit and copies the frame on the vCPU's thread); an
-//! interrupt costs an injection (an IPI exit without posted interrupts, X7),
+//! model emulates the transmit and copies the frame on the vCPU's thread). The
+//! e1000 raises a level-triggered INTx through the virtual IOAPIC: without
+//! APICv it is injected by an IPI exit (X7); under every mode its EOI exits
+//! (X6), since KVM intercepts level-triggered EOIs (N3; see
+//! [`crate::model::host::HostBuilder::irq_work`]). Each interrupt also costs
 //! `e1000_exits_per_irq` register accesses (default 5: read the cause, ICR;
 //! mask, IMC, and flush; unmask, IMS, after the poll, and flush — each a
-//! user-space exit, X4; see the profile field for why not X13's 2–3) and,
-//! without posted interrupts, an EOI exit (X6); after a receive
-//! batch the driver writes the receive tail (one exit). The e1000 has one
+//! user-space exit, X4; see the profile field for why not X13's 2–3); after a
+//! receive batch the driver writes the receive tail (one exit). The e1000 has one
 //! interrupt vector for receive and transmit completion (TXDW), so transmits
 //! raise the same moderated interrupt (a
-//! [`crate::model::pipeline::StepKind::Signal`]). The device
+//! [`crate::model::pipeline::StepKind::Signal`]). Received frames land in the
+//! host's NIC receive ring, one per NIC and shared by every VM. The device
 //! model's receive side — copy, software switch — runs on the hypervisor I/O
-//! cores every VM shares, which is what saturates. The emulated NIC moderates
+//! cores every VM shares, which is what saturates; it takes a free e1000
+//! descriptor before it copies, and drops the frame without one. The emulated NIC moderates
 //! its interrupts as an e1000 does (H3).
 
 use super::{Capabilities, PathModel};
@@ -86,6 +90,7 @@ impl PathModel for Emulated {
             batch_end_work: Work::of(&[Part::exits(c.io_exit_user, 1)]),
             drop: DropReason::RxRingFull,
             wait: Stage::GuestRingWait,
+            wake_ps: 0,
         });
         Ok(VmDev {
             vm,

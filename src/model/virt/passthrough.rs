@@ -1,7 +1,8 @@
 //! `passthrough`: a whole physical NIC assigned to one VM (VFIO).
 //!
 //! The guest's own driver owns the NIC; DMA goes through the IOMMU; interrupts
-//! are posted or cost an exit and an EOI exit (X1, X6), as for a VF. One VM
+//! are delivered as a VF's (posted; or an exit, X1, plus an EOI exit without
+//! APICv, X6). One VM
 //! per NIC: a multi-VM host needs one NIC per VM (`passthrough_nic_per_vm`,
 //! the default), and that NIC count is part of what passthrough costs. Two
 //! VMs on one host talk through the external switch: out of one NIC's wire,

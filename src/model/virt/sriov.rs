@@ -1,10 +1,11 @@
 //! `sriov`: one virtual function of an SR-IOV NIC per VM.
 //!
 //! The NIC's embedded switch sorts received frames by destination MAC into
-//! the VF's rings (the `eswitch_ns` lookup); the VF DMAs straight into guest
-//! memory through the IOMMU; its interrupt is posted to the vCPU (no exit) or,
-//! without posted interrupts, taken by the host and injected, with an EOI exit
-//! (X1, X6). Transmit writes the VF's doorbell directly (no exit). All VFs
+//! the VF's rings (the `eswitch_ns` lookup), dropping a frame its ring has no
+//! descriptor for before the DMA; the VF DMAs straight into guest memory
+//! through the IOMMU; its MSI is posted to the vCPU (no exit), or lands on the
+//! host (an exit, X1) and, without APICv, completes with an EOI exit (X6)
+//! ([`crate::model::host::HostBuilder::irq_work`]). Transmit writes the VF's doorbell directly (no exit). All VFs
 //! share the port, the PCIe link and the IOTLB. VM-to-VM traffic hairpins in
 //! the embedded switch: down PCIe, through the switch, up PCIe, never on the
 //! wire. The NIC has a finite number of VFs (H1): one VF per VM, and a VM

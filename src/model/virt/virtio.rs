@@ -1,13 +1,18 @@
 //! `virtio`: a paravirtual NIC (virtio-net) with a host backend (vhost).
 //!
-//! The host owns the physical NIC: its driver runs on the hypervisor I/O
-//! cores, hands the frame to the backend, which copies it into the guest's
-//! receive virtqueue and notifies the guest. Notifications are suppressed in
-//! both directions while the other side is already working (the event-index
-//! mechanism): the guest gets an interrupt only when its driver is idle, and
-//! kicks the backend (an exit, X8) only when the backend is idle. Without
-//! posted interrupts an interrupt also costs an injection IPI exit and an EOI
-//! exit (X7, X6). Every VM's backend shares the I/O cores. VM-to-VM traffic
+//! The host owns the physical NIC: its driver takes frames from the host's
+//! receive ring (one per NIC, shared by every VM) on the hypervisor I/O
+//! cores and hands each to the backend, which takes a free guest buffer (or
+//! drops the frame), copies it into the guest's receive virtqueue and
+//! notifies the guest. Notifications are suppressed in both directions while
+//! the other side is already working (the event-index mechanism): the guest
+//! gets an interrupt only when its driver is idle, and kicks the backend (an
+//! exit, X8) only when the backend is idle; the kick wakes vhost inside the
+//! exit (N4), which runs after its thread's wake-up (`kick_wakeup_ns`). The
+//! guest's interrupt is a virtual MSI: without APICv it costs an injection
+//! IPI exit and an EOI exit (X7, X6), with APICv none
+//! ([`crate::model::host::HostBuilder::irq_work`]). Every VM's backend shares
+//! the I/O cores. VM-to-VM traffic
 //! is copied by the backend through the host's software switch, never
 //! touching the NIC.
 
@@ -83,6 +88,7 @@ impl PathModel for Virtio {
             batch_end_work: Work::none(),
             drop: DropReason::VringFull,
             wait: Stage::GuestRingWait,
+            wake_ps: 0,
         });
         let tx_ring = h.ring(RingSpec {
             name: format!("vm{vm}.virtio_tx"),
@@ -96,6 +102,7 @@ impl PathModel for Virtio {
             batch_end_work: Work::none(),
             drop: DropReason::VringFull,
             wait: Stage::TxQueueWait,
+            wake_ps: c.kick_wakeup,
         });
         Ok(VmDev {
             vm,
