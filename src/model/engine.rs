@@ -30,7 +30,7 @@ use super::error::BuildError;
 use super::host::{nic_count, HostBuilder, VmDev};
 use super::hw::iommu::DmaRegion;
 use super::hw::{Iotlb, Link};
-use super::pipeline::{CpuClass, NotifyKind, RingSpec, Step, StepKind, Work};
+use super::pipeline::{CpuClass, NotifyKind, RingSpec, Step, StepKind, Units, Work, ONCE};
 use super::traffic::{ArrivalGen, SizeGen};
 use super::virt;
 use super::vpc_rt::{Follow, Segments, VpcRt};
@@ -89,7 +89,8 @@ struct Packet {
     flow: u32,
     route: u32,
     step: u32,
-    bytes: u32,
+    /// Its frames, calls and bytes, which its steps' costs count.
+    units: Units,
     role: Role,
     /// It holds a descriptor of the ring its next step fills (see
     /// [`Step::fills`]).
@@ -218,17 +219,17 @@ struct Engine {
     vpc: Option<VpcRt>,
 }
 
-/// Accounts the CPU time and exits of `work` for a frame of `bytes`.
+/// Accounts the CPU time and exits of `work` for a packet of `u`.
 #[inline]
-fn account(rec: &mut Recorder, work: &Work, bytes: u32) {
+fn account(rec: &mut Recorder, work: &Work, u: &Units) {
     for p in work.parts() {
-        let t = p.time_ps(bytes) as u128;
+        let t = p.time_ps(u) as u128;
         match p.class {
             CpuClass::Host => rec.host_cpu_ps += t,
             CpuClass::Guest => rec.guest_cpu_ps += t,
             CpuClass::Hardware => {}
         }
-        rec.exits += p.exits as u64;
+        rec.exits += p.exits_for(u);
     }
 }
 
@@ -236,7 +237,7 @@ fn account(rec: &mut Recorder, work: &Work, bytes: u32) {
 #[inline]
 fn charge_parts(pkt: &mut Packet, work: &Work) {
     for p in work.parts() {
-        pkt.stage_ps[p.stage.index()] += p.time_ps(pkt.bytes);
+        pkt.stage_ps[p.stage.index()] += p.time_ps(&pkt.units);
     }
 }
 
@@ -296,7 +297,7 @@ fn charge_notification(pkt: &mut Packet, work: &Work, notified: Admission, start
     let mut t = notified.start.as_ps();
     let mut charged = 0;
     for p in work.parts() {
-        let end = t + p.time_ps(0);
+        let end = t + p.time_ps(&ONCE);
         let overlap = end.min(to).saturating_sub(t.max(from));
         pkt.stage_ps[p.stage.index()] += overlap;
         charged += overlap;
@@ -617,7 +618,7 @@ impl Engine {
             match step.kind {
                 StepKind::Delay => {
                     charge_parts(pkt, &step.work);
-                    t += SimDuration::from_ps(step.work.time_ps(pkt.bytes));
+                    t += SimDuration::from_ps(step.work.time_ps(&pkt.units));
                 }
                 StepKind::Dma { link, region } => {
                     // The link's queue is asked first: a refused transfer
@@ -632,14 +633,14 @@ impl Engine {
                         None => SimDuration::ZERO,
                     };
                     let a = l
-                        .send_with_stall(t, pkt.bytes, stall)
+                        .send_with_stall(t, &pkt.units, stall)
                         .expect("a link with room admits");
                     pkt.stage_ps[Stage::Iommu.index()] += stall.as_ps();
                     pkt.stage_ps[Stage::Pcie.index()] += a.end.since(t).as_ps() - stall.as_ps();
                     t = a.end;
                 }
                 StepKind::Link { link, stage, drop } => {
-                    match self.links[link as usize].send(t, pkt.bytes) {
+                    match self.links[link as usize].send(t, &pkt.units) {
                         Some(a) => {
                             pkt.stage_ps[stage.index()] += a.end.since(t).as_ps();
                             t = a.end;
@@ -651,12 +652,12 @@ impl Engine {
                     }
                 }
                 StepKind::Serve { pool, wait, drop } => {
-                    let svc = SimDuration::from_ps(step.work.time_ps(pkt.bytes));
+                    let svc = SimDuration::from_ps(step.work.time_ps(&pkt.units));
                     match self.pools[pool as usize].admit(t, svc) {
                         Some(a) => {
                             pkt.stage_ps[wait.index()] += a.start.since(t).as_ps();
                             charge_parts(pkt, &step.work);
-                            account(&mut self.rec, &step.work, pkt.bytes);
+                            account(&mut self.rec, &step.work, &pkt.units);
                             t = a.end;
                         }
                         None => {
@@ -765,7 +766,7 @@ impl Engine {
         }
         if t <= self.window_end {
             rec.delivered_in_window += 1;
-            rec.delivered_bits_in_window += pkt.bytes as u64 * 8;
+            rec.delivered_bits_in_window += pkt.units.bytes as u64 * 8;
         }
     }
 
@@ -791,7 +792,7 @@ impl Engine {
                     rr_born: pkt.rr_born,
                     flow: pkt.flow,
                     route,
-                    bytes: response_bytes,
+                    units: Units::frame(response_bytes),
                     role: Role::Response,
                     rr_slot: pkt.rr_slot,
                     rr_seq: pkt.rr_seq,
@@ -847,7 +848,7 @@ impl Engine {
             rr_born: now,
             flow,
             route,
-            bytes,
+            units: Units::frame(bytes),
             role: Role::Data,
             ..Packet::default()
         });
@@ -882,7 +883,7 @@ impl Engine {
             rr_born: now,
             flow,
             route,
-            bytes: request_bytes,
+            units: Units::frame(request_bytes),
             role: Role::Request,
             rr_slot: slot,
             rr_seq: seq,
@@ -924,9 +925,9 @@ impl Engine {
     fn on_notify(&mut self, r: u16) {
         let now = self.now;
         let spec = &self.ring_specs[r as usize];
-        let svc = SimDuration::from_ps(spec.notify_work.time_ps(0));
+        let svc = SimDuration::from_ps(spec.notify_work.time_ps(&ONCE));
         let a = self.pools[spec.notify_pool as usize].admit_uncounted(now, svc);
-        account(&mut self.rec, &spec.notify_work, 0);
+        account(&mut self.rec, &spec.notify_work, &ONCE);
         let poll_at = match spec.notify {
             NotifyKind::Interrupt => {
                 self.rec.interrupts += 1;
@@ -950,9 +951,9 @@ impl Engine {
         let Some(id) = self.rings[r as usize].pending.pop_front() else {
             let spec = &self.ring_specs[r as usize];
             if !spec.batch_end_work.is_empty() && self.rings[r as usize].batch > 0 {
-                let svc = SimDuration::from_ps(spec.batch_end_work.time_ps(0));
+                let svc = SimDuration::from_ps(spec.batch_end_work.time_ps(&ONCE));
                 self.pools[spec.consumer as usize].admit_uncounted(now, svc);
-                account(&mut self.rec, &spec.batch_end_work, 0);
+                account(&mut self.rec, &spec.batch_end_work, &ONCE);
             }
             self.rings[r as usize].state = RingState::Idle;
             return;
@@ -962,7 +963,7 @@ impl Engine {
         let pkt = &mut self.packets[id as usize];
         let step = &self.routes[pkt.route as usize][pkt.step as usize];
         debug_assert_eq!(step.kind, StepKind::Ring(r));
-        let svc = SimDuration::from_ps(step.work.time_ps(pkt.bytes));
+        let svc = SimDuration::from_ps(step.work.time_ps(&pkt.units));
         let a = self.pools[consumer as usize].admit_uncounted(now, svc);
         let spec = &self.ring_specs[r as usize];
         // An interrupt's work ran on the consumer's CPU while the packet
@@ -979,7 +980,7 @@ impl Engine {
         };
         pkt.stage_ps[spec.wait.index()] += a.start.since(pkt.arrived).as_ps() - waited;
         charge_parts(pkt, &step.work);
-        account(&mut self.rec, &step.work, pkt.bytes);
+        account(&mut self.rec, &step.work, &pkt.units);
         pkt.step += 1;
         self.q.push(a.end, Ev::Poll(r));
         self.advance(id, a.end);
@@ -1016,7 +1017,7 @@ impl Engine {
         let now = self.now;
         let reply = pkt.role == Role::Response;
         let f = &mut self.flows[flow];
-        match vpc.steer(flow, reply, pkt.bytes, now, &mut self.routes) {
+        match vpc.steer(flow, reply, pkt.units.bytes, now, &mut self.routes) {
             Ok(route) => {
                 pkt.route = route;
                 true

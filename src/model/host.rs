@@ -486,7 +486,7 @@ impl HostBuilder {
     }
     /// A copy of the frame by the host \[per-byte part\].
     pub fn host_copy(&self, stage: Stage) -> Part {
-        Part::fixed(stage, 0, CpuClass::Host).per_byte(self.costs.copy_fs_per_byte)
+        Part::per_byte(stage, self.costs.copy_fs_per_byte, CpuClass::Host)
     }
 }
 

@@ -30,56 +30,149 @@ pub enum CpuClass {
     Guest,
 }
 
-/// One costed piece of a step.
+/// What one unit of a part's amount is counted in. A packet may carry
+/// several frames travelling together (a TSO burst the NIC splits, a GRO
+/// super-packet the driver merged, a TCP burst of several segments): a
+/// driver's work per descriptor is per frame, a stack's per packet it sees,
+/// an application's per call it makes, a copy's per byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Per {
+    /// Once per packet \[ps\].
+    Packet,
+    /// Per Ethernet frame of the packet \[ps\].
+    Frame,
+    /// Per application send call the packet carries (a TCP burst of B bytes
+    /// written `message_bytes` at a time: ⌈B ÷ message_bytes⌉; none for an
+    /// ACK or a retransmission) \[ps\].
+    SendCall,
+    /// Per application receive call (one per packet of data the
+    /// application reads; none for an ACK) \[ps\].
+    RecvCall,
+    /// Per byte of the frames, headers and FCS included (a copy of whole
+    /// frames) \[fs/B\].
+    FrameByte,
+    /// Per byte of payload (the application's data: a copy to or from user
+    /// space, a checksum) \[fs/B\].
+    PayloadByte,
+}
+
+/// How many of each unit of [`Per`] one packet is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Units {
+    /// Ethernet frames (≥ 1).
+    pub frames: u32,
+    /// Application send calls.
+    pub send_calls: u32,
+    /// Application receive calls.
+    pub recv_calls: u32,
+    /// Bytes of all its frames, FCS included \[B\].
+    pub bytes: u32,
+    /// Bytes of application payload \[B\].
+    pub payload: u32,
+}
+
+impl Units {
+    /// One frame of `bytes` the application sends or receives once: an
+    /// open-loop packet or a request/response message. Its payload is the
+    /// frame less Ethernet, IPv4 and UDP headers and the FCS (46 B).
+    pub fn frame(bytes: u32) -> Units {
+        Units {
+            frames: 1,
+            send_calls: 1,
+            recv_calls: 1,
+            bytes,
+            payload: bytes.saturating_sub(46),
+        }
+    }
+
+    /// The count of `per` units in this packet.
+    #[inline]
+    pub fn count(&self, per: Per) -> u64 {
+        match per {
+            Per::Packet => 1,
+            Per::Frame => self.frames as u64,
+            Per::SendCall => self.send_calls as u64,
+            Per::RecvCall => self.recv_calls as u64,
+            Per::FrameByte => self.bytes as u64,
+            Per::PayloadByte => self.payload as u64,
+        }
+    }
+}
+
+/// One costed piece of a step: `amount` per unit of `per`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Part {
     /// Breakdown label.
     pub stage: Stage,
-    /// Fixed time \[ps\].
-    pub fixed_ps: u64,
-    /// Time per frame byte \[fs/B\] (copies).
-    pub per_byte_fs: u64,
+    /// Time per unit: \[ps\], or \[fs/B\] for the per-byte units.
+    pub amount: u64,
+    /// What a unit is.
+    pub per: Per,
     /// Who pays.
     pub class: CpuClass,
-    /// VM exits this part takes.
+    /// VM exits per unit.
     pub exits: u32,
 }
 
 impl Part {
-    /// A fixed-time part.
+    /// A part of `ps` once per packet.
     pub const fn fixed(stage: Stage, ps: u64, class: CpuClass) -> Part {
         Part {
             stage,
-            fixed_ps: ps,
-            per_byte_fs: 0,
+            amount: ps,
+            per: Per::Packet,
             class,
             exits: 0,
         }
     }
-    /// A part that is `exits` VM exits costing `ps` in all, paid by the host.
+    /// A part of `fs` per byte of the frames (a copy) \[fs/B\].
+    pub const fn per_byte(stage: Stage, fs: u64, class: CpuClass) -> Part {
+        Part {
+            stage,
+            amount: fs,
+            per: Per::FrameByte,
+            class,
+            exits: 0,
+        }
+    }
+    /// A part that is `exits` VM exits costing `ps` in all, paid by the
+    /// host, once per packet.
     pub const fn exits(ps: u64, exits: u32) -> Part {
         Part {
             stage: Stage::VmExit,
-            fixed_ps: ps,
-            per_byte_fs: 0,
+            amount: ps,
+            per: Per::Packet,
             class: CpuClass::Host,
             exits,
         }
     }
-    /// Adds a per-byte cost \[fs/B\].
-    pub const fn per_byte(mut self, fs: u64) -> Part {
-        self.per_byte_fs = fs;
+    /// The same part counted per unit of `per` (its amount in \[fs/B\] for
+    /// the per-byte units).
+    pub const fn each(mut self, per: Per) -> Part {
+        self.per = per;
         self
     }
-    /// Time for a frame of `bytes` \[ps\].
+    /// Time for a packet of `u` \[ps\].
     #[inline]
-    pub fn time_ps(&self, bytes: u32) -> u64 {
-        self.fixed_ps + bytes as u64 * self.per_byte_fs / 1000
+    pub fn time_ps(&self, u: &Units) -> u64 {
+        let n = u.count(self.per);
+        match self.per {
+            Per::FrameByte | Per::PayloadByte => n * self.amount / 1000,
+            _ => n * self.amount,
+        }
+    }
+    /// Exits for a packet of `u`.
+    #[inline]
+    pub fn exits_for(&self, u: &Units) -> u64 {
+        match self.per {
+            Per::FrameByte | Per::PayloadByte => self.exits as u64,
+            per => self.exits as u64 * u.count(per),
+        }
     }
 }
 
 /// The most parts one step carries.
-pub const MAX_PARTS: usize = 6;
+pub const MAX_PARTS: usize = 8;
 
 /// The work of one step: up to [`MAX_PARTS`] parts, done back to back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +186,16 @@ impl Default for Work {
         Work::none()
     }
 }
+
+/// The units of a notification, a batch's end or anything else done once,
+/// whatever packet caused it: only [`Per::Packet`] parts cost anything.
+pub const ONCE: Units = Units {
+    frames: 0,
+    send_calls: 0,
+    recv_calls: 0,
+    bytes: 0,
+    payload: 0,
+};
 
 impl Work {
     /// No work at all.
@@ -109,7 +212,7 @@ impl Work {
     pub fn of(parts: &[Part]) -> Work {
         let mut w = Work::none();
         for p in parts {
-            if p.fixed_ps == 0 && p.per_byte_fs == 0 && p.exits == 0 {
+            if p.amount == 0 && p.exits == 0 {
                 continue;
             }
             assert!((w.len as usize) < MAX_PARTS, "too many parts in one step");
@@ -127,14 +230,10 @@ impl Work {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
-    /// Total time for a frame of `bytes` \[ps\].
+    /// Total time for a packet of `u` \[ps\].
     #[inline]
-    pub fn time_ps(&self, bytes: u32) -> u64 {
-        self.parts().iter().map(|p| p.time_ps(bytes)).sum()
-    }
-    /// VM exits in all parts.
-    pub fn exits(&self) -> u32 {
-        self.parts().iter().map(|p| p.exits).sum()
+    pub fn time_ps(&self, u: &Units) -> u64 {
+        self.parts().iter().map(|p| p.time_ps(u)).sum()
     }
 }
 

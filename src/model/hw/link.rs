@@ -13,6 +13,7 @@
 //!   DLLP flow-control and ACK traffic, read-request TLPs on the other
 //!   direction, and completion splitting by the read completion boundary.
 
+use crate::model::pipeline::Units;
 use crate::sim::{Admission, BitsPerSec, FcfsPool, SimDuration, SimTime};
 
 /// How a link turns a frame's bytes into bits on the link.
@@ -32,18 +33,22 @@ pub enum Overhead {
 }
 
 impl Overhead {
-    /// Bytes on the link for a frame of `bytes`.
+    /// Bytes on the link for `frames` frames of `bytes` in all (a burst's
+    /// frames are as equal as whole bytes allow).
     #[inline]
-    pub fn link_bytes(self, bytes: u32) -> u64 {
+    pub fn link_bytes(self, bytes: u32, frames: u32) -> u64 {
+        let (bytes, frames) = (bytes as u64, frames.max(1) as u64);
         match self {
-            Overhead::Ethernet => bytes as u64 + 20,
+            Overhead::Ethernet => bytes + 20 * frames,
             Overhead::Pcie {
                 mps,
                 tlp_overhead,
                 desc,
             } => {
-                let tlps = (bytes as u64).div_ceil(mps as u64) + 1; // + the descriptor's TLP
-                bytes as u64 + desc as u64 + tlps * tlp_overhead as u64
+                // Each frame: its data TLPs and one descriptor TLP.
+                let per_frame = bytes.div_ceil(frames);
+                let tlps = frames * (per_frame.div_ceil(mps as u64) + 1);
+                bytes + frames * desc as u64 + tlps * tlp_overhead as u64
             }
         }
     }
@@ -72,19 +77,20 @@ impl Link {
         }
     }
 
-    /// Time to put a frame of `bytes` on the link, carrying the remainder.
+    /// Time to put a packet of `u` on the link, carrying the remainder.
     #[inline]
-    fn service(&mut self, bytes: u32) -> SimDuration {
-        let bits = self.overhead.link_bytes(bytes) * 8;
+    fn service(&mut self, u: &Units) -> SimDuration {
+        let bits = self.overhead.link_bytes(u.bytes, u.frames) * 8;
         let (d, carry) = self.rate.time_for_bits(bits, self.carry);
         self.carry = carry;
         d
     }
 
-    /// Queues a frame of `bytes` arriving at `now`; `None` if the queue is full.
+    /// Queues a packet of `u` (its frames back to back) arriving at `now`;
+    /// `None` if the queue is full.
     #[inline]
-    pub fn send(&mut self, now: SimTime, bytes: u32) -> Option<Admission> {
-        self.send_with_stall(now, bytes, SimDuration::ZERO)
+    pub fn send(&mut self, now: SimTime, u: &Units) -> Option<Admission> {
+        self.send_with_stall(now, u, SimDuration::ZERO)
     }
 
     /// As [`Link::send`], with the transfer first holding the link for
@@ -93,13 +99,13 @@ impl Link {
     pub fn send_with_stall(
         &mut self,
         now: SimTime,
-        bytes: u32,
+        u: &Units,
         stall: SimDuration,
     ) -> Option<Admission> {
         // Compute the service only for admitted frames, so a refused frame
         // does not disturb the carried remainder.
         let carry = self.carry;
-        let d = self.service(bytes) + stall;
+        let d = self.service(u) + stall;
         let a = self.pool.admit(now, d);
         if a.is_none() {
             self.carry = carry;
@@ -144,7 +150,7 @@ mod tests {
             let n = 10_000u64;
             let mut last = SimTime::ZERO;
             for _ in 0..n {
-                last = l.send(SimTime::ZERO, bytes).unwrap().end;
+                last = l.send(SimTime::ZERO, &Units::frame(bytes)).unwrap().end;
             }
             assert_eq!(last.as_ps(), n * frame_ps);
         }
@@ -158,19 +164,22 @@ mod tests {
             desc: 16,
         };
         // 64 B: one data TLP + one descriptor TLP.
-        assert_eq!(o.link_bytes(64), 64 + 16 + 2 * 24);
+        assert_eq!(o.link_bytes(64, 1), 64 + 16 + 2 * 24);
         // 1500 B: six data TLPs + one descriptor TLP.
-        assert_eq!(o.link_bytes(1500), 1500 + 16 + 7 * 24);
+        assert_eq!(o.link_bytes(1500, 1), 1500 + 16 + 7 * 24);
+        // A burst of three 1500 B frames: three times one.
+        assert_eq!(o.link_bytes(4500, 3), 3 * (1500 + 16 + 7 * 24));
+        assert_eq!(Overhead::Ethernet.link_bytes(4500, 3), 4500 + 60);
     }
 
     #[test]
     fn a_refused_frame_leaves_the_link_unchanged() {
         let rate = BitsPerSec::new(3_000_000_000).unwrap();
         let mut l = Link::new("w".into(), rate, Overhead::Ethernet, 1);
-        l.send(SimTime::ZERO, 64).unwrap();
-        l.send(SimTime::ZERO, 64).unwrap();
+        l.send(SimTime::ZERO, &Units::frame(64)).unwrap();
+        l.send(SimTime::ZERO, &Units::frame(64)).unwrap();
         let before = (l.carry, l.busy());
-        assert!(l.send(SimTime::ZERO, 64).is_none());
+        assert!(l.send(SimTime::ZERO, &Units::frame(64)).is_none());
         assert_eq!((l.carry, l.busy()), before);
     }
 }

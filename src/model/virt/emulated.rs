@@ -34,12 +34,12 @@ pub struct Emulated;
 
 /// The vCPU-side work of one transmit: the tail-register exit and the device
 /// model's transmit emulation with its copy.
-fn tx_trap(h: &HostBuilder) -> [Part; 2] {
+fn tx_trap(h: &HostBuilder) -> [Part; 3] {
     let c = h.costs;
     [
         Part::exits(c.io_exit_user, 1),
-        Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host)
-            .per_byte(c.copy_fs_per_byte),
+        Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host),
+        h.host_copy(Stage::DeviceModel),
     ]
 }
 
