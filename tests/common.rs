@@ -67,6 +67,7 @@ pub fn host(
         drain: SimDuration::from_ms(20),
         seed: 7,
         vpc: None,
+        offloads: Default::default(),
     }
 }
 

@@ -1114,6 +1114,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         drain,
         seed,
         vpc: None,
+        offloads: Default::default(),
     };
     let mut vpc_timing = Vec::new();
     match &spec.vpc {

@@ -303,11 +303,55 @@ pub struct FlowResult {
     /// (2 significant digits; the path's `latency_ns` has 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ns: Option<LatencySummary>,
+    /// TCP streams: goodput, segments, ACKs and recovery.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tcp: Option<TcpResult>,
     /// Addressed flows: packets delivered per time bucket over the whole run
     /// (traffic window and drain), by delivery time — an outage shows as a
     /// run of empty buckets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_series: Option<DeliverySeries>,
+}
+
+/// What a TCP stream moved, and how (its packet books — generated,
+/// delivered, dropped, in flight — count segment bursts and ACKs together).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TcpResult {
+    /// Payload delivered in order to the receiving application within the
+    /// traffic window ÷ the window \[Gbit/s\].
+    pub goodput_gbps: f64,
+    /// Payload bytes delivered in order, in all \[B\].
+    pub delivered_bytes: u64,
+    /// Segments (frames) sent, retransmissions included.
+    pub segments: u64,
+    /// Segments delivered, dropped and still in flight when the run ended.
+    pub segments_delivered: u64,
+    /// Segments dropped.
+    pub segments_dropped: u64,
+    /// Segments in flight at the end.
+    pub segments_in_flight: u64,
+    /// Segments sent again (fast retransmit, partial ACKs, after an RTO).
+    pub retransmitted_segments: u64,
+    /// Fast retransmits (three duplicate ACKs).
+    pub fast_retransmits: u64,
+    /// Retransmission timeouts.
+    pub timeouts: u64,
+    /// Packets that carried the segments (a burst of several with TSO or
+    /// GSO): frames per packet is `segments ÷ bursts`.
+    pub bursts: u64,
+    /// ACKs sent.
+    pub acks: u64,
+    /// ACKs delivered to the sender, dropped and in flight.
+    pub acks_delivered: u64,
+    /// ACKs dropped.
+    pub acks_dropped: u64,
+    /// ACKs in flight at the end.
+    pub acks_in_flight: u64,
+    /// Smoothed round-trip time the sender measured \[µs\], if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub srtt_us: Option<f64>,
+    /// Congestion window at the end \[B\].
+    pub cwnd_bytes: u64,
 }
 
 /// Deliveries per fixed-width time bucket, from time 0.
@@ -407,6 +451,9 @@ pub struct PathResult {
     /// in the drain after it are not counted: the rate is over the window).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transactions_per_s: Option<f64>,
+    /// Goodput of every TCP stream together \[Gbit/s\], if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_goodput_gbps: Option<f64>,
     /// Open-loop packets delivered within the window ÷ window \[packets/s\].
     pub delivered_pps: f64,
     /// Frame bits (FCS included; preamble and gap not) of open-loop packets

@@ -3,6 +3,7 @@
 //! becomes these types; nothing here can be out of range).
 
 use super::profile::Profile;
+use super::tcp::TcpParams;
 use crate::sim::SimDuration;
 use crate::vpc::cidr::Ipv4Net;
 use crate::vpc::Script;
@@ -107,7 +108,7 @@ impl SizeDist {
     }
 }
 
-/// Where a request/response client sits.
+/// Where a request/response client, or a TCP stream's end, sits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Client {
     /// A host beyond the physical NIC's wire.
@@ -135,6 +136,17 @@ pub enum FlowKind {
         src: u32,
         /// Receiving VM.
         dst: u32,
+    },
+    /// A TCP bulk transfer (netperf TCP_STREAM): `src` sends as fast as its
+    /// windows allow, `dst` acknowledges; ACKs travel the reverse direction
+    /// through the same I/O path. See [`crate::model::tcp`].
+    TcpStream {
+        /// The sender: a VM, or a host beyond the wire.
+        src: Client,
+        /// The receiver (not both external).
+        dst: Client,
+        /// Segment size, write size, windows, timers.
+        tcp: TcpParams,
     },
     /// Open-loop traffic between addresses, routed by the VPC data plane
     /// (see [`FlowConfig::addr`]): who receives it is decided per packet.
@@ -302,4 +314,46 @@ pub struct HostConfig {
     pub seed: u64,
     /// The VPC, if the experiment has one.
     pub vpc: Option<VpcConfig>,
+    /// Segmentation and checksum offloads of every device on the host.
+    pub offloads: Offloads,
+}
+
+/// Segmentation, receive-aggregation and checksum offloads (`[host.offloads]`),
+/// as a current Linux guest and host enable them by default (T2.13, T2.15).
+/// Each path honours them as its real driver and device do; see the
+/// offloads table in [`crate::model::virt`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Offloads {
+    /// TCP segmentation offload: the device (a NIC or VF; virtio's
+    /// HOST_TSO4 feature; the emulated e1000's TSE) takes bursts of up to
+    /// 64 KiB and cuts them into segments. Needs `csum`.
+    pub tso: bool,
+    /// Generic segmentation offload: without TSO, the stack still hands the
+    /// driver layer a burst, cut into segments in software just before the
+    /// driver.
+    pub gso: bool,
+    /// Generic receive offload: the receiving driver merges a burst's
+    /// frames, and the stack above it sees one packet.
+    pub gro: bool,
+    /// Checksum offload, transmit and receive: without it the stack sums
+    /// every payload byte.
+    pub csum: bool,
+}
+
+impl Default for Offloads {
+    fn default() -> Self {
+        Offloads {
+            tso: true,
+            gso: true,
+            gro: true,
+            csum: true,
+        }
+    }
+}
+
+impl Offloads {
+    /// True if the stack hands the driver layer bursts of several segments.
+    pub fn bursts(&self) -> bool {
+        self.tso || self.gso
+    }
 }

@@ -31,13 +31,14 @@ use super::host::{nic_count, HostBuilder, VmDev};
 use super::hw::iommu::DmaRegion;
 use super::hw::{Iotlb, Link};
 use super::pipeline::{CpuClass, NotifyKind, RingSpec, Step, StepKind, Units, Work, ONCE};
+use super::tcp::{Burst, Receiver, Sacks, Sender, TcpParams, ACK_BYTES, FRAME_OVERHEAD};
 use super::traffic::{ArrivalGen, SizeGen};
 use super::virt;
 use super::vpc_rt::{Follow, Segments, VpcRt};
 use crate::metrics::record::{flow_latency_histogram, latency_histogram, summarize};
 use crate::metrics::{
     DeliverySeries, DropReason, FlowResult, IotlbUse, PathResult, Recorder, ResourceUse, SimSpeed,
-    Stage, StageMean,
+    Stage, StageMean, TcpResult,
 };
 use crate::sim::{Admission, EventQueue, FcfsPool, FixedRing, Rng, SimDuration, SimTime};
 use hdrhistogram::Histogram;
@@ -66,6 +67,13 @@ enum Ev {
     Complete(u32),
     /// An address's move between ENIs completes.
     TransitDone(u32),
+    /// A TCP stream's sender starts.
+    TcpStart(u32),
+    /// A TCP stream's retransmission timer (stale unless it is the armed
+    /// time).
+    TcpRto(u32),
+    /// A TCP stream's delayed-ACK timer (stale unless it is the armed time).
+    TcpDelack(u32),
 }
 
 /// What a packet is to its flow.
@@ -75,6 +83,10 @@ enum Role {
     Data,
     Request,
     Response,
+    /// A burst of TCP segments (its `seq` is its first byte).
+    Segment,
+    /// A TCP ACK (its `seq` is the cumulative ACK).
+    Ack,
 }
 
 /// A packet in flight.
@@ -95,6 +107,10 @@ struct Packet {
     /// It holds a descriptor of the ring its next step fills (see
     /// [`Step::fills`]).
     holds_slot: bool,
+    /// TCP: a segment burst's first byte, an ACK's cumulative ACK.
+    seq: u64,
+    /// TCP: an ACK's SACK blocks.
+    sacks: Sacks,
     /// Request/response: the client slot and its request number.
     rr_slot: u16,
     rr_seq: u32,
@@ -113,8 +129,11 @@ enum RingState {
 struct RingRt {
     pending: FixedRing<u32>,
     /// Descriptors taken by packets on their way into the ring (a DMA in
-    /// flight, a backend copying): `pending + reserved ≤ slots`.
+    /// flight, a backend copying), one per frame.
     reserved: u32,
+    /// Descriptors the pending packets hold, one per frame:
+    /// `queued + reserved ≤ slots`.
+    queued: u32,
     state: RingState,
     last_notify: Option<SimTime>,
     /// Packets consumed since the last notification.
@@ -167,6 +186,59 @@ struct FlowRt {
     /// Addressed flows: deliveries per bucket of `SERIES_BUCKET` (by
     /// delivery time), allocated at build; empty for other flows.
     series: Vec<u32>,
+    /// TCP streams: the connection.
+    tcp: Option<Box<TcpRt>>,
+}
+
+/// Packets of one kind counted through a run: generated = delivered +
+/// dropped + in flight.
+#[derive(Clone, Copy, Debug, Default)]
+struct Books {
+    generated: u64,
+    delivered: u64,
+    dropped: u64,
+    live: u64,
+}
+
+impl Books {
+    fn born(&mut self, n: u64) {
+        self.generated += n;
+        self.live += n;
+    }
+    fn delivered(&mut self, n: u64) {
+        self.delivered += n;
+        self.live -= n;
+    }
+    fn dropped(&mut self, n: u64) {
+        self.dropped += n;
+        self.live -= n;
+    }
+    fn balance(&self) -> bool {
+        self.generated == self.delivered + self.dropped + self.live
+    }
+}
+
+/// A TCP stream's connection state and counters.
+#[derive(Debug)]
+struct TcpRt {
+    params: TcpParams,
+    sender: Sender,
+    receiver: Receiver,
+    /// Frames of segment bursts (one per segment).
+    frames: Books,
+    /// ACK packets.
+    acks: Books,
+    /// Payload bytes delivered in order to the receiving application within
+    /// the traffic window.
+    goodput_bytes: u64,
+    /// Payload bytes delivered in order, in all.
+    delivered_bytes: u64,
+    /// Highest byte the sending application has written (send calls are
+    /// counted for bytes above it, `message_bytes` at a time).
+    written: u64,
+    /// The RTO and delayed-ACK times an event is pending for.
+    rto_event: Option<SimTime>,
+    delack_event: Option<SimTime>,
 }
 
 impl FlowRt {
@@ -206,6 +278,8 @@ struct Engine {
     rings: Vec<RingRt>,
     ring_specs: Vec<RingSpec>,
     dma: Vec<DmaRegion>,
+    /// Each in-order worker's last release.
+    order_last: Vec<SimTime>,
     iotlb: Iotlb,
     routes: Vec<Box<[Step]>>,
     flows: Vec<FlowRt>,
@@ -248,7 +322,12 @@ fn charge_parts(pkt: &mut Packet, work: &Work) {
 fn nth_birth(flows: &[FlowRt], n: u64, window_end: SimTime) -> Option<SimTime> {
     let mut gens: Vec<ArrivalGen> = flows
         .iter()
-        .filter(|f| !matches!(f.cfg.kind, FlowKind::RequestResponse { .. }))
+        .filter(|f| {
+            !matches!(
+                f.cfg.kind,
+                FlowKind::RequestResponse { .. } | FlowKind::TcpStream { .. }
+            )
+        })
         .map(|f| f.arrivals.clone())
         .collect();
     let mut next: Vec<SimTime> = gens.iter_mut().map(|g| g.first()).collect();
@@ -353,6 +432,29 @@ impl Engine {
                 FlowKind::VmToVm { src, dst } => {
                     (model.vm_to_vm(&mut h, &dev(f, src)?, &dev(f, dst)?), None)
                 }
+                FlowKind::TcpStream { src, dst, .. } => match (src, dst) {
+                    (Client::External, Client::Vm(v)) => {
+                        let d = dev(f, v)?;
+                        (model.rx(&mut h, &d), Some(model.tx(&mut h, &d)))
+                    }
+                    (Client::Vm(v), Client::External) => {
+                        let d = dev(f, v)?;
+                        (model.tx(&mut h, &d), Some(model.rx(&mut h, &d)))
+                    }
+                    (Client::Vm(a), Client::Vm(b)) => {
+                        let (a, b) = (dev(f, a)?, dev(f, b)?);
+                        (
+                            model.vm_to_vm(&mut h, &a, &b),
+                            Some(model.vm_to_vm(&mut h, &b, &a)),
+                        )
+                    }
+                    (Client::External, Client::External) => {
+                        return Err(BuildError::Vpc {
+                            key: format!("flows ({})", f.name),
+                            message: "a TCP stream needs a VM at one end at least".into(),
+                        })
+                    }
+                },
                 FlowKind::RequestResponse { client, server, .. } => {
                     let s = dev(f, server)?;
                     match client {
@@ -416,6 +518,26 @@ impl Engine {
                 last_lost: None,
                 longest_gap: SimDuration::ZERO,
                 series: Vec::new(),
+                tcp: match f.kind {
+                    FlowKind::TcpStream { dst, tcp, .. } => {
+                        // The receiver's stack sees a burst as one packet
+                        // with GRO; a host beyond the wire has it on.
+                        let gro = cfg.offloads.gro || dst == Client::External;
+                        Some(Box::new(TcpRt {
+                            params: tcp,
+                            sender: Sender::new(tcp, cfg.offloads.bursts()),
+                            receiver: Receiver::new(tcp.mss, gro),
+                            frames: Books::default(),
+                            acks: Books::default(),
+                            goodput_bytes: 0,
+                            delivered_bytes: 0,
+                            written: 0,
+                            rto_event: None,
+                            delack_event: None,
+                        }))
+                    }
+                    _ => None,
+                },
             });
         }
 
@@ -508,6 +630,7 @@ impl Engine {
             .map(|r| RingRt {
                 pending: FixedRing::new(r.slots as usize),
                 reserved: 0,
+                queued: 0,
                 state: RingState::Idle,
                 last_notify: None,
                 batch: 0,
@@ -540,6 +663,7 @@ impl Engine {
             rings,
             ring_specs: h.rings,
             dma: h.dma,
+            order_last: vec![SimTime::ZERO; h.workers as usize],
             iotlb: h.iotlb,
             routes,
             flows,
@@ -587,8 +711,50 @@ impl Engine {
         let f = &mut self.flows[flow];
         f.dropped += 1;
         f.dropped_by[reason as usize] += 1;
+        // A lost segment or ACK is noticed by the sender (duplicate ACKs,
+        // its RTO).
+        if let Some(t) = f.tcp.as_mut() {
+            let p = &self.packets[id as usize];
+            match p.role {
+                Role::Ack => t.acks.dropped(1),
+                _ => t.frames.dropped(p.units.frames as u64),
+            }
+        }
         self.rec.drop(reason);
         self.release(id);
+    }
+
+    /// Makes packet `id` fit in `room` places (frames) of a queue or ring:
+    /// true if it goes on. A burst of TCP segments larger than the room
+    /// keeps its first `room` frames and loses the rest, as a tail-drop
+    /// queue takes frames one by one: the lost tail counts as one more
+    /// packet of the flow, dropped with `reason`, and as its frames in the
+    /// stream's books. Anything else that does not fit is dropped whole.
+    #[inline]
+    fn fit(&mut self, id: u32, room: u32, reason: DropReason) -> bool {
+        let pkt = &self.packets[id as usize];
+        let frames = pkt.units.frames;
+        if room >= frames {
+            return true;
+        }
+        if room == 0 || pkt.role != Role::Segment {
+            self.drop_packet(id, reason);
+            return false;
+        }
+        let pkt = &mut self.packets[id as usize];
+        let seg = pkt.units.payload / frames;
+        pkt.units.frames = room;
+        pkt.units.payload = seg * room;
+        pkt.units.bytes = (seg + FRAME_OVERHEAD) * room;
+        let f = &mut self.flows[pkt.flow as usize];
+        f.generated += 1;
+        f.dropped += 1;
+        f.dropped_by[reason as usize] += 1;
+        if let Some(t) = f.tcp.as_mut() {
+            t.frames.dropped((frames - room) as u64);
+        }
+        self.rec.drop(reason);
+        true
     }
 
     /// Moves packet `id`, which is at its current step at time `t`, as far as
@@ -596,43 +762,50 @@ impl Engine {
     /// otherwise schedules its arrival.
     fn advance(&mut self, id: u32, mut t: SimTime) {
         loop {
-            let pkt = &mut self.packets[id as usize];
-            let route = &self.routes[pkt.route as usize];
-            let Some(step) = route.get(pkt.step as usize) else {
+            let pkt = &self.packets[id as usize];
+            let (ri, si) = (pkt.route as usize, pkt.step as usize);
+            let Some(step) = self.routes[ri].get(si) else {
                 self.reach_end(id, t);
                 return;
             };
+            let (kind, fills) = (step.kind, step.fills);
             if step.is_resource() && t != self.now {
                 self.q.push(t, Ev::Arrive(id));
                 return;
             }
-            if let Some(r) = step.fills {
-                // A producer takes a free descriptor before it starts.
+            if let Some(r) = fills {
+                // A producer takes a free descriptor per frame before it
+                // starts.
                 let ring = &self.rings[r as usize];
-                if ring.pending.len() + ring.reserved as usize >= ring.pending.capacity() {
-                    let reason = self.ring_specs[r as usize].drop;
-                    self.drop_packet(id, reason);
+                let room = ring.pending.capacity() as u32 - ring.queued - ring.reserved;
+                let reason = self.ring_specs[r as usize].drop;
+                if !self.fit(id, room, reason) {
                     return;
                 }
             }
-            match step.kind {
+            let pkt = &mut self.packets[id as usize];
+            let work = &self.routes[ri][si].work;
+            match kind {
                 StepKind::Delay => {
-                    charge_parts(pkt, &step.work);
-                    t += SimDuration::from_ps(step.work.time_ps(&pkt.units));
+                    charge_parts(pkt, work);
+                    t += SimDuration::from_ps(work.time_ps(&pkt.units));
                 }
                 StepKind::Dma { link, region } => {
                     // The link's queue is asked first: a refused transfer
                     // neither translates its address nor uses a buffer.
-                    let l = &mut self.links[link as usize];
-                    if !l.has_room(t) {
-                        self.drop_packet(id, DropReason::PcieQueueFull);
+                    let room = self.links[link as usize].room_for(t);
+                    if !self.fit(id, room, DropReason::PcieQueueFull) {
                         return;
                     }
-                    let stall = match region {
-                        Some(r) => self.iotlb.translate(self.dma[r as usize].next_addr()),
-                        None => SimDuration::ZERO,
-                    };
-                    let a = l
+                    let pkt = &mut self.packets[id as usize];
+                    // One buffer, so one translation, per frame.
+                    let mut stall = SimDuration::ZERO;
+                    if let Some(r) = region {
+                        for _ in 0..pkt.units.frames {
+                            stall += self.iotlb.translate(self.dma[r as usize].next_addr());
+                        }
+                    }
+                    let a = self.links[link as usize]
                         .send_with_stall(t, &pkt.units, stall)
                         .expect("a link with room admits");
                     pkt.stage_ps[Stage::Iommu.index()] += stall.as_ps();
@@ -640,25 +813,41 @@ impl Engine {
                     t = a.end;
                 }
                 StepKind::Link { link, stage, drop } => {
-                    match self.links[link as usize].send(t, &pkt.units) {
-                        Some(a) => {
-                            pkt.stage_ps[stage.index()] += a.end.since(t).as_ps();
-                            t = a.end;
-                        }
-                        None => {
-                            self.drop_packet(id, drop);
-                            return;
-                        }
+                    let room = self.links[link as usize].room_for(t);
+                    if !self.fit(id, room, drop) {
+                        return;
                     }
+                    let pkt = &mut self.packets[id as usize];
+                    let a = self.links[link as usize]
+                        .send(t, &pkt.units)
+                        .expect("a link with room admits");
+                    pkt.stage_ps[stage.index()] += a.end.since(t).as_ps();
+                    t = a.end;
                 }
-                StepKind::Serve { pool, wait, drop } => {
-                    let svc = SimDuration::from_ps(step.work.time_ps(&pkt.units));
+                StepKind::Serve {
+                    pool,
+                    wait,
+                    drop,
+                    order,
+                } => {
+                    let svc = SimDuration::from_ps(work.time_ps(&pkt.units));
                     match self.pools[pool as usize].admit(t, svc) {
                         Some(a) => {
-                            pkt.stage_ps[wait.index()] += a.start.since(t).as_ps();
-                            charge_parts(pkt, &step.work);
-                            account(&mut self.rec, &step.work, &pkt.units);
-                            t = a.end;
+                            // An in-order worker releases a job no sooner
+                            // than the one before it.
+                            let end = match order {
+                                Some(o) => {
+                                    let e = a.end.max(self.order_last[o as usize]);
+                                    self.order_last[o as usize] = e;
+                                    e
+                                }
+                                None => a.end,
+                            };
+                            pkt.stage_ps[wait.index()] +=
+                                a.start.since(t).as_ps() + end.since(a.end).as_ps();
+                            charge_parts(pkt, work);
+                            account(&mut self.rec, work, &pkt.units);
+                            t = end;
                         }
                         None => {
                             self.drop_packet(id, drop);
@@ -671,23 +860,28 @@ impl Engine {
                     let held = std::mem::take(&mut pkt.holds_slot);
                     let ring = &mut self.rings[r as usize];
                     if held {
-                        ring.reserved -= 1;
-                    }
-                    if ring.pending.push_back(id).is_err() {
-                        debug_assert!(!held, "a reserved descriptor was taken");
+                        ring.reserved -= pkt.units.frames;
+                    } else {
+                        let room = ring.pending.capacity() as u32 - ring.queued - ring.reserved;
                         let reason = self.ring_specs[r as usize].drop;
-                        self.drop_packet(id, reason);
-                        return;
+                        if !self.fit(id, room, reason) {
+                            return;
+                        }
                     }
+                    let frames = self.packets[id as usize].units.frames;
+                    let ring = &mut self.rings[r as usize];
+                    ring.pending
+                        .push_back(id)
+                        .expect("a ring has a place for every descriptor");
+                    ring.queued += frames;
                     self.request_notify(r, t);
                     return;
                 }
                 StepKind::Signal(r) => self.request_notify(r, t),
             }
-            let step = &self.routes[self.packets[id as usize].route as usize]
-                [self.packets[id as usize].step as usize];
-            if let Some(r) = step.fills {
-                self.rings[r as usize].reserved += 1;
+            if let Some(r) = fills {
+                let frames = self.packets[id as usize].units.frames;
+                self.rings[r as usize].reserved += frames;
                 self.packets[id as usize].holds_slot = true;
             }
             self.packets[id as usize].step += 1;
@@ -779,6 +973,8 @@ impl Engine {
         let flow = pkt.flow as usize;
         match pkt.role {
             Role::Data => {}
+            Role::Segment => self.on_tcp_segment(&pkt),
+            Role::Ack => self.on_tcp_ack(&pkt),
             Role::Request => {
                 let FlowKind::RequestResponse { response_bytes, .. } = self.flows[flow].cfg.kind
                 else {
@@ -830,6 +1026,186 @@ impl Engine {
                     self.q.push(next, Ev::RrSend(pkt.flow, pkt.rr_slot));
                 }
             }
+        }
+    }
+
+    // ---- TCP streams ----
+
+    /// Sends every burst the sender's windows allow now (none once the
+    /// traffic window has ended), and keeps its RTO armed.
+    fn tcp_send(&mut self, flow: u32) {
+        let now = self.now;
+        if now < self.window_end {
+            while let Some(b) = self.flows[flow as usize]
+                .tcp
+                .as_mut()
+                .and_then(|t| t.sender.next_burst(now))
+            {
+                self.send_burst(flow, b);
+            }
+        }
+        self.arm_tcp_timers(flow);
+    }
+
+    /// Creates and starts a packet for burst `b` of `flow`.
+    fn send_burst(&mut self, flow: u32, b: Burst) {
+        let now = self.now;
+        let f = &mut self.flows[flow as usize];
+        let route = f.route;
+        let t = f.tcp.as_mut().expect("a TCP stream");
+        // The application wrote these bytes `message_bytes` at a time: count
+        // the writes whose last byte falls in a burst's new bytes.
+        let end = b.seq + b.len as u64;
+        let m = t.params.message_bytes.max(1) as u64;
+        let send_calls = if end > t.written {
+            let calls = end.div_ceil(m) - t.written.div_ceil(m);
+            t.written = end;
+            calls as u32
+        } else {
+            0
+        };
+        t.frames.born(b.segs as u64);
+        let id = self.alloc(Packet {
+            born: now,
+            rr_born: now,
+            flow,
+            route,
+            units: Units {
+                frames: b.segs,
+                send_calls,
+                recv_calls: 1,
+                bytes: b.len + b.segs * FRAME_OVERHEAD,
+                payload: b.len,
+            },
+            role: Role::Segment,
+            seq: b.seq,
+            ..Packet::default()
+        });
+        self.advance(id, now);
+    }
+
+    /// Sends `n` ACKs from `flow`'s receiver (its cumulative ACK and SACK
+    /// blocks now).
+    fn send_acks(&mut self, flow: u32, n: u32) {
+        let now = self.now;
+        for _ in 0..n {
+            let f = &mut self.flows[flow as usize];
+            let route = f.reverse.expect("a TCP stream has an ACK route");
+            let t = f.tcp.as_mut().expect("a TCP stream");
+            t.acks.born(1);
+            let (ack, sacks) = (t.receiver.ack(), t.receiver.sacks());
+            let id = self.alloc(Packet {
+                born: now,
+                rr_born: now,
+                flow,
+                route,
+                units: Units {
+                    frames: 1,
+                    send_calls: 0,
+                    recv_calls: 0,
+                    bytes: ACK_BYTES,
+                    payload: 0,
+                },
+                role: Role::Ack,
+                seq: ack,
+                sacks,
+                ..Packet::default()
+            });
+            self.advance(id, now);
+        }
+    }
+
+    /// A burst reached the receiving application (or the host beyond the
+    /// wire): reassembly, goodput, ACKs.
+    fn on_tcp_segment(&mut self, pkt: &Packet) {
+        let now = self.now;
+        let in_window = now <= self.window_end;
+        let t = self.flows[pkt.flow as usize]
+            .tcp
+            .as_mut()
+            .expect("segments belong to TCP streams");
+        t.frames.delivered(pkt.units.frames as u64);
+        let plan = t
+            .receiver
+            .on_segment(pkt.seq, pkt.units.payload, pkt.units.frames);
+        t.delivered_bytes += plan.delivered;
+        if in_window {
+            t.goodput_bytes += plan.delivered;
+        }
+        if plan.arm_delack {
+            t.receiver.delack_at = Some(now + t.params.delack);
+        }
+        self.send_acks(pkt.flow, plan.now);
+        self.arm_tcp_timers(pkt.flow);
+    }
+
+    /// An ACK reached the sender.
+    fn on_tcp_ack(&mut self, pkt: &Packet) {
+        let now = self.now;
+        let t = self.flows[pkt.flow as usize]
+            .tcp
+            .as_mut()
+            .expect("ACKs belong to TCP streams");
+        t.acks.delivered(1);
+        if let Some(b) = t.sender.on_ack(pkt.seq, &pkt.sacks, now) {
+            self.send_burst(pkt.flow, b);
+        }
+        self.tcp_send(pkt.flow);
+    }
+
+    /// The RTO event: stale unless the sender's timer is due now.
+    fn on_tcp_rto(&mut self, flow: u32) {
+        let now = self.now;
+        let t = self.flows[flow as usize]
+            .tcp
+            .as_mut()
+            .expect("a TCP stream");
+        t.rto_event = None;
+        if t.sender.rto_at == Some(now) {
+            t.sender.on_rto(now);
+            self.tcp_send(flow);
+        } else {
+            self.arm_tcp_timers(flow);
+        }
+    }
+
+    /// The delayed-ACK event: stale unless the receiver's timer is due now.
+    fn on_tcp_delack(&mut self, flow: u32) {
+        let now = self.now;
+        let t = self.flows[flow as usize]
+            .tcp
+            .as_mut()
+            .expect("a TCP stream");
+        t.delack_event = None;
+        if t.receiver.delack_at == Some(now) {
+            if t.receiver.on_delack() {
+                self.send_acks(flow, 1);
+            }
+        } else {
+            self.arm_tcp_timers(flow);
+        }
+    }
+
+    /// Makes sure an event is pending no later than each armed TCP timer
+    /// (a pending earlier event re-arms at its firing, so one is enough).
+    fn arm_tcp_timers(&mut self, flow: u32) {
+        let horizon = self.horizon;
+        let t = self.flows[flow as usize]
+            .tcp
+            .as_mut()
+            .expect("a TCP stream");
+        let due = |armed: Option<SimTime>, pending: &mut Option<SimTime>| {
+            let at = armed.filter(|&at| at <= horizon && pending.is_none_or(|e| at < e))?;
+            *pending = Some(at);
+            Some(at)
+        };
+        let rto = due(t.sender.rto_at, &mut t.rto_event);
+        let delack = due(t.receiver.delack_at, &mut t.delack_event);
+        if let Some(at) = rto {
+            self.q.push(at, Ev::TcpRto(flow));
+        }
+        if let Some(at) = delack {
+            self.q.push(at, Ev::TcpDelack(flow));
         }
     }
 
@@ -958,7 +1334,9 @@ impl Engine {
             self.rings[r as usize].state = RingState::Idle;
             return;
         };
-        self.rings[r as usize].batch += 1;
+        let ring = &mut self.rings[r as usize];
+        ring.batch += 1;
+        ring.queued -= self.packets[id as usize].units.frames;
         let consumer = self.ring_specs[r as usize].consumer;
         let pkt = &mut self.packets[id as usize];
         let step = &self.routes[pkt.route as usize][pkt.step as usize];
@@ -1039,6 +1417,13 @@ impl Engine {
         }
         for i in 0..self.flows.len() {
             match self.flows[i].cfg.kind {
+                FlowKind::TcpStream { .. } => {
+                    // The connection opens within 1 µs (a random phase).
+                    let at = SimTime::ZERO + self.flows[i].arrivals.jitter(SimDuration::from_us(1));
+                    if at < self.window_end {
+                        self.q.push(at, Ev::TcpStart(i as u32));
+                    }
+                }
                 FlowKind::RequestResponse {
                     outstanding, think, ..
                 } => {
@@ -1097,6 +1482,9 @@ impl Engine {
                         self.follow(f);
                     }
                 }
+                Ev::TcpStart(f) => self.tcp_send(f),
+                Ev::TcpRto(f) => self.on_tcp_rto(f),
+                Ev::TcpDelack(f) => self.on_tcp_delack(f),
             }
         }
     }
@@ -1128,7 +1516,7 @@ impl Engine {
         for (id, p) in self.packets.iter().enumerate() {
             if !free[id] && p.holds_slot {
                 match self.routes[p.route as usize][p.step as usize].kind {
-                    StepKind::Ring(r) => held[r as usize] += 1,
+                    StepKind::Ring(r) => held[r as usize] += p.units.frames,
                     k => panic!("packet {id} holds a descriptor before {k:?}"),
                 }
             }
@@ -1139,6 +1527,17 @@ impl Engine {
                 "ring {} reserved descriptors disagree with the packets",
                 self.ring_specs[r].name
             );
+        }
+        for f in &self.flows {
+            if let Some(t) = &f.tcp {
+                assert!(
+                    t.frames.balance() && t.acks.balance(),
+                    "flow '{}' lost segments or ACKs from the books: {:?} {:?}",
+                    f.cfg.name,
+                    t.frames,
+                    t.acks
+                );
+            }
         }
         let delivered: u64 = self.flows.iter().map(|f| f.delivered).sum();
         let dropped: u64 = self.flows.iter().map(|f| f.dropped).sum();
@@ -1240,6 +1639,28 @@ impl Engine {
                         gap.as_ps() as f64 / 1e6
                     }),
                     latency_ns: f.latency.as_ref().map(|h| summarize(h, f.latency_sum_ps)),
+                    tcp: f.tcp.as_ref().map(|t| TcpResult {
+                        goodput_gbps: if window_s > 0.0 {
+                            t.goodput_bytes as f64 * 8.0 / window_s / 1e9
+                        } else {
+                            0.0
+                        },
+                        delivered_bytes: t.delivered_bytes,
+                        segments: t.frames.generated,
+                        segments_delivered: t.frames.delivered,
+                        segments_dropped: t.frames.dropped,
+                        segments_in_flight: t.frames.live,
+                        retransmitted_segments: t.sender.retransmitted_segs,
+                        fast_retransmits: t.sender.fast_retransmits,
+                        timeouts: t.sender.timeouts,
+                        bursts: f.generated - t.acks.generated,
+                        acks: t.acks.generated,
+                        acks_delivered: t.acks.delivered,
+                        acks_dropped: t.acks.dropped,
+                        acks_in_flight: t.acks.live,
+                        srtt_us: t.sender.srtt().map(|d| d.as_ps() as f64 / 1e6),
+                        cwnd_bytes: t.sender.cwnd,
+                    }),
                     completed: f.rtt.as_ref().map(|_| f.completed),
                     timeouts: f.rtt.as_ref().map(|_| f.timeouts),
                     rtt_ns: rtt,
@@ -1295,6 +1716,19 @@ impl Engine {
                 let n: u64 = self.flows.iter().map(|f| f.completed_in_window).sum();
                 if window_s > 0.0 {
                     n as f64 / window_s
+                } else {
+                    0.0
+                }
+            }),
+            stream_goodput_gbps: self.flows.iter().any(|f| f.tcp.is_some()).then(|| {
+                let bytes: u64 = self
+                    .flows
+                    .iter()
+                    .filter_map(|f| f.tcp.as_ref())
+                    .map(|t| t.goodput_bytes)
+                    .sum();
+                if window_s > 0.0 {
+                    bytes as f64 * 8.0 / window_s / 1e9
                 } else {
                     0.0
                 }

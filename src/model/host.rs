@@ -7,7 +7,8 @@ use super::error::BuildError;
 use super::hw::iommu::DmaRegion;
 use super::hw::{Iotlb, Link, Overhead};
 use super::pipeline::{
-    CpuClass, DmaDevId, LinkId, NotifyKind, Part, PoolId, RingId, RingSpec, Step, StepKind, Work,
+    CpuClass, DmaDevId, LinkId, NotifyKind, OrderId, Part, PoolId, RingId, RingSpec, Step,
+    StepKind, Work,
 };
 use super::profile::{InterruptDelivery, Profile};
 use crate::metrics::{DropReason, Stage};
@@ -154,6 +155,8 @@ pub struct VmDev {
     pub dma_rx: Option<DmaDevId>,
     /// Its transmit buffers behind the IOMMU (VF, passthrough).
     pub dma_tx: Option<DmaDevId>,
+    /// Its host worker (vhost or device-model thread; emulated, virtio).
+    pub worker: OrderId,
 }
 
 /// A host under construction, then handed to the event loop.
@@ -178,6 +181,8 @@ pub struct HostBuilder {
     hv_io: Option<PoolId>,
     /// Each NIC's host-owned receive ring, made on first use.
     host_rx: Vec<Option<RingId>>,
+    /// In-order workers made.
+    pub workers: OrderId,
 }
 
 fn us_to_ps(us: f64) -> u64 {
@@ -230,6 +235,7 @@ impl HostBuilder {
             nics: Vec::new(),
             hv_io: None,
             host_rx: vec![None; nics],
+            workers: 0,
         };
         for n in 0..nics {
             let mut link = |name: &str, rate, o, room: u32| {
@@ -467,10 +473,21 @@ impl HostBuilder {
         serve_step(vcpu, Stage::VcpuWait, DropReason::SocketBacklogFull, &parts)
     }
     /// Host work on the hypervisor I/O cores (queueing for them is
-    /// [`Stage::HvWait`]).
-    pub fn host_work(&mut self, parts: &[Part]) -> Step {
+    /// [`Stage::HvWait`]) by VM worker `order` (its vhost or device-model
+    /// thread: jobs leave it in the order they came).
+    pub fn host_work(&mut self, parts: &[Part], order: OrderId) -> Step {
         let pool = self.hv_io();
-        serve_step(pool, Stage::HvWait, DropReason::HvBacklogFull, parts)
+        let mut s = serve_step(pool, Stage::HvWait, DropReason::HvBacklogFull, parts);
+        if let StepKind::Serve { order: o, .. } = &mut s.kind {
+            *o = Some(order);
+        }
+        s
+    }
+
+    /// A new in-order worker.
+    pub fn worker(&mut self) -> OrderId {
+        self.workers += 1;
+        self.workers - 1
     }
     /// The host NIC driver consuming host ring `ring`.
     pub fn host_rx(&self, ring: RingId) -> Step {
@@ -512,7 +529,12 @@ pub fn dma_step(link: LinkId, region: Option<DmaDevId>) -> Step {
 /// `drop` when the pool's waiting room is full.
 pub fn serve_step(pool: PoolId, wait: Stage, drop: DropReason, parts: &[Part]) -> Step {
     Step {
-        kind: StepKind::Serve { pool, wait, drop },
+        kind: StepKind::Serve {
+            pool,
+            wait,
+            drop,
+            order: None,
+        },
         work: Work::of(parts),
         fills: None,
     }

@@ -10,16 +10,18 @@ pub mod host;
 pub mod hw;
 pub mod pipeline;
 pub mod profile;
+pub mod tcp;
 pub mod traffic;
 pub mod virt;
 pub mod vpc_rt;
 
 pub use config::{
-    Arrival, Client, ControlTiming, FlowAddr, FlowConfig, FlowKind, HostConfig, IoPath,
+    Arrival, Client, ControlTiming, FlowAddr, FlowConfig, FlowKind, HostConfig, IoPath, Offloads,
     RouteConfig, SizeDist, TimedStep, VpcConfig, MAX_VPC_VMS,
 };
 pub use error::BuildError;
 pub use profile::{InterruptDelivery, Profile};
+pub use tcp::TcpParams;
 
 use crate::metrics::PathResult;
 

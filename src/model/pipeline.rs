@@ -243,6 +243,8 @@ pub type LinkId = u16;
 pub type PoolId = u16;
 /// Index of a ring in the host.
 pub type RingId = u16;
+/// Index of an in-order worker (see [`StepKind::Serve`]).
+pub type OrderId = u16;
 /// Index of a DMA-capable device behind the IOMMU.
 pub type DmaDevId = u16;
 
@@ -284,6 +286,11 @@ pub enum StepKind {
         wait: Stage,
         /// Why a packet the pool's waiting room refuses is dropped.
         drop: DropReason,
+        /// A worker that finishes its jobs in the order it took them (one
+        /// vhost or device-model thread per VM on a pool of several cores):
+        /// a job done early waits for the one before it, and that wait goes
+        /// to `wait` too. `None`: jobs leave as they finish.
+        order: Option<OrderId>,
     },
     /// Enqueue in a ring; the ring's consumer later does the step's work on
     /// the ring's pool. Time in the ring goes to the ring's

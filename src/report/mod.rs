@@ -94,6 +94,7 @@ pub(crate) mod tests {
                 max: 45_678 * scale,
                 mean: 13_000.25,
             },
+            stream_goodput_gbps: None,
             transactions_per_s: rr.then_some(38_000.0),
             rtt_ns: rtt,
             delivered_pps: 123_456.0 * scale as f64,
@@ -119,6 +120,7 @@ pub(crate) mod tests {
                 lost: None,
                 outage_us: None,
                 latency_ns: None,
+                tcp: None,
                 delivered_series: None,
             }],
             resources: vec![ResourceUse {

@@ -11,7 +11,9 @@
 //! times never decrease, so the room is a ring of start times: the jobs that
 //! have started by `now` are at its front. The room's size bounds what a real
 //! host bounds (a tap queue, a socket buffer, a backlog) and a full room is a
-//! drop, counted by the caller with its own reason.
+//! drop, counted by the caller with its own reason. A job may weigh more
+//! than one place ([`FcfsPool::admit_weighted`]): a burst of frames on a
+//! link takes a place per frame in the queue before it.
 
 use super::ring::FixedRing;
 use super::time::{SimDuration, SimTime};
@@ -29,7 +31,10 @@ pub struct Admission {
 #[derive(Clone, Debug)]
 pub struct FcfsPool {
     free_at: Box<[SimTime]>,
-    waiting: Option<FixedRing<SimTime>>,
+    /// Jobs waiting: (start, weight), and the places they take in all.
+    waiting: Option<FixedRing<(SimTime, u32)>>,
+    queued: usize,
+    room: usize,
     last_arrival: SimTime,
     busy: SimDuration,
     window_end: SimTime,
@@ -45,6 +50,8 @@ impl FcfsPool {
         FcfsPool {
             free_at: vec![SimTime::ZERO; servers].into_boxed_slice(),
             waiting: room.map(FixedRing::new),
+            queued: 0,
+            room: room.unwrap_or(usize::MAX),
             last_arrival: SimTime::ZERO,
             busy: SimDuration::ZERO,
             window_end: SimTime::MAX,
@@ -72,6 +79,35 @@ impl FcfsPool {
     /// If `now` is earlier than a previous arrival (the caller broke time order).
     #[inline]
     pub fn admit(&mut self, now: SimTime, service: SimDuration) -> Option<Admission> {
+        self.admit_weighted(now, service, 1)
+    }
+
+    /// Forgets the waiting jobs that have started by `now`.
+    #[inline]
+    fn forget_started(&mut self, now: SimTime) {
+        if let Some(room) = self.waiting.as_mut() {
+            while let Some((s, w)) = room.front() {
+                if s > now {
+                    break;
+                }
+                room.pop_front();
+                self.queued -= w as usize;
+            }
+        }
+    }
+
+    /// As [`FcfsPool::admit`] for a job that takes `weight` places in the
+    /// waiting room while it waits (a burst of `weight` frames).
+    ///
+    /// # Panics
+    /// If `now` is earlier than a previous arrival (the caller broke time order).
+    #[inline]
+    pub fn admit_weighted(
+        &mut self,
+        now: SimTime,
+        service: SimDuration,
+        weight: u32,
+    ) -> Option<Admission> {
         assert!(
             now >= self.last_arrival,
             "FCFS admission out of time order: {now} < {}",
@@ -91,12 +127,15 @@ impl FcfsPool {
             (best, self.free_at[best])
         };
         let start = free.max(now);
-        if let Some(room) = self.waiting.as_mut() {
-            while room.front().is_some_and(|s| s <= now) {
-                room.pop_front();
-            }
-            if start > now && room.push_back(start).is_err() {
-                return None;
+        self.forget_started(now);
+        if start > now {
+            if let Some(room) = self.waiting.as_mut() {
+                if self.queued + weight as usize > self.room
+                    || room.push_back((start, weight)).is_err()
+                {
+                    return None;
+                }
+                self.queued += weight as usize;
             }
         }
         let end = start + service;
@@ -105,24 +144,29 @@ impl FcfsPool {
         Some(Admission { start, end })
     }
 
-    /// True if a job arriving at `now` would be admitted: a server is free
-    /// by `now`, or the waiting room has a place. Changes nothing a later
+    /// True if a job of `weight` places arriving at `now` would be admitted:
+    /// a server is free by `now`, or the waiting room has the places. Changes nothing a later
     /// [`FcfsPool::admit`] would see (it only forgets jobs that have started
     /// by `now`, which `admit` would forget too).
     #[inline]
-    pub fn has_room(&mut self, now: SimTime) -> bool {
+    pub fn has_room(&mut self, now: SimTime, weight: u32) -> bool {
+        self.room_for(now) >= weight as usize
+    }
+
+    /// The places a job arriving at `now` may take in the waiting room:
+    /// `usize::MAX` if a server is free by `now` (it waits for nothing) or
+    /// the room is unbounded. Changes nothing [`FcfsPool::admit`] would see.
+    #[inline]
+    pub fn room_for(&mut self, now: SimTime) -> usize {
         let free = self.free_at.iter().copied().min().unwrap_or(now);
         if free <= now {
-            return true;
+            return usize::MAX;
         }
-        match self.waiting.as_mut() {
-            None => true,
-            Some(room) => {
-                while room.front().is_some_and(|s| s <= now) {
-                    room.pop_front();
-                }
-                !room.is_full()
-            }
+        self.forget_started(now);
+        match self.waiting.as_ref() {
+            None => usize::MAX,
+            Some(room) if room.is_full() => 0,
+            Some(_) => self.room - self.queued,
         }
     }
 
@@ -244,15 +288,28 @@ mod tests {
     #[test]
     fn has_room_agrees_with_admit() {
         let mut p = FcfsPool::new(1, Some(1));
-        assert!(p.has_room(t(0)));
+        assert!(p.has_room(t(0), 1));
         p.admit(t(0), d(100)).unwrap(); // in service
-        assert!(p.has_room(t(1))); // the room is empty
+        assert!(p.has_room(t(1), 1)); // the room is empty
         p.admit(t(1), d(100)).unwrap(); // waits
-        assert!(!p.has_room(t(2)));
+        assert!(!p.has_room(t(2), 1));
         assert!(p.admit(t(2), d(1)).is_none());
         // at t = 100 the waiter starts: room again
-        assert!(p.has_room(t(100)));
+        assert!(p.has_room(t(100), 1));
         assert!(p.admit(t(100), d(1)).is_some());
+    }
+
+    #[test]
+    fn a_heavy_job_takes_its_weight_in_places() {
+        let mut p = FcfsPool::new(1, Some(10));
+        p.admit(t(0), d(100)).unwrap(); // in service
+        assert!(p.admit_weighted(t(1), d(10), 8).is_some()); // 8 of 10 places
+        assert!(!p.has_room(t(2), 3));
+        assert!(p.admit_weighted(t(2), d(10), 3).is_none());
+        assert!(p.admit_weighted(t(2), d(10), 2).is_some()); // 10 of 10
+        assert!(p.admit(t(3), d(1)).is_none());
+        // The heavy job starts at 100: its 8 places are free again.
+        assert!(p.admit_weighted(t(100), d(1), 8).is_some());
     }
 
     #[test]

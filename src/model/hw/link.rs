@@ -66,7 +66,8 @@ pub struct Link {
 }
 
 impl Link {
-    /// A link of `rate` whose queue holds `room` packets waiting.
+    /// A link of `rate` whose queue holds `room` frames waiting (a burst
+    /// takes a place per frame).
     pub fn new(name: String, rate: BitsPerSec, overhead: Overhead, room: usize) -> Self {
         Link {
             name,
@@ -106,18 +107,26 @@ impl Link {
         // does not disturb the carried remainder.
         let carry = self.carry;
         let d = self.service(u) + stall;
-        let a = self.pool.admit(now, d);
+        let a = self.pool.admit_weighted(now, d, u.frames.max(1));
         if a.is_none() {
             self.carry = carry;
         }
         a
     }
 
-    /// True if a frame arriving at `now` would be admitted (the link is idle
-    /// or its queue has room); see [`FcfsPool::has_room`].
+    /// True if a packet of `frames` frames arriving at `now` would be
+    /// admitted (the link is idle or its queue has room for them); see
+    /// [`FcfsPool::has_room`].
     #[inline]
-    pub fn has_room(&mut self, now: SimTime) -> bool {
-        self.pool.has_room(now)
+    pub fn has_room(&mut self, now: SimTime, frames: u32) -> bool {
+        self.pool.has_room(now, frames)
+    }
+
+    /// The frames a packet arriving at `now` may bring into the queue
+    /// (`u32::MAX` when the link is idle); see [`FcfsPool::room_for`].
+    #[inline]
+    pub fn room_for(&mut self, now: SimTime) -> u32 {
+        self.pool.room_for(now).min(u32::MAX as usize) as u32
     }
 
     /// Busy time so far.

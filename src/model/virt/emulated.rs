@@ -27,7 +27,7 @@ use crate::metrics::{DropReason, Stage};
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
 use crate::model::host::{HostBuilder, IrqSource, VmDev};
-use crate::model::pipeline::{CpuClass, NotifyKind, Part, RingId, RingSpec, Step, Work};
+use crate::model::pipeline::{CpuClass, NotifyKind, OrderId, Part, RingId, RingSpec, Step, Work};
 
 /// The trap-and-emulate path.
 pub struct Emulated;
@@ -46,14 +46,17 @@ fn tx_trap(h: &HostBuilder) -> [Part; 3] {
 /// The device model receives a frame into the e1000's ring `ring`: it looks
 /// for a free receive descriptor first (QEMU's `e1000_has_rxbufs`), and
 /// without one drops the frame before switching and copying it.
-fn device_model_rx(h: &mut HostBuilder, ring: RingId) -> Step {
+fn device_model_rx(h: &mut HostBuilder, ring: RingId, worker: OrderId) -> Step {
     let c = h.costs;
     let copy = h.host_copy(Stage::DeviceModel);
-    h.host_work(&[
-        Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
-        Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host),
-        copy,
-    ])
+    h.host_work(
+        &[
+            Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
+            Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host),
+            copy,
+        ],
+        worker,
+    )
     .filling(ring)
 }
 
@@ -101,6 +104,7 @@ impl PathModel for Emulated {
             tx_ring: None,
             dma_rx: None,
             dma_tx: None,
+            worker: h.worker(),
         })
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
@@ -110,7 +114,7 @@ impl PathModel for Emulated {
             h.nic_pipeline(false),
             h.dma_up(vm.nic, None, host_rx),
             h.host_rx(host_rx),
-            device_model_rx(h, vm.rx_ring),
+            device_model_rx(h, vm.rx_ring, vm.worker),
             h.guest_rx(vm.rx_ring),
         ]
     }
@@ -120,10 +124,13 @@ impl PathModel for Emulated {
         vec![
             h.guest_tx(vm.vcpu, &trap),
             h.tx_done(vm.rx_ring),
-            h.host_work(&[
-                Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
-                Part::fixed(Stage::HostDriver, c.host_driver, CpuClass::Host),
-            ]),
+            h.host_work(
+                &[
+                    Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
+                    Part::fixed(Stage::HostDriver, c.host_driver, CpuClass::Host),
+                ],
+                vm.worker,
+            ),
             h.dma_down(vm.nic, None),
             h.nic_pipeline(false),
             h.wire_out(vm.nic),
@@ -134,7 +141,7 @@ impl PathModel for Emulated {
         vec![
             h.guest_tx(src.vcpu, &trap),
             h.tx_done(src.rx_ring),
-            device_model_rx(h, dst.rx_ring),
+            device_model_rx(h, dst.rx_ring, dst.worker),
             h.guest_rx(dst.rx_ring),
         ]
     }

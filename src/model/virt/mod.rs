@@ -115,6 +115,7 @@ fn direct_attach(
         tx_ring: None,
         dma_rx,
         dma_tx,
+        worker: 0,
     }
 }
 

@@ -21,7 +21,7 @@ use crate::metrics::{DropReason, Stage};
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
 use crate::model::host::{HostBuilder, IrqSource, VmDev};
-use crate::model::pipeline::{CpuClass, NotifyKind, Part, RingId, RingSpec, Step, StepKind, Work};
+use crate::model::pipeline::{CpuClass, NotifyKind, Part, RingSpec, Step, StepKind, Work};
 
 /// The virtio path.
 pub struct Virtio;
@@ -47,14 +47,18 @@ fn backend_tx(h: &mut HostBuilder, vm: &VmDev, to_nic: bool) -> Step {
     }
 }
 
-/// vhost copies a frame into the guest's receive virtqueue `ring`: it takes
+/// vhost (VM `vm`'s worker) copies a frame into the guest's receive
+/// virtqueue: it takes
 /// a free guest buffer first, and without one drops the frame before the
 /// copy (`vring_full`).
-fn backend_rx(h: &mut HostBuilder, ring: RingId) -> Step {
+fn backend_rx(h: &mut HostBuilder, vm: &VmDev) -> Step {
     let c = h.costs;
     let copy = h.host_copy(Stage::Backend);
-    h.host_work(&[Part::fixed(Stage::Backend, c.vhost, CpuClass::Host), copy])
-        .filling(ring)
+    h.host_work(
+        &[Part::fixed(Stage::Backend, c.vhost, CpuClass::Host), copy],
+        vm.worker,
+    )
+    .filling(vm.rx_ring)
 }
 
 impl PathModel for Virtio {
@@ -113,6 +117,7 @@ impl PathModel for Virtio {
             tx_ring: Some(tx_ring),
             dma_rx: None,
             dma_tx: None,
+            worker: h.worker(),
         })
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
@@ -122,7 +127,7 @@ impl PathModel for Virtio {
             h.nic_pipeline(false),
             h.dma_up(vm.nic, None, host_rx),
             h.host_rx(host_rx),
-            backend_rx(h, vm.rx_ring),
+            backend_rx(h, vm),
             h.guest_rx(vm.rx_ring),
         ]
     }
@@ -139,7 +144,7 @@ impl PathModel for Virtio {
         vec![
             h.guest_tx(src.vcpu, &[]),
             backend_tx(h, src, false),
-            backend_rx(h, dst.rx_ring),
+            backend_rx(h, dst),
             h.guest_rx(dst.rx_ring),
         ]
     }
