@@ -157,6 +157,22 @@ pub struct HostSpec {
     pub vms: Option<i64>,
     /// Passthrough: one physical NIC per VM; default true.
     pub passthrough_nic_per_vm: Option<bool>,
+    /// Segmentation, aggregation and checksum offloads.
+    pub offloads: Option<OffloadsSpec>,
+}
+
+/// `[host.offloads]`: each on unless set false.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OffloadsSpec {
+    /// TCP segmentation offload.
+    pub tso: Option<bool>,
+    /// Generic segmentation offload.
+    pub gso: Option<bool>,
+    /// Generic receive offload.
+    pub gro: Option<bool>,
+    /// Checksum offload.
+    pub csum: Option<bool>,
 }
 
 /// What a flow carries.
@@ -171,6 +187,8 @@ pub enum FlowKindSpec {
     VmToVm,
     /// Closed-loop request/response.
     RequestResponse,
+    /// A TCP bulk transfer.
+    TcpStream,
 }
 
 impl FlowKindSpec {
@@ -181,6 +199,7 @@ impl FlowKindSpec {
             FlowKindSpec::Tx => "tx",
             FlowKindSpec::VmToVm => "vm_to_vm",
             FlowKindSpec::RequestResponse => "request_response",
+            FlowKindSpec::TcpStream => "tcp_stream",
         }
     }
 }
@@ -237,6 +256,25 @@ pub struct FlowSpec {
     /// How long the client waits for a lost request's response before it
     /// sends the next request \[µs\] (request_response only).
     pub timeout_us: Option<f64>,
+    /// TCP streams: `"rx"` (a host beyond the wire sends to `vm`), `"tx"`
+    /// (`vm` sends to it) or `"vm_to_vm"` (`vm` sends to `dst_vm`); default rx.
+    pub direction: Option<String>,
+    /// TCP streams: bytes the sender writes per call \[B\].
+    pub message_bytes: Option<i64>,
+    /// TCP streams: payload bytes per segment \[B\].
+    pub mss: Option<i64>,
+    /// TCP streams: the receiver's window \[B\].
+    pub rwnd_bytes: Option<i64>,
+    /// TCP streams: the sender's largest congestion window \[B\].
+    pub max_cwnd_bytes: Option<i64>,
+    /// TCP streams: initial congestion window \[segments\].
+    pub init_cwnd: Option<i64>,
+    /// TCP streams: selective acknowledgements.
+    pub sack: Option<bool>,
+    /// TCP streams: smallest retransmission timeout \[µs\].
+    pub rto_min_us: Option<f64>,
+    /// TCP streams: delayed-ACK timeout \[µs\].
+    pub delack_us: Option<f64>,
     /// Addressed flows (with `[vpc]`): the sending instance (`$name`);
     /// absent: a host on the internet.
     pub from: Option<String>,
@@ -289,6 +327,18 @@ impl FlowSpec {
         add("outstanding", self.outstanding.map(|x| x.to_string()));
         add("think_us", self.think_us.map(|x| x.to_string()));
         add("timeout_us", self.timeout_us.map(|x| x.to_string()));
+        add(
+            "direction",
+            self.direction.as_ref().map(|x| format!("{x:?}")),
+        );
+        add("message_bytes", self.message_bytes.map(|x| x.to_string()));
+        add("mss", self.mss.map(|x| x.to_string()));
+        add("rwnd_bytes", self.rwnd_bytes.map(|x| x.to_string()));
+        add("max_cwnd_bytes", self.max_cwnd_bytes.map(|x| x.to_string()));
+        add("init_cwnd", self.init_cwnd.map(|x| x.to_string()));
+        add("sack", self.sack.map(|x| x.to_string()));
+        add("rto_min_us", self.rto_min_us.map(|x| x.to_string()));
+        add("delack_us", self.delack_us.map(|x| x.to_string()));
         add("from", self.from.as_ref().map(|x| format!("{x:?}")));
         add("src", self.src.as_ref().map(|x| format!("{x:?}")));
         add("dst", self.dst.as_ref().map(|x| format!("{x:?}")));

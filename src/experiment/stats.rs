@@ -67,7 +67,10 @@ pub fn estimate(xs: &[f64]) -> Option<Estimate> {
 /// Every scalar metric of one run, in report order, named as in CSV
 /// columns and in `stats`: the books, drops by reason, one-way latency
 /// \[ns\] (only if an open-loop packet was delivered), round trips, rates,
-/// CPU, exits and interrupts per packet, VPC losses, with 2 to
+/// CPU, exits and interrupts per packet, CPU utilization (`host_cpu_pct`,
+/// `guest_cpu_pct`) and service demand (`service_demand_us_per_kb`), TCP
+/// streams' goodput, segments, retransmissions and frames per burst
+/// (`stream_goodput_gbps`, `tcp_…`), VPC losses, with 2 to
 /// [`crate::metrics::FLOWS_SUMMARIZED`] open-loop flows each flow's drops
 /// and one-way p50 and p99 (`flow_<name>_dropped`,
 /// `flow_<name>_latency_p50_ns`, `flow_<name>_latency_p99_ns`; a flow's
@@ -107,6 +110,27 @@ pub fn metric_values(p: &PathResult) -> Vec<(String, f64)> {
         put("transactions_per_s", t);
         let timeouts: u64 = p.flows.iter().filter_map(|f| f.timeouts).sum();
         put("timeouts", timeouts as f64);
+    }
+    if let Some(g) = p.stream_goodput_gbps {
+        put("stream_goodput_gbps", g);
+        let (mut segs, mut bursts, mut retx, mut drops) = (0u64, 0u64, 0u64, 0u64);
+        for t in p.flows.iter().filter_map(|f| f.tcp.as_ref()) {
+            segs += t.segments;
+            bursts += t.bursts;
+            retx += t.retransmitted_segments;
+            drops += t.segments_dropped;
+        }
+        put("tcp_segments", segs as f64);
+        put("tcp_retransmitted_segments", retx as f64);
+        put("tcp_segments_dropped", drops as f64);
+        if bursts > 0 {
+            put("tcp_frames_per_burst", segs as f64 / bursts as f64);
+        }
+    }
+    put("host_cpu_pct", p.cpu.host_pct);
+    put("guest_cpu_pct", p.cpu.guest_pct);
+    if let Some(sd) = p.cpu.service_demand_us_per_kb {
+        put("service_demand_us_per_kb", sd);
     }
     put("delivered_pps", p.delivered_pps);
     put("delivered_gbps", p.delivered_gbps);

@@ -363,6 +363,27 @@ pub struct DeliverySeries {
     pub delivered: Vec<u32>,
 }
 
+/// CPU as netperf reports it: utilization in % and service demand.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CpuUse {
+    /// Cores the host's own work runs on: its I/O cores (emulated, virtio)
+    /// and the core of each vCPU (exits are host work there); on bare metal,
+    /// the applications' cores.
+    pub host_cores: u32,
+    /// vCPUs (bare metal: the applications' cores).
+    pub vcpus: u32,
+    /// Host CPU time within the traffic window ÷ (window × `host_cores`)
+    /// \[%\]; 0 on bare metal.
+    pub host_pct: f64,
+    /// Guest CPU time within the window ÷ (window × `vcpus`) \[%\].
+    pub guest_pct: f64,
+    /// Host + guest CPU time within the window \[µs\] ÷ data delivered
+    /// within it \[KB of 1,024 B\]: TCP payload and open-loop frames
+    /// (netperf's service demand); absent if nothing was delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_demand_us_per_kb: Option<f64>,
+}
+
 /// IOTLB lookups of a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IotlbUse {
@@ -475,6 +496,8 @@ pub struct PathResult {
     pub flows: Vec<FlowResult>,
     /// Utilization of the shared resources.
     pub resources: Vec<ResourceUse>,
+    /// CPU utilization and service demand, as netperf reports them.
+    pub cpu: CpuUse,
     /// IOTLB lookups, one per DMA of a device behind the IOMMU (`sriov`,
     /// `passthrough`); absent on paths whose DMAs are not translated.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -57,6 +57,10 @@ pub struct Recorder {
     pub host_cpu_ps: u128,
     /// Guest CPU time \[ps\].
     pub guest_cpu_ps: u128,
+    /// Host CPU time spent within the traffic window \[ps\].
+    pub host_cpu_in_window_ps: u128,
+    /// Guest CPU time spent within the traffic window \[ps\].
+    pub guest_cpu_in_window_ps: u128,
     /// VM exits.
     pub exits: u64,
     /// Interrupts (physical and virtual).
@@ -75,6 +79,8 @@ impl Default for Recorder {
             dropped: [0; DropReason::ALL.len()],
             host_cpu_ps: 0,
             guest_cpu_ps: 0,
+            host_cpu_in_window_ps: 0,
+            guest_cpu_in_window_ps: 0,
             exits: 0,
             interrupts: 0,
         }

@@ -37,8 +37,8 @@ use super::virt;
 use super::vpc_rt::{Follow, Segments, VpcRt};
 use crate::metrics::record::{flow_latency_histogram, latency_histogram, summarize};
 use crate::metrics::{
-    DeliverySeries, DropReason, FlowResult, IotlbUse, PathResult, Recorder, ResourceUse, SimSpeed,
-    Stage, StageMean, TcpResult,
+    CpuUse, DeliverySeries, DropReason, FlowResult, IotlbUse, PathResult, Recorder, ResourceUse,
+    SimSpeed, Stage, StageMean, TcpResult,
 };
 use crate::sim::{Admission, EventQueue, FcfsPool, FixedRing, Rng, SimDuration, SimTime};
 use hdrhistogram::Histogram;
@@ -293,14 +293,33 @@ struct Engine {
     vpc: Option<VpcRt>,
 }
 
-/// Accounts the CPU time and exits of `work` for a packet of `u`.
+/// Accounts the CPU time and exits of `work` for a packet of `u`, done
+/// during `a`: all of it in the run's totals, the part of `a` before
+/// `window_end` in the window's (for utilization).
 #[inline]
-fn account(rec: &mut Recorder, work: &Work, u: &Units) {
+fn account(rec: &mut Recorder, work: &Work, u: &Units, a: Admission, window_end: SimTime) {
+    let span = a.end.since(a.start).as_ps() as u128;
+    let inside = a
+        .end
+        .min(window_end)
+        .as_ps()
+        .saturating_sub(a.start.min(window_end).as_ps()) as u128;
     for p in work.parts() {
         let t = p.time_ps(u) as u128;
+        let t_in = if inside == span {
+            t
+        } else {
+            t * inside / span.max(1)
+        };
         match p.class {
-            CpuClass::Host => rec.host_cpu_ps += t,
-            CpuClass::Guest => rec.guest_cpu_ps += t,
+            CpuClass::Host => {
+                rec.host_cpu_ps += t;
+                rec.host_cpu_in_window_ps += t_in;
+            }
+            CpuClass::Guest => {
+                rec.guest_cpu_ps += t;
+                rec.guest_cpu_in_window_ps += t_in;
+            }
             CpuClass::Hardware => {}
         }
         rec.exits += p.exits_for(u);
@@ -846,7 +865,7 @@ impl Engine {
                             pkt.stage_ps[wait.index()] +=
                                 a.start.since(t).as_ps() + end.since(a.end).as_ps();
                             charge_parts(pkt, work);
-                            account(&mut self.rec, work, &pkt.units);
+                            account(&mut self.rec, work, &pkt.units, a, self.window_end);
                             t = end;
                         }
                         None => {
@@ -1303,7 +1322,7 @@ impl Engine {
         let spec = &self.ring_specs[r as usize];
         let svc = SimDuration::from_ps(spec.notify_work.time_ps(&ONCE));
         let a = self.pools[spec.notify_pool as usize].admit_uncounted(now, svc);
-        account(&mut self.rec, &spec.notify_work, &ONCE);
+        account(&mut self.rec, &spec.notify_work, &ONCE, a, self.window_end);
         let poll_at = match spec.notify {
             NotifyKind::Interrupt => {
                 self.rec.interrupts += 1;
@@ -1328,8 +1347,14 @@ impl Engine {
             let spec = &self.ring_specs[r as usize];
             if !spec.batch_end_work.is_empty() && self.rings[r as usize].batch > 0 {
                 let svc = SimDuration::from_ps(spec.batch_end_work.time_ps(&ONCE));
-                self.pools[spec.consumer as usize].admit_uncounted(now, svc);
-                account(&mut self.rec, &spec.batch_end_work, &ONCE);
+                let a = self.pools[spec.consumer as usize].admit_uncounted(now, svc);
+                account(
+                    &mut self.rec,
+                    &spec.batch_end_work,
+                    &ONCE,
+                    a,
+                    self.window_end,
+                );
             }
             self.rings[r as usize].state = RingState::Idle;
             return;
@@ -1358,7 +1383,7 @@ impl Engine {
         };
         pkt.stage_ps[spec.wait.index()] += a.start.since(pkt.arrived).as_ps() - waited;
         charge_parts(pkt, &step.work);
-        account(&mut self.rec, &step.work, &pkt.units);
+        account(&mut self.rec, &step.work, &pkt.units, a, self.window_end);
         pkt.step += 1;
         self.q.push(a.end, Ev::Poll(r));
         self.advance(id, a.end);
@@ -1750,6 +1775,28 @@ impl Engine {
             stages,
             flows,
             resources,
+            cpu: {
+                let vcpus = cfg.vms;
+                let hv = self.pool_names.iter().position(|n| n == "hv_io_cores");
+                let host_cores = vcpus + hv.map_or(0, |i| self.pools[i].servers() as u32);
+                let pct =
+                    |ps: u128, cores: u32| 100.0 * ps as f64 / (window_ps * cores.max(1) as f64);
+                let tcp_bytes: u64 = self
+                    .flows
+                    .iter()
+                    .filter_map(|f| f.tcp.as_ref())
+                    .map(|t| t.goodput_bytes)
+                    .sum();
+                let kb = (rec.delivered_bits_in_window / 8 + tcp_bytes) as f64 / 1024.0;
+                let cpu_us = (rec.host_cpu_in_window_ps + rec.guest_cpu_in_window_ps) as f64 / 1e6;
+                CpuUse {
+                    host_cores,
+                    vcpus,
+                    host_pct: pct(rec.host_cpu_in_window_ps, host_cores),
+                    guest_pct: pct(rec.guest_cpu_in_window_ps, vcpus),
+                    service_demand_us_per_kb: (kb > 0.0).then(|| cpu_us / kb),
+                }
+            },
             iotlb: (!self.dma.is_empty()).then(|| {
                 let (hits, misses) = self.iotlb.counts();
                 IotlbUse { hits, misses }

@@ -41,8 +41,9 @@
 //!   ACKs a GRO packet once); without, every two of its segments.
 //!
 //! ## What is left out
-//! RACK-TLP (a lost tail with nothing SACKed above it waits for the RTO
-//! here, 200 ms at least), D-SACK, more than 64 out-of-order ranges at the
+//! RACK-TLP except its rule for a lost retransmission (a hole resent before
+//! data the receiver has since SACKed is resent again): a lost tail with
+//! nothing SACKed above it waits for the RTO here, 200 ms at least. D-SACK, more than 64 out-of-order ranges at the
 //! receiver or in the sender's scoreboard, timestamps (RTT is timed per
 //! segment), window
 //! scaling and receive-buffer autotuning (`rwnd` is the tuned maximum, fixed),
@@ -175,6 +176,10 @@ pub struct Sender {
     n_sacked: usize,
     /// SACK recovery: holes below it have been retransmitted.
     rexmit_next: u64,
+    /// SACK recovery: `snd_nxt` when a hole was last resent. Data sent after
+    /// that resend travels behind it, so once the receiver SACKs data above
+    /// this mark, an older resend still missing was lost.
+    rexmit_mark: u64,
     srtt_ps: Option<u64>,
     rttvar_ps: u64,
     rto: SimDuration,
@@ -214,6 +219,7 @@ impl Sender {
             sacked: [(0, 0); SCOREBOARD],
             n_sacked: 0,
             rexmit_next: 0,
+            rexmit_mark: 0,
             srtt_ps: None,
             rttvar_ps: 0,
             rto: p.rto_init,
@@ -339,6 +345,7 @@ impl Sender {
                 .max(1);
             let len = segs * mss;
             self.rexmit_next = at + len;
+            self.rexmit_mark = self.snd_nxt;
             self.retransmitted_segs += segs;
             if self.timed.is_some_and(|(end, _)| end > at) {
                 self.timed = None; // Karn
@@ -497,6 +504,19 @@ impl Sender {
                 return Some(self.retransmit_head(now));
             }
         }
+        // RACK's rule for a lost retransmission: data sent after the last
+        // resend has been SACKed, yet holes already resent are still open —
+        // those resends were lost too (a flow's packets stay in order), so
+        // start a new pass over the holes (without it they would wait for
+        // the RTO).
+        if self.p.sack
+            && self.recover.is_some()
+            && self.high_sacked() > self.rexmit_mark
+            && self.unsacked(self.snd_una, self.rexmit_next.min(self.rexmit_mark)) > 0
+        {
+            self.rexmit_next = self.snd_una;
+            self.rexmit_mark = self.snd_nxt;
+        }
         // SACK: a hole with three duplicates, or three segments' worth held
         // above it (RFC 6675's DupThresh), starts recovery.
         if self.p.sack
@@ -523,6 +543,7 @@ impl Sender {
         };
         self.recover = Some(self.snd_nxt);
         self.rexmit_next = self.snd_una;
+        self.rexmit_mark = self.snd_nxt;
     }
 
     fn sample_rtt(&mut self, r: SimDuration) {

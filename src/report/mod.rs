@@ -128,6 +128,7 @@ pub(crate) mod tests {
                 servers: 2,
                 utilization: 0.5,
             }],
+            cpu: Default::default(),
             iotlb: None,
             control: Vec::new(),
             enis: Vec::new(),

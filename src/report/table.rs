@@ -114,7 +114,16 @@ pub fn table(report: &RunReport) -> String {
     let mut rows = vec![header.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()];
     for &p in &paths {
         let l = &p.latency_ns;
-        let lat = |ns: u64| latency_cell(p.delivered, ns);
+        // No open-loop packet delivered: no one-way latency or throughput.
+        let open = if l.max == 0 { 0 } else { p.delivered };
+        let lat = |ns: u64| latency_cell(open, ns);
+        let rate = |x: f64, d: usize| {
+            if open == 0 {
+                "-".to_owned()
+            } else {
+                fixed(x, d)
+            }
+        };
         rows.push(vec![
             p.path.clone(),
             p.nics.to_string(),
@@ -122,8 +131,8 @@ pub fn table(report: &RunReport) -> String {
             lat(l.p99),
             lat(l.p999),
             lat(l.max),
-            fixed(p.delivered_gbps, 3),
-            fixed(p.delivered_pps / 1e6, 3),
+            rate(p.delivered_gbps, 3),
+            rate(p.delivered_pps / 1e6, 3),
             total_drops(p).to_string(),
             fixed(p.host_cpu_ns_per_packet, 0),
             fixed(p.guest_cpu_ns_per_packet, 0),
@@ -170,6 +179,49 @@ pub fn table(report: &RunReport) -> String {
         let mut align = vec![Align::Right; 7];
         align[0] = Align::Left;
         align[1] = Align::Left;
+        out.push_str(&layout(&rows, &align));
+    }
+
+    // TCP streams, and CPU as netperf reports it.
+    if paths.iter().any(|p| p.stream_goodput_gbps.is_some()) {
+        out.push_str("\nTCP streams and CPU (netperf-style: utilization of the cores used, service demand)\n");
+        let mut rows = vec![[
+            "path",
+            "goodput Gb/s",
+            "frames/burst",
+            "retrans",
+            "host CPU %",
+            "guest CPU %",
+            "µs/KB",
+        ]
+        .map(str::to_owned)
+        .to_vec()];
+        for &p in &paths {
+            let (mut segs, mut bursts, mut retx) = (0u64, 0u64, 0u64);
+            for t in p.flows.iter().filter_map(|f| f.tcp.as_ref()) {
+                segs += t.segments;
+                bursts += t.bursts;
+                retx += t.retransmitted_segments;
+            }
+            rows.push(vec![
+                p.path.clone(),
+                p.stream_goodput_gbps
+                    .map_or("-".to_owned(), |g| fixed(g, 3)),
+                if bursts == 0 {
+                    "-".to_owned()
+                } else {
+                    fixed(segs as f64 / bursts as f64, 1)
+                },
+                retx.to_string(),
+                fixed(p.cpu.host_pct, 1),
+                fixed(p.cpu.guest_pct, 1),
+                p.cpu
+                    .service_demand_us_per_kb
+                    .map_or("-".to_owned(), |x| fixed(x, 3)),
+            ]);
+        }
+        let mut align = vec![Align::Right; 7];
+        align[0] = Align::Left;
         out.push_str(&layout(&rows, &align));
     }
 
@@ -332,7 +384,21 @@ fn sweep_table(report: &RunReport) -> String {
         .iter()
         .flat_map(|p| &p.paths)
         .any(|pp| pp.stats.contains_key("rtt_p99_ns"));
-    let cols = &cols[..if rtt { 9 } else { 8 }];
+    let mut cols: Vec<(&str, &str, f64, usize)> = cols[..if rtt { 9 } else { 8 }].to_vec();
+    let stream = report
+        .points
+        .iter()
+        .flat_map(|p| &p.paths)
+        .any(|pp| pp.stats.contains_key("stream_goodput_gbps"));
+    if stream {
+        cols.extend([
+            ("stream Gb/s", "stream_goodput_gbps", 1.0, 3),
+            ("host CPU %", "host_cpu_pct", 1.0, 1),
+            ("guest CPU %", "guest_cpu_pct", 1.0, 1),
+            ("µs/KB", "service_demand_us_per_kb", 1.0, 3),
+        ]);
+    }
+    let cols = &cols[..];
     let mut header = vec!["point".to_owned(), "path".to_owned()];
     header.extend(cols.iter().map(|c| c.0.to_owned()));
     let mut rows = vec![header];
