@@ -284,6 +284,7 @@ const RULES: &[(&str, Rule)] = &[
     ("hv_backlog", Rule::Int(1, 1 << 20)),
     ("socket_backlog", Rule::Int(1, 1 << 20)),
     ("switch_buffer_frames", Rule::Int(1, 1 << 20)),
+    ("qdisc_frames", Rule::Int(0, 1 << 20)),
     ("max_vfs", Rule::Int(0, 4096)),
     ("iotlb_entries", Rule::Int(1, 65_536)),
     ("iommu_page_kib", Rule::OneOf(&[4, 2048, 1_048_576])),
@@ -320,6 +321,8 @@ const RULES: &[(&str, Rule)] = &[
     ("app_cycles", Rule::Int(0, MAX_CYCLES)),
     // 1,000 cycles per byte at most.
     ("copy_millicycles_per_byte", Rule::Int(0, 1_000_000)),
+    ("csum_millicycles_per_byte", Rule::Int(0, 1_000_000)),
+    ("gso_segment_cycles", Rule::Int(0, MAX_CYCLES)),
     ("e1000_exits_per_irq", Rule::Int(0, 16)),
 ];
 
@@ -979,6 +982,7 @@ fn tcp_params(cx: &Cx, prefix: &str, f: &FlowSpec) -> Result<TcpParams, Experime
         rto_init: d.rto_init.max(rto_min),
         delack,
         gso_max_bytes: d.gso_max_bytes,
+        tsq_bytes: d.tsq_bytes,
         sack: f.sack.unwrap_or(d.sack),
     })
 }

@@ -74,6 +74,9 @@ enum Ev {
     TcpRto(u32),
     /// A TCP stream's delayed-ACK timer (stale unless it is the armed time).
     TcpDelack(u32),
+    /// Bytes of a TCP stream's burst left its sending host (TCP small
+    /// queues).
+    TcpLeft(u32, u32),
 }
 
 /// What a packet is to its flow.
@@ -111,6 +114,9 @@ struct Packet {
     seq: u64,
     /// TCP: an ACK's SACK blocks.
     sacks: Sacks,
+    /// TCP: a burst a VM sent that has not left its host (counted in its
+    /// stream's small-queue bytes).
+    local: bool,
     /// Request/response: the client slot and its request number.
     rr_slot: u16,
     rr_seq: u32,
@@ -239,6 +245,11 @@ struct TcpRt {
     /// The RTO and delayed-ACK times an event is pending for.
     rto_event: Option<SimTime>,
     delack_event: Option<SimTime>,
+    /// TCP small queues: payload bytes sent by a VM and not yet on the wire
+    /// (or delivered, between VMs), and the most there may be (`u64::MAX`
+    /// for a sender beyond the wire).
+    local_bytes: u64,
+    tsq_limit: u64,
 }
 
 impl FlowRt {
@@ -280,6 +291,8 @@ struct Engine {
     dma: Vec<DmaRegion>,
     /// Each in-order worker's last release.
     order_last: Vec<SimTime>,
+    /// Links that take packets out of the host (the NICs' outgoing wires).
+    egress: Vec<bool>,
     iotlb: Iotlb,
     routes: Vec<Box<[Step]>>,
     flows: Vec<FlowRt>,
@@ -538,7 +551,7 @@ impl Engine {
                 longest_gap: SimDuration::ZERO,
                 series: Vec::new(),
                 tcp: match f.kind {
-                    FlowKind::TcpStream { dst, tcp, .. } => {
+                    FlowKind::TcpStream { src, dst, tcp } => {
                         // The receiver's stack sees a burst as one packet
                         // with GRO; a host beyond the wire has it on.
                         let gro = cfg.offloads.gro || dst == Client::External;
@@ -553,6 +566,11 @@ impl Engine {
                             written: 0,
                             rto_event: None,
                             delack_event: None,
+                            local_bytes: 0,
+                            tsq_limit: match src {
+                                Client::Vm(_) => tcp.tsq_bytes,
+                                Client::External => u64::MAX,
+                            },
                         }))
                     }
                     _ => None,
@@ -672,6 +690,10 @@ impl Engine {
         for l in &mut links {
             l.set_window(window_end);
         }
+        let mut egress = vec![false; links.len()];
+        for n in &h.nics {
+            egress[n.wire_out as usize] = true;
+        }
         Ok(Engine {
             q: EventQueue::with_capacity(bound),
             now: SimTime::ZERO,
@@ -683,6 +705,7 @@ impl Engine {
             ring_specs: h.rings,
             dma: h.dma,
             order_last: vec![SimTime::ZERO; h.workers as usize],
+            egress,
             iotlb: h.iotlb,
             routes,
             flows,
@@ -738,6 +761,11 @@ impl Engine {
                 Role::Ack => t.acks.dropped(1),
                 _ => t.frames.dropped(p.units.frames as u64),
             }
+            if p.local {
+                t.local_bytes -= p.units.payload as u64;
+                // Room in the sender's small queue: it may send again.
+                self.q.push(self.now, Ev::TcpStart(p.flow));
+            }
         }
         self.rec.drop(reason);
         self.release(id);
@@ -762,6 +790,7 @@ impl Engine {
         }
         let pkt = &mut self.packets[id as usize];
         let seg = pkt.units.payload / frames;
+        let lost = seg * (frames - room);
         pkt.units.frames = room;
         pkt.units.payload = seg * room;
         pkt.units.bytes = (seg + FRAME_OVERHEAD) * room;
@@ -771,6 +800,9 @@ impl Engine {
         f.dropped_by[reason as usize] += 1;
         if let Some(t) = f.tcp.as_mut() {
             t.frames.dropped((frames - room) as u64);
+            if pkt.local {
+                t.local_bytes -= lost as u64;
+            }
         }
         self.rec.drop(reason);
         true
@@ -842,6 +874,12 @@ impl Engine {
                         .expect("a link with room admits");
                     pkt.stage_ps[stage.index()] += a.end.since(t).as_ps();
                     t = a.end;
+                    if pkt.local && self.egress[link as usize] {
+                        // A burst's last frame leaves its sending host.
+                        pkt.local = false;
+                        let ev = Ev::TcpLeft(pkt.flow, pkt.units.payload);
+                        self.q.push(t, ev);
+                    }
                 }
                 StepKind::Serve {
                     pool,
@@ -1058,6 +1096,7 @@ impl Engine {
             while let Some(b) = self.flows[flow as usize]
                 .tcp
                 .as_mut()
+                .filter(|t| t.local_bytes < t.tsq_limit)
                 .and_then(|t| t.sender.next_burst(now))
             {
                 self.send_burst(flow, b);
@@ -1084,6 +1123,10 @@ impl Engine {
             0
         };
         t.frames.born(b.segs as u64);
+        let tsq = t.tsq_limit != u64::MAX;
+        if tsq {
+            t.local_bytes += b.len as u64;
+        }
         let id = self.alloc(Packet {
             born: now,
             rr_born: now,
@@ -1098,6 +1141,7 @@ impl Engine {
             },
             role: Role::Segment,
             seq: b.seq,
+            local: tsq,
             ..Packet::default()
         });
         self.advance(id, now);
@@ -1144,6 +1188,11 @@ impl Engine {
             .as_mut()
             .expect("segments belong to TCP streams");
         t.frames.delivered(pkt.units.frames as u64);
+        if pkt.local {
+            // Between VMs a burst never takes the wire: it leaves the
+            // sender's queues when it is delivered.
+            t.local_bytes -= pkt.units.payload as u64;
+        }
         let plan = t
             .receiver
             .on_segment(pkt.seq, pkt.units.payload, pkt.units.frames);
@@ -1510,6 +1559,11 @@ impl Engine {
                 Ev::TcpStart(f) => self.tcp_send(f),
                 Ev::TcpRto(f) => self.on_tcp_rto(f),
                 Ev::TcpDelack(f) => self.on_tcp_delack(f),
+                Ev::TcpLeft(f, bytes) => {
+                    let t = self.flows[f as usize].tcp.as_mut().expect("a TCP stream");
+                    t.local_bytes = t.local_bytes.saturating_sub(bytes as u64);
+                    self.tcp_send(f);
+                }
             }
         }
     }

@@ -2,12 +2,12 @@
 //! and per-VM devices — the parts the I/O paths ([`super::virt`]) wire into
 //! routes.
 
-use super::config::{HostConfig, IoPath};
+use super::config::{HostConfig, IoPath, Offloads};
 use super::error::BuildError;
 use super::hw::iommu::DmaRegion;
 use super::hw::{Iotlb, Link, Overhead};
 use super::pipeline::{
-    CpuClass, DmaDevId, LinkId, NotifyKind, OrderId, Part, PoolId, RingId, RingSpec, Step,
+    CpuClass, DmaDevId, LinkId, NotifyKind, OrderId, Part, Per, PoolId, RingId, RingSpec, Step,
     StepKind, Work,
 };
 use super::profile::{InterruptDelivery, Profile};
@@ -54,6 +54,10 @@ pub struct Costs {
     pub vhost: u64,
     /// Copy cost \[fs per byte\].
     pub copy_fs_per_byte: u64,
+    /// Software checksum \[fs per byte\].
+    pub csum_fs_per_byte: u64,
+    /// Software segmentation per segment \[ps\].
+    pub gso_segment: u64,
     /// Host NIC driver per packet \[ps\].
     pub host_driver: u64,
     /// Host interrupt handler \[ps\].
@@ -96,6 +100,9 @@ impl Costs {
             vhost: c(p.vhost_cycles),
             copy_fs_per_byte: p.copy_millicycles_per_byte as u64 * 1_000_000
                 / p.cpu_mhz.max(1) as u64,
+            csum_fs_per_byte: p.csum_millicycles_per_byte as u64 * 1_000_000
+                / p.cpu_mhz.max(1) as u64,
+            gso_segment: c(p.gso_segment_cycles),
             host_driver: c(p.host_driver_cycles),
             host_irq: c(p.host_irq_cycles),
             guest_irq: c(p.guest_irq_cycles),
@@ -166,6 +173,8 @@ pub struct HostBuilder {
     pub costs: Costs,
     /// The profile.
     pub profile: Profile,
+    /// Offloads every device on the host uses.
+    pub offloads: Offloads,
     /// Links.
     pub links: Vec<Link>,
     /// CPU pools.
@@ -222,6 +231,7 @@ impl HostBuilder {
         let mut b = HostBuilder {
             costs: Costs::from_profile(p),
             profile: p.clone(),
+            offloads: cfg.offloads,
             links: Vec::new(),
             pools: Vec::new(),
             rings: Vec::new(),
@@ -250,7 +260,12 @@ impl HostBuilder {
                     Overhead::Ethernet,
                     p.switch_buffer_frames,
                 ),
-                wire_out: link("wire_out", link_rate, Overhead::Ethernet, p.nic_ring),
+                wire_out: link(
+                    "wire_out",
+                    link_rate,
+                    Overhead::Ethernet,
+                    p.nic_ring.saturating_add(p.qdisc_frames),
+                ),
                 pcie_up: link("pcie_up", pcie_rate, pcie, p.nic_ring),
                 pcie_down: link("pcie_down", pcie_rate, pcie, p.nic_ring),
             };
@@ -449,25 +464,70 @@ impl HostBuilder {
     }
     /// Guest driver, stack and application receiving from `ring`.
     pub fn guest_rx(&self, ring: RingId) -> Step {
+        self.guest_rx_by(ring, Per::Frame)
+    }
+
+    /// As [`HostBuilder::guest_rx`], with the driver's work counted per
+    /// `driver` unit: per frame when the device hands it frames, per packet
+    /// when it hands it bursts already merged (virtio from a host that ran
+    /// GRO).
+    ///
+    /// The receive side (T1.1–T1.4, T1.9): the driver works per descriptor;
+    /// GRO merges a burst's frames so the stack above works once per packet
+    /// (without GRO, once per frame); without checksum offload the stack sums
+    /// every payload byte; the application makes one receive call per packet
+    /// of data and copies its payload to user space.
+    pub fn guest_rx_by(&self, ring: RingId, driver: Per) -> Step {
         let c = &self.costs;
+        let o = &self.offloads;
+        let g = CpuClass::Guest;
+        let stack = if o.gro { Per::Packet } else { Per::Frame };
         Step {
             kind: StepKind::Ring(ring),
             work: Work::of(&[
-                Part::fixed(Stage::GuestDriver, c.guest_driver, CpuClass::Guest),
-                Part::fixed(Stage::GuestStack, c.guest_stack, CpuClass::Guest),
-                Part::fixed(Stage::App, c.app, CpuClass::Guest),
+                Part::fixed(Stage::GuestDriver, c.guest_driver, g).each(driver),
+                Part::fixed(Stage::GuestStack, c.guest_stack, g).each(stack),
+                Part::fixed(Stage::GuestStack, self.csum_fs(), g).each(Per::PayloadByte),
+                Part::fixed(Stage::App, c.app, g).each(Per::RecvCall),
+                Part::fixed(Stage::App, c.copy_fs_per_byte, g).each(Per::PayloadByte),
             ]),
             fills: None,
         }
     }
+
+    /// The software checksum per payload byte the stack pays \[fs/B\]: none
+    /// with checksum offload.
+    fn csum_fs(&self) -> u64 {
+        if self.offloads.csum {
+            0
+        } else {
+            self.costs.csum_fs_per_byte
+        }
+    }
+
     /// Application, stack and driver sending on `vcpu`, plus `extra` parts
     /// (exits and device emulation that run on the vCPU).
+    ///
+    /// The transmit side: the application's send calls and the copy of its
+    /// payload from user space; the stack once per burst with TSO or GSO,
+    /// else once per segment; without checksum offload, a software sum of
+    /// every payload byte; with GSO but not TSO, each segment cut out in
+    /// software before the driver; the driver once per burst with TSO (the
+    /// device cuts it), else once per frame.
     pub fn guest_tx(&self, vcpu: PoolId, extra: &[Part]) -> Step {
         let c = &self.costs;
+        let o = &self.offloads;
+        let g = CpuClass::Guest;
+        let stack = if o.bursts() { Per::Packet } else { Per::Frame };
+        let driver = if o.tso { Per::Packet } else { Per::Frame };
+        let gso = if o.gso && !o.tso { c.gso_segment } else { 0 };
         let mut parts = vec![
-            Part::fixed(Stage::App, c.app, CpuClass::Guest),
-            Part::fixed(Stage::GuestStack, c.guest_stack, CpuClass::Guest),
-            Part::fixed(Stage::GuestDriver, c.guest_driver, CpuClass::Guest),
+            Part::fixed(Stage::App, c.app, g).each(Per::SendCall),
+            Part::fixed(Stage::App, c.copy_fs_per_byte, g).each(Per::PayloadByte),
+            Part::fixed(Stage::GuestStack, c.guest_stack, g).each(stack),
+            Part::fixed(Stage::GuestStack, self.csum_fs(), g).each(Per::PayloadByte),
+            Part::fixed(Stage::GuestStack, gso, g).each(Per::Frame),
+            Part::fixed(Stage::GuestDriver, c.guest_driver, g).each(driver),
         ];
         parts.extend_from_slice(extra);
         serve_step(vcpu, Stage::VcpuWait, DropReason::SocketBacklogFull, &parts)
@@ -497,7 +557,8 @@ impl HostBuilder {
                 Stage::HostDriver,
                 self.costs.host_driver,
                 CpuClass::Host,
-            )]),
+            )
+            .each(Per::Frame)]),
             fills: None,
         }
     }

@@ -172,7 +172,7 @@ impl Part {
 }
 
 /// The most parts one step carries.
-pub const MAX_PARTS: usize = 8;
+pub const MAX_PARTS: usize = 12;
 
 /// The work of one step: up to [`MAX_PARTS`] parts, done back to back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

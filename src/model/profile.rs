@@ -109,6 +109,12 @@ pub struct Profile {
     /// Delay from the first packet of a batch to its interrupt \[µs\].
     /// Assumption: 0 (adaptive moderation fires at once when traffic is light).
     pub nic_irq_delay_us: f64,
+    /// Packets the host's egress queueing discipline holds in front of a
+    /// NIC's transmit ring \[frames\]: a wire's transmit queue holds
+    /// `nic_ring + qdisc_frames`. Assumption: 1,000, Linux's default
+    /// `txqueuelen` (the figure `hv_backlog` cites), counted here per frame
+    /// (Linux counts a TSO burst once).
+    pub qdisc_frames: u32,
     /// Frames the upstream switch port buffers when our port is busy
     /// \[frames\]. Assumption: 1,000 frames of shallow ToR buffer.
     pub switch_buffer_frames: u32,
@@ -181,6 +187,19 @@ pub struct Profile {
     /// Memory copy cost \[cycles per byte × 1000\]. Assumption: 500
     /// (0.5 cycle/B, ≈6 GB/s per core with cache misses).
     pub copy_millicycles_per_byte: u32,
+    /// Software checksum (`csum_partial`) \[cycles per byte × 1000\], paid
+    /// when checksum offload is off and by an emulated device that sums in
+    /// software. T1.7: ≈0.074 cycles/B before Linux 6.5, ≈0.042 since
+    /// (Icelake); the 2010 profile takes the old code's 74, the modern the
+    /// new code's 42.
+    pub csum_millicycles_per_byte: u32,
+    /// Cutting one segment out of a burst in software (GSO's `skb_segment`:
+    /// a new skb, the headers copied and fixed up) \[cycles per segment\].
+    /// Assumption: 300 — T1.4 puts building an skb at ≈20 ns (≈60–80
+    /// cycles) and an alloc/free pair at ≈10 ns; copying and patching
+    /// ≈66 B of headers and the bookkeeping are taken as the rest. Not
+    /// measured (T §8 lists it as a gap).
+    pub gso_segment_cycles: u32,
     /// Host NIC driver work per packet (emulated and virtio paths: the host
     /// owns the NIC) \[cycles\]. Assumption: 1,000.
     pub host_driver_cycles: u32,
@@ -268,6 +287,7 @@ impl Profile {
             nic_irq_interval_us: 8.0,
             nic_irq_delay_us: 0.0,
             switch_buffer_frames: 1000,
+            qdisc_frames: 1000,
             tor_latency_ns: 1000,
             iotlb_entries: 64,
             iommu_page_kib: 4,
@@ -285,6 +305,8 @@ impl Profile {
             soft_switch_cycles: 2000,
             vhost_cycles: 1500,
             copy_millicycles_per_byte: 500,
+            csum_millicycles_per_byte: 74,
+            gso_segment_cycles: 300,
             host_driver_cycles: 1000,
             host_irq_cycles: 1500,
             guest_irq_cycles: 1500,
@@ -320,6 +342,7 @@ impl Profile {
             iommu_page_kib: 2048,
             interrupt_delivery: InterruptDelivery::Posted,
             exit_cycles: 1300,
+            csum_millicycles_per_byte: 42,
             ..Self::kvm_2010_82599()
         }
     }

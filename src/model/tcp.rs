@@ -111,6 +111,11 @@ pub struct TcpParams {
     /// retransmits every hole within its window (RFC 6675) instead of one per
     /// round trip (NewReno).
     pub sack: bool,
+    /// TCP small queues: bytes a sending VM's socket may have in its host
+    /// (stack, device queues, NIC) not yet on the wire before it waits
+    /// (`tcp_limit_output_bytes`, T2.10: 1 MiB). Linux's qdisc holds back
+    /// what the NIC cannot take; it does not drop a socket's data.
+    pub tsq_bytes: u64,
 }
 
 impl TcpParams {
@@ -131,6 +136,7 @@ impl TcpParams {
             delack: SimDuration::from_ms(40),
             gso_max_bytes: 65_536,
             sack: true,
+            tsq_bytes: 1 << 20,
         }
     }
 }

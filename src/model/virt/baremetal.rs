@@ -14,7 +14,7 @@ use crate::metrics::Stage;
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
 use crate::model::host::{serve_step, HostBuilder, VmDev};
-use crate::model::pipeline::{CpuClass, Part, Step};
+use crate::model::pipeline::{CpuClass, Part, Per, Step};
 
 /// The bare-metal path.
 pub struct Baremetal;
@@ -50,14 +50,19 @@ impl PathModel for Baremetal {
         direct_tx(h, vm, false)
     }
     fn vm_to_vm(&self, h: &mut HostBuilder, src: &VmDev, dst: &VmDev) -> Vec<Step> {
+        // Loopback: the sender's stack hands the packet (a burst, whole: the
+        // loopback device takes 64 KiB) to the receiver's stack; each side's
+        // application copies its payload to or from user space.
         let c = h.costs;
+        let g = CpuClass::Guest;
         let send = serve_step(
             src.vcpu,
             Stage::VcpuWait,
             DropReason::SocketBacklogFull,
             &[
-                Part::fixed(Stage::App, c.app, CpuClass::Guest),
-                Part::fixed(Stage::GuestStack, c.guest_stack, CpuClass::Guest),
+                Part::fixed(Stage::App, c.app, g).each(Per::SendCall),
+                Part::fixed(Stage::App, c.copy_fs_per_byte, g).each(Per::PayloadByte),
+                Part::fixed(Stage::GuestStack, c.guest_stack, g),
             ],
         );
         let recv = serve_step(
@@ -65,8 +70,9 @@ impl PathModel for Baremetal {
             Stage::VcpuWait,
             DropReason::SocketBacklogFull,
             &[
-                Part::fixed(Stage::GuestStack, c.guest_stack, CpuClass::Guest),
-                Part::fixed(Stage::App, c.app, CpuClass::Guest),
+                Part::fixed(Stage::GuestStack, c.guest_stack, g),
+                Part::fixed(Stage::App, c.app, g).each(Per::RecvCall),
+                Part::fixed(Stage::App, c.copy_fs_per_byte, g).each(Per::PayloadByte),
             ],
         );
         vec![send, recv]

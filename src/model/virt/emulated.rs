@@ -27,18 +27,31 @@ use crate::metrics::{DropReason, Stage};
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
 use crate::model::host::{HostBuilder, IrqSource, VmDev};
-use crate::model::pipeline::{CpuClass, NotifyKind, OrderId, Part, RingId, RingSpec, Step, Work};
+use crate::model::pipeline::{
+    CpuClass, NotifyKind, OrderId, Part, Per, RingId, RingSpec, Step, Work,
+};
 
 /// The trap-and-emulate path.
 pub struct Emulated;
 
 /// The vCPU-side work of one transmit: the tail-register exit and the device
-/// model's transmit emulation with its copy.
-fn tx_trap(h: &HostBuilder) -> [Part; 3] {
+/// model's transmit emulation with its copy. With TSO the e1000 takes a
+/// whole burst (its TSE context) and QEMU cuts it into segments in
+/// software, patching each one's headers and summing its payload (T2.17);
+/// it sums the payload whenever the guest leaves the checksum to the device.
+fn tx_trap(h: &HostBuilder) -> [Part; 5] {
     let c = h.costs;
+    let seg = if h.offloads.tso { c.gso_segment } else { 0 };
+    let csum = if h.offloads.csum {
+        c.csum_fs_per_byte
+    } else {
+        0
+    };
     [
         Part::exits(c.io_exit_user, 1),
         Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host),
+        Part::fixed(Stage::DeviceModel, seg, CpuClass::Host).each(Per::Frame),
+        Part::fixed(Stage::DeviceModel, csum, CpuClass::Host).each(Per::PayloadByte),
         h.host_copy(Stage::DeviceModel),
     ]
 }
@@ -51,8 +64,8 @@ fn device_model_rx(h: &mut HostBuilder, ring: RingId, worker: OrderId) -> Step {
     let copy = h.host_copy(Stage::DeviceModel);
     h.host_work(
         &[
-            Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
-            Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host),
+            Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host).each(Per::Frame),
+            Part::fixed(Stage::DeviceModel, c.device_model, CpuClass::Host).each(Per::Frame),
             copy,
         ],
         worker,
@@ -126,8 +139,8 @@ impl PathModel for Emulated {
             h.tx_done(vm.rx_ring),
             h.host_work(
                 &[
-                    Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
-                    Part::fixed(Stage::HostDriver, c.host_driver, CpuClass::Host),
+                    Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host).each(Per::Frame),
+                    Part::fixed(Stage::HostDriver, c.host_driver, CpuClass::Host).each(Per::Frame),
                 ],
                 vm.worker,
             ),

@@ -21,24 +21,29 @@ use crate::metrics::{DropReason, Stage};
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
 use crate::model::host::{HostBuilder, IrqSource, VmDev};
-use crate::model::pipeline::{CpuClass, NotifyKind, Part, RingSpec, Step, StepKind, Work};
+use crate::model::pipeline::{CpuClass, NotifyKind, Part, Per, RingSpec, Step, StepKind, Work};
 
 /// The virtio path.
 pub struct Virtio;
 
+/// vhost takes a frame, or with HOST_TSO4 (`tso`) a whole burst, from the
+/// guest's transmit queue, copies it and hands it to tap and the bridge
+/// unsegmented; with `to_nic` the host driver queues it on the physical NIC,
+/// which cuts it (T2.15).
 fn backend_tx(h: &mut HostBuilder, vm: &VmDev, to_nic: bool) -> Step {
     let c = h.costs;
+    let per = if h.offloads.tso {
+        Per::Packet
+    } else {
+        Per::Frame
+    };
     let mut parts = vec![
-        Part::fixed(Stage::Backend, c.vhost, CpuClass::Host),
+        Part::fixed(Stage::Backend, c.vhost, CpuClass::Host).each(per),
         h.host_copy(Stage::Backend),
-        Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host),
+        Part::fixed(Stage::SoftSwitch, c.soft_switch, CpuClass::Host).each(per),
     ];
     if to_nic {
-        parts.push(Part::fixed(
-            Stage::HostDriver,
-            c.host_driver,
-            CpuClass::Host,
-        ));
+        parts.push(Part::fixed(Stage::HostDriver, c.host_driver, CpuClass::Host).each(per));
     }
     Step {
         kind: StepKind::Ring(vm.tx_ring.expect("virtio has a TX queue")),
@@ -48,17 +53,30 @@ fn backend_tx(h: &mut HostBuilder, vm: &VmDev, to_nic: bool) -> Step {
 }
 
 /// vhost (VM `vm`'s worker) copies a frame into the guest's receive
-/// virtqueue: it takes
-/// a free guest buffer first, and without one drops the frame before the
-/// copy (`vring_full`).
+/// virtqueue — with GRO in the host and GUEST_TSO4, a whole burst merged
+/// into one packet (T2.15): it takes free guest buffers first, and without
+/// them drops the frame before the copy (`vring_full`).
 fn backend_rx(h: &mut HostBuilder, vm: &VmDev) -> Step {
     let c = h.costs;
     let copy = h.host_copy(Stage::Backend);
     h.host_work(
-        &[Part::fixed(Stage::Backend, c.vhost, CpuClass::Host), copy],
+        &[
+            Part::fixed(Stage::Backend, c.vhost, CpuClass::Host).each(merged(h)),
+            copy,
+        ],
         vm.worker,
     )
     .filling(vm.rx_ring)
+}
+
+/// How a received burst reaches the guest: merged into one packet when the
+/// host runs GRO (and the guest takes large buffers), else frame by frame.
+fn merged(h: &HostBuilder) -> Per {
+    if h.offloads.gro {
+        Per::Packet
+    } else {
+        Per::Frame
+    }
 }
 
 impl PathModel for Virtio {
@@ -128,7 +146,7 @@ impl PathModel for Virtio {
             h.dma_up(vm.nic, None, host_rx),
             h.host_rx(host_rx),
             backend_rx(h, vm),
-            h.guest_rx(vm.rx_ring),
+            h.guest_rx_by(vm.rx_ring, merged(h)),
         ]
     }
     fn tx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
@@ -145,7 +163,7 @@ impl PathModel for Virtio {
             h.guest_tx(src.vcpu, &[]),
             backend_tx(h, src, false),
             backend_rx(h, dst),
-            h.guest_rx(dst.rx_ring),
+            h.guest_rx_by(dst.rx_ring, merged(h)),
         ]
     }
 }
