@@ -515,3 +515,34 @@ fn iotlb_misses_cost_throughput_not_only_latency() {
         "4 KiB pages: {small:.0} pps vs {huge:.0}"
     );
 }
+
+/// Issue 8, item 5: every VM costs its host CPU even when it moves no
+/// packet — an idle vCPU's wake-ups, each an exit and a timer injection
+/// (`idle_wakeups_per_s` × `timer_tick_cycles`, T5.2, T5.4) — so host CPU
+/// grows linearly with the number of idle VMs, on every virtualized path.
+#[test]
+fn idle_vms_cost_their_host_linearly() {
+    let p = Profile::kvm_modern_25g();
+    let per_vm =
+        p.idle_wakeups_per_s as f64 * p.timer_tick_cycles as f64 / (p.cpu_mhz as f64 * 1e6);
+    for path in [IoPath::Emulated, IoPath::Virtio, IoPath::Sriov] {
+        let busy: Vec<f64> = [1u32, 2, 4, 8, 16]
+            .iter()
+            .map(|&n| {
+                run(&host(path, p.clone(), n, vec![], 100_000))
+                    .cpu
+                    .host_cores_busy
+            })
+            .collect();
+        for (n, b) in [1u32, 2, 4, 8, 16].iter().zip(&busy) {
+            let expected = *n as f64 * per_vm;
+            assert!(
+                (b - expected).abs() / expected < 0.01,
+                "{path}, {n} idle VMs: {b} cores busy, expected {expected}"
+            );
+        }
+    }
+    // Bare metal has no exits: its idle applications cost no host CPU.
+    let r = run(&host(IoPath::Baremetal, p, 4, vec![], 100_000));
+    assert_eq!(r.cpu.host_cores_busy, 0.0);
+}

@@ -128,6 +128,8 @@ pub fn metric_values(p: &PathResult) -> Vec<(String, f64)> {
         }
     }
     put("host_cpu_pct", p.cpu.host_pct);
+    put("host_cores_busy", p.cpu.host_cores_busy);
+    put("guest_cores_busy", p.cpu.guest_cores_busy);
     put("guest_cpu_pct", p.cpu.guest_pct);
     if let Some(sd) = p.cpu.service_demand_us_per_kb {
         put("service_demand_us_per_kb", sd);

@@ -324,6 +324,9 @@ const RULES: &[(&str, Rule)] = &[
     ("csum_millicycles_per_byte", Rule::Int(0, 1_000_000)),
     ("gso_segment_cycles", Rule::Int(0, MAX_CYCLES)),
     ("e1000_exits_per_irq", Rule::Int(0, 16)),
+    ("guest_hz", Rule::Int(0, 10_000)),
+    ("idle_wakeups_per_s", Rule::Int(0, 100_000)),
+    ("timer_tick_cycles", Rule::Int(0, MAX_CYCLES)),
 ];
 
 impl Rule {

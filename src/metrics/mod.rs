@@ -377,6 +377,14 @@ pub struct CpuUse {
     pub host_pct: f64,
     /// Guest CPU time within the window ÷ (window × `vcpus`) \[%\].
     pub guest_pct: f64,
+    /// Host CPU time within the window ÷ the window \[cores\]: grows with
+    /// every VM, even an idle one (its timer wake-ups).
+    pub host_cores_busy: f64,
+    /// Guest CPU time within the window ÷ the window \[cores\].
+    pub guest_cores_busy: f64,
+    /// Exits the guests' timer interrupts and idle wake-ups took (part of
+    /// the exits counted per packet).
+    pub timer_exits: u64,
     /// Host + guest CPU time within the window \[µs\] ÷ data delivered
     /// within it \[KB of 1,024 B\]: TCP payload and open-loop frames
     /// (netperf's service demand); absent if nothing was delivered.

@@ -63,6 +63,8 @@ pub struct Recorder {
     pub guest_cpu_in_window_ps: u128,
     /// VM exits.
     pub exits: u64,
+    /// Of them, the guests' timer interrupts and idle wake-ups.
+    pub timer_exits: u64,
     /// Interrupts (physical and virtual).
     pub interrupts: u64,
 }
@@ -82,6 +84,7 @@ impl Default for Recorder {
             host_cpu_in_window_ps: 0,
             guest_cpu_in_window_ps: 0,
             exits: 0,
+            timer_exits: 0,
             interrupts: 0,
         }
     }

@@ -221,6 +221,19 @@ pub struct Profile {
     /// MMIO doorbell write that needs no exit (bare metal, VF, passthrough)
     /// \[ns\]. Assumption: 100 ns, a posted PCIe write.
     pub doorbell_ns: u32,
+    /// Timer interrupts per second of a busy vCPU (T5.1: the kernel's
+    /// default `HZ_250`; a busy CPU ticks `HZ` times a second).
+    pub guest_hz: u32,
+    /// Wake-ups per second of an idle vCPU (tickless, `NO_HZ_IDLE`, T5.2):
+    /// housekeeping timers (RCU, the watchdog, vmstat, the guest's own
+    /// services). Assumption: 50 — an idle Linux guest wakes some tens of
+    /// times a second; not measured here.
+    pub idle_wakeups_per_s: u32,
+    /// Host cycles per guest timer interrupt: arming the TSC deadline, the
+    /// exit when it expires and the injection (T5.4, `vmexit.flat
+    /// tscdeadline`: 7,474 cycles without APICv, 5,662 with). An idle
+    /// vCPU's wake-up is taken as one such round trip too.
+    pub timer_tick_cycles: u32,
     /// Descriptors in an emulated NIC's ring (H2: e1000 256).
     pub emulated_ring: u32,
     /// Minimum interval between an emulated NIC's interrupts \[µs\]
@@ -314,6 +327,9 @@ impl Profile {
             guest_stack_cycles: 2000,
             app_cycles: 500,
             doorbell_ns: 100,
+            guest_hz: 250,
+            idle_wakeups_per_s: 50,
+            timer_tick_cycles: 7474,
             emulated_ring: 256,
             emulated_irq_interval_us: 50.0,
             e1000_exits_per_irq: 5,
@@ -343,6 +359,7 @@ impl Profile {
             interrupt_delivery: InterruptDelivery::Posted,
             exit_cycles: 1300,
             csum_millicycles_per_byte: 42,
+            timer_tick_cycles: 5662,
             ..Self::kvm_2010_82599()
         }
     }
