@@ -24,6 +24,7 @@ pub fn flow(
         arrival,
         sizes,
         mean_interval_ps,
+        streams: 1,
         addr: None,
     }
 }
@@ -44,6 +45,7 @@ pub fn rr(name: &str, server: u32, think_us: u64) -> FlowConfig {
         arrival: Arrival::Poisson,
         sizes: SizeDist::Fixed(128),
         mean_interval_ps: 1.0,
+        streams: 1,
         addr: None,
     }
 }
@@ -60,6 +62,7 @@ pub fn host(
         profile,
         path,
         vms,
+        vcpus: 1,
         passthrough_nic_per_vm: true,
         flows,
         window: SimDuration::from_us(window_us),
@@ -84,6 +87,15 @@ pub fn rx_all(vms: u32, link_gbps: f64, load: f64, sizes: SizeDist) -> Vec<FlowC
             )
         })
         .collect()
+}
+
+/// The 2010 profile with a fixed interrupt interval instead of its
+/// adaptive moderation, for tests of what separates the paths (adaptive
+/// moderation moves every path's latency with its own traffic).
+pub fn static_2010() -> Profile {
+    let mut p = Profile::kvm_2010_82599();
+    p.irq_moderation = enisim::model::IrqModeration::Static;
+    p
 }
 
 /// Asserts generated = delivered + dropped + in flight, for the path and for

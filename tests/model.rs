@@ -6,7 +6,8 @@ mod common;
 use common::*;
 use enisim::metrics::PathResult;
 use enisim::model::{
-    Arrival, BuildError, FlowKind, HostConfig, InterruptDelivery, IoPath, Profile, SizeDist,
+    Arrival, BuildError, FlowConfig, FlowKind, HostConfig, InterruptDelivery, IoPath, Profile,
+    SizeDist,
 };
 use enisim::sim::SimDuration;
 
@@ -195,7 +196,7 @@ fn low_load_p50_orders_the_paths_on_a_modern_host() {
 
 #[test]
 fn low_load_p50_orders_the_paths_on_a_2010_host() {
-    check_low_load_order(Profile::kvm_2010_82599());
+    check_low_load_order(static_2010());
 }
 
 #[test]
@@ -207,7 +208,7 @@ fn emulated_saturates_its_hypervisor_cores_well_below_line_rate_and_sriov_does_n
     let get = |path| {
         run(&host(
             path,
-            Profile::kvm_2010_82599(),
+            static_2010(),
             vms,
             rx_all(vms, 10.0, load, SizeDist::Fixed(64)),
             20_000,
@@ -250,7 +251,7 @@ fn emulated_saturates_its_hypervisor_cores_well_below_line_rate_and_sriov_does_n
 
 #[test]
 fn exits_per_packet_rank_the_paths() {
-    for profile in [Profile::kvm_modern_25g(), Profile::kvm_2010_82599()] {
+    for profile in [Profile::kvm_modern_25g(), static_2010()] {
         let posted = profile.interrupt_delivery == InterruptDelivery::Posted;
         let link = profile.link_gbps;
         let exits: Vec<(IoPath, f64)> = IoPath::ALL
@@ -417,9 +418,10 @@ fn the_emulated_e1000_keeps_its_eoi_exit_with_posted_interrupts() {
     let n = injected - posted;
     assert!(n > 100.0, "{n} interrupts");
     assert_eq!(apicv, posted);
-    assert_eq!(
-        posted,
-        n * (regs + 2.0),
+    // Within one interrupt's worth: the run may end between an interrupt
+    // and its batch's end.
+    assert!(
+        (posted - n * (regs + 2.0)).abs() <= regs + 2.0,
         "posted {posted}, injected {injected}"
     );
 }
@@ -545,4 +547,82 @@ fn idle_vms_cost_their_host_linearly() {
     // Bare metal has no exits: its idle applications cost no host CPU.
     let r = run(&host(IoPath::Baremetal, p, 4, vec![], 100_000));
     assert_eq!(r.cpu.host_cores_busy, 0.0);
+}
+
+/// Issue 8, item 4: a VM with N vCPUs has N queue pairs per device, RSS
+/// spreads flows over them by the Toeplitz hash of their addresses and
+/// ports, and each queue takes its own interrupts on its own vCPU. 64
+/// flows (or one flow of 64 streams) over 4 queues: every queue carries
+/// about a quarter, as random hashes spread them.
+#[test]
+fn rss_spreads_flows_over_the_queues_and_their_vcpus() {
+    for path in [IoPath::Sriov, IoPath::Virtio, IoPath::Baremetal] {
+        let flows: Vec<FlowConfig> = (0..64)
+            .map(|i| {
+                flow(
+                    &format!("f{i}"),
+                    FlowKind::Rx { vm: 0 },
+                    Arrival::Poisson,
+                    SizeDist::Fixed(256),
+                    1e12 / 20_000.0,
+                )
+            })
+            .collect();
+        let mut cfg = host(path, Profile::kvm_modern_25g(), 1, flows, 20_000);
+        cfg.vcpus = 4;
+        let r = run(&cfg);
+        let guest: Vec<_> = r
+            .rings
+            .iter()
+            .filter(|q| {
+                q.name.contains("rx_ring") && !q.name.contains("host")
+                    || q.name.contains("virtio_rx")
+            })
+            .collect();
+        assert_eq!(guest.len(), 4, "{path}: {:?}", r.rings);
+        let total: u64 = guest.iter().map(|q| q.packets).sum();
+        for q in &guest {
+            let share = q.packets as f64 / total as f64;
+            assert!(
+                (0.10..=0.40).contains(&share),
+                "{path}: {} carried {share} of the packets: {:?}",
+                q.name,
+                r.rings
+            );
+            assert!(q.notifications > 0, "{path}: {q:?}");
+        }
+        for i in 0..4 {
+            let vcpu = r
+                .resources
+                .iter()
+                .find(|x| x.name == format!("vm0.vcpu{i}"))
+                .unwrap_or_else(|| panic!("{path}: vm0.vcpu{i} in {:?}", r.resources));
+            assert!(vcpu.utilization > 0.0, "{path}: {vcpu:?}");
+        }
+    }
+}
+
+/// One open-loop flow of many streams (source ports) spreads like many
+/// flows; with one stream it stays on one queue.
+#[test]
+fn a_flow_of_many_streams_spreads_and_one_stream_does_not() {
+    let queues_used = |streams: u32| {
+        let mut f = flow(
+            "clients",
+            FlowKind::Rx { vm: 0 },
+            Arrival::Poisson,
+            SizeDist::Fixed(256),
+            1e12 / 200_000.0,
+        );
+        f.streams = streams;
+        let mut cfg = host(IoPath::Sriov, Profile::kvm_modern_25g(), 1, vec![f], 10_000);
+        cfg.vcpus = 4;
+        run(&cfg)
+            .rings
+            .iter()
+            .filter(|q| q.name.starts_with("vf0."))
+            .count()
+    };
+    assert_eq!(queues_used(1), 1);
+    assert_eq!(queues_used(64), 4);
 }

@@ -74,7 +74,7 @@ fn md1_mean_wait_at_load_0_8() {
 /// A profile in which nothing but the wire costs time worth counting: no CPU
 /// cost, no NIC pipeline, no interrupt moderation, the fastest PCIe.
 fn unconstrained_10g() -> Profile {
-    let mut p = Profile::kvm_2010_82599();
+    let mut p = static_2010();
     p.link_gbps = 10.0;
     p.pcie_gen = 5;
     p.pcie_lanes = 16;

@@ -128,7 +128,9 @@ fn a_full_ring_drops_frames_before_their_dma() {
     assert_eq!(r.dropped["pcie_queue_full"], 0, "{:?}", r.dropped);
     assert!(r.dropped["rx_ring_full"] > 50_000, "{:?}", r.dropped);
     assert!(busy(&r, "nic0.pcie_up") < 0.5, "{:?}", r.resources);
-    assert!(stage(&r, "pcie_dma") < 2_000.0, "{:?}", r.stages);
+    // A few µs of queueing behind the frames a poll's freed descriptors
+    // let in at once, not the 92 µs of a saturated link.
+    assert!(stage(&r, "pcie_dma") < 10_000.0, "{:?}", r.stages);
 }
 
 /// Bug 2, its consequence: SR-IOV isolates a VF's ring from another VF's
@@ -145,10 +147,21 @@ fn a_flooded_vf_does_not_take_a_light_vfs_packets() {
         assert!(flood.dropped > 50_000, "{path}: {flood:?}");
         assert!(light.generated > 1_500, "{path}: {light:?}");
         assert_eq!(light.dropped, 0, "{path}: {light:?}");
-        // Its latency stays that of an idle host: no queue it shares with
-        // the flood grew.
-        let p99 = light.latency_ns.as_ref().unwrap().p99;
-        assert!(p99 < 30_000, "{path}: light p99 {p99} ns");
+        // Its latency stays what it is alone: no queue it shares with the
+        // flood grew.
+        let alone = run(&host(
+            path,
+            Profile::kvm_2010_82599(),
+            2,
+            vec![rx("light", 1, 64, 1e5)],
+            20_000,
+        ));
+        let p99 = light.latency_ns.as_ref().unwrap().p99 as f64;
+        let p99_alone = flow_named(&alone, "light").latency_ns.as_ref().unwrap().p99 as f64;
+        assert!(
+            p99 <= 1.1 * p99_alone + 1_000.0,
+            "{path}: light p99 {p99} ns beside the flood, {p99_alone} ns alone"
+        );
     }
 }
 
@@ -255,6 +268,7 @@ fn transactions_per_second_count_only_the_window() {
         arrival: Arrival::Poisson,
         sizes: SizeDist::Fixed(128),
         mean_interval_ps: 1.0,
+        streams: 1,
         addr: None,
     }];
     let r = run(&host(

@@ -20,6 +20,7 @@ fn stream(name: &str, src: Client, dst: Client, tcp: TcpParams) -> FlowConfig {
         arrival: Arrival::Poisson,
         sizes: SizeDist::Fixed(1518),
         mean_interval_ps: 1.0,
+        streams: 1,
         addr: None,
     }
 }

@@ -157,6 +157,8 @@ pub struct HostSpec {
     pub vms: Option<i64>,
     /// Passthrough: one physical NIC per VM; default true.
     pub passthrough_nic_per_vm: Option<bool>,
+    /// vCPUs per VM, and queue pairs per device; default 1.
+    pub vcpus: Option<i64>,
     /// Segmentation, aggregation and checksum offloads.
     pub offloads: Option<OffloadsSpec>,
 }
@@ -243,6 +245,8 @@ pub struct FlowSpec {
     pub rate_gbps: Option<f64>,
     /// Packets per second \[1/s\].
     pub rate_pps: Option<f64>,
+    /// Open-loop flows: 5-tuples (source ports) its packets take in turn.
+    pub streams: Option<i64>,
     /// `"external"` or a VM index (request_response only).
     pub client: Option<toml::Value>,
     /// Request frame \[B\] (request_response only).
@@ -321,6 +325,7 @@ impl FlowSpec {
         add("load", self.load.map(|x| x.to_string()));
         add("rate_gbps", self.rate_gbps.map(|x| x.to_string()));
         add("rate_pps", self.rate_pps.map(|x| x.to_string()));
+        add("streams", self.streams.map(|x| x.to_string()));
         add("client", self.client.as_ref().map(ToString::to_string));
         add("request_bytes", self.request_bytes.map(|x| x.to_string()));
         add("response_bytes", self.response_bytes.map(|x| x.to_string()));

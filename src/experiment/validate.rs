@@ -325,6 +325,8 @@ const RULES: &[(&str, Rule)] = &[
     ("gso_segment_cycles", Rule::Int(0, MAX_CYCLES)),
     ("e1000_exits_per_irq", Rule::Int(0, 16)),
     ("guest_hz", Rule::Int(0, 10_000)),
+    ("napi_budget", Rule::Int(1, 65_536)),
+    ("irq_moderation", Rule::Word(&["static", "adaptive"])),
     ("idle_wakeups_per_s", Rule::Int(0, 100_000)),
     ("timer_tick_cycles", Rule::Int(0, MAX_CYCLES)),
 ];
@@ -659,6 +661,7 @@ fn mean_interval_ps(
 
 const OPEN_KEYS: &[&str] = &[
     "arrival",
+    "streams",
     "on_us",
     "off_us",
     "size",
@@ -791,6 +794,14 @@ fn expand_flow(
             let sizes = size_dist(cx, &format!("{prefix}.size"), f.size.as_ref())?;
             let arrival = arrival(cx, &prefix, f)?;
             let interval = mean_interval_ps(cx, &prefix, f, sizes, link)?;
+            let streams = check_int(
+                cx,
+                &format!("{prefix}.streams"),
+                f.streams.unwrap_or(1),
+                1,
+                4096,
+                "5-tuples the flow's packets take in turn",
+            )?;
             let is_v2v = f.kind == FlowKindSpec::VmToVm;
             let sel = vm_sel(cx, &vm_key, vm, vms, !is_v2v)?;
             let dst = if is_v2v {
@@ -825,6 +836,7 @@ fn expand_flow(
                     arrival,
                     sizes,
                     mean_interval_ps: interval,
+                    streams,
                     addr: None,
                 });
             }
@@ -883,6 +895,7 @@ fn expand_flow(
                     sizes: SizeDist::Fixed(tcp.mss + crate::model::tcp::FRAME_OVERHEAD),
                     // Unused by a stream; kept ≥ 1 ps as the field promises.
                     mean_interval_ps: MIN_INTERVAL_PS,
+                    streams: 1,
                     addr: None,
                 });
             }
@@ -1047,6 +1060,7 @@ impl RrParams {
             sizes: SizeDist::Fixed(self.request_bytes),
             // Unused by request/response; kept ≥ 1 ps as the field promises.
             mean_interval_ps: (self.think.as_ps() as f64).max(MIN_INTERVAL_PS),
+            streams: 1,
             addr,
         }
     }
@@ -1111,6 +1125,13 @@ fn addressed_flow(
         FlowKindSpec::TcpStream => unreachable!("refused above"),
         FlowKindSpec::Rx | FlowKindSpec::Tx | FlowKindSpec::VmToVm => {
             for (k, v) in f.present_keys() {
+                if k == "streams" {
+                    return Err(cx.invalid(
+                        &format!("{prefix}.{k}"),
+                        Some(v),
+                        "applies to flows without dst (an addressed flow is one 5-tuple)",
+                    ));
+                }
                 if RR_KEYS.contains(&k) || TCP_KEYS.contains(&k) {
                     return Err(cx.invalid(
                         &format!("{prefix}.{k}"),
@@ -1225,6 +1246,14 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         "VMs",
     )?;
     let nic_per_vm = spec.host.passthrough_nic_per_vm.unwrap_or(true);
+    let vcpus = check_int(
+        cx,
+        "host.vcpus",
+        spec.host.vcpus.unwrap_or(1),
+        1,
+        64,
+        "vCPUs per VM (and queue pairs per device)",
+    )?;
 
     if spec.flows.is_empty() {
         return Err(cx.invalid("flows", None, "at least one [[flows]] entry is needed"));
@@ -1285,6 +1314,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         profile,
         path: paths[0],
         vms,
+        vcpus,
         passthrough_nic_per_vm: nic_per_vm,
         flows,
         window,

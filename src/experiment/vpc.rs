@@ -404,6 +404,7 @@ pub(crate) fn addressed(
         arrival,
         sizes,
         mean_interval_ps,
+        streams: 1,
         addr: Some(addr),
     }
 }

@@ -392,6 +392,20 @@ pub struct CpuUse {
     pub service_demand_us_per_kb: Option<f64>,
 }
 
+/// What one ring carried.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RingUse {
+    /// Ring name (`vf0.rx_ring1`, `nic0.host_rx_ring0`, …).
+    pub name: String,
+    /// Packets its consumer took (a burst of several frames is one).
+    pub packets: u64,
+    /// Notifications (interrupts or kicks) it raised.
+    pub notifications: u64,
+    /// Polls its consumer ran: a poll takes up to `napi_budget` packets and
+    /// is rescheduled while more wait.
+    pub polls: u64,
+}
+
 /// IOTLB lookups of a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IotlbUse {
@@ -506,6 +520,11 @@ pub struct PathResult {
     pub resources: Vec<ResourceUse>,
     /// CPU utilization and service demand, as netperf reports them.
     pub cpu: CpuUse,
+    /// Every ring (queue) that carried packets: how many, and how many
+    /// notifications (interrupts, kicks) and polls it took — one queue per
+    /// vCPU with multi-queue, flows spread by RSS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rings: Vec<RingUse>,
     /// IOTLB lookups, one per DMA of a device behind the IOMMU (`sriov`,
     /// `passthrough`); absent on paths whose DMAs are not translated.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -188,6 +188,9 @@ pub struct FlowConfig {
     pub sizes: SizeDist,
     /// Mean time between packets \[ps\] (open-loop kinds), at least 1 ps.
     pub mean_interval_ps: f64,
+    /// Open-loop flows: the 5-tuples (source ports) its packets take in
+    /// turn, as many clients would send them (≥ 1); RSS hashes each.
+    pub streams: u32,
     /// Addresses, for a host with a VPC: the data plane then decides each
     /// packet's journey (and a request/response flow's `client` and `server`
     /// are not used).
@@ -297,6 +300,9 @@ pub struct HostConfig {
     pub path: IoPath,
     /// Number of VMs on the host (≥ 1).
     pub vms: u32,
+    /// vCPUs per VM (≥ 1), and queue pairs per device: one per vCPU (an
+    /// emulated e1000 has one whatever the vCPUs).
+    pub vcpus: u32,
     /// Passthrough only: give each VM its own physical NIC (true), or put
     /// every VM on one NIC (false, which fails with more than one VM).
     pub passthrough_nic_per_vm: bool,

@@ -31,6 +31,7 @@ use super::host::{nic_count, HostBuilder, VmDev};
 use super::hw::iommu::DmaRegion;
 use super::hw::{Iotlb, Link};
 use super::pipeline::{CpuClass, NotifyKind, RingSpec, Step, StepKind, Units, Work, ONCE};
+use super::rss;
 use super::tcp::{Burst, Receiver, Sacks, Sender, TcpParams, ACK_BYTES, FRAME_OVERHEAD};
 use super::traffic::{ArrivalGen, SizeGen};
 use super::virt;
@@ -38,7 +39,7 @@ use super::vpc_rt::{Follow, Segments, VpcRt};
 use crate::metrics::record::{flow_latency_histogram, latency_histogram, summarize};
 use crate::metrics::{
     CpuUse, DeliverySeries, DropReason, FlowResult, IotlbUse, PathResult, Recorder, ResourceUse,
-    SimSpeed, Stage, StageMean, TcpResult,
+    RingUse, SimSpeed, Stage, StageMean, TcpResult,
 };
 use crate::sim::{Admission, EventQueue, FcfsPool, FixedRing, Rng, SimDuration, SimTime};
 use hdrhistogram::Histogram;
@@ -146,12 +147,23 @@ struct RingRt {
     batch: u32,
     /// When the last notification's work ran.
     notified: Admission,
+    /// Adaptive moderation (H8): the latency class (0 lowest, 1 low,
+    /// 2 bulk) and the frame bytes that reached the ring since the last
+    /// interrupt.
+    itr_class: u8,
+    itr_bytes: u64,
+    /// Packets taken, notifications raised and polls run in all.
+    packets: u64,
+    notifications: u64,
+    polls: u64,
 }
 
 #[derive(Debug)]
 struct FlowRt {
     cfg: FlowConfig,
     route: u32,
+    /// Open-loop flows over several 5-tuples: the routes of streams 1...
+    stream_routes: Vec<u32>,
     reverse: Option<u32>,
     arrivals: ArrivalGen,
     sizes: SizeGen,
@@ -263,6 +275,14 @@ impl FlowRt {
     }
 }
 
+/// Adaptive moderation's interrupt intervals by class (H8: 100,000, 20,000
+/// and 8,000 interrupts a second).
+const ITR_INTERVALS: [SimDuration; 3] = [
+    SimDuration::from_us(10),
+    SimDuration::from_us(50),
+    SimDuration::from_us(125),
+];
+
 /// Width of a delivery time-series bucket: 1 ms.
 const SERIES_BUCKET: SimDuration = SimDuration::from_ms(1);
 /// Most buckets a series keeps (100 s of simulated time at 1 ms); later
@@ -293,6 +313,11 @@ struct Engine {
     order_last: Vec<SimTime>,
     /// Links that take packets out of the host (the NICs' outgoing wires).
     egress: Vec<bool>,
+    /// Packets a ring's consumer takes per poll.
+    napi_budget: u32,
+    /// A poll's packets and their service \[ps\] (reused: no allocation per
+    /// poll).
+    poll_batch: Vec<(u32, u64)>,
     iotlb: Iotlb,
     routes: Vec<Box<[Step]>>,
     flows: Vec<FlowRt>,
@@ -436,21 +461,45 @@ impl Engine {
         }
         let nics = nic_count(cfg);
         let mut h = HostBuilder::new(cfg, nics)?;
-        let mut devs: Vec<VmDev> = Vec::with_capacity(cfg.vms as usize);
+        let mut devs: Vec<Vec<VmDev>> = Vec::with_capacity(cfg.vms as usize);
         for vm in 0..cfg.vms {
             let nic = if nics > 1 { vm as usize } else { 0 };
-            devs.push(model.attach(&mut h, vm, nic)?);
+            devs.push(model.attach(&mut h, vm, nic, cfg.vcpus)?);
         }
-        let dev = |flow: &FlowConfig, vm: u32| -> Result<VmDev, BuildError> {
-            devs.get(vm as usize).copied().ok_or(BuildError::NoSuchVm {
-                flow: flow.name.clone(),
-                vm,
-                vms: cfg.vms,
-            })
-        };
         let mut routes: Vec<Box<[Step]>> = Vec::new();
         let mut flows = Vec::with_capacity(cfg.flows.len());
         for f in cfg.flows.iter() {
+            // The queue of VM `vm` (and of the host, if it owns the NIC) a
+            // packet with tuple `t` lands on (RSS).
+            let at = |h: &mut HostBuilder, vm: u32, t: rss::Tuple| -> Result<VmDev, BuildError> {
+                let qs = devs.get(vm as usize).ok_or(BuildError::NoSuchVm {
+                    flow: f.name.clone(),
+                    vm,
+                    vms: cfg.vms,
+                })?;
+                let hash = rss::hash(&t);
+                let mut d = qs[rss::queue(hash, qs.len())];
+                if d.host_rx_ring.is_some() {
+                    let q = rss::queue(hash, h.host_queues());
+                    d.host_rx_ring = Some(h.host_rx_ring(d.nic, q));
+                }
+                Ok(d)
+            };
+            let addr = |c: Client| match c {
+                Client::External => rss::EXTERNAL,
+                Client::Vm(v) => rss::vm_addr(v),
+            };
+            let tuple_s = |src: Client, dst: Client, s: u32| rss::Tuple {
+                src: addr(src),
+                dst: addr(dst),
+                src_port: rss::port_of(&f.name).wrapping_add(s as u16),
+                dst_port: 5001,
+            };
+            let tuple = |src: Client, dst: Client| tuple_s(src, dst, 0);
+            // A flow's two directions: (sender, receiver) with the tuple of
+            // each direction; a VM end takes the queue its incoming
+            // direction hashes to, and sends from that queue's vCPU.
+            let pair = |src: Client, dst: Client| (tuple(src, dst), tuple(src, dst).reversed());
             let (fwd, rev) = match f.kind {
                 _ if f.addr.is_some() => (Vec::new(), Some(Vec::new())),
                 FlowKind::Addressed => {
@@ -459,40 +508,54 @@ impl Engine {
                         message: "an addressed flow needs addresses and a [vpc]".into(),
                     })
                 }
-                FlowKind::Rx { vm } => (model.rx(&mut h, &dev(f, vm)?), None),
-                FlowKind::Tx { vm } => (model.tx(&mut h, &dev(f, vm)?), None),
-                FlowKind::VmToVm { src, dst } => {
-                    (model.vm_to_vm(&mut h, &dev(f, src)?, &dev(f, dst)?), None)
+                FlowKind::Rx { vm } => {
+                    let (t, _) = pair(Client::External, Client::Vm(vm));
+                    let d = at(&mut h, vm, t)?;
+                    (model.rx(&mut h, &d), None)
                 }
-                FlowKind::TcpStream { src, dst, .. } => match (src, dst) {
-                    (Client::External, Client::Vm(v)) => {
-                        let d = dev(f, v)?;
-                        (model.rx(&mut h, &d), Some(model.tx(&mut h, &d)))
+                FlowKind::Tx { vm } => {
+                    let (_, back) = pair(Client::Vm(vm), Client::External);
+                    let d = at(&mut h, vm, back)?;
+                    (model.tx(&mut h, &d), None)
+                }
+                FlowKind::VmToVm { src, dst } => {
+                    let (t, back) = pair(Client::Vm(src), Client::Vm(dst));
+                    let (a, b) = (at(&mut h, src, back)?, at(&mut h, dst, t)?);
+                    (model.vm_to_vm(&mut h, &a, &b), None)
+                }
+                FlowKind::TcpStream { src, dst, .. } => {
+                    let (t, back) = pair(src, dst);
+                    match (src, dst) {
+                        (Client::External, Client::Vm(v)) => {
+                            let d = at(&mut h, v, t)?;
+                            (model.rx(&mut h, &d), Some(model.tx(&mut h, &d)))
+                        }
+                        (Client::Vm(v), Client::External) => {
+                            let d = at(&mut h, v, back)?;
+                            (model.tx(&mut h, &d), Some(model.rx(&mut h, &d)))
+                        }
+                        (Client::Vm(a), Client::Vm(b)) => {
+                            let (a, b) = (at(&mut h, a, back)?, at(&mut h, b, t)?);
+                            (
+                                model.vm_to_vm(&mut h, &a, &b),
+                                Some(model.vm_to_vm(&mut h, &b, &a)),
+                            )
+                        }
+                        (Client::External, Client::External) => {
+                            return Err(BuildError::Vpc {
+                                key: format!("flows ({})", f.name),
+                                message: "a TCP stream needs a VM at one end at least".into(),
+                            })
+                        }
                     }
-                    (Client::Vm(v), Client::External) => {
-                        let d = dev(f, v)?;
-                        (model.tx(&mut h, &d), Some(model.rx(&mut h, &d)))
-                    }
-                    (Client::Vm(a), Client::Vm(b)) => {
-                        let (a, b) = (dev(f, a)?, dev(f, b)?);
-                        (
-                            model.vm_to_vm(&mut h, &a, &b),
-                            Some(model.vm_to_vm(&mut h, &b, &a)),
-                        )
-                    }
-                    (Client::External, Client::External) => {
-                        return Err(BuildError::Vpc {
-                            key: format!("flows ({})", f.name),
-                            message: "a TCP stream needs a VM at one end at least".into(),
-                        })
-                    }
-                },
+                }
                 FlowKind::RequestResponse { client, server, .. } => {
-                    let s = dev(f, server)?;
+                    let (t, back) = pair(client, Client::Vm(server));
+                    let s = at(&mut h, server, t)?;
                     match client {
                         Client::External => (model.rx(&mut h, &s), Some(model.tx(&mut h, &s))),
                         Client::Vm(c) => {
-                            let c = dev(f, c)?;
+                            let c = at(&mut h, c, back)?;
                             (
                                 model.vm_to_vm(&mut h, &c, &s),
                                 Some(model.vm_to_vm(&mut h, &s, &c)),
@@ -501,6 +564,31 @@ impl Engine {
                     }
                 }
             };
+            // An open-loop flow over several 5-tuples: a route per stream
+            // after the first.
+            let mut stream_routes = Vec::new();
+            for s in 1..f.streams {
+                let r = match f.kind {
+                    _ if f.addr.is_some() => break,
+                    FlowKind::Rx { vm } => {
+                        let d = at(&mut h, vm, tuple_s(Client::External, Client::Vm(vm), s))?;
+                        model.rx(&mut h, &d)
+                    }
+                    FlowKind::Tx { vm } => {
+                        let t = tuple_s(Client::Vm(vm), Client::External, s);
+                        let d = at(&mut h, vm, t.reversed())?;
+                        model.tx(&mut h, &d)
+                    }
+                    FlowKind::VmToVm { src, dst } => {
+                        let t = tuple_s(Client::Vm(src), Client::Vm(dst), s);
+                        let (a, b) = (at(&mut h, src, t.reversed())?, at(&mut h, dst, t)?);
+                        model.vm_to_vm(&mut h, &a, &b)
+                    }
+                    _ => break,
+                };
+                routes.push(r.into_boxed_slice());
+                stream_routes.push((routes.len() - 1) as u32);
+            }
             routes.push(fwd.into_boxed_slice());
             let route = (routes.len() - 1) as u32;
             let reverse = rev.map(|r| {
@@ -514,6 +602,7 @@ impl Engine {
             flows.push(FlowRt {
                 cfg: f.clone(),
                 route,
+                stream_routes,
                 reverse,
                 arrivals: ArrivalGen::new(
                     f.arrival,
@@ -621,15 +710,17 @@ impl Engine {
                     });
                 }
                 let mut seg = Segments::default();
-                for d in &devs {
+                // Addressed flows use each VM's first queue.
+                let firsts: Vec<VmDev> = devs.iter().map(|q| q[0]).collect();
+                for d in &firsts {
                     seg.rx.push(model.rx(&mut h, d));
                     seg.tx.push(model.tx(&mut h, d));
                 }
                 for r in seg.rx.iter().chain(&seg.tx) {
                     check_route(r, &h.rings);
                 }
-                for a in &devs {
-                    let row: Vec<Vec<Step>> = devs
+                for a in &firsts {
+                    let row: Vec<Vec<Step>> = firsts
                         .iter()
                         .map(|b| {
                             if a.vm == b.vm {
@@ -668,6 +759,11 @@ impl Engine {
                 pending: FixedRing::new(r.slots as usize),
                 reserved: 0,
                 queued: 0,
+                itr_class: 0,
+                itr_bytes: 0,
+                packets: 0,
+                notifications: 0,
+                polls: 0,
                 state: RingState::Idle,
                 last_notify: None,
                 batch: 0,
@@ -706,6 +802,8 @@ impl Engine {
             dma: h.dma,
             order_last: vec![SimTime::ZERO; h.workers as usize],
             egress,
+            napi_budget: cfg.profile.napi_budget.max(1),
+            poll_batch: Vec::with_capacity(cfg.profile.napi_budget.clamp(1, 4096) as usize),
             iotlb: h.iotlb,
             routes,
             flows,
@@ -931,6 +1029,7 @@ impl Engine {
                         .push_back(id)
                         .expect("a ring has a place for every descriptor");
                     ring.queued += frames;
+                    ring.itr_bytes += self.packets[id as usize].units.bytes as u64;
                     self.request_notify(r, t);
                     return;
                 }
@@ -956,8 +1055,13 @@ impl Engine {
         }
         let spec = &self.ring_specs[r as usize];
         let mut at = t + SimDuration::from_ps(spec.delay_ps);
+        let interval = if spec.adaptive {
+            ITR_INTERVALS[ring.itr_class as usize]
+        } else {
+            SimDuration::from_ps(spec.min_interval_ps)
+        };
         if let Some(last) = ring.last_notify {
-            at = at.max(last + SimDuration::from_ps(spec.min_interval_ps));
+            at = at.max(last + interval);
         }
         ring.state = RingState::Notifying;
         self.q.push(at, Ev::Notify(r));
@@ -1285,7 +1389,11 @@ impl Engine {
         let now = self.now;
         let f = &mut self.flows[flow as usize];
         let bytes = f.sizes.draw();
-        let route = f.route;
+        // Streams in turn.
+        let route = match f.generated % (f.stream_routes.len() as u64 + 1) {
+            0 => f.route,
+            k => f.stream_routes[k as usize - 1],
+        };
         let next = f.arrivals.next(now);
         let id = self.alloc(Packet {
             born: now,
@@ -1383,6 +1491,21 @@ impl Engine {
             },
         };
         let ring = &mut self.rings[r as usize];
+        ring.notifications += 1;
+        if spec.adaptive {
+            // ixgbe_update_itr: bytes per µs of the current interval move the
+            // class one step (H8).
+            let us = ITR_INTERVALS[ring.itr_class as usize].as_ps() / 1_000_000;
+            let per_us = ring.itr_bytes / us.max(1);
+            ring.itr_class = match (ring.itr_class, per_us) {
+                (0, b) if b > 10 => 1,
+                (1, b) if b > 20 => 2,
+                (1, b) if b <= 10 => 0,
+                (2, b) if b <= 20 => 1,
+                (c, _) => c,
+            };
+            ring.itr_bytes = 0;
+        }
         ring.last_notify = Some(now);
         ring.state = RingState::Polling;
         ring.batch = 0;
@@ -1390,9 +1513,13 @@ impl Engine {
         self.q.push(poll_at.end, Ev::Poll(r));
     }
 
+    /// A ring's consumer polls (NAPI): it takes the packets waiting, up to
+    /// its budget (`napi_budget`, T4.1), back to back; if more wait it polls
+    /// again at once (rescheduled behind what its CPU was already given),
+    /// else it does its batch-end work and re-enables its notification.
     fn on_poll(&mut self, r: u16) {
         let now = self.now;
-        let Some(id) = self.rings[r as usize].pending.pop_front() else {
+        if self.rings[r as usize].pending.is_empty() {
             let spec = &self.ring_specs[r as usize];
             if !spec.batch_end_work.is_empty() && self.rings[r as usize].batch > 0 {
                 let svc = SimDuration::from_ps(spec.batch_end_work.time_ps(&ONCE));
@@ -1407,35 +1534,63 @@ impl Engine {
             }
             self.rings[r as usize].state = RingState::Idle;
             return;
-        };
-        let ring = &mut self.rings[r as usize];
-        ring.batch += 1;
-        ring.queued -= self.packets[id as usize].units.frames;
+        }
+        self.rings[r as usize].polls += 1;
+        // The poll runs on one CPU: its packets one after another, admitted
+        // as one job so a pool of several cores cannot run two of them at
+        // once (and reorder them).
+        let mut batch = std::mem::take(&mut self.poll_batch);
+        batch.clear();
+        let mut total = 0u64;
+        while batch.len() < self.napi_budget as usize {
+            let Some(id) = self.rings[r as usize].pending.pop_front() else {
+                break;
+            };
+            let pkt = &self.packets[id as usize];
+            let step = &self.routes[pkt.route as usize][pkt.step as usize];
+            debug_assert_eq!(step.kind, StepKind::Ring(r));
+            let svc = step.work.time_ps(&pkt.units);
+            total += svc;
+            batch.push((id, svc));
+        }
         let consumer = self.ring_specs[r as usize].consumer;
-        let pkt = &mut self.packets[id as usize];
-        let step = &self.routes[pkt.route as usize][pkt.step as usize];
-        debug_assert_eq!(step.kind, StepKind::Ring(r));
-        let svc = SimDuration::from_ps(step.work.time_ps(&pkt.units));
-        let a = self.pools[consumer as usize].admit_uncounted(now, svc);
-        let spec = &self.ring_specs[r as usize];
-        // An interrupt's work ran on the consumer's CPU while the packet
-        // waited: that part of its wait is the interrupt's stages. A kick's
-        // exit ran on the producer's vCPU, not in the packet's way.
-        let waited = match spec.notify {
-            NotifyKind::Interrupt => charge_notification(
-                pkt,
-                &spec.notify_work,
-                self.rings[r as usize].notified,
-                a.start,
-            ),
-            NotifyKind::Kick => 0,
-        };
-        pkt.stage_ps[spec.wait.index()] += a.start.since(pkt.arrived).as_ps() - waited;
-        charge_parts(pkt, &step.work);
-        account(&mut self.rec, &step.work, &pkt.units, a, self.window_end);
-        pkt.step += 1;
-        self.q.push(a.end, Ev::Poll(r));
-        self.advance(id, a.end);
+        let job = self.pools[consumer as usize].admit_uncounted(now, SimDuration::from_ps(total));
+        let mut cursor = job.start;
+        for &(id, svc) in &batch {
+            let a = Admission {
+                start: cursor,
+                end: cursor + SimDuration::from_ps(svc),
+            };
+            cursor = a.end;
+            let ring = &mut self.rings[r as usize];
+            ring.batch += 1;
+            ring.packets += 1;
+            ring.queued -= self.packets[id as usize].units.frames;
+            let pkt = &mut self.packets[id as usize];
+            let step = &self.routes[pkt.route as usize][pkt.step as usize];
+            let spec = &self.ring_specs[r as usize];
+            // An interrupt's work ran on the consumer's CPU while the packet
+            // waited: that part of its wait is the interrupt's stages. A
+            // kick's exit ran on the producer's vCPU, not in the packet's
+            // way.
+            let waited = match spec.notify {
+                NotifyKind::Interrupt => charge_notification(
+                    pkt,
+                    &spec.notify_work,
+                    self.rings[r as usize].notified,
+                    a.start,
+                ),
+                NotifyKind::Kick => 0,
+            };
+            pkt.stage_ps[spec.wait.index()] += a.start.since(pkt.arrived).as_ps() - waited;
+            charge_parts(pkt, &step.work);
+            account(&mut self.rec, &step.work, &pkt.units, a, self.window_end);
+            pkt.step += 1;
+            self.advance(id, a.end);
+        }
+        let end = cursor;
+        self.poll_batch = batch;
+        self.q.push(end, Ev::Poll(r));
     }
 
     fn vpc_mut(&mut self) -> &mut VpcRt {
@@ -1586,7 +1741,7 @@ impl Engine {
         let tick_ps = p.cycles_ps(p.timer_tick_cycles as u64) as u128;
         let mut ticks = 0u64;
         for (pool, name) in self.pools.iter().zip(&self.pool_names) {
-            if !name.ends_with(".vcpu") {
+            if !name.contains(".vcpu") {
                 continue;
             }
             let busy = (pool.busy_in_window().as_ps() as f64 / window_ps).min(1.0);
@@ -1861,8 +2016,20 @@ impl Engine {
             stages,
             flows,
             resources,
+            rings: self
+                .rings
+                .iter()
+                .zip(&self.ring_specs)
+                .filter(|(r, _)| r.packets > 0)
+                .map(|(r, s)| RingUse {
+                    name: s.name.clone(),
+                    packets: r.packets,
+                    notifications: r.notifications,
+                    polls: r.polls,
+                })
+                .collect(),
             cpu: {
-                let vcpus = cfg.vms;
+                let vcpus = cfg.vms * cfg.vcpus;
                 let hv = self.pool_names.iter().position(|n| n == "hv_io_cores");
                 let host_cores = vcpus + hv.map_or(0, |i| self.pools[i].servers() as u32);
                 let pct =

@@ -10,7 +10,7 @@ use super::pipeline::{
     CpuClass, DmaDevId, LinkId, NotifyKind, OrderId, Part, Per, PoolId, RingId, RingSpec, Step,
     StepKind, Work,
 };
-use super::profile::{InterruptDelivery, Profile};
+use super::profile::{InterruptDelivery, IrqModeration, Profile};
 use crate::metrics::{DropReason, Stage};
 use crate::sim::{BitsPerSec, SimDuration};
 
@@ -188,8 +188,9 @@ pub struct HostBuilder {
     /// Physical NICs.
     pub nics: Vec<NicParts>,
     hv_io: Option<PoolId>,
-    /// Each NIC's host-owned receive ring, made on first use.
-    host_rx: Vec<Option<RingId>>,
+    /// Each NIC's host-owned receive rings (one per host queue), made on
+    /// first use.
+    host_rx: Vec<Vec<Option<RingId>>>,
     /// In-order workers made.
     pub workers: OrderId,
 }
@@ -244,7 +245,7 @@ impl HostBuilder {
             ),
             nics: Vec::new(),
             hv_io: None,
-            host_rx: vec![None; nics],
+            host_rx: vec![vec![None; p.hv_io_cores as usize]; nics],
             workers: 0,
         };
         for n in 0..nics {
@@ -295,22 +296,26 @@ impl HostBuilder {
         id
     }
 
-    /// The receive ring of NIC `nic` owned by the host's driver (emulated
-    /// and virtio paths), shared by every VM behind that NIC: the host NIC
-    /// does not sort frames by VM, so one VM's flood fills the descriptors
-    /// its neighbours' frames need. One queue, polled by one I/O core at a
-    /// time (NAPI), interrupts moderated by the NIC's throttling; made on
-    /// first use. (A host with RSS spreads flows over several queues by a
-    /// hash of their addresses and ports; this model has one.)
-    pub fn host_rx_ring(&mut self, nic: usize) -> RingId {
-        if let Some(r) = self.host_rx[nic] {
+    /// Receive queue `q` of NIC `nic`, owned by the host's driver (emulated
+    /// and virtio paths) and shared by every VM behind that NIC: the host
+    /// NIC sorts frames by a hash of their addresses and ports (RSS), not by
+    /// VM, so a flood fills the descriptors of whatever shares its queues.
+    /// Polled by one I/O core at a time (NAPI), interrupts moderated by the
+    /// NIC's throttling; made on first use.
+    pub fn host_rx_ring(&mut self, nic: usize, q: usize) -> RingId {
+        if let Some(r) = self.host_rx[nic][q] {
             return r;
         }
         let hv = self.hv_io();
         let work = self.irq_work(IrqSource::HostNic, &[]);
         let slots = self.profile.nic_ring;
+        let name = if self.host_rx[nic].len() == 1 {
+            format!("nic{nic}.host_rx_ring")
+        } else {
+            format!("nic{nic}.host_rx_ring{q}")
+        };
         let r = self.nic_irq_ring(
-            format!("nic{nic}.host_rx_ring"),
+            name,
             slots,
             hv,
             work,
@@ -318,7 +323,7 @@ impl HostBuilder {
             Stage::HostRingWait,
             DropReason::HostRxRingFull,
         );
-        self.host_rx[nic] = Some(r);
+        self.host_rx[nic][q] = Some(r);
         r
     }
 
@@ -326,6 +331,22 @@ impl HostBuilder {
     pub fn vcpu(&mut self, vm: u32) -> PoolId {
         let room = self.profile.socket_backlog;
         self.pool(format!("vm{vm}.vcpu"), 1, room)
+    }
+
+    /// vCPU `i` of VM `vm`'s `n` (named `vm<vm>.vcpu` when it has one).
+    pub fn vcpu_of(&mut self, vm: u32, i: u32, n: u32) -> PoolId {
+        if n == 1 {
+            return self.vcpu(vm);
+        }
+        let room = self.profile.socket_backlog;
+        self.pool(format!("vm{vm}.vcpu{i}"), 1, room)
+    }
+
+    /// The host's receive queues per NIC (emulated, virtio): one per I/O
+    /// core, each polled by one core at a time, flows spread over them by
+    /// RSS ([`super::rss`]).
+    pub fn host_queues(&self) -> usize {
+        self.profile.hv_io_cores as usize
     }
 
     /// Adds a ring.
@@ -372,6 +393,7 @@ impl HostBuilder {
             drop,
             wait,
             wake_ps: 0,
+            adaptive: p.irq_moderation == IrqModeration::Adaptive,
         };
         self.ring(spec)
     }

@@ -10,6 +10,7 @@ pub mod host;
 pub mod hw;
 pub mod pipeline;
 pub mod profile;
+pub mod rss;
 pub mod tcp;
 pub mod traffic;
 pub mod virt;
@@ -20,7 +21,7 @@ pub use config::{
     RouteConfig, SizeDist, TimedStep, VpcConfig, MAX_VPC_VMS,
 };
 pub use error::BuildError;
-pub use profile::{InterruptDelivery, Profile};
+pub use profile::{InterruptDelivery, IrqModeration, Profile};
 pub use tcp::TcpParams;
 
 use crate::metrics::PathResult;

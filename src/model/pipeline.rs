@@ -372,6 +372,9 @@ pub struct RingSpec {
     /// Stage charged with a packet's time in the ring (interrupt moderation,
     /// the consumer's backlog).
     pub wait: Stage,
+    /// Moderate adaptively (ixgbe's rule, H8) instead of by
+    /// `min_interval_ps`.
+    pub adaptive: bool,
     /// From a kick to its consumer's first poll \[ps\]: the backend
     /// thread's wake-up (kicks only; an interrupt's consumer polls when its
     /// handler is done).

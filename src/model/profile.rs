@@ -51,6 +51,16 @@ impl InterruptDelivery {
     }
 }
 
+/// How a NIC queue spaces its interrupts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IrqModeration {
+    /// A fixed minimum interval (`nic_irq_interval_us`).
+    Static,
+    /// ixgbe's dynamic rule (H8).
+    Adaptive,
+}
+
 /// A named set of hardware and software costs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +116,12 @@ pub struct Profile {
     /// (interrupt throttling). Assumption: 8 µs (≈125,000 interrupts/s),
     /// the low-latency end of the dynamic moderation H4 mentions.
     pub nic_irq_interval_us: f64,
+    /// How a NIC queue spaces its interrupts: `static` (no closer than
+    /// `nic_irq_interval_us`) or `adaptive`, ixgbe's dynamic moderation
+    /// (H8: by the bytes an interval carried, 100,000, 20,000 or 8,000
+    /// interrupts a second; ixgbe and ixgbevf default to it, T4.8). Applies
+    /// to NIC, VF and host NIC queues, not to the emulated e1000 or virtio.
+    pub irq_moderation: IrqModeration,
     /// Delay from the first packet of a batch to its interrupt \[µs\].
     /// Assumption: 0 (adaptive moderation fires at once when traffic is light).
     pub nic_irq_delay_us: f64,
@@ -221,6 +237,9 @@ pub struct Profile {
     /// MMIO doorbell write that needs no exit (bare metal, VF, passthrough)
     /// \[ns\]. Assumption: 100 ns, a posted PCIe write.
     pub doorbell_ns: u32,
+    /// Packets a queue's consumer takes per poll before it is rescheduled
+    /// (T4.1: `dev_weight` = 64).
+    pub napi_budget: u32,
     /// Timer interrupts per second of a busy vCPU (T5.1: the kernel's
     /// default `HZ_250`; a busy CPU ticks `HZ` times a second).
     pub guest_hz: u32,
@@ -298,6 +317,7 @@ impl Profile {
             vf_ring: 512,
             max_vfs: 63,
             nic_irq_interval_us: 8.0,
+            irq_moderation: IrqModeration::Adaptive,
             nic_irq_delay_us: 0.0,
             switch_buffer_frames: 1000,
             qdisc_frames: 1000,
@@ -327,6 +347,7 @@ impl Profile {
             guest_stack_cycles: 2000,
             app_cycles: 500,
             doorbell_ns: 100,
+            napi_budget: 64,
             guest_hz: 250,
             idle_wakeups_per_s: 50,
             timer_tick_cycles: 7474,
@@ -356,6 +377,7 @@ impl Profile {
             nic_ring: 1024,
             vf_ring: 1024,
             iommu_page_kib: 2048,
+            irq_moderation: IrqModeration::Static,
             interrupt_delivery: InterruptDelivery::Posted,
             exit_cycles: 1300,
             csum_millicycles_per_byte: 42,

@@ -129,6 +129,7 @@ pub(crate) mod tests {
                 utilization: 0.5,
             }],
             cpu: Default::default(),
+            rings: Vec::new(),
             iotlb: None,
             control: Vec::new(),
             enis: Vec::new(),

@@ -31,16 +31,23 @@ impl PathModel for Baremetal {
             hypervisor_in_data_path: false,
         }
     }
-    fn attach(&self, h: &mut HostBuilder, vm: u32, nic: usize) -> Result<VmDev, BuildError> {
+    fn attach(
+        &self,
+        h: &mut HostBuilder,
+        vm: u32,
+        nic: usize,
+        queues: u32,
+    ) -> Result<Vec<VmDev>, BuildError> {
         let slots = h.profile.nic_ring;
         Ok(direct_attach(
             h,
             vm,
             nic,
-            format!("vm{vm}.nic_rx_ring"),
+            &format!("vm{vm}.nic_rx_ring"),
             slots,
             false,
             false,
+            queues,
         ))
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {

@@ -85,10 +85,21 @@ impl PathModel for Emulated {
             hypervisor_in_data_path: true,
         }
     }
-    fn attach(&self, h: &mut HostBuilder, vm: u32, nic: usize) -> Result<VmDev, BuildError> {
+    fn attach(
+        &self,
+        h: &mut HostBuilder,
+        vm: u32,
+        nic: usize,
+        queues: u32,
+    ) -> Result<Vec<VmDev>, BuildError> {
+        // The e1000 has one queue pair: its interrupt and its traffic go to
+        // the first vCPU; the others exist, idle of network work.
         let c = h.costs;
-        let vcpu = h.vcpu(vm);
-        let host_rx_ring = h.host_rx_ring(nic);
+        let vcpu = h.vcpu_of(vm, 0, queues);
+        for q in 1..queues {
+            h.vcpu_of(vm, q, queues);
+        }
+        let host_rx_ring = h.host_rx_ring(nic, 0);
         let regs = h.profile.e1000_exits_per_irq;
         let irq = h.irq_work(
             IrqSource::VirtualIntx,
@@ -107,8 +118,9 @@ impl PathModel for Emulated {
             drop: DropReason::RxRingFull,
             wait: Stage::GuestRingWait,
             wake_ps: 0,
+            adaptive: false,
         });
-        Ok(VmDev {
+        Ok(vec![VmDev {
             vm,
             nic,
             vcpu,
@@ -118,7 +130,7 @@ impl PathModel for Emulated {
             dma_rx: None,
             dma_tx: None,
             worker: h.worker(),
-        })
+        }])
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
         let host_rx = vm.host_rx_ring.expect("emulated has a host ring");

@@ -53,8 +53,16 @@ pub trait PathModel {
     fn path(&self) -> IoPath;
     /// What it allows.
     fn capabilities(&self) -> Capabilities;
-    /// Makes VM `vm`'s devices on NIC `nic`.
-    fn attach(&self, h: &mut HostBuilder, vm: u32, nic: usize) -> Result<VmDev, BuildError>;
+    /// Makes VM `vm`'s devices on NIC `nic` for its `queues` vCPUs: one
+    /// [`VmDev`] per queue pair the device has (each queue's interrupts go
+    /// to its own vCPU), at least one.
+    fn attach(
+        &self,
+        h: &mut HostBuilder,
+        vm: u32,
+        nic: usize,
+        queues: u32,
+    ) -> Result<Vec<VmDev>, BuildError>;
     /// Wire → VM's application.
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step>;
     /// VM's application → wire.
@@ -79,44 +87,55 @@ pub fn model(path: IoPath) -> &'static dyn PathModel {
 /// interrupts go to it (an assigned device's MSI when `virtualized`, whose
 /// exits [`HostBuilder::irq_work`] decides), and, when `iommu`, a DMA region
 /// behind the IOMMU.
+#[allow(clippy::too_many_arguments)]
 fn direct_attach(
     h: &mut HostBuilder,
     vm: u32,
     nic: usize,
-    ring_name: String,
+    ring_name: &str,
     slots: u32,
     virtualized: bool,
     iommu: bool,
-) -> VmDev {
-    let vcpu = h.vcpu(vm);
+    queues: u32,
+) -> Vec<VmDev> {
     let src = if virtualized {
         IrqSource::AssignedMsi
     } else {
         IrqSource::BareMetal
     };
-    let work = h.irq_work(src, &[]);
-    let rx_ring = h.nic_irq_ring(
-        ring_name,
-        slots,
-        vcpu,
-        work,
-        vcpu,
-        Stage::GuestRingWait,
-        DropReason::RxRingFull,
-    );
-    let dma_rx = iommu.then(|| h.dma_region(slots));
-    let dma_tx = iommu.then(|| h.dma_region(slots));
-    VmDev {
-        vm,
-        nic,
-        vcpu,
-        rx_ring,
-        host_rx_ring: None,
-        tx_ring: None,
-        dma_rx,
-        dma_tx,
-        worker: 0,
-    }
+    (0..queues.max(1))
+        .map(|q| {
+            let vcpu = h.vcpu_of(vm, q, queues);
+            let work = h.irq_work(src, &[]);
+            let name = if queues > 1 {
+                format!("{ring_name}{q}")
+            } else {
+                ring_name.to_owned()
+            };
+            let rx_ring = h.nic_irq_ring(
+                name,
+                slots,
+                vcpu,
+                work,
+                vcpu,
+                Stage::GuestRingWait,
+                DropReason::RxRingFull,
+            );
+            let dma_rx = iommu.then(|| h.dma_region(slots));
+            let dma_tx = iommu.then(|| h.dma_region(slots));
+            VmDev {
+                vm,
+                nic,
+                vcpu,
+                rx_ring,
+                host_rx_ring: None,
+                tx_ring: None,
+                dma_rx,
+                dma_tx,
+                worker: 0,
+            }
+        })
+        .collect()
 }
 
 /// A directly driven device sends: application, stack and driver on the

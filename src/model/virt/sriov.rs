@@ -33,7 +33,13 @@ impl PathModel for Sriov {
             hypervisor_in_data_path: false,
         }
     }
-    fn attach(&self, h: &mut HostBuilder, vm: u32, nic: usize) -> Result<VmDev, BuildError> {
+    fn attach(
+        &self,
+        h: &mut HostBuilder,
+        vm: u32,
+        nic: usize,
+        queues: u32,
+    ) -> Result<Vec<VmDev>, BuildError> {
         let max_vfs = h.profile.max_vfs;
         if vm >= max_vfs {
             return Err(BuildError::TooManyVfs {
@@ -46,10 +52,11 @@ impl PathModel for Sriov {
             h,
             vm,
             nic,
-            format!("vf{vm}.rx_ring"),
+            &format!("vf{vm}.rx_ring"),
             slots,
             true,
             true,
+            queues,
         ))
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {

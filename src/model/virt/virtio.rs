@@ -91,52 +91,71 @@ impl PathModel for Virtio {
             hypervisor_in_data_path: true,
         }
     }
-    fn attach(&self, h: &mut HostBuilder, vm: u32, nic: usize) -> Result<VmDev, BuildError> {
+    fn attach(
+        &self,
+        h: &mut HostBuilder,
+        vm: u32,
+        nic: usize,
+        queues: u32,
+    ) -> Result<Vec<VmDev>, BuildError> {
+        // virtio-net multi-queue: a receive and a transmit virtqueue per
+        // vCPU, each pair with its own vhost worker.
         let c = h.costs;
         let hv = h.hv_io();
-        let vcpu = h.vcpu(vm);
-        let host_rx_ring = h.host_rx_ring(nic);
-        let guest_irq = h.irq_work(IrqSource::VirtualMsi, &[]);
+        let host_rx_ring = h.host_rx_ring(nic, 0);
         let ring = h.profile.virtio_ring;
-        let rx_ring = h.ring(RingSpec {
-            name: format!("vm{vm}.virtio_rx"),
-            slots: ring,
-            min_interval_ps: 0,
-            delay_ps: 0,
-            notify: NotifyKind::Interrupt,
-            notify_pool: vcpu,
-            notify_work: guest_irq,
-            consumer: vcpu,
-            batch_end_work: Work::none(),
-            drop: DropReason::VringFull,
-            wait: Stage::GuestRingWait,
-            wake_ps: 0,
-        });
-        let tx_ring = h.ring(RingSpec {
-            name: format!("vm{vm}.virtio_tx"),
-            slots: ring,
-            min_interval_ps: 0,
-            delay_ps: 0,
-            notify: NotifyKind::Kick,
-            notify_pool: vcpu,
-            notify_work: Work::of(&[Part::exits(c.kick, 1)]),
-            consumer: hv,
-            batch_end_work: Work::none(),
-            drop: DropReason::VringFull,
-            wait: Stage::TxQueueWait,
-            wake_ps: c.kick_wakeup,
-        });
-        Ok(VmDev {
-            vm,
-            nic,
-            vcpu,
-            rx_ring,
-            host_rx_ring: Some(host_rx_ring),
-            tx_ring: Some(tx_ring),
-            dma_rx: None,
-            dma_tx: None,
-            worker: h.worker(),
-        })
+        let mut out = Vec::new();
+        for q in 0..queues.max(1) {
+            let vcpu = h.vcpu_of(vm, q, queues);
+            let guest_irq = h.irq_work(IrqSource::VirtualMsi, &[]);
+            let suffix = if queues > 1 {
+                q.to_string()
+            } else {
+                String::new()
+            };
+            let rx_ring = h.ring(RingSpec {
+                name: format!("vm{vm}.virtio_rx{suffix}"),
+                slots: ring,
+                min_interval_ps: 0,
+                delay_ps: 0,
+                notify: NotifyKind::Interrupt,
+                notify_pool: vcpu,
+                notify_work: guest_irq,
+                consumer: vcpu,
+                batch_end_work: Work::none(),
+                drop: DropReason::VringFull,
+                wait: Stage::GuestRingWait,
+                wake_ps: 0,
+                adaptive: false,
+            });
+            let tx_ring = h.ring(RingSpec {
+                name: format!("vm{vm}.virtio_tx{suffix}"),
+                slots: ring,
+                min_interval_ps: 0,
+                delay_ps: 0,
+                notify: NotifyKind::Kick,
+                notify_pool: vcpu,
+                notify_work: Work::of(&[Part::exits(c.kick, 1)]),
+                consumer: hv,
+                batch_end_work: Work::none(),
+                drop: DropReason::VringFull,
+                wait: Stage::TxQueueWait,
+                wake_ps: c.kick_wakeup,
+                adaptive: false,
+            });
+            out.push(VmDev {
+                vm,
+                nic,
+                vcpu,
+                rx_ring,
+                host_rx_ring: Some(host_rx_ring),
+                tx_ring: Some(tx_ring),
+                dma_rx: None,
+                dma_tx: None,
+                worker: h.worker(),
+            });
+        }
+        Ok(out)
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
         let host_rx = vm.host_rx_ring.expect("virtio has a host ring");
