@@ -264,6 +264,8 @@ fn transactions_per_second_count_only_the_window() {
             outstanding: 1,
             think: SimDuration::ZERO,
             timeout: SimDuration::from_us(1000),
+            server_cycles: 0,
+            server_millicycles_per_byte: 0,
         },
         arrival: Arrival::Poisson,
         sizes: SizeDist::Fixed(128),

@@ -159,6 +159,8 @@ pub struct HostSpec {
     pub passthrough_nic_per_vm: Option<bool>,
     /// vCPUs per VM, and queue pairs per device; default 1.
     pub vcpus: Option<i64>,
+    /// A CPU-bound background job on every vCPU; default false.
+    pub background: Option<bool>,
     /// Segmentation, aggregation and checksum offloads.
     pub offloads: Option<OffloadsSpec>,
 }
@@ -260,6 +262,12 @@ pub struct FlowSpec {
     /// How long the client waits for a lost request's response before it
     /// sends the next request \[µs\] (request_response only).
     pub timeout_us: Option<f64>,
+    /// The server application's work per request \[cycles\]
+    /// (request_response only).
+    pub server_cycles: Option<i64>,
+    /// The server application's work per byte of response payload
+    /// \[cycles × 1000\] (request_response only).
+    pub server_millicycles_per_byte: Option<i64>,
     /// TCP streams: `"rx"` (a host beyond the wire sends to `vm`), `"tx"`
     /// (`vm` sends to it) or `"vm_to_vm"` (`vm` sends to `dst_vm`); default rx.
     pub direction: Option<String>,
@@ -332,6 +340,11 @@ impl FlowSpec {
         add("outstanding", self.outstanding.map(|x| x.to_string()));
         add("think_us", self.think_us.map(|x| x.to_string()));
         add("timeout_us", self.timeout_us.map(|x| x.to_string()));
+        add("server_cycles", self.server_cycles.map(|x| x.to_string()));
+        add(
+            "server_millicycles_per_byte",
+            self.server_millicycles_per_byte.map(|x| x.to_string()),
+        );
         add(
             "direction",
             self.direction.as_ref().map(|x| format!("{x:?}")),

@@ -129,6 +129,9 @@ pub fn metric_values(p: &PathResult) -> Vec<(String, f64)> {
     }
     put("host_cpu_pct", p.cpu.host_pct);
     put("host_cores_busy", p.cpu.host_cores_busy);
+    if let Some(b) = p.cpu.background_pct {
+        put("background_pct", b);
+    }
     put("guest_cores_busy", p.cpu.guest_cores_busy);
     put("guest_cpu_pct", p.cpu.guest_pct);
     if let Some(sd) = p.cpu.service_demand_us_per_kb {

@@ -683,6 +683,8 @@ const TCP_KEYS: &[&str] = &[
 ];
 const RR_KEYS: &[&str] = &[
     "client",
+    "server_cycles",
+    "server_millicycles_per_byte",
     "request_bytes",
     "response_bytes",
     "outstanding",
@@ -1034,6 +1036,8 @@ struct RrParams {
     outstanding: u32,
     think: SimDuration,
     timeout: SimDuration,
+    server_cycles: u32,
+    server_millicycles_per_byte: u32,
 }
 
 impl RrParams {
@@ -1055,6 +1059,8 @@ impl RrParams {
                 outstanding: self.outstanding,
                 think: self.think,
                 timeout: self.timeout,
+                server_cycles: self.server_cycles,
+                server_millicycles_per_byte: self.server_millicycles_per_byte,
             },
             arrival: Arrival::Poisson,
             sizes: SizeDist::Fixed(self.request_bytes),
@@ -1092,6 +1098,22 @@ fn rr_params(cx: &Cx, prefix: &str, f: &FlowSpec) -> Result<RrParams, Experiment
             &format!("{prefix}.timeout_us"),
             f.timeout_us.unwrap_or(1000.0),
             false,
+        )?,
+        server_cycles: check_int(
+            cx,
+            &format!("{prefix}.server_cycles"),
+            f.server_cycles.unwrap_or(0),
+            0,
+            100_000_000,
+            "cycles of application work per request",
+        )?,
+        server_millicycles_per_byte: check_int(
+            cx,
+            &format!("{prefix}.server_millicycles_per_byte"),
+            f.server_millicycles_per_byte.unwrap_or(0),
+            0,
+            1_000_000,
+            "cycles × 1000 of application work per byte of response payload",
         )?,
     })
 }
@@ -1153,6 +1175,14 @@ fn addressed_flow(
         }
         FlowKindSpec::RequestResponse => {
             for (k, v) in f.present_keys() {
+                if matches!(k, "server_cycles" | "server_millicycles_per_byte") {
+                    return Err(cx.invalid(
+                        &format!("{prefix}.{k}"),
+                        Some(v),
+                        "applies to request_response flows without dst for now (an addressed \
+                         flow's answer is routed by the VPC per packet)",
+                    ));
+                }
                 if OPEN_KEYS.contains(&k) || TCP_KEYS.contains(&k) {
                     return Err(cx.invalid(
                         &format!("{prefix}.{k}"),
@@ -1315,6 +1345,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         path: paths[0],
         vms,
         vcpus,
+        background: spec.host.background.unwrap_or(false),
         passthrough_nic_per_vm: nic_per_vm,
         flows,
         window,

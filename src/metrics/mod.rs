@@ -385,6 +385,11 @@ pub struct CpuUse {
     /// Exits the guests' timer interrupts and idle wake-ups took (part of
     /// the exits counted per packet).
     pub timer_exits: u64,
+    /// With `[host] background`: the share of vCPU time (bare metal: of the
+    /// application cores) left to the CPU-bound background job, mean over
+    /// the vCPUs \[%\] — the work a computing guest gets done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background_pct: Option<f64>,
     /// Host + guest CPU time within the window \[µs\] ÷ data delivered
     /// within it \[KB of 1,024 B\]: TCP payload and open-loop frames
     /// (netperf's service demand); absent if nothing was delivered.

@@ -172,6 +172,12 @@ pub enum FlowKind {
         think: SimDuration,
         /// Wait for a lost request's response before the next request.
         timeout: SimDuration,
+        /// The server application's work per request, before it answers
+        /// \[cycles\] (a guest that computes: a cache lookup, a page).
+        server_cycles: u32,
+        /// The server application's work per byte of response payload
+        /// \[cycles × 1000 per B\].
+        server_millicycles_per_byte: u32,
     },
 }
 
@@ -303,6 +309,10 @@ pub struct HostConfig {
     /// vCPUs per VM (≥ 1), and queue pairs per device: one per vCPU (an
     /// emulated e1000 has one whatever the vCPUs).
     pub vcpus: u32,
+    /// Every vCPU (bare metal: application core) also runs a CPU-bound
+    /// background job at the lowest priority: it gets what the network work,
+    /// exits and interrupts leave, and the vCPU never halts.
+    pub background: bool,
     /// Passthrough only: give each VM its own physical NIC (true), or put
     /// every VM on one NIC (false, which fails with more than one VM).
     pub passthrough_nic_per_vm: bool,

@@ -27,10 +27,12 @@
 
 use super::config::{Client, FlowConfig, FlowKind, HostConfig, IoPath, MAX_VPC_VMS};
 use super::error::BuildError;
-use super::host::{nic_count, HostBuilder, VmDev};
+use super::host::{nic_count, serve_step, HostBuilder, VmDev};
 use super::hw::iommu::DmaRegion;
 use super::hw::{Iotlb, Link};
-use super::pipeline::{CpuClass, NotifyKind, RingSpec, Step, StepKind, Units, Work, ONCE};
+use super::pipeline::{
+    CpuClass, NotifyKind, Part, Per, RingSpec, Step, StepKind, Units, Work, ONCE,
+};
 use super::rss;
 use super::tcp::{Burst, Receiver, Sacks, Sender, TcpParams, ACK_BYTES, FRAME_OVERHEAD};
 use super::traffic::{ArrivalGen, SizeGen};
@@ -549,19 +551,50 @@ impl Engine {
                         }
                     }
                 }
-                FlowKind::RequestResponse { client, server, .. } => {
+                FlowKind::RequestResponse {
+                    client,
+                    server,
+                    server_cycles,
+                    server_millicycles_per_byte,
+                    ..
+                } => {
                     let (t, back) = pair(client, Client::Vm(server));
                     let s = at(&mut h, server, t)?;
-                    match client {
-                        Client::External => (model.rx(&mut h, &s), Some(model.tx(&mut h, &s))),
+                    let (fwd, mut rev) = match client {
+                        Client::External => (model.rx(&mut h, &s), model.tx(&mut h, &s)),
                         Client::Vm(c) => {
                             let c = at(&mut h, c, back)?;
                             (
                                 model.vm_to_vm(&mut h, &c, &s),
-                                Some(model.vm_to_vm(&mut h, &s, &c)),
+                                model.vm_to_vm(&mut h, &s, &c),
                             )
                         }
+                    };
+                    // A server that computes: its application's work per
+                    // request, on the vCPU that took it, before it answers.
+                    if server_cycles > 0 || server_millicycles_per_byte > 0 {
+                        let p = &cfg.profile;
+                        let per_byte = server_millicycles_per_byte as u64 * 1_000_000
+                            / p.cpu_mhz.max(1) as u64;
+                        rev.insert(
+                            0,
+                            serve_step(
+                                s.vcpu,
+                                Stage::VcpuWait,
+                                DropReason::SocketBacklogFull,
+                                &[
+                                    Part::fixed(
+                                        Stage::App,
+                                        p.cycles_ps(server_cycles as u64),
+                                        CpuClass::Guest,
+                                    ),
+                                    Part::fixed(Stage::App, per_byte, CpuClass::Guest)
+                                        .each(Per::PayloadByte),
+                                ],
+                            ),
+                        );
                     }
+                    (fwd, Some(rev))
                 }
             };
             // An open-loop flow over several 5-tuples: a route per stream
@@ -1744,7 +1777,12 @@ impl Engine {
             if !name.contains(".vcpu") {
                 continue;
             }
-            let busy = (pool.busy_in_window().as_ps() as f64 / window_ps).min(1.0);
+            // A vCPU with a background job never halts.
+            let busy = if cfg.background {
+                1.0
+            } else {
+                (pool.busy_in_window().as_ps() as f64 / window_ps).min(1.0)
+            };
             let rate = p.guest_hz as f64 * busy + p.idle_wakeups_per_s as f64 * (1.0 - busy);
             ticks += (rate * window_s).round() as u64;
         }
@@ -2050,6 +2088,16 @@ impl Engine {
                     host_cores_busy: rec.host_cpu_in_window_ps as f64 / window_ps,
                     guest_cores_busy: rec.guest_cpu_in_window_ps as f64 / window_ps,
                     timer_exits: rec.timer_exits,
+                    background_pct: cfg.background.then(|| {
+                        let busy: Vec<f64> = self
+                            .pools
+                            .iter()
+                            .zip(&self.pool_names)
+                            .filter(|(_, n)| n.contains(".vcpu"))
+                            .map(|(p, _)| (p.busy_in_window().as_ps() as f64 / window_ps).min(1.0))
+                            .collect();
+                        100.0 * (1.0 - busy.iter().sum::<f64>() / busy.len().max(1) as f64)
+                    }),
                     service_demand_us_per_kb: (kb > 0.0).then(|| cpu_us / kb),
                 }
             },
