@@ -92,9 +92,12 @@ fn base_row(id: &str) -> Vec<(String, String)> {
     .collect()
 }
 
+/// Changes to a row: a value replaces or adds a key, `None` removes it.
+type Changes<'a> = &'a [(&'a str, Option<&'a str>)];
+
 /// A suite file: `exp`, then a `[validation]` table of `base_row(id)` with
 /// `set` applied (a value replaces or adds a key, `None` removes it).
-fn file_text(exp: &str, id: &str, set: &[(&str, Option<&str>)]) -> String {
+fn file_text(exp: &str, id: &str, set: Changes) -> String {
     let mut row = base_row(id);
     for (k, v) in set {
         row.retain(|(key, _)| key != k);
@@ -154,7 +157,7 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 #[test]
 fn format_errors_name_the_file_the_key_and_what_is_allowed() {
     // (the row's changes, what stderr must say)
-    let cases: &[(&[(&str, Option<&str>)], &[&str])] = &[
+    let cases: &[(Changes, &[&str])] = &[
         (
             &[("why_tolerance", None)],
             &["validation.why_tolerance", "required key is missing"],
@@ -410,6 +413,14 @@ fn stat(r: &RunReport, p: usize, path: &str, metric: &str) -> f64 {
         .mean
 }
 
+/// A row of the arithmetic test: its changes, and what the run must give.
+struct Expect {
+    id: &'static str,
+    set: Vec<(&'static str, Option<String>)>,
+    measured: f64,
+    pass: bool,
+}
+
 #[test]
 fn pass_and_fail_relative_absolute_ratio_and_difference() {
     // The values, from the library's own run of the same experiment.
@@ -425,91 +436,72 @@ fn pass_and_fail_relative_absolute_ratio_and_difference() {
         "{ratio} {diff_us} {tail}"
     );
     let n = |x: f64| format!("{x:?}");
-    let vs_bm = Some("{ path = \"baremetal\" }");
-    // (id, changes, measured, pass)
-    let rows: Vec<(&str, Vec<(&str, Option<String>)>, f64, bool)> = vec![
-        // Relative: 10% off, 20% allowed.
-        (
-            "R1",
-            vec![
+    let ratio_of = |target: f64, tolerance: &str, relation: &str| -> Vec<(&str, Option<String>)> {
+        vec![
+            ("target", Some(n(target))),
+            ("tolerance", Some(tolerance.to_owned())),
+            ("tolerance_kind", Some("\"absolute\"".to_owned())),
+            ("relative_to", Some("{ path = \"baremetal\" }".to_owned())),
+            ("relation", Some(format!("{relation:?}"))),
+        ]
+    };
+    let unitless = |mut v: Vec<(&'static str, Option<String>)>| {
+        v.push(("unit", Some("\"×\"".to_owned())));
+        v.push(("scale", None));
+        v
+    };
+    let rows = vec![
+        // Relative: 10% off, 20% allowed; then twice the target.
+        Expect {
+            id: "R1",
+            set: vec![
                 ("target", Some(n(virtio_us * 1.1))),
                 ("tolerance", Some("0.2".into())),
             ],
-            virtio_us,
-            true,
-        ),
-        // Relative: twice the target, 20% allowed.
-        (
-            "R2",
-            vec![
+            measured: virtio_us,
+            pass: true,
+        },
+        Expect {
+            id: "R2",
+            set: vec![
                 ("target", Some(n(virtio_us * 2.0))),
                 ("tolerance", Some("0.2".into())),
             ],
-            virtio_us,
-            false,
-        ),
-        // Absolute ratio: 0.05 off, 0.1 allowed; then 0.2 off.
-        (
-            "A1",
-            vec![
-                ("target", Some(n(ratio + 0.05))),
-                ("tolerance", Some("0.1".into())),
-                ("tolerance_kind", Some("\"absolute\"".into())),
-                ("unit", Some("\"×\"".into())),
-                ("scale", None),
-                ("relative_to", vs_bm.map(str::to_owned)),
-                ("relation", Some("\"ratio\"".into())),
-            ],
-            ratio,
-            true,
-        ),
-        (
-            "A2",
-            vec![
-                ("target", Some(n(ratio + 0.2))),
-                ("tolerance", Some("0.1".into())),
-                ("tolerance_kind", Some("\"absolute\"".into())),
-                ("unit", Some("\"×\"".into())),
-                ("scale", None),
-                ("relative_to", vs_bm.map(str::to_owned)),
-                ("relation", Some("\"ratio\"".into())),
-            ],
-            ratio,
-            false,
-        ),
-        // Difference in µs: 0.5 off, 1 allowed; then 0.4 allowed.
-        (
-            "D1",
-            vec![
-                ("target", Some(n(diff_us + 0.5))),
-                ("tolerance", Some("1".into())),
-                ("tolerance_kind", Some("\"absolute\"".into())),
-                ("relative_to", vs_bm.map(str::to_owned)),
-                ("relation", Some("\"difference\"".into())),
-            ],
-            diff_us,
-            true,
-        ),
-        (
-            "D2",
-            vec![
-                ("target", Some(n(diff_us + 0.5))),
-                ("tolerance", Some("0.4".into())),
-                ("tolerance_kind", Some("\"absolute\"".into())),
-                ("relative_to", vs_bm.map(str::to_owned)),
-                ("relation", Some("\"difference\"".into())),
-            ],
-            diff_us,
-            false,
-        ),
-        // Another metric of the same path, the point by label.
-        (
-            "T1",
-            vec![
+            measured: virtio_us,
+            pass: false,
+        },
+        // An absolute ratio: 0.05 off, 0.1 allowed; then 0.2 off.
+        Expect {
+            id: "A1",
+            set: unitless(ratio_of(ratio + 0.05, "0.1", "ratio")),
+            measured: ratio,
+            pass: true,
+        },
+        Expect {
+            id: "A2",
+            set: unitless(ratio_of(ratio + 0.2, "0.1", "ratio")),
+            measured: ratio,
+            pass: false,
+        },
+        // A difference in µs: 0.5 off, 1 allowed; then 0.4 allowed.
+        Expect {
+            id: "D1",
+            set: ratio_of(diff_us + 0.5, "1", "difference"),
+            measured: diff_us,
+            pass: true,
+        },
+        Expect {
+            id: "D2",
+            set: ratio_of(diff_us + 0.5, "0.4", "difference"),
+            measured: diff_us,
+            pass: false,
+        },
+        // Another metric of the same path, the point by label, exact.
+        Expect {
+            id: "T1",
+            set: unitless(vec![
                 ("target", Some(n(tail))),
                 ("tolerance", Some("0".into())),
-                ("unit", Some("\"×\"".into())),
-                ("scale", None),
                 ("metric", Some("\"latency_p99_ns\"".into())),
                 ("point", Some("\"all\"".into())),
                 (
@@ -517,19 +509,19 @@ fn pass_and_fail_relative_absolute_ratio_and_difference() {
                     Some("{ metric = \"latency_p50_ns\", point = 0 }".into()),
                 ),
                 ("relation", Some("\"ratio\"".into())),
-            ],
-            tail,
-            true,
-        ),
+            ]),
+            measured: tail,
+            pass: true,
+        },
     ];
     let files: Vec<(String, String)> = rows
         .iter()
-        .map(|(id, set, _, _)| {
+        .map(|e| {
             let set: Vec<(&str, Option<&str>)> =
-                set.iter().map(|(k, v)| (*k, v.as_deref())).collect();
+                e.set.iter().map(|(k, v)| (*k, v.as_deref())).collect();
             (
-                format!("{}.toml", id.to_lowercase()),
-                file_text(EXP, id, &set),
+                format!("{}.toml", e.id.to_lowercase()),
+                file_text(EXP, e.id, &set),
             )
         })
         .collect();
@@ -548,7 +540,10 @@ fn pass_and_fail_relative_absolute_ratio_and_difference() {
         ["A1", "A2", "D1", "D2", "R1", "R2", "T1"],
         "sorted by id"
     );
-    for (id, _, measured, pass) in &rows {
+    for Expect {
+        id, measured, pass, ..
+    } in &rows
+    {
         let row = s.rows.iter().find(|r| r.spec.id == *id).unwrap();
         assert_eq!(row.measured, Some(*measured), "{id}: the library's value");
         assert_eq!(row.pass, *pass, "{id}: {row:?}");
