@@ -37,6 +37,11 @@
 //! `≤ tolerance × |target|` (`"relative"`). A metric the run does not have,
 //! an infeasible path or a division by zero is a failing row with a note
 //! saying so, not an error: failing rows are results.
+//!
+//! # Parts
+//! `read` reads one file (the blanking and the `[validation]` keys); this
+//! module loads the suite, runs it and judges each row; `output` renders the
+//! tables, JSON and CSV and writes the results directory.
 
 mod output;
 mod read;
