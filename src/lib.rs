@@ -15,7 +15,8 @@
 //!   address lookup, attachments, security groups, source/destination check.
 //! - [`metrics`] — histograms, counters, the per-stage breakdown, result records.
 //! - [`experiment`] — TOML experiment files → validated configurations; the
-//!   parallel runner.
+//!   parallel runner; the validation suite against published measurements
+//!   ([`experiment::validation`]).
 //! - [`report`] — terminal table, JSON, CSV.
 //! - [`vpc`] — the EC2 VPC/ENI control plane: ENIs, addresses, security
 //!   groups, instances, and the rules of `docs/ENI_RULES.md` with EC2's codes.

@@ -4,7 +4,8 @@
 //! Exit codes: 0 success; 2 bad input (unreadable or invalid experiment or
 //! action file, bad flag or `--set`, a configuration the engine refuses); 3
 //! `vpc apply` ran, but some actions failed with EC2 errors; 1 any other
-//! failure (writing the output, starting threads).
+//! failure (writing the output, starting threads). `validate-model` exits 0
+//! when rows fail: a failing row is a result.
 
 use clap::{Args, Parser, Subcommand};
 use enisim::experiment::{self, Experiment, ExperimentError, Override};
@@ -72,6 +73,27 @@ enum Command {
         /// Worker threads when running the reference comparison.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
+    },
+    /// Run the validation suite: every experiment file in DIR with its
+    /// `[validation]` table (a published measurement, a target and a
+    /// tolerance), in parallel; print target, measured and pass/fail per row
+    /// and write table.md, summary.json, summary.csv and each run's report
+    /// into --out. Failing rows are results (exit 0); a bad file is exit 2
+    /// before anything runs.
+    ValidateModel {
+        /// Directory of the suite's .toml files.
+        #[arg(value_name = "DIR", default_value = experiment::validation::DEFAULT_DIR)]
+        dir: PathBuf,
+        /// Results directory, replaced as a whole (it must not exist, be
+        /// empty, or hold an earlier result).
+        #[arg(long, value_name = "DIR", default_value = experiment::validation::DEFAULT_OUT)]
+        out: PathBuf,
+        /// Worker threads [default: one per CPU].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// Run only the rows with these ids.
+        #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
+        only: Vec<String>,
     },
     /// The EC2 VPC/ENI control plane without traffic.
     Vpc {
@@ -276,7 +298,57 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         Command::Vpc {
             command: VpcCommand::Apply { file, seed },
         } => vpc_apply(&file, seed),
+        Command::ValidateModel {
+            dir,
+            out,
+            threads,
+            only,
+        } => validate_model(&dir, &out, threads, &only),
     }
+}
+
+/// `enisim validate-model`: load the whole suite (any bad file: exit 2,
+/// nothing runs), check --out, run, write, print.
+fn validate_model(
+    dir: &Path,
+    out: &Path,
+    threads: Option<u16>,
+    only: &[String],
+) -> Result<(), Failure> {
+    use experiment::validation::{self as v, SuiteError, WriteError};
+    let suite_failure = |e: SuiteError| {
+        if e.is_input_error() {
+            Failure::Input(e.to_string())
+        } else {
+            Failure::Other(e.to_string())
+        }
+    };
+    let write_failure = |e: WriteError| match e {
+        WriteError::NotOurs(m) => Failure::Input(m),
+        WriteError::Io(e) => {
+            Failure::Other(format!("cannot write results to {}: {e}", out.display()))
+        }
+    };
+    let only: Vec<String> = only
+        .iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let suite = v::load_suite(dir, &only).map_err(suite_failure)?;
+    v::check_out(out).map_err(write_failure)?;
+    let report = with_progress(|progress| v::run_suite(&suite, threads.map(usize::from), progress))
+        .map_err(suite_failure)?;
+    v::write_results(out, &report).map_err(write_failure)?;
+    eprintln!(
+        "wrote {}, {}, {} and {} run director{} in {}",
+        v::TABLE_FILE,
+        v::JSON_FILE,
+        v::CSV_FILE,
+        report.rows.len(),
+        if report.rows.len() == 1 { "y" } else { "ies" },
+        out.display()
+    );
+    emit(&v::table(&report))
 }
 
 /// `enisim vpc apply`: exit 3 (a distinct code) when an action failed.

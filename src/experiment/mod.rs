@@ -44,6 +44,9 @@
 //! A `request_response` flow has `vm` (the server), `client` (`"external"`
 //! or a VM), `request_bytes`, `response_bytes`, `outstanding` and `think_us`
 //! instead of the open-loop keys; a `vm_to_vm` flow adds `dst_vm`.
+//!
+//! [`validation`] reads the files of the validation suite: an experiment
+//! plus a `[validation]` table holding a published figure to compare with.
 
 mod error;
 mod runner;
@@ -52,6 +55,7 @@ pub mod spec;
 pub mod stats;
 mod sweep;
 mod validate;
+pub mod validation;
 mod vpc;
 
 pub use error::{ExperimentError, Location};
