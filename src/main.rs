@@ -27,7 +27,10 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the comparison experiment (experiments/compare.toml, or the copy
-    /// built into the binary if that file is not in the current directory).
+    /// built into the binary if that file is not in the current directory),
+    /// then its second table, TCP streams with their CPU and service demand
+    /// (experiments/compare-stream.toml, as written: --set applies to the
+    /// first).
     Compare {
         /// Experiment file to run instead of experiments/compare.toml.
         #[arg(long, value_name = "FILE")]
@@ -141,7 +144,7 @@ struct RunArgs {
     overrides: OverrideArgs,
 }
 
-#[derive(Args)]
+#[derive(Args, Default)]
 struct OverrideArgs {
     /// Override a key of the experiment file: KEY is dotted (host.vms,
     /// run.packets, costs.exit_cycles, flows.0.load, paths), VALUE is a TOML
@@ -236,13 +239,44 @@ fn main() -> ExitCode {
 
 fn dispatch(command: Command) -> Result<(), Failure> {
     match command {
-        Command::Compare { experiment, run } => {
-            let exp = match experiment {
-                Some(file) => Experiment::from_file(&file, &run.overrides.all())?,
-                None => load_compare(&run.overrides.all())?,
-            };
-            run_and_report(&exp, &run)
-        }
+        Command::Compare { experiment, run } => match experiment {
+            Some(file) => {
+                let exp = Experiment::from_file(&file, &run.overrides.all())?;
+                run_and_report(&exp, &run)
+            }
+            None => {
+                let exp = load_compare(&run.overrides.all())?;
+                let streams = load_builtin(
+                    "experiments/compare-stream.toml",
+                    experiment::EMBEDDED_COMPARE_STREAM_LABEL,
+                    experiment::EMBEDDED_COMPARE_STREAM,
+                    &[],
+                )?;
+                run_and_report(&exp, &run)?;
+                if run.json {
+                    // The JSON is the reference's; the streams' report is
+                    // in DIR/streams with --out.
+                    if let Some(dir) = &run.out {
+                        let args = RunArgs {
+                            json: true,
+                            out: Some(dir.join("streams")),
+                            threads: run.threads,
+                            overrides: OverrideArgs::default(),
+                        };
+                        write_only(&streams, &args)?;
+                    }
+                    return Ok(());
+                }
+                emit("\nTCP streams (experiments/compare-stream.toml)\n")?;
+                let args = RunArgs {
+                    json: false,
+                    out: run.out.as_ref().map(|d| d.join("streams")),
+                    threads: run.threads,
+                    overrides: OverrideArgs::default(),
+                };
+                run_and_report(&streams, &args)
+            }
+        },
         Command::Run { file, run } => {
             let exp = Experiment::from_file(&file, &run.overrides.all())?;
             run_and_report(&exp, &run)
@@ -383,7 +417,23 @@ fn plural(n: usize) -> &'static str {
 /// `experiments/compare.toml` from the current directory, else the built-in
 /// copy.
 fn load_compare(overrides: &[Override]) -> Result<Experiment, Failure> {
-    let path = Path::new("experiments/compare.toml");
+    load_builtin(
+        "experiments/compare.toml",
+        experiment::EMBEDDED_COMPARE_LABEL,
+        experiment::EMBEDDED_COMPARE,
+        overrides,
+    )
+}
+
+/// The experiment at `path` in the current directory, or the copy built
+/// into enisim (`label`, `text`) when there is none.
+fn load_builtin(
+    path: &str,
+    label: &str,
+    text: &str,
+    overrides: &[Override],
+) -> Result<Experiment, Failure> {
+    let path = Path::new(path);
     if path.exists() {
         Ok(Experiment::from_file(path, overrides)?)
     } else {
@@ -391,12 +441,23 @@ fn load_compare(overrides: &[Override]) -> Result<Experiment, Failure> {
             "note: {} not found in the current directory; using the copy built into enisim",
             path.display()
         );
-        Ok(Experiment::from_toml(
-            experiment::EMBEDDED_COMPARE_LABEL,
-            experiment::EMBEDDED_COMPARE,
-            overrides,
-        )?)
+        Ok(Experiment::from_toml(label, text, overrides)?)
     }
+}
+
+/// Runs `exp` and writes its results into `args.out`, printing nothing on
+/// stdout.
+fn write_only(exp: &Experiment, args: &RunArgs) -> Result<(), Failure> {
+    let Some(dir) = &args.out else {
+        return Ok(());
+    };
+    report::check_dir(dir)
+        .map_err(|e| Failure::Other(format!("cannot write results to {}: {e}", dir.display())))?;
+    let report = with_progress(|progress| {
+        experiment::run_experiment_with(exp, args.threads.map(usize::from), progress)
+    })?;
+    report::write_dir(dir, &report)
+        .map_err(|e| Failure::Other(format!("writing results to {}: {e}", dir.display())))
 }
 
 fn run_and_report(exp: &Experiment, args: &RunArgs) -> Result<(), Failure> {

@@ -84,6 +84,13 @@ pub const EMBEDDED_COMPARE: &str = include_str!("../../experiments/compare.toml"
 /// The name errors use for [`EMBEDDED_COMPARE`].
 pub const EMBEDDED_COMPARE_LABEL: &str = "<built-in experiments/compare.toml>";
 
+/// The shipped `experiments/compare-stream.toml`: the second table of
+/// `enisim compare` (TCP streams, CPU, service demand).
+pub const EMBEDDED_COMPARE_STREAM: &str = include_str!("../../experiments/compare-stream.toml");
+
+/// The name errors use for [`EMBEDDED_COMPARE_STREAM`].
+pub const EMBEDDED_COMPARE_STREAM_LABEL: &str = "<built-in experiments/compare-stream.toml>";
+
 /// A validated experiment: the same host, profile and traffic, to be run once
 /// per I/O path.
 #[derive(Clone, Debug, PartialEq)]

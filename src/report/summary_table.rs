@@ -65,7 +65,7 @@ struct Column {
     div: f64,
 }
 
-const COLUMNS: [Column; 13] = [
+const COLUMNS: [Column; 19] = [
     Column {
         metric: "latency_p50_ns",
         header: "p50 latency [µs]",
@@ -130,6 +130,36 @@ const COLUMNS: [Column; 13] = [
         metric: "outage_us",
         header: "outage [ms]",
         div: 1e3,
+    },
+    Column {
+        metric: "stream_goodput_gbps",
+        header: "TCP goodput [Gbit/s]",
+        div: 1.0,
+    },
+    Column {
+        metric: "tcp_frames_per_burst",
+        header: "frames per burst",
+        div: 1.0,
+    },
+    Column {
+        metric: "host_cpu_pct",
+        header: "host CPU [%]",
+        div: 1.0,
+    },
+    Column {
+        metric: "guest_cpu_pct",
+        header: "guest CPU [%]",
+        div: 1.0,
+    },
+    Column {
+        metric: "service_demand_us_per_kb",
+        header: "service demand [µs/KB]",
+        div: 1.0,
+    },
+    Column {
+        metric: "background_pct",
+        header: "background work [% of a vCPU]",
+        div: 1.0,
     },
 ];
 

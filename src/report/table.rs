@@ -393,10 +393,33 @@ fn sweep_table(report: &RunReport) -> String {
     if stream {
         cols.extend([
             ("stream Gb/s", "stream_goodput_gbps", 1.0, 3),
+            ("frames/burst", "tcp_frames_per_burst", 1.0, 1),
+            ("retrans", "tcp_retransmitted_segments", 1.0, 0),
             ("host CPU %", "host_cpu_pct", 1.0, 1),
             ("guest CPU %", "guest_cpu_pct", 1.0, 1),
             ("µs/KB", "service_demand_us_per_kb", 1.0, 3),
         ]);
+    }
+    // Without open-loop traffic (streams or round trips only), the one-way
+    // latency and open-loop throughput columns would be empty.
+    let open = report
+        .points
+        .iter()
+        .flat_map(|p| &p.paths)
+        .any(|pp| pp.stats.contains_key("latency_p50_ns"));
+    if !open {
+        cols.retain(|c| {
+            !matches!(
+                c.1,
+                "latency_p50_ns"
+                    | "latency_p99_ns"
+                    | "delivered_gbps"
+                    | "delivered_pps"
+                    | "host_cpu_ns_per_packet"
+                    | "guest_cpu_ns_per_packet"
+                    | "exits_per_packet"
+            )
+        });
     }
     let cols = &cols[..];
     let mut header = vec!["point".to_owned(), "path".to_owned()];
