@@ -147,6 +147,8 @@ fn a_full_file_becomes_the_configuration_it_describes() {
             outstanding: 4,
             think: SimDuration::from_ns(2500),
             timeout: SimDuration::from_us(1000),
+            server_cycles: 0,
+            server_millicycles_per_byte: 0,
         }
     );
 
@@ -182,6 +184,8 @@ fn defaults_fill_what_the_file_leaves_out() {
             outstanding: 1,
             think: SimDuration::ZERO,
             timeout: SimDuration::from_us(1000),
+            server_cycles: 0,
+            server_millicycles_per_byte: 0,
         }
     );
 }
