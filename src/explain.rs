@@ -312,6 +312,13 @@ fn runs(pp: &PathPoint) -> u32 {
 
 // ---- the text ----
 
+/// Whether the runs had open-loop traffic: a one-way latency, or open-loop
+/// packets delivered (TCP segments and round trips are not in
+/// `delivered_gbps`).
+fn open_loop(pp: &PathPoint) -> bool {
+    mean(pp, "latency_p50_ns").is_some() || mean(pp, "delivered_gbps").is_some_and(|g| g > 0.0)
+}
+
 fn pair(out: &mut String, report: &RunReport, pi: usize, fast: &str, slow: &str) {
     let point = &report.points[pi];
     let a = feasible(point, fast).expect("checked feasible");
@@ -383,10 +390,21 @@ fn pair(out: &mut String, report: &RunReport, pi: usize, fast: &str, slow: &str)
             "  In all (host + guest), {fast}'s CPU per packet is {t}."
         );
     }
+    streams(out, point, fast, slow, a, b);
     round_trips(out, fast, slow, a, b);
     if let Some(t) = times(point, (fast, slow), "rtt_p99_ns", us, &format!("{slow}'s")) {
         let _ = writeln!(out, "  {fast}'s RTT p99 is {t}.");
     }
+    if let Some(t) = times(
+        point,
+        (fast, slow),
+        "transactions_per_s",
+        |x| fixed(x, 0),
+        &format!("{slow}'s"),
+    ) {
+        let _ = writeln!(out, "  {fast}'s transactions per second are {t}.");
+    }
+    application(out, point, fast, slow, a, b);
     out.push_str("\nFlexibility\n");
     flexibility(out, fast, a, uc);
     flexibility(out, slow, b, uc);
@@ -416,6 +434,10 @@ fn versus_short(a: &PathPoint, b: &PathPoint, m: &str, f: fn(f64) -> String) -> 
 }
 
 fn latency(out: &mut String, fast: &str, slow: &str, a: &PathPoint, b: &PathPoint) {
+    if !open_loop(a) && !open_loop(b) {
+        // Streams or round trips only: nothing one-way to say.
+        return;
+    }
     out.push_str("\nLatency (one-way, open-loop packets)\n");
     match (
         versus(fast, slow, a, b, "latency_p50_ns", us),
@@ -643,7 +665,15 @@ fn copies(out: &mut String, fast: &str, slow: &str, a: &PathPoint, b: &PathPoint
         let copied: Vec<String> = COPY_STAGES
             .iter()
             .filter_map(|s| {
-                mean(pp, &format!("stage_{s}_ns")).map(|v| format!("{s} stage ({})", ns(v)))
+                // A stage's time is per open-loop packet: 0 in a run of
+                // streams or round trips only, where it says nothing.
+                mean(pp, &format!("stage_{s}_ns")).map(|v| {
+                    if v > 0.0 {
+                        format!("{s} stage ({})", ns(v))
+                    } else {
+                        format!("{s} stage")
+                    }
+                })
             })
             .collect();
         if !copied.is_empty() {
@@ -800,8 +830,13 @@ fn saturation(out: &mut String, fast: &str, slow: &str, a: &PathPoint, b: &PathP
             None => "no shared resource recorded".to_owned(),
         };
         let mut line = format!("  {name}: {busiest}");
-        if let Some(g) = mean(pp, "delivered_gbps") {
-            let _ = write!(line, "; delivered {} Gb/s", fixed(g, 3));
+        if open_loop(pp) {
+            if let Some(g) = mean(pp, "delivered_gbps") {
+                let _ = write!(line, "; delivered {} Gb/s", fixed(g, 3));
+            }
+        }
+        if let Some(g) = mean(pp, "stream_goodput_gbps") {
+            let _ = write!(line, "; stream goodput {} Gb/s", fixed(g, 3));
         }
         match mean(pp, "dropped") {
             Some(d) if d > 0.0 => {
@@ -993,6 +1028,107 @@ fn round_trips(out: &mut String, fast: &str, slow: &str, a: &PathPoint, b: &Path
         }
     }
     let _ = writeln!(out, "{line}.");
+}
+
+/// TCP streams: goodput, how many frames a burst carried (the offloads at
+/// work), retransmissions, CPU utilization as netperf reports it and
+/// service demand (µs of CPU per KB moved).
+fn streams(
+    out: &mut String,
+    point: &PointReport,
+    fast: &str,
+    slow: &str,
+    a: &PathPoint,
+    b: &PathPoint,
+) {
+    let Some(g) = versus(fast, slow, a, b, "stream_goodput_gbps", |x| {
+        format!("{} Gb/s", fixed(x, 3))
+    }) else {
+        return;
+    };
+    out.push_str("\nTCP streams (goodput: payload bits per second)\n");
+    let _ = writeln!(out, "  Goodput: {g}.");
+    let than = format!("{slow}'s");
+    if let Some(t) = times(
+        point,
+        (fast, slow),
+        "stream_goodput_gbps",
+        |x| format!("{} Gb/s", fixed(x, 3)),
+        &than,
+    ) {
+        let _ = writeln!(out, "  {fast}'s goodput is {t}.");
+    }
+    if let Some(f) = versus_short(a, b, "tcp_frames_per_burst", |x| fixed(x, 1)) {
+        let mut line = format!(
+            "  Frames per burst the stack handed its device or took from it at once (TSO/GSO, \
+             GRO): {f}"
+        );
+        if let Some(r) = versus_short(a, b, "tcp_retransmitted_segments", |x| fixed(x, 0)) {
+            let _ = write!(line, "; segments retransmitted: {r}");
+        }
+        let _ = writeln!(out, "{line}.");
+    }
+    let pcts = |x: f64| format!("{}%", fixed(x, 1));
+    if let (Some(h), Some(gu)) = (
+        versus(fast, slow, a, b, "host_cpu_pct", pcts),
+        versus(fast, slow, a, b, "guest_cpu_pct", pcts),
+    ) {
+        let _ = writeln!(
+            out,
+            "  CPU utilization (% of the cores used, as netperf reports it): host {h}; guest {gu}."
+        );
+    }
+    if let Some(sd) = versus(fast, slow, a, b, "service_demand_us_per_kb", |x| {
+        format!("{} µs/KB", fixed(x, 3))
+    }) {
+        let _ = writeln!(
+            out,
+            "  Service demand (host + guest CPU per KB moved): {sd}."
+        );
+        if let Some(t) = times(
+            point,
+            (fast, slow),
+            "service_demand_us_per_kb",
+            |x| format!("{} µs/KB", fixed(x, 3)),
+            &than,
+        ) {
+            let _ = writeln!(out, "  {fast}'s service demand is {t}.");
+        }
+    }
+}
+
+/// Guests that compute: the share of a vCPU the background job got done
+/// beside the network work, interrupts and exits.
+fn application(
+    out: &mut String,
+    point: &PointReport,
+    fast: &str,
+    slow: &str,
+    a: &PathPoint,
+    b: &PathPoint,
+) {
+    let pcts = |x: f64| format!("{}%", fixed(x, 1));
+    let Some(bg) = versus(fast, slow, a, b, "background_pct", pcts) else {
+        return;
+    };
+    out.push_str("\nApplication (a CPU-bound background job on every vCPU)\n");
+    let _ = writeln!(
+        out,
+        "  Work the background job got done, in % of its vCPUs: {bg}; what it did not get went \
+         to the network, interrupts and exits."
+    );
+    if let Some(t) = times(
+        point,
+        (fast, slow),
+        "background_pct",
+        pcts,
+        &format!("{slow}'s"),
+    ) {
+        let _ = writeln!(out, "  {fast}'s background work is {t}.");
+    }
+    if let Some(h) = versus(fast, slow, a, b, "host_cpu_pct", pcts) {
+        let _ = writeln!(out, "  Host CPU for this VM's I/O: {h}.");
+    }
 }
 
 fn flexibility(out: &mut String, name: &str, pp: &PathPoint, uc: &UnitCosts) {

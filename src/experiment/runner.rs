@@ -119,15 +119,19 @@ pub struct PointReport {
 }
 
 /// The metrics [`Comparison`] relates, by their `stats` names.
-pub const COMPARED: [&str; 8] = [
+pub const COMPARED: [&str; 12] = [
     "latency_p50_ns",
     "latency_p99_ns",
     "latency_mean_ns",
     "rtt_p50_ns",
     "rtt_p99_ns",
+    "transactions_per_s",
     "cpu_ns_per_packet",
     "host_cpu_ns_per_packet",
     "exits_per_packet",
+    "stream_goodput_gbps",
+    "service_demand_us_per_kb",
+    "background_pct",
 ];
 
 /// Path `b` against path `a` at one point, from the means over the

@@ -368,7 +368,7 @@ fn sweep_table(report: &RunReport) -> String {
     );
     // (header, stat, divisor, decimals): values are divided, as `us` does
     // and `explain` does, so the same mean prints the same everywhere.
-    let cols: [(&str, &str, f64, usize); 9] = [
+    let mut cols: Vec<(&str, &str, f64, usize)> = vec![
         ("p50 µs", "latency_p50_ns", 1e3, 2),
         ("p99 µs", "latency_p99_ns", 1e3, 2),
         ("Gb/s", "delivered_gbps", 1.0, 3),
@@ -377,37 +377,44 @@ fn sweep_table(report: &RunReport) -> String {
         ("host ns/pkt", "host_cpu_ns_per_packet", 1.0, 0),
         ("guest ns/pkt", "guest_cpu_ns_per_packet", 1.0, 0),
         ("exits/pkt", "exits_per_packet", 1.0, 2),
-        ("RTT p99 µs", "rtt_p99_ns", 1e3, 2),
     ];
-    let rtt = report
-        .points
-        .iter()
-        .flat_map(|p| &p.paths)
-        .any(|pp| pp.stats.contains_key("rtt_p99_ns"));
-    let mut cols: Vec<(&str, &str, f64, usize)> = cols[..if rtt { 9 } else { 8 }].to_vec();
-    let stream = report
-        .points
-        .iter()
-        .flat_map(|p| &p.paths)
-        .any(|pp| pp.stats.contains_key("stream_goodput_gbps"));
+    let any = |key: &str| {
+        report
+            .points
+            .iter()
+            .flat_map(|p| &p.paths)
+            .any(|pp| pp.stats.contains_key(key))
+    };
+    if any("rtt_p99_ns") {
+        cols.push(("RTT p99 µs", "rtt_p99_ns", 1e3, 2));
+        cols.push(("trans/s", "transactions_per_s", 1.0, 0));
+    }
+    let stream = any("stream_goodput_gbps");
     if stream {
         cols.extend([
             ("stream Gb/s", "stream_goodput_gbps", 1.0, 3),
             ("frames/burst", "tcp_frames_per_burst", 1.0, 1),
             ("retrans", "tcp_retransmitted_segments", 1.0, 0),
+        ]);
+    }
+    // CPU utilization where it is the measure: streams (netperf's CPU
+    // columns) and guests that compute (the background job's share).
+    let background = any("background_pct");
+    if stream || background {
+        cols.extend([
             ("host CPU %", "host_cpu_pct", 1.0, 1),
             ("guest CPU %", "guest_cpu_pct", 1.0, 1),
-            ("µs/KB", "service_demand_us_per_kb", 1.0, 3),
         ]);
+    }
+    if background {
+        cols.push(("background %", "background_pct", 1.0, 1));
+    }
+    if stream {
+        cols.push(("µs/KB", "service_demand_us_per_kb", 1.0, 3));
     }
     // Without open-loop traffic (streams or round trips only), the one-way
     // latency and open-loop throughput columns would be empty.
-    let open = report
-        .points
-        .iter()
-        .flat_map(|p| &p.paths)
-        .any(|pp| pp.stats.contains_key("latency_p50_ns"));
-    if !open {
+    if !any("latency_p50_ns") {
         cols.retain(|c| {
             !matches!(
                 c.1,
@@ -417,7 +424,6 @@ fn sweep_table(report: &RunReport) -> String {
                     | "delivered_pps"
                     | "host_cpu_ns_per_packet"
                     | "guest_cpu_ns_per_packet"
-                    | "exits_per_packet"
             )
         });
     }
