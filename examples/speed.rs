@@ -1,5 +1,7 @@
 //! Times one path of `experiments/bench.toml` with a given packet count:
-//! `cargo run --release --example speed -- sriov 4000000`.
+//! `cargo run --release --example speed -- sriov 4000000`; or of
+//! `experiments/bench-tcp.toml` (TCP streams, whose cost is per frame):
+//! `cargo run --release --example speed -- sriov tcp`.
 
 use enisim::experiment::{Experiment, Override};
 use enisim::model::IoPath;
@@ -16,9 +18,14 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let packets = args.next().unwrap_or_else(|| "2000000".into());
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/bench.toml");
-    let exp = Override::parse(&format!("run.packets={packets}"))
-        .and_then(|o| Experiment::from_file(&file, &[o]));
+    let tcp = packets == "tcp";
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let exp = if tcp {
+        Experiment::from_file(&dir.join("bench-tcp.toml"), &[])
+    } else {
+        Override::parse(&format!("run.packets={packets}"))
+            .and_then(|o| Experiment::from_file(&dir.join("bench.toml"), &[o]))
+    };
     let exp = match exp {
         Ok(e) => e,
         Err(e) => {
@@ -28,8 +35,26 @@ fn main() -> ExitCode {
     };
     let cfg = exp.host_config(path);
     let t = std::time::Instant::now();
-    let r = enisim::model::run(&cfg).expect("bench.toml is a valid configuration");
+    let r = enisim::model::run(&cfg).expect("the bench experiments are valid configurations");
     let s = t.elapsed().as_secs_f64();
+    if tcp {
+        // Wire frames: segments (each burst counted by its frames) and ACKs.
+        let frames: u64 = r
+            .flows
+            .iter()
+            .filter_map(|f| f.tcp.as_ref())
+            .map(|t| t.segments + t.acks)
+            .sum();
+        println!(
+            "{}: {} frames (segments and ACKs), {} events in {:.3} s: {:.2} M frames/s",
+            path,
+            frames,
+            r.sim.events,
+            s,
+            frames as f64 / s / 1e6
+        );
+        return ExitCode::SUCCESS;
+    }
     println!(
         "{}: {} packets, {} events in {:.3} s: {:.2} M packets/s, {:.2} M events/s",
         path,

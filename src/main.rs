@@ -374,8 +374,9 @@ fn validate_model(
         .map_err(suite_failure)?;
     v::write_results(out, &report).map_err(write_failure)?;
     eprintln!(
-        "wrote {}, {}, {} and {} run director{} in {}",
+        "wrote {}, {}, {}, {} and {} run director{} in {}",
         v::TABLE_FILE,
+        v::TEXT_FILE,
         v::JSON_FILE,
         v::CSV_FILE,
         report.rows.len(),

@@ -127,20 +127,67 @@ fn the_readme_quotes_results_as_they_are() {
         .find(|b| b.starts_with("experiment compare:"))
         .expect("the README shows the reference table");
     assert_eq!(head(quoted), head(table), "README table vs results/compare");
+    let stream = include_str!("../results/compare-stream/table.txt");
+    let quoted = blocks
+        .iter()
+        .find(|b| b.starts_with("experiment compare-stream:"))
+        .expect("the README shows the stream table");
+    assert_eq!(
+        head(quoted),
+        head(stream),
+        "README vs results/compare-stream"
+    );
+    let suite = include_str!("../results/validation/table.txt");
+    let quoted = blocks
+        .iter()
+        .find(|b| b.starts_with("validation suite"))
+        .expect("the README shows the validation table");
+    assert_eq!(
+        quoted.trim_end(),
+        suite[..suite.find("\nnotes:").unwrap_or(suite.len())].trim_end(),
+        "README vs results/validation/table.txt"
+    );
+    let pass_line = suite.trim_end().lines().last().unwrap();
+    assert!(
+        readme.contains(&format!("**{pass_line}**")),
+        "README states the suite's pass line {pass_line:?}"
+    );
     let explains = [
         include_str!("../results/compare/explain.txt"),
         include_str!("../results/noisy-neighbour/explain.txt"),
+        include_str!("../results/app-interrupts/explain.txt"),
     ];
     let mut excerpts = 0;
-    for b in blocks
-        .iter()
-        .filter(|b| b.starts_with("Where the difference") || b.starts_with("Neighbours"))
-    {
+    for b in blocks.iter().filter(|b| {
+        b.starts_with("Where the difference")
+            || b.starts_with("Neighbours")
+            || b.starts_with("Application")
+    }) {
         assert!(
             explains.iter().any(|e| e.contains(b.trim_end())),
             "README excerpt not in any explain.txt:\n{b}"
         );
         excerpts += 1;
     }
-    assert_eq!(excerpts, 2);
+    assert_eq!(excerpts, 3);
+    // The application's transactions per second at four clients, quoted in
+    // prose, are the table's.
+    let app = include_str!("../results/app-interrupts/table.txt");
+    let sentence = readme
+        .split("With four clients the server's vCPU is saturated")
+        .nth(1)
+        .expect("the README quotes the application at four clients");
+    let sentence = &sentence[..sentence.find("([results").unwrap()];
+    let mut numbers = 0;
+    for word in sentence.split(|c: char| !(c.is_ascii_digit() || c == ',')) {
+        let n = word.trim_matches(',').replace(',', "");
+        if n.len() >= 5 {
+            assert!(
+                app.contains(&n),
+                "{n} is not in results/app-interrupts/table.txt"
+            );
+            numbers += 1;
+        }
+    }
+    assert_eq!(numbers, 3);
 }

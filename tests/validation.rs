@@ -1,7 +1,7 @@
 //! The validation suite end to end: the `[validation]` format and its
 //! errors, the pass/fail arithmetic on a small synthetic suite, the results
-//! directory, determinism, and (ignored until the suite exists) the shipped
-//! suite against `results/validation/`.
+//! directory, determinism, and the shipped suite against
+//! `results/validation/`.
 
 use enisim::experiment::validation::{self, parse_case, SuiteReport};
 use enisim::experiment::{run_experiment, Experiment, RunReport};
@@ -766,7 +766,6 @@ fn the_shipped_suite_files_load() {
 /// enables it with `experiments/validation/` complete and
 /// `results/validation/` regenerated (and adds the suite's run to .ci/run).
 #[test]
-#[ignore = "enabled once experiments/validation/ and results/validation/ are complete"]
 fn the_shipped_suite_ran_every_row_and_its_results_are_current() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = unique("shipped");
@@ -798,16 +797,15 @@ fn the_shipped_suite_ran_every_row_and_its_results_are_current() {
             row.spec.id
         );
     }
-    let fresh = fs::read_to_string(out.join(validation::TABLE_FILE)).unwrap();
-    let committed = fs::read_to_string(
-        root.join(validation::DEFAULT_OUT)
-            .join(validation::TABLE_FILE),
-    )
-    .expect("results/validation/table.md is committed");
-    assert_eq!(
-        fresh, committed,
-        "regenerate results/validation with `enisim validate-model`"
-    );
+    for file in [validation::TABLE_FILE, validation::TEXT_FILE] {
+        let fresh = fs::read_to_string(out.join(file)).unwrap();
+        let committed = fs::read_to_string(root.join(validation::DEFAULT_OUT).join(file))
+            .unwrap_or_else(|e| panic!("results/validation/{file} is committed: {e}"));
+        assert_eq!(
+            fresh, committed,
+            "results/validation/{file} is stale: regenerate it with `bash regenerate-results.sh`"
+        );
+    }
     assert!(stdout.contains(&validation::pass_line(&s)));
     fs::remove_dir_all(out).unwrap();
 }

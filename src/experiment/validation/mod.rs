@@ -69,6 +69,9 @@ pub const DEFAULT_DIR: &str = "experiments/validation";
 pub const DEFAULT_OUT: &str = "results/validation";
 /// The suite's Markdown table in the results directory.
 pub const TABLE_FILE: &str = "table.md";
+/// The suite's terminal table (as `validate-model` prints it) in the
+/// results directory.
+pub const TEXT_FILE: &str = "table.txt";
 /// The suite's JSON summary in the results directory.
 pub const JSON_FILE: &str = "summary.json";
 /// The suite's CSV summary in the results directory.
@@ -394,7 +397,7 @@ pub fn load_suite(dir: &Path, only: &[String]) -> Result<Suite, SuiteError> {
             })
             .and_then(|text| {
                 let case = parse_case(&file, &text)?;
-                if [TABLE_FILE, JSON_FILE, CSV_FILE].contains(&case.stem.as_str()) {
+                if [TABLE_FILE, TEXT_FILE, JSON_FILE, CSV_FILE].contains(&case.stem.as_str()) {
                     return Err(ExperimentError::Invalid {
                         file: file.clone(),
                         key: "(file name)".to_owned(),

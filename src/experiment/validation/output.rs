@@ -3,7 +3,7 @@
 
 use super::{
     PointRef, RelationKind, Row, RowSpec, SuiteReport, ToleranceKind, CSV_FILE, JSON_FILE, SCHEMA,
-    TABLE_FILE,
+    TABLE_FILE, TEXT_FILE,
 };
 use std::fmt::{self, Write as _};
 use std::fs;
@@ -432,7 +432,7 @@ fn write_file(path: &Path, body: &str) -> io::Result<()> {
     f.sync_all().map_err(|e| ctx(path, e))
 }
 
-/// Writes the results into `out`: [`TABLE_FILE`], [`JSON_FILE`],
+/// Writes the results into `out`: [`TABLE_FILE`], [`TEXT_FILE`], [`JSON_FILE`],
 /// [`CSV_FILE`], and per row a subdirectory named after its file holding
 /// that run's `summary.json`, `summary.csv`, histograms (as `run --out`
 /// writes them) and `table.txt` (as `run` prints it).
@@ -462,6 +462,7 @@ pub fn write_results(out: &Path, r: &SuiteReport) -> Result<(), WriteError> {
     fs::create_dir_all(&parent).map_err(|e| io(ctx(&parent, e)))?;
     let mut tmp = Scratch::new(&parent, &name, "tmp").map_err(io)?;
     write_file(&tmp.path.join(TABLE_FILE), &markdown(r)).map_err(io)?;
+    write_file(&tmp.path.join(TEXT_FILE), &table(r)).map_err(io)?;
     write_file(&tmp.path.join(JSON_FILE), &json(r)).map_err(io)?;
     write_file(&tmp.path.join(CSV_FILE), &csv(r)).map_err(io)?;
     for (row, run) in r.rows.iter().zip(&r.runs) {
