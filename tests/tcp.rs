@@ -293,3 +293,65 @@ fn acks_travel_the_reverse_path_and_cost_like_packets() {
     assert!(t.acks > 10 && t.acks_delivered > 10, "{t:?}");
     assert!(r.exits_per_packet > 0.0);
 }
+
+/// EC2's per-flow limit (`flow_limit_mbps`, CALIBRATION.md "AWS enhanced
+/// networking": 5 Gb/s outside a cluster placement group): one stream on a
+/// 25 Gb/s host, in or out, runs at the limit times the payload's share of
+/// an IP packet (1448 ÷ 1500 with the limit counted on IP bytes), within
+/// 2%; two streams are each held to it, so together they get twice that;
+/// without the limit the same stream runs far above it. Segments the
+/// limit's queue cannot hold are dropped as `flow_limit_queue_full` and
+/// recovered like any loss.
+#[test]
+fn ec2_per_flow_limit_caps_each_stream_not_the_host() {
+    let tcp = TcpParams {
+        rwnd_bytes: 512 << 10,
+        ..TcpParams::linux()
+    };
+    let limited = Profile {
+        flow_limit_mbps: 5000,
+        ..Profile::kvm_modern_25g()
+    };
+    let cap = 5.0 * 1448.0 / 1500.0;
+    for dir in [RX, TX] {
+        let r = run_stream(
+            IoPath::Baremetal,
+            limited.clone(),
+            tcp,
+            dir,
+            Offloads::default(),
+            20_000,
+        );
+        let g = tcp_of(&r).goodput_gbps;
+        assert!((g - cap).abs() / cap < 0.02, "{dir:?}: {g} Gb/s vs {cap}");
+        let free = run_stream(
+            IoPath::Baremetal,
+            Profile::kvm_modern_25g(),
+            tcp,
+            dir,
+            Offloads::default(),
+            20_000,
+        );
+        assert!(tcp_of(&free).goodput_gbps > 1.5 * cap, "{dir:?}: unlimited");
+    }
+    let cfg = host(
+        IoPath::Baremetal,
+        limited,
+        2,
+        vec![
+            stream("a", Client::External, Client::Vm(0), tcp),
+            stream("b", Client::External, Client::Vm(1), tcp),
+        ],
+        20_000,
+    );
+    let r = enisim::model::run(&cfg).unwrap();
+    assert_books(&r);
+    for f in &r.flows {
+        let g = f.tcp.as_ref().unwrap().goodput_gbps;
+        assert!(
+            (g - cap).abs() / cap < 0.02,
+            "{}: {g} Gb/s vs {cap}",
+            f.name
+        );
+    }
+}

@@ -297,6 +297,7 @@ const RULES: &[(&str, Rule)] = &[
     ("nic_pipeline_ns", Rule::Int(0, MAX_NS)),
     ("eswitch_ns", Rule::Int(0, MAX_NS)),
     ("tor_latency_ns", Rule::Int(0, MAX_NS)),
+    ("flow_limit_mbps", Rule::Int(0, 1_000_000)),
     ("iotlb_hit_ns", Rule::Int(0, MAX_NS)),
     ("iotlb_miss_ns", Rule::Int(0, MAX_NS)),
     ("doorbell_ns", Rule::Int(0, MAX_NS)),

@@ -39,6 +39,9 @@ pub enum DropReason {
     SocketBacklogFull,
     /// The PCIe link's queue was full.
     PcieQueueFull,
+    /// The network's per-flow limit (`flow_limit_mbps`: EC2's cap on one
+    /// flow) held more of the flow than the switch buffers.
+    FlowLimitQueueFull,
     /// The receiving instance's inbound bandwidth allowance was used up
     /// (ENA's `bw_in_allowance_exceeded`).
     BwInAllowanceExceeded,
@@ -67,7 +70,7 @@ pub enum DropReason {
 
 impl DropReason {
     /// Every reason, in report order.
-    pub const ALL: [DropReason; 17] = [
+    pub const ALL: [DropReason; 18] = [
         DropReason::WireQueueFull,
         DropReason::RxRingFull,
         DropReason::HostRxRingFull,
@@ -76,6 +79,7 @@ impl DropReason {
         DropReason::HvBacklogFull,
         DropReason::SocketBacklogFull,
         DropReason::PcieQueueFull,
+        DropReason::FlowLimitQueueFull,
         DropReason::BwInAllowanceExceeded,
         DropReason::BwOutAllowanceExceeded,
         DropReason::PpsAllowanceExceeded,
@@ -104,6 +108,7 @@ impl DropReason {
             DropReason::HvBacklogFull => "hv_backlog_full",
             DropReason::SocketBacklogFull => "socket_backlog_full",
             DropReason::PcieQueueFull => "pcie_queue_full",
+            DropReason::FlowLimitQueueFull => "flow_limit_queue_full",
             DropReason::BwInAllowanceExceeded => "bw_in_allowance_exceeded",
             DropReason::BwOutAllowanceExceeded => "bw_out_allowance_exceeded",
             DropReason::PpsAllowanceExceeded => "pps_allowance_exceeded",

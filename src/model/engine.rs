@@ -597,6 +597,44 @@ impl Engine {
                     (fwd, Some(rev))
                 }
             };
+            // The network's per-flow limit on each direction that crosses
+            // the wire: before the wire for what comes in, after it for what
+            // goes out (`fwd_in`: the flow's own direction comes in).
+            let fwd_in = match f.kind {
+                _ if f.addr.is_some() => None,
+                FlowKind::Rx { .. } => Some(true),
+                FlowKind::Tx { .. } => Some(false),
+                FlowKind::TcpStream {
+                    src: Client::External,
+                    ..
+                }
+                | FlowKind::RequestResponse {
+                    client: Client::External,
+                    ..
+                } => Some(true),
+                FlowKind::TcpStream {
+                    dst: Client::External,
+                    ..
+                } => Some(false),
+                _ => None,
+            };
+            let limit = |h: &mut HostBuilder, mut r: Vec<Step>, inbound: bool, name: String| {
+                if let Some(step) = h.flow_limit(name) {
+                    if inbound {
+                        r.insert(0, step);
+                    } else {
+                        r.push(step);
+                    }
+                }
+                r
+            };
+            let (fwd, rev) = match fwd_in {
+                Some(inbound) => (
+                    limit(&mut h, fwd, inbound, format!("flow.{}.limit", f.name)),
+                    rev.map(|r| limit(&mut h, r, !inbound, format!("flow.{}.limit_back", f.name))),
+                ),
+                None => (fwd, rev),
+            };
             // An open-loop flow over several 5-tuples: a route per stream
             // after the first.
             let mut stream_routes = Vec::new();
@@ -618,6 +656,12 @@ impl Engine {
                         model.vm_to_vm(&mut h, &a, &b)
                     }
                     _ => break,
+                };
+                let r = match fwd_in {
+                    Some(inbound) => {
+                        limit(&mut h, r, inbound, format!("flow.{}.s{s}.limit", f.name))
+                    }
+                    None => r,
                 };
                 routes.push(r.into_boxed_slice());
                 stream_routes.push((routes.len() - 1) as u32);

@@ -275,6 +275,30 @@ impl HostBuilder {
         Ok(b)
     }
 
+    /// The network's limit on one direction of one flow (`flow_limit_mbps`,
+    /// EC2's per-flow cap), as a link of its own that the flow's packets
+    /// cross before the wire (received) or after it (sent), holding what
+    /// the switch buffers; `None` without a limit. `name` names it in the
+    /// resource reports.
+    pub fn flow_limit(&mut self, name: String) -> Option<Step> {
+        let mbps = self.profile.flow_limit_mbps;
+        if mbps == 0 {
+            return None;
+        }
+        let rate = BitsPerSec::from_gbps(mbps as f64 / 1000.0)?;
+        self.links.push(Link::new(
+            name,
+            rate,
+            Overhead::Ip,
+            self.profile.switch_buffer_frames as usize,
+        ));
+        Some(link_step(
+            (self.links.len() - 1) as LinkId,
+            Stage::Wire,
+            DropReason::FlowLimitQueueFull,
+        ))
+    }
+
     /// Adds a CPU pool.
     pub fn pool(&mut self, name: String, servers: u32, room: u32) -> PoolId {
         self.pools.push(PoolSpec {

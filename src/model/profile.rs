@@ -138,6 +138,15 @@ pub struct Profile {
     /// host (passthrough VM-to-VM traffic) \[ns\]. Assumption: 1,000 ns, a
     /// store-and-forward hop.
     pub tor_latency_ns: u32,
+    /// The network's cap on one flow (one 5-tuple) crossing the wire into or
+    /// out of the host \[Mbit/s\]; 0: none. EC2 caps a single flow at 5 Gbps
+    /// outside a cluster placement group and 10 Gbps inside one (CALIBRATION
+    /// "AWS enhanced networking"): an experiment of an EC2 instance sets
+    /// 5000. The built-in profiles are hosts behind a switch that caps
+    /// nothing, so 0. Counted on IP packets (a frame less its 18 B of
+    /// Ethernet header and FCS): an assumption, as AWS does not say which
+    /// bytes its limit counts and the VPC is a layer-3 network.
+    pub flow_limit_mbps: u32,
 
     // ---- IOMMU ----
     /// IOTLB entries \[1..=65536\], 4-way set-associative. Assumption: 64 (M4: not
@@ -322,6 +331,7 @@ impl Profile {
             switch_buffer_frames: 1000,
             qdisc_frames: 1000,
             tor_latency_ns: 1000,
+            flow_limit_mbps: 0,
             iotlb_entries: 64,
             iommu_page_kib: 4,
             iotlb_hit_ns: 10,

@@ -21,6 +21,9 @@ use crate::sim::{Admission, BitsPerSec, FcfsPool, SimDuration, SimTime};
 pub enum Overhead {
     /// Ethernet: 20 bytes of preamble, delimiter and gap per frame.
     Ethernet,
+    /// IP packets: a frame less its 18 bytes of Ethernet header and FCS (a
+    /// rate a layer-3 network counts, such as a per-flow limit).
+    Ip,
     /// PCIe DMA with TLP and descriptor overheads.
     Pcie {
         /// Maximum payload per TLP \[B\].
@@ -40,6 +43,7 @@ impl Overhead {
         let (bytes, frames) = (bytes as u64, frames.max(1) as u64);
         match self {
             Overhead::Ethernet => bytes + 20 * frames,
+            Overhead::Ip => bytes.saturating_sub(18 * frames),
             Overhead::Pcie {
                 mps,
                 tlp_overhead,
