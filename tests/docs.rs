@@ -170,13 +170,13 @@ fn the_readme_quotes_results_as_they_are() {
         excerpts += 1;
     }
     assert_eq!(excerpts, 3);
-    // The application's transactions per second at four clients, quoted in
-    // prose, are the table's.
+    // The application's transactions per second at eight clients, quoted
+    // in prose, are the table's.
     let app = include_str!("../results/app-interrupts/table.txt");
     let sentence = readme
-        .split("With four clients the server's vCPU is saturated")
+        .split("With eight clients the server's vCPU is saturated")
         .nth(1)
-        .expect("the README quotes the application at four clients");
+        .expect("the README quotes the application at eight clients");
     let sentence = &sentence[..sentence.find("([results").unwrap()];
     let mut numbers = 0;
     for word in sentence.split(|c: char| !(c.is_ascii_digit() || c == ',')) {

@@ -147,6 +147,8 @@ struct RingRt {
     last_notify: Option<SimTime>,
     /// Packets consumed since the last notification.
     batch: u32,
+    /// The last poll took a whole budget: the next is deferred (ksoftirqd).
+    deferred: bool,
     /// When the last notification's work ran.
     notified: Admission,
     /// Adaptive moderation (H8): the latency class (0 lowest, 1 low,
@@ -310,6 +312,11 @@ struct Engine {
     links: Vec<Link>,
     rings: Vec<RingRt>,
     ring_specs: Vec<RingSpec>,
+    /// Rings whose interrupt, and the first poll after it, preempt their
+    /// consumer's task work (an interrupt into an operating system's CPU).
+    urgent: Vec<bool>,
+    /// Per pool, the task (not urgent) work admitted: host and guest \[ps\].
+    task_ps: Vec<[u128; 2]>,
     dma: Vec<DmaRegion>,
     /// Each in-order worker's last release.
     order_last: Vec<SimTime>,
@@ -337,7 +344,14 @@ struct Engine {
 /// during `a`: all of it in the run's totals, the part of `a` before
 /// `window_end` in the window's (for utilization).
 #[inline]
-fn account(rec: &mut Recorder, work: &Work, u: &Units, a: Admission, window_end: SimTime) {
+fn account(
+    rec: &mut Recorder,
+    work: &Work,
+    u: &Units,
+    a: Admission,
+    window_end: SimTime,
+    mut task: Option<&mut [u128; 2]>,
+) {
     let span = a.end.since(a.start).as_ps() as u128;
     let inside = a
         .end
@@ -361,6 +375,13 @@ fn account(rec: &mut Recorder, work: &Work, u: &Units, a: Admission, window_end:
                 rec.guest_cpu_in_window_ps += t_in;
             }
             CpuClass::Hardware => {}
+        }
+        if let Some(split) = task.as_deref_mut() {
+            match p.class {
+                CpuClass::Host => split[0] += t,
+                CpuClass::Guest => split[1] += t,
+                CpuClass::Hardware => {}
+            }
         }
         rec.exits += p.exits_for(u);
     }
@@ -829,6 +850,15 @@ impl Engine {
             f.series = vec![0; buckets as usize];
         }
 
+        let urgent = h
+            .rings
+            .iter()
+            .map(|r| {
+                r.notify == NotifyKind::Interrupt
+                    && r.notify_pool == r.consumer
+                    && h.pools[r.consumer as usize].preemptible
+            })
+            .collect();
         let rings = h
             .rings
             .iter()
@@ -844,6 +874,7 @@ impl Engine {
                 state: RingState::Idle,
                 last_notify: None,
                 batch: 0,
+                deferred: false,
                 notified: Admission {
                     start: SimTime::ZERO,
                     end: SimTime::ZERO,
@@ -875,7 +906,9 @@ impl Engine {
             pool_names: h.pools.iter().map(|p| p.name.clone()).collect(),
             links,
             rings,
+            task_ps: vec![[0; 2]; h.pools.len()],
             ring_specs: h.rings,
+            urgent,
             dma: h.dma,
             order_last: vec![SimTime::ZERO; h.workers as usize],
             egress,
@@ -1078,7 +1111,14 @@ impl Engine {
                             pkt.stage_ps[wait.index()] +=
                                 a.start.since(t).as_ps() + end.since(a.end).as_ps();
                             charge_parts(pkt, work);
-                            account(&mut self.rec, work, &pkt.units, a, self.window_end);
+                            account(
+                                &mut self.rec,
+                                work,
+                                &pkt.units,
+                                a,
+                                self.window_end,
+                                Some(&mut self.task_ps[pool as usize]),
+                            );
                             t = end;
                         }
                         None => {
@@ -1540,7 +1580,11 @@ impl Engine {
     /// and the consumer starts polling.
     ///
     /// - An **interrupt**'s work (exits, injection, handler) runs on the
-    ///   consumer's own CPU, which polls when the handler is done.
+    ///   consumer's own CPU, which polls when the handler is done. Into an
+    ///   operating system's CPU (a vCPU, a bare-metal core) it preempts the
+    ///   task work queued there ([`FcfsPool::admit_preempting`]): a
+    ///   saturated guest still takes its interrupts, and their time is taken
+    ///   from its application.
     /// - A **kick** is the producer's doorbell write trapping (X8, N4): KVM
     ///   signals the backend's ioeventfd inside that exit, and vhost runs on
     ///   its own core, so the consumer starts polling once its thread is
@@ -1555,8 +1599,22 @@ impl Engine {
         let now = self.now;
         let spec = &self.ring_specs[r as usize];
         let svc = SimDuration::from_ps(spec.notify_work.time_ps(&ONCE));
-        let a = self.pools[spec.notify_pool as usize].admit_uncounted(now, svc);
-        account(&mut self.rec, &spec.notify_work, &ONCE, a, self.window_end);
+        let pool = &mut self.pools[spec.notify_pool as usize];
+        let urgent = self.urgent[r as usize];
+        let a = if urgent {
+            pool.admit_preempting(now, svc)
+        } else {
+            pool.admit_uncounted(now, svc)
+        };
+        let task = (!urgent).then_some(&mut self.task_ps[spec.notify_pool as usize]);
+        account(
+            &mut self.rec,
+            &spec.notify_work,
+            &ONCE,
+            a,
+            self.window_end,
+            task,
+        );
         let poll_at = match spec.notify {
             NotifyKind::Interrupt => {
                 self.rec.interrupts += 1;
@@ -1586,6 +1644,7 @@ impl Engine {
         ring.last_notify = Some(now);
         ring.state = RingState::Polling;
         ring.batch = 0;
+        ring.deferred = false;
         ring.notified = poll_at;
         self.q.push(poll_at.end, Ev::Poll(r));
     }
@@ -1600,13 +1659,21 @@ impl Engine {
             let spec = &self.ring_specs[r as usize];
             if !spec.batch_end_work.is_empty() && self.rings[r as usize].batch > 0 {
                 let svc = SimDuration::from_ps(spec.batch_end_work.time_ps(&ONCE));
-                let a = self.pools[spec.consumer as usize].admit_uncounted(now, svc);
+                let pool = &mut self.pools[spec.consumer as usize];
+                let urgent = self.urgent[r as usize];
+                let a = if urgent {
+                    pool.admit_preempting(now, svc)
+                } else {
+                    pool.admit_uncounted(now, svc)
+                };
+                let task = (!urgent).then_some(&mut self.task_ps[spec.consumer as usize]);
                 account(
                     &mut self.rec,
                     &spec.batch_end_work,
                     &ONCE,
                     a,
                     self.window_end,
+                    task,
                 );
             }
             self.rings[r as usize].state = RingState::Idle;
@@ -1630,8 +1697,23 @@ impl Engine {
             total += svc;
             batch.push((id, svc));
         }
+        // A poll an interrupt raised runs as a softirq, ahead of the task
+        // work queued on its CPU, and so does the driver's look for more
+        // after a poll that took less than its budget; a poll that took a
+        // whole budget is deferred and waits its turn, as Linux hands it to
+        // ksoftirqd (T4.2, T4.5), so a flood cannot starve the CPU's tasks.
         let consumer = self.ring_specs[r as usize].consumer;
-        let job = self.pools[consumer as usize].admit_uncounted(now, SimDuration::from_ps(total));
+        let pool = &mut self.pools[consumer as usize];
+        let svc = SimDuration::from_ps(total);
+        let ring = &mut self.rings[r as usize];
+        let deferred =
+            std::mem::replace(&mut ring.deferred, batch.len() == self.napi_budget as usize);
+        let urgent = self.urgent[r as usize] && !deferred;
+        let job = if urgent {
+            pool.admit_preempting(now, svc)
+        } else {
+            pool.admit_uncounted(now, svc)
+        };
         let mut cursor = job.start;
         for &(id, svc) in &batch {
             let a = Admission {
@@ -1661,7 +1743,15 @@ impl Engine {
             };
             pkt.stage_ps[spec.wait.index()] += a.start.since(pkt.arrived).as_ps() - waited;
             charge_parts(pkt, &step.work);
-            account(&mut self.rec, &step.work, &pkt.units, a, self.window_end);
+            let task = (!urgent).then_some(&mut self.task_ps[consumer as usize]);
+            account(
+                &mut self.rec,
+                &step.work,
+                &pkt.units,
+                a,
+                self.window_end,
+                task,
+            );
             pkt.step += 1;
             self.advance(id, a.end);
         }
@@ -1797,6 +1887,24 @@ impl Engine {
                     self.tcp_send(f);
                 }
             }
+        }
+    }
+
+    /// Takes off the in-window CPU time of task work that interrupts pushed
+    /// past the window's end ([`FcfsPool::pushed_out_of_window`]), split
+    /// between host and guest as the pool's task work was (its stack and
+    /// application are the guest's, the exits its doorbells trap the
+    /// host's).
+    fn settle_preemption(&mut self) {
+        for (pool, [host, guest]) in self.pools.iter().zip(&self.task_ps) {
+            let out = pool.pushed_out_of_window().as_ps() as u128;
+            if out == 0 || host + guest == 0 {
+                continue;
+            }
+            let h = out * host / (host + guest);
+            let rec = &mut self.rec;
+            rec.host_cpu_in_window_ps = rec.host_cpu_in_window_ps.saturating_sub(h);
+            rec.guest_cpu_in_window_ps = rec.guest_cpu_in_window_ps.saturating_sub(out - h);
         }
     }
 
@@ -2171,6 +2279,7 @@ pub fn run(cfg: &HostConfig) -> Result<PathResult, BuildError> {
     let mut e = Engine::build(cfg)?;
     e.run();
     e.charge_timers(cfg);
+    e.settle_preemption();
     e.check_books();
     Ok(e.result(cfg, nic_count(cfg) as u32))
 }

@@ -141,6 +141,11 @@ pub struct PoolSpec {
     pub servers: u32,
     /// Jobs that may wait (for Serve steps; ring work is not counted).
     pub room: usize,
+    /// An operating system's CPU (a vCPU, a bare-metal core): interrupts
+    /// and the softirq polling after them preempt its task work (Linux runs
+    /// hardirq and softirq ahead of any task). The hypervisor's I/O cores
+    /// run kernel threads and are served in order.
+    pub preemptible: bool,
 }
 
 /// What one VM's device is made of on the chosen path.
@@ -305,8 +310,16 @@ impl HostBuilder {
             name,
             servers,
             room: room as usize,
+            preemptible: false,
         });
         (self.pools.len() - 1) as PoolId
+    }
+
+    /// Adds an operating system's CPU (see [`PoolSpec::preemptible`]).
+    fn os_cpu(&mut self, name: String, room: u32) -> PoolId {
+        let id = self.pool(name, 1, room);
+        self.pools[id as usize].preemptible = true;
+        id
     }
 
     /// The hypervisor's I/O cores, shared by every VM (made on first use).
@@ -354,7 +367,7 @@ impl HostBuilder {
     /// A vCPU for VM `vm` (bare metal: a dedicated core).
     pub fn vcpu(&mut self, vm: u32) -> PoolId {
         let room = self.profile.socket_backlog;
-        self.pool(format!("vm{vm}.vcpu"), 1, room)
+        self.os_cpu(format!("vm{vm}.vcpu"), room)
     }
 
     /// vCPU `i` of VM `vm`'s `n` (named `vm<vm>.vcpu` when it has one).
@@ -363,7 +376,7 @@ impl HostBuilder {
             return self.vcpu(vm);
         }
         let room = self.profile.socket_backlog;
-        self.pool(format!("vm{vm}.vcpu{i}"), 1, room)
+        self.os_cpu(format!("vm{vm}.vcpu{i}"), room)
     }
 
     /// The host's receive queues per NIC (emulated, virtio): one per I/O
