@@ -307,6 +307,11 @@ struct Engine {
     q: EventQueue<Ev>,
     now: SimTime,
     events: u64,
+    /// A packet's arrival at its next resource may run at once, without an
+    /// event, when nothing is due before it (see [`Engine::advance`]): true
+    /// only while an arrival event's own handler runs, which does nothing
+    /// after its packet's steps.
+    inline: bool,
     pools: Vec<FcfsPool>,
     pool_names: Vec<String>,
     links: Vec<Link>,
@@ -902,6 +907,7 @@ impl Engine {
             q: EventQueue::with_capacity(bound),
             now: SimTime::ZERO,
             events: 0,
+            inline: false,
             pools,
             pool_names: h.pools.iter().map(|p| p.name.clone()).collect(),
             links,
@@ -1024,13 +1030,25 @@ impl Engine {
             let pkt = &self.packets[id as usize];
             let (ri, si) = (pkt.route as usize, pkt.step as usize);
             let Some(step) = self.routes[ri].get(si) else {
+                self.inline = false;
                 self.reach_end(id, t);
                 return;
             };
             let (kind, fills) = (step.kind, step.fills);
             if step.is_resource() && t != self.now {
-                self.q.push(t, Ev::Arrive(id));
-                return;
+                // The arrival is the next event to run when it is earlier
+                // than every pending one (a tie runs after them): run it now
+                // instead of scheduling it, with the clock at its time. Only
+                // an arrival's own handler may, as nothing of it follows.
+                if self.inline
+                    && t <= self.horizon
+                    && self.q.peek_time().is_none_or(|next| t < next)
+                {
+                    self.now = t;
+                } else {
+                    self.q.push(t, Ev::Arrive(id));
+                    return;
+                }
             }
             if let Some(r) = fills {
                 // A producer takes a free descriptor per frame before it
@@ -1858,7 +1876,11 @@ impl Engine {
                 Ev::Gen(f) => self.on_gen(f),
                 Ev::RrSend(f, slot) => self.on_rr_send(f, slot),
                 Ev::RrTimeout(f, slot) => self.on_rr_timeout(f, slot),
-                Ev::Arrive(id) => self.advance(id, t),
+                Ev::Arrive(id) => {
+                    self.inline = true;
+                    self.advance(id, t);
+                    self.inline = false;
+                }
                 Ev::Notify(r) => self.on_notify(r),
                 Ev::Poll(r) => self.on_poll(r),
                 Ev::Deliver(id) => self.deliver(id),

@@ -2,9 +2,7 @@
 //!
 //! Ties in time are broken by the sequence number the queue assigns at
 //! insertion, so events scheduled for the same instant run first-in first-out
-//! (ns-3's `Scheduler::EventKey`). The key is packed into one `u128`
-//! (time in the high half, sequence in the low half) so each comparison is a
-//! single integer compare.
+//! (ns-3's `Scheduler::EventKey`), compared as one (time, sequence) pair.
 //!
 //! | operation | complexity | allocation |
 //! |---|---|---|
@@ -22,6 +20,14 @@
 //! Cancellation is not offered: no model here needs it (ns-3 cancels by flag
 //! and skips on pop, which a model can do with a generation counter in its
 //! event payload).
+//!
+//! In front of the heap sits a **lane** of one event, kept earlier than every
+//! event in the heap. A discrete-event model often schedules the event it
+//! will run next: a packet leaving one resource for the next while nothing
+//! else is due sooner. Such an event goes to the lane and comes back out of
+//! it without a sift up or down; an event pushed earlier than the lane's
+//! takes its place and the lane's goes to the heap. The order popped is the
+//! heap's own (time, sequence), so a run is the same with or without it.
 
 use super::time::SimTime;
 
@@ -45,6 +51,9 @@ impl<E> Entry<E> {
 /// A queue of events of type `E`, popped in (time, insertion order).
 #[derive(Clone, Debug)]
 pub struct EventQueue<E> {
+    /// The earliest pending event when it was pushed after every other
+    /// (see the module docs); earlier than all of `heap`.
+    lane: Option<Entry<E>>,
     heap: Vec<Entry<E>>,
     seq: u64,
 }
@@ -53,6 +62,7 @@ impl<E: Copy> EventQueue<E> {
     /// An empty queue with room for `capacity` events before it allocates.
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
+            lane: None,
             heap: Vec::with_capacity(capacity),
             seq: 0,
         }
@@ -68,6 +78,23 @@ impl<E: Copy> EventQueue<E> {
             event,
         };
         self.seq += 1;
+        let e = match self.lane {
+            Some(l) if e.before(&l) => {
+                self.lane = Some(e);
+                l
+            }
+            Some(_) => e,
+            None if self.heap.first().is_none_or(|h| e.before(h)) => {
+                self.lane = Some(e);
+                return;
+            }
+            None => e,
+        };
+        self.heap_push(e);
+    }
+
+    #[inline]
+    fn heap_push(&mut self, e: Entry<E>) {
         // Sift up with a hole.
         let mut i = self.heap.len();
         self.heap.push(e);
@@ -85,6 +112,9 @@ impl<E: Copy> EventQueue<E> {
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        if let Some(l) = self.lane.take() {
+            return Some((SimTime::from_ps(l.time), l.event));
+        }
         let last = self.heap.pop()?;
         let n = self.heap.len();
         if n == 0 {
@@ -117,17 +147,20 @@ impl<E: Copy> EventQueue<E> {
 
     /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.first().map(|e| SimTime::from_ps(e.time))
+        self.lane
+            .as_ref()
+            .or(self.heap.first())
+            .map(|e| SimTime::from_ps(e.time))
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + usize::from(self.lane.is_some())
     }
 
     /// True when no event is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.lane.is_none() && self.heap.is_empty()
     }
 }
 
