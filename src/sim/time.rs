@@ -245,6 +245,14 @@ impl BitsPerSec {
     /// add up to exactly `N·bits / rate`.
     #[inline]
     pub fn time_for_bits(self, bits: u64, carry: u64) -> (SimDuration, u64) {
+        // The same quotient in 64 bits when it fits (every packet a model
+        // sends: up to 18 Mbit), a quarter of the cost of a 128-bit division.
+        if let Some(num) = bits
+            .checked_mul(PS_PER_SEC)
+            .and_then(|n| n.checked_add(carry))
+        {
+            return (SimDuration(num / self.0), num % self.0);
+        }
         let num = bits as u128 * PS_PER_SEC as u128 + carry as u128;
         let q = num / self.0 as u128;
         let r = num % self.0 as u128;
@@ -255,6 +263,27 @@ impl BitsPerSec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn time_for_bits_is_the_exact_quotient_in_both_widths() {
+        use crate::sim::Rng;
+        let mut g = Rng::stream(3, 3);
+        for _ in 0..100_000 {
+            let rate = BitsPerSec(1_000_000 + g.below(400_000_000_000));
+            // Packets (the 64-bit way) and transfers too large for it (the
+            // 128-bit way), whose time still fits in 64 bits of ps.
+            let bits = if g.below(2) == 0 {
+                g.below(1 << 24)
+            } else {
+                (1 << 25) + g.below(1 << 40)
+            };
+            let carry = g.below(rate.0);
+            let num = bits as u128 * PS_PER_SEC as u128 + carry as u128;
+            let (d, c) = rate.time_for_bits(bits, carry);
+            assert_eq!(d.0 as u128, num / rate.0 as u128, "{bits} bits at {rate:?}");
+            assert_eq!(c as u128, num % rate.0 as u128);
+        }
+    }
 
     #[test]
     fn ethernet_frame_times_are_exact_in_picoseconds() {
