@@ -283,14 +283,17 @@ impl HostBuilder {
     /// The network's limit on one direction of one flow (`flow_limit_mbps`,
     /// EC2's per-flow cap), as a link of its own that the flow's packets
     /// cross before the wire (received) or after it (sent), holding what
-    /// the switch buffers; `None` without a limit. `name` names it in the
-    /// resource reports.
+    /// the switch buffers; `None` without a limit (0). `name` names it in
+    /// the resource reports. Flows between two VMs of the host and
+    /// addressed (VPC) flows get none: see the profile key's docs.
     pub fn flow_limit(&mut self, name: String) -> Option<Step> {
         let mbps = self.profile.flow_limit_mbps;
         if mbps == 0 {
             return None;
         }
-        let rate = BitsPerSec::from_gbps(mbps as f64 / 1000.0)?;
+        // Exact in integers: a value in Gb/s through f64 can have a fraction
+        // (1001 Mb/s) that `from_gbps` refuses.
+        let rate = BitsPerSec::new(mbps as u64 * 1_000_000)?;
         self.links.push(Link::new(
             name,
             rate,

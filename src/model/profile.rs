@@ -145,7 +145,13 @@ pub struct Profile {
     /// 5000. The built-in profiles are hosts behind a switch that caps
     /// nothing, so 0. Counted on IP packets (a frame less its 18 B of
     /// Ethernet header and FCS): an assumption, as AWS does not say which
-    /// bytes its limit counts and the VPC is a layer-3 network.
+    /// bytes its limit counts and the VPC is a layer-3 network. Applied to
+    /// flows between the host and a client or peer beyond the wire (rx, tx,
+    /// request/response, TCP streams, each direction); not to flows between
+    /// two VMs of the host (which do not leave through the network, even
+    /// passthrough's hairpin through the top-of-rack switch), and not yet
+    /// to addressed (VPC) flows, whose routes the VPC model assembles from
+    /// shared segments.
     pub flow_limit_mbps: u32,
 
     // ---- IOMMU ----

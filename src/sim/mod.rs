@@ -14,8 +14,14 @@
 //!   closure (STYLE.md point 3).
 //! - **Resources** ([`FcfsPool`]) compute a job's start and end at admission
 //!   (Lindley's recursion). Because the event loop admits jobs in time order, this
-//!   is exact FCFS and needs one event per resource visit instead of the
-//!   arrive/start/finish triple a textbook DES schedules.
+//!   is exact FCFS and needs at most one event per resource visit instead of the
+//!   arrive/start/finish triple a textbook DES schedules (none when the visit is
+//!   the next thing due: the model carries the packet on). Urgent jobs on a
+//!   single-server pool (an interrupt into a vCPU) run ahead of the queued work
+//!   and push it later ([`FcfsPool::admit_preempting`] says what that
+//!   approximates).
+//! - **The event queue** ([`EventQueue`]) is a 4-ary heap behind a one-event
+//!   lane for an event earlier than all others, which a model schedules often.
 //! - **Random draws** ([`Rng`]) are integer generators; exponential gaps use a
 //!   ziggurat whose rare paths call [`portable_math`]'s `ln` and `exp` (fdlibm
 //!   ports from basic IEEE-754 operations), never the platform's libm, so a

@@ -51,8 +51,8 @@ impl<E> Entry<E> {
 /// A queue of events of type `E`, popped in (time, insertion order).
 #[derive(Clone, Debug)]
 pub struct EventQueue<E> {
-    /// The earliest pending event when it was pushed after every other
-    /// (see the module docs); earlier than all of `heap`.
+    /// An event earlier than every event in `heap`, kept out of it (see the
+    /// module docs).
     lane: Option<Entry<E>>,
     heap: Vec<Entry<E>>,
     seq: u64,
