@@ -110,10 +110,11 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     println!(
-        "{}: {} packets, {} events in {:.3} s: {:.2} M packets/s, {:.2} M events/s",
+        "{}: {} packets, {} events ({:.2} per packet) in {:.3} s: {:.2} M packets/s, {:.2} M events/s",
         path,
         r.generated,
         r.sim.events,
+        r.sim.events_per_packet,
         s,
         r.generated as f64 / s / 1e6,
         r.sim.events as f64 / s / 1e6

@@ -134,3 +134,21 @@ values = ["injected", "posted"]
     let p50 = |i: usize| one.points[i].paths[0].stats["latency_p50_ns"].mean;
     assert_ne!(p50(0), p50(2));
 }
+
+/// `sim.events_per_packet` is events ÷ packets generated, the same for a
+/// seed, and on the unloaded `sriov` bench (experiments/bench.toml) below
+/// 4: a packet moves on into its next resource without an event when
+/// nothing is due before it (4.50 per packet before it did).
+#[test]
+fn events_per_packet_is_reported_and_packets_move_on_without_events() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/bench.toml");
+    let o = enisim::experiment::Override::parse("run.packets=100000").unwrap();
+    let exp = Experiment::from_file(&file, &[o]).unwrap_or_else(|e| panic!("{e}"));
+    let cfg = exp.host_config(enisim::model::IoPath::Sriov);
+    let a = enisim::model::run(&cfg).unwrap();
+    let b = enisim::model::run(&cfg).unwrap();
+    assert_eq!(a.sim.events, b.sim.events);
+    let per = a.sim.events as f64 / a.generated as f64;
+    assert_eq!(a.sim.events_per_packet, per);
+    assert!(per < 4.0, "{per} events per packet");
+}

@@ -469,6 +469,11 @@ pub struct SimSpeed {
     pub events_per_s: f64,
     /// Events processed.
     pub events: u64,
+    /// Events processed ÷ packets generated (deterministic for a seed; a
+    /// packet that moves on at once instead of waiting for an event costs
+    /// none). Absent from results written before it existed: 0.
+    #[serde(default)]
+    pub events_per_packet: f64,
 }
 
 /// Everything measured for one I/O path in one run.

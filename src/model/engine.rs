@@ -2297,6 +2297,11 @@ impl Engine {
                 .unwrap_or_default(),
             sim: SimSpeed {
                 events: self.events,
+                events_per_packet: if generated > 0 {
+                    self.events as f64 / generated as f64
+                } else {
+                    0.0
+                },
                 ..SimSpeed::default()
             },
             latency_histogram: Some(rec.latency.clone()),

@@ -139,6 +139,7 @@ pub(crate) mod tests {
                 packets_per_s: 4000.0,
                 events_per_s: 40_000.0,
                 events: 10_000,
+                events_per_packet: 10.0,
             },
             latency_histogram: None,
             rtt_histogram: None,
