@@ -312,10 +312,12 @@ struct Engine {
     now: SimTime,
     events: u64,
     /// A packet's arrival at its next resource may run at once, without an
-    /// event, when nothing is due before it (see [`Engine::advance`]): true
-    /// only while an arrival event's own handler runs, which does nothing
-    /// after its packet's steps.
-    inline: bool,
+    /// event, when nothing is due before it (see [`Engine::advance`]) and
+    /// it is earlier than this: `SimTime::MAX` while an arrival event's own
+    /// handler runs (nothing of it follows its packet's steps), the next
+    /// birth while a generator's handler runs (it schedules that birth after
+    /// its packet's steps), else `ZERO` (never).
+    inline_until: SimTime,
     pools: Vec<FcfsPool>,
     pool_names: Vec<String>,
     links: Vec<Link>,
@@ -911,7 +913,7 @@ impl Engine {
             q: EventQueue::with_capacity(bound),
             now: SimTime::ZERO,
             events: 0,
-            inline: false,
+            inline_until: SimTime::ZERO,
             pools,
             pool_names: h.pools.iter().map(|p| p.name.clone()).collect(),
             links,
@@ -1034,7 +1036,7 @@ impl Engine {
             let pkt = &self.packets[id as usize];
             let (ri, si) = (pkt.route as usize, pkt.step as usize);
             let Some(step) = self.routes[ri].get(si) else {
-                self.inline = false;
+                self.inline_until = SimTime::ZERO;
                 self.reach_end(id, t);
                 return;
             };
@@ -1043,8 +1045,9 @@ impl Engine {
                 // The arrival is the next event to run when it is earlier
                 // than every pending one (a tie runs after them): run it now
                 // instead of scheduling it, with the clock at its time. Only
-                // an arrival's own handler may, as nothing of it follows.
-                if self.inline
+                // a handler with nothing left to do but what is due after
+                // `inline_until` may.
+                if t < self.inline_until
                     && t <= self.horizon
                     && self.q.peek_time().is_none_or(|next| t < next)
                 {
@@ -1544,7 +1547,15 @@ impl Engine {
             ..Packet::default()
         });
         if self.steer(id) {
+            // The packet may move on at once up to the next birth, which is
+            // scheduled after it (so a tie still queues behind it).
+            self.inline_until = if next < self.window_end {
+                next
+            } else {
+                SimTime::MAX
+            };
             self.advance(id, now);
+            self.inline_until = SimTime::ZERO;
         }
         if next < self.window_end {
             self.q.push(next, Ev::Gen(flow));
@@ -1886,9 +1897,9 @@ impl Engine {
                 Ev::RrSend(f, slot) => self.on_rr_send(f, slot),
                 Ev::RrTimeout(f, slot) => self.on_rr_timeout(f, slot),
                 Ev::Arrive(id) => {
-                    self.inline = true;
+                    self.inline_until = SimTime::MAX;
                     self.advance(id, t);
-                    self.inline = false;
+                    self.inline_until = SimTime::ZERO;
                 }
                 Ev::Notify(r) => self.on_notify(r),
                 Ev::Poll(r) => self.on_poll(r),
