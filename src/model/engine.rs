@@ -1679,7 +1679,23 @@ impl Engine {
         ring.batch = 0;
         ring.deferred = false;
         ring.notified = poll_at;
-        self.q.push(poll_at.end, Ev::Poll(r));
+        self.poll_at(r, poll_at.end);
+    }
+
+    /// Schedules ring `r`'s next poll at `t`, or runs it now, with the clock
+    /// at `t`, when it is the next thing due: earlier than every pending
+    /// event (a tie queues behind them) and within the horizon. Called last
+    /// by the handlers that schedule a poll, so nothing of theirs follows.
+    #[inline]
+    fn poll_at(&mut self, r: u16, mut t: SimTime) {
+        while t <= self.horizon && self.q.peek_time().is_none_or(|next| t < next) {
+            self.now = t;
+            match self.poll_once(r) {
+                Some(next) => t = next,
+                None => return,
+            }
+        }
+        self.q.push(t, Ev::Poll(r));
     }
 
     /// A ring's consumer polls (NAPI): it takes the packets waiting, up to
@@ -1687,6 +1703,14 @@ impl Engine {
     /// again at once (rescheduled behind what its CPU was already given),
     /// else it does its batch-end work and re-enables its notification.
     fn on_poll(&mut self, r: u16) {
+        if let Some(t) = self.poll_once(r) {
+            self.poll_at(r, t);
+        }
+    }
+
+    /// One poll of ring `r` now; the time of the next, or `None` when the
+    /// ring was empty and its consumer has gone back to waiting.
+    fn poll_once(&mut self, r: u16) -> Option<SimTime> {
         let now = self.now;
         if self.rings[r as usize].pending.is_empty() {
             let spec = &self.ring_specs[r as usize];
@@ -1711,7 +1735,7 @@ impl Engine {
                 );
             }
             self.rings[r as usize].state = RingState::Idle;
-            return;
+            return None;
         }
         self.rings[r as usize].polls += 1;
         // The poll runs on one CPU: its packets one after another, admitted
@@ -1793,9 +1817,8 @@ impl Engine {
             pkt.step += 1;
             self.advance(id, a.end);
         }
-        let end = cursor;
         self.poll_batch = batch;
-        self.q.push(end, Ev::Poll(r));
+        Some(cursor)
     }
 
     fn vpc_mut(&mut self) -> &mut VpcRt {
