@@ -99,6 +99,35 @@ impl FcfsPool {
         self.admit_weighted(now, service, 1)
     }
 
+    /// Records an arrival at `now`.
+    ///
+    /// # Panics
+    /// If `now` is earlier than a previous arrival (the caller broke time order).
+    #[inline]
+    fn arrive(&mut self, now: SimTime) {
+        assert!(
+            now >= self.last_arrival,
+            "FCFS admission out of time order: {now} < {}",
+            self.last_arrival
+        );
+        self.last_arrival = now;
+    }
+
+    /// The server that frees first, and when.
+    #[inline]
+    fn first_free(&self) -> (usize, SimTime) {
+        if self.free_at.len() == 1 {
+            return (0, self.free_at[0]);
+        }
+        let mut best = 0;
+        for i in 1..self.free_at.len() {
+            if self.free_at[i] < self.free_at[best] {
+                best = i;
+            }
+        }
+        (best, self.free_at[best])
+    }
+
     /// Forgets the waiting jobs that have started by `now`.
     #[inline]
     fn forget_started(&mut self, now: SimTime) {
@@ -125,24 +154,8 @@ impl FcfsPool {
         service: SimDuration,
         weight: u32,
     ) -> Option<Admission> {
-        assert!(
-            now >= self.last_arrival,
-            "FCFS admission out of time order: {now} < {}",
-            self.last_arrival
-        );
-        self.last_arrival = now;
-        // The server that frees first.
-        let (idx, free) = if self.free_at.len() == 1 {
-            (0, self.free_at[0])
-        } else {
-            let mut best = 0;
-            for i in 1..self.free_at.len() {
-                if self.free_at[i] < self.free_at[best] {
-                    best = i;
-                }
-            }
-            (best, self.free_at[best])
-        };
+        self.arrive(now);
+        let (idx, free) = self.first_free();
         let start = free.max(now);
         self.forget_started(now);
         if start > now {
@@ -175,7 +188,7 @@ impl FcfsPool {
     /// the room is unbounded. Changes nothing [`FcfsPool::admit`] would see.
     #[inline]
     pub fn room_for(&mut self, now: SimTime) -> usize {
-        let free = self.free_at.iter().copied().min().unwrap_or(now);
+        let free = self.first_free().1;
         if free <= now {
             return usize::MAX;
         }
@@ -195,19 +208,9 @@ impl FcfsPool {
     /// If `now` is earlier than a previous arrival.
     #[inline]
     pub fn admit_uncounted(&mut self, now: SimTime, service: SimDuration) -> Admission {
-        assert!(
-            now >= self.last_arrival,
-            "FCFS admission out of time order: {now} < {}",
-            self.last_arrival
-        );
-        self.last_arrival = now;
-        let mut best = 0;
-        for i in 1..self.free_at.len() {
-            if self.free_at[i] < self.free_at[best] {
-                best = i;
-            }
-        }
-        let start = self.free_at[best].max(now);
+        self.arrive(now);
+        let (best, free) = self.first_free();
+        let start = free.max(now);
         let end = start + service;
         self.free_at[best] = end;
         self.account(start, end, service);
@@ -226,12 +229,7 @@ impl FcfsPool {
     #[inline]
     pub fn admit_preempting(&mut self, now: SimTime, service: SimDuration) -> Admission {
         assert_eq!(self.free_at.len(), 1, "urgent work needs a single server");
-        assert!(
-            now >= self.last_arrival,
-            "FCFS admission out of time order: {now} < {}",
-            self.last_arrival
-        );
-        self.last_arrival = now;
+        self.arrive(now);
         let start = self.urgent_free_at.max(now);
         let end = start + service;
         self.urgent_free_at = end;
