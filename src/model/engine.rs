@@ -1,7 +1,8 @@
 //! The event loop: moves every packet of every flow through its route.
 //!
-//! Events are a closed `Copy` enum ([`Ev`], 8 bytes) dispatched by `match`.
-//! A packet costs one event per resource it visits (links, CPU pools, rings):
+//! Events are a closed `Copy` enum ([`Ev`]) dispatched by `match`.
+//! A packet costs at most one event per resource it visits (links, CPU pools,
+//! rings), none when the visit is the next thing due (it moves on at once):
 //! delays and IOMMU translations are folded into the step before, and a
 //! resource visit computes start and end at once (see [`crate::sim::resource`]).
 //! Packets live in a slab allocated when the host is built; the per-packet path
@@ -10,10 +11,11 @@
 //! ## Rings, interrupts and polling (NAPI)
 //! A packet that reaches a ring waits in it. If the ring's consumer is idle,
 //! the ring schedules a notification at `max(arrival + delay, last
-//! notification + min interval)` (interrupt moderation). The notification's
-//! work (exits, injection, handler) runs on its pool; then the consumer polls:
-//! it takes one packet at a time, does the step's work, and goes on while the
-//! ring is not empty — packets arriving meanwhile need no new notification
+//! notification + interval)` (interrupt moderation: a fixed interval, or
+//! ixgbe's adaptive one). The notification's work (exits, injection,
+//! handler) runs on its pool; then the consumer polls: it takes up to
+//! `napi_budget` packets back to back, does each one's work, and goes on
+//! while the ring is not empty — packets arriving meanwhile need no new notification
 //! (NAPI; virtio's notification suppression is the same rule). When the ring
 //! is empty the consumer does its batch-end work (an e1000's tail write) and
 //! goes idle.
@@ -349,8 +351,10 @@ struct Engine {
     /// Rings whose interrupt, and the first poll after it, preempt their
     /// consumer's task work (an interrupt into an operating system's CPU).
     urgent: Vec<bool>,
-    /// Per pool, the task (not urgent) work admitted: host and guest \[ps\].
-    task_ps: Vec<[u128; 2]>,
+    /// Per pool, the task (not urgent) work admitted: host and guest \[ps\];
+    /// kept only for an operating system's CPU (a vCPU, a bare-metal core),
+    /// the only pools whose work interrupts push (`None` for the others).
+    task_ps: Vec<Option<[u128; 2]>>,
     dma: Vec<DmaRegion>,
     /// Each in-order worker's last release.
     order_last: Vec<SimTime>,
@@ -779,7 +783,7 @@ impl Engine {
                         Some(Box::new(TcpRt {
                             params: tcp,
                             sender: Sender::new(tcp, cfg.offloads.bursts()),
-                            receiver: Receiver::new(tcp.mss, gro),
+                            receiver: Receiver::new(gro),
                             frames: Books::default(),
                             acks: Books::default(),
                             goodput_bytes: 0,
@@ -942,7 +946,11 @@ impl Engine {
             pool_names: h.pools.iter().map(|p| p.name.clone()).collect(),
             links,
             rings,
-            task_ps: vec![[0; 2]; h.pools.len()],
+            task_ps: h
+                .pools
+                .iter()
+                .map(|p| p.preemptible.then_some([0; 2]))
+                .collect(),
             ring_specs: h.rings,
             urgent,
             dma: h.dma,
@@ -1174,7 +1182,7 @@ impl Engine {
                                 &pkt.units,
                                 a,
                                 self.window_end,
-                                Some(&mut self.task_ps[pool as usize]),
+                                self.task_ps[pool as usize].as_mut(),
                             );
                             t = end;
                         }
@@ -1677,7 +1685,9 @@ impl Engine {
         } else {
             pool.admit_uncounted(now, svc)
         };
-        let task = (!urgent).then_some(&mut self.task_ps[spec.notify_pool as usize]);
+        let task = self.task_ps[spec.notify_pool as usize]
+            .as_mut()
+            .filter(|_| !urgent);
         account(
             &mut self.rec,
             &spec.notify_work,
@@ -1763,7 +1773,9 @@ impl Engine {
                 } else {
                     pool.admit_uncounted(now, svc)
                 };
-                let task = (!urgent).then_some(&mut self.task_ps[spec.consumer as usize]);
+                let task = self.task_ps[spec.consumer as usize]
+                    .as_mut()
+                    .filter(|_| !urgent);
                 account(
                     &mut self.rec,
                     &spec.batch_end_work,
@@ -1844,7 +1856,7 @@ impl Engine {
             };
             pkt.stage_ps[spec.wait.index()] += a.start.since(pkt.arrived).as_ps() - waited;
             charge_parts(pkt, &step.work);
-            let task = (!urgent).then_some(&mut self.task_ps[consumer as usize]);
+            let task = self.task_ps[consumer as usize].as_mut().filter(|_| !urgent);
             account(
                 &mut self.rec,
                 &step.work,
@@ -2000,7 +2012,10 @@ impl Engine {
     /// application are the guest's, the exits its doorbells trap the
     /// host's).
     fn settle_preemption(&mut self) {
-        for (pool, [host, guest]) in self.pools.iter().zip(&self.task_ps) {
+        for (pool, split) in self.pools.iter().zip(&self.task_ps) {
+            let Some([host, guest]) = split else {
+                continue;
+            };
             let out = pool.pushed_out_of_window().as_ps() as u128;
             if out == 0 || host + guest == 0 {
                 continue;
@@ -2029,8 +2044,9 @@ impl Engine {
         let window_s = window_ps / 1e12;
         let tick_ps = p.cycles_ps(p.timer_tick_cycles as u64) as u128;
         let mut ticks = 0u64;
-        for (pool, name) in self.pools.iter().zip(&self.pool_names) {
-            if !name.contains(".vcpu") {
+        for (pool, split) in self.pools.iter().zip(&self.task_ps) {
+            if split.is_none() {
+                // Not a vCPU.
                 continue;
             }
             // A vCPU with a background job never halts.
@@ -2348,8 +2364,8 @@ impl Engine {
                         let busy: Vec<f64> = self
                             .pools
                             .iter()
-                            .zip(&self.pool_names)
-                            .filter(|(_, n)| n.contains(".vcpu"))
+                            .zip(&self.task_ps)
+                            .filter(|(_, split)| split.is_some())
                             .map(|(p, _)| (p.busy_in_window().as_ps() as f64 / window_ps).min(1.0))
                             .collect();
                         100.0 * (1.0 - busy.iter().sum::<f64>() / busy.len().max(1) as f64)

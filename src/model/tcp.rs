@@ -47,7 +47,7 @@
 //! receiver or in the sender's scoreboard, timestamps (RTT is timed per
 //! segment), window
 //! scaling and receive-buffer autotuning (`rwnd` is the tuned maximum, fixed),
-//! TSO autosizing by pacing rate and pacing itself, TCP small queues, ECN,
+//! TSO autosizing by pacing rate and pacing itself, ECN,
 //! the connection's handshake and teardown, Nagle (a bulk sender always has
 //! full segments), and congestion controls other than Reno (Linux's default
 //! is CUBIC: its growth after a loss is faster on long, fat paths).
@@ -608,7 +608,6 @@ pub struct AckPlan {
 /// The receiver: reassembly and ACK policy.
 #[derive(Clone, Debug)]
 pub struct Receiver {
-    mss: u32,
     /// Next byte expected.
     pub rcv_nxt: u64,
     ooo: [(u64, u64); OOO_RANGES],
@@ -629,11 +628,9 @@ pub struct Receiver {
 }
 
 impl Receiver {
-    /// A receiver of segments of `mss` bytes; `gro`: its stack sees a burst
-    /// as one packet.
-    pub fn new(mss: u32, gro: bool) -> Receiver {
+    /// A receiver; `gro`: its stack sees a burst as one packet.
+    pub fn new(gro: bool) -> Receiver {
         Receiver {
-            mss,
             rcv_nxt: 0,
             ooo: [(0, 0); OOO_RANGES],
             n_ooo: 0,
@@ -650,6 +647,11 @@ impl Receiver {
     /// out-of-order segment first, then the highest others (RFC 2018).
     pub fn sacks(&self) -> Sacks {
         let mut out: Sacks = [(0, 0); SACK_BLOCKS];
+        if self.n_ooo == 0 {
+            // In order (every ACK of a loss-free stream): nothing to report,
+            // no copy and sort of the ranges.
+            return out;
+        }
         let ranges = &self.ooo[..self.n_ooo];
         let first = self
             .latest
@@ -770,11 +772,6 @@ impl Receiver {
             false
         }
     }
-
-    /// Segment size.
-    pub fn mss(&self) -> u32 {
-        self.mss
-    }
 }
 
 #[cfg(test)]
@@ -810,7 +807,7 @@ mod tests {
             ..params()
         };
         let mut s = Sender::new(p, false);
-        let mut r = Receiver::new(1000, true);
+        let mut r = Receiver::new(true);
         s.cwnd = 20_000;
         let sent = fill(&mut s, t(0)); // 20 segments, one per burst
         assert_eq!(sent.len(), 20);
@@ -849,7 +846,7 @@ mod tests {
 
     #[test]
     fn sack_blocks_put_the_latest_range_first() {
-        let mut r = Receiver::new(1000, true);
+        let mut r = Receiver::new(true);
         r.on_segment(0, 1000, 1);
         r.on_segment(2000, 1000, 1);
         r.on_segment(5000, 1000, 1);
@@ -972,7 +969,7 @@ mod tests {
 
     #[test]
     fn the_receiver_acks_every_second_segment_and_holes_at_once() {
-        let mut r = Receiver::new(1000, false);
+        let mut r = Receiver::new(false);
         r.acks_sent = QUICKACKS; // past quick-ACK mode
         let a = r.on_segment(0, 1000, 1);
         assert_eq!((a.now, a.arm_delack, a.delivered), (0, true, 1000));
@@ -991,8 +988,8 @@ mod tests {
 
     #[test]
     fn with_gro_a_burst_is_acked_once_without_every_two_segments() {
-        let mut gro = Receiver::new(1000, true);
-        let mut plain = Receiver::new(1000, false);
+        let mut gro = Receiver::new(true);
+        let mut plain = Receiver::new(false);
         gro.acks_sent = QUICKACKS;
         plain.acks_sent = QUICKACKS;
         assert_eq!(gro.on_segment(0, 10_000, 10).now, 1);

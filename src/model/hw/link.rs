@@ -118,14 +118,6 @@ impl Link {
         a
     }
 
-    /// True if a packet of `frames` frames arriving at `now` would be
-    /// admitted (the link is idle or its queue has room for them); see
-    /// [`FcfsPool::has_room`].
-    #[inline]
-    pub fn has_room(&mut self, now: SimTime, frames: u32) -> bool {
-        self.pool.has_room(now, frames)
-    }
-
     /// The frames a packet arriving at `now` may bring into the queue
     /// (`u32::MAX` when the link is idle); see [`FcfsPool::room_for`].
     #[inline]
