@@ -80,7 +80,7 @@ enum Command {
     /// Run the validation suite: every experiment file in DIR with its
     /// `[validation]` table (a published measurement, a target and a
     /// tolerance), in parallel; print target, measured and pass/fail per row
-    /// and write table.md, summary.json, summary.csv and each run's report
+    /// and write table.md, table.txt, summary.json, summary.csv and each run's report
     /// into --out. Failing rows are results (exit 0); a bad file is exit 2
     /// before anything runs.
     ValidateModel {

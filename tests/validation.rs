@@ -761,10 +761,6 @@ fn the_shipped_suite_files_load() {
 
 /// Every row of the shipped suite ran (its value was read from its run) and
 /// `results/validation/` is what a fresh run writes.
-///
-/// Ignored until the real suite and its committed results exist: the lead
-/// enables it with `experiments/validation/` complete and
-/// `results/validation/` regenerated (and adds the suite's run to .ci/run).
 #[test]
 fn the_shipped_suite_ran_every_row_and_its_results_are_current() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

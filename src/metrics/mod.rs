@@ -329,7 +329,7 @@ pub struct TcpResult {
     pub delivered_bytes: u64,
     /// Segments (frames) sent, retransmissions included.
     pub segments: u64,
-    /// Segments delivered, dropped and still in flight when the run ended.
+    /// Segments delivered.
     pub segments_delivered: u64,
     /// Segments dropped.
     pub segments_dropped: u64,
@@ -346,7 +346,7 @@ pub struct TcpResult {
     pub bursts: u64,
     /// ACKs sent.
     pub acks: u64,
-    /// ACKs delivered to the sender, dropped and in flight.
+    /// ACKs delivered to the sender.
     pub acks_delivered: u64,
     /// ACKs dropped.
     pub acks_dropped: u64,

@@ -58,17 +58,17 @@ pub struct Costs {
     pub csum_fs_per_byte: u64,
     /// Software segmentation per segment \[ps\].
     pub gso_segment: u64,
-    /// Host NIC driver per packet \[ps\].
+    /// Host NIC driver per frame \[ps\].
     pub host_driver: u64,
     /// Host interrupt handler \[ps\].
     pub host_irq: u64,
     /// Guest interrupt handler \[ps\].
     pub guest_irq: u64,
-    /// Guest NIC driver per packet \[ps\].
+    /// Guest NIC driver per driver unit (a frame, or a burst with TSO or GRO) \[ps\].
     pub guest_driver: u64,
-    /// Guest stack per packet \[ps\].
+    /// Guest stack per packet it sees (a frame, or a merged or TSO burst) \[ps\].
     pub guest_stack: u64,
-    /// Application per packet \[ps\].
+    /// Application per send or receive call \[ps\].
     pub app: u64,
     /// Exit-free doorbell \[ps\].
     pub doorbell: u64,
