@@ -250,6 +250,32 @@ fn format_errors_name_the_file_the_key_and_what_is_allowed() {
         (
             &[("id", Some("\"V 1\""))],
             &["validation.id = \"V 1\"", "letters, digits"],
+        ),        (
+            &[("lacks", Some("\" \""))],
+            &["validation.lacks", "must not be empty"],
+        ),
+        (
+            &[("lacks", Some("3"))],
+            &["validation.lacks = 3", "must be a string"],
+        ),
+        (
+            &[("target", Some("inf"))],
+            &["validation.target", "must be a finite number"],
+        ),
+        (
+            &[("title", Some("\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""))],
+            &["validation.title", "101 characters", "at most 100"],
+        ),
+        (
+            &[("relative_to", Some("3")), ("relation", Some("\"ratio\""))],
+            &["validation.relative_to = 3", "must be a table"],
+        ),
+        (
+            &[
+                ("relative_to", Some("{ pth = \"baremetal\" }")),
+                ("relation", Some("\"ratio\"")),
+            ],
+            &["validation.relative_to.pth", "unknown key"],
         ),
     ];
     let out = unique("fmt-out");
