@@ -269,6 +269,44 @@ fn compare_falls_back_to_the_built_in_experiment() {
         assert!(stdout.lines().any(|l| l.starts_with(p)), "{stdout}");
     }
     assert!(stdout.contains("RTT p50 µs"), "{stdout}");
+    // The second table: the TCP streams of the built-in compare-stream.
+    let streams = stdout
+        .split("\nTCP streams (experiments/compare-stream.toml)\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no stream table: {stdout}"));
+    assert!(
+        streams.starts_with("experiment compare-stream:"),
+        "{streams}"
+    );
+    assert!(streams.contains("stream Gb/s"), "{streams}");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Needs the engine: `compare --json --out DIR` prints the reference's
+/// JSON and writes the streams' results in DIR/streams.
+#[test]
+fn compare_json_writes_the_streams_beside_the_reference() {
+    let dir = unique("cmp-json");
+    fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("out");
+    let (code, stdout, stderr) = run(bin().current_dir(&dir).args([
+        "compare",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "run.duration_us=200",
+        "--set",
+        "run.drain_us=200",
+    ]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("\"experiment\": \"compare\""), "{stdout}");
+    assert!(out.join("summary.json").is_file());
+    let streams = fs::read_to_string(out.join("streams/summary.json")).unwrap();
+    assert!(
+        streams.contains("\"experiment\": \"compare-stream\""),
+        "{streams}"
+    );
     fs::remove_dir_all(&dir).unwrap();
 }
 
