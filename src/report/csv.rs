@@ -5,7 +5,7 @@ use crate::experiment::stats::metric_values;
 use crate::experiment::{value_text, RunReport};
 
 /// `field`, quoted if it needs to be.
-fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -141,7 +141,7 @@ pub fn check_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// `path: error`, keeping the error's kind.
-fn ctx(path: &Path, e: io::Error) -> io::Error {
+pub(crate) fn ctx(path: &Path, e: io::Error) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
@@ -202,7 +202,7 @@ fn move_files(from: &Path, to: &Path, files: &[(&str, &str)]) -> io::Result<()> 
 }
 
 /// Makes renames in `dir` durable where the platform allows it.
-fn sync_dir(dir: &Path) {
+pub(crate) fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();

@@ -9,8 +9,8 @@
 //! one-row-per-path summary for spreadsheets, the table what a person reads.
 
 pub mod charts;
-mod csv;
-mod dir;
+pub(crate) mod csv;
+pub(crate) mod dir;
 pub mod hgrm;
 mod html;
 pub mod load;

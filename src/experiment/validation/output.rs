@@ -5,6 +5,8 @@ use super::{
     PointRef, RelationKind, Row, RowSpec, SuiteReport, ToleranceKind, CSV_FILE, JSON_FILE, SCHEMA,
     TABLE_FILE, TEXT_FILE,
 };
+use crate::report::csv::field as csv_field;
+use crate::report::dir::{ctx, sync_dir};
 use std::fmt::{self, Write as _};
 use std::fs;
 use std::io::{self, Write as _};
@@ -228,14 +230,6 @@ pub fn json(r: &SuiteReport) -> String {
     s
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
 /// The suite as CSV ([`CSV_FILE`]): a header, then one row per row with its
 /// keys and results; numbers exact (shortest round-trip form), empty where
 /// there is none.
@@ -350,10 +344,6 @@ impl fmt::Display for WriteError {
 }
 
 impl std::error::Error for WriteError {}
-
-fn ctx(path: &Path, e: io::Error) -> io::Error {
-    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
-}
 
 /// Checks, before anything runs, that `out` can be replaced by a results
 /// directory: it does not exist (and its nearest existing ancestor is a
@@ -487,13 +477,4 @@ pub fn write_results(out: &Path, r: &SuiteReport) -> Result<(), WriteError> {
     }
     sync_dir(&parent);
     Ok(())
-}
-
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
