@@ -156,17 +156,27 @@ fn small_writes_cost_what_their_calls_cost_when_the_cpu_limits() {
     }
     let s_per_byte = |r: &PathResult| 8.0 / (tcp_of(r).goodput_gbps * 1e9);
     let measured = s_per_byte(&small) - s_per_byte(&large);
-    let expected =
-        profile.app_cycles as f64 * (1.0 / 64.0 - 1.0 / 256.0) / (profile.cpu_mhz as f64 * 1e6);
+    let hz = profile.cpu_mhz as f64 * 1e6;
+    let expected = profile.app_cycles as f64 * (1.0 / 64.0 - 1.0 / 256.0) / hz;
+    // Adaptive interrupt moderation takes more interrupts per byte at the
+    // lower rate; at most their handlers' cycles come on top.
+    let irq_per_byte = |r: &PathResult| {
+        r.interrupts_per_packet * r.generated as f64 / tcp_of(r).delivered_bytes as f64
+    };
+    let irq = (irq_per_byte(&small) - irq_per_byte(&large)) * profile.guest_irq_cycles as f64 / hz;
+    assert!(irq >= 0.0, "{irq}");
     assert!(
-        (measured - expected).abs() / expected < 0.05,
-        "{measured} s/B vs {expected} s/B"
+        measured > 0.95 * expected && measured < 1.05 * (expected + irq),
+        "{measured} s/B vs {expected} s/B of write calls + at most {irq} s/B of interrupts"
     );
 }
 
 /// A small switch buffer: the stream overflows it in slow start, loses
-/// segments, retransmits them and recovers — nearly all of line rate over
-/// the run, every loss resent.
+/// segments, retransmits them and recovers, every loss resent, with and
+/// without SACK. Bursts of up to 45 segments into 64 frames of buffer keep
+/// it losing, so the stream runs at about half of line rate; recovery that
+/// stalled on the receiver's delayed-ACK timer (40 ms) even once would
+/// leave it under 1 Gb/s over this 50 ms run.
 #[test]
 fn a_small_buffer_shows_losses_retransmissions_and_recovery() {
     let mut profile = Profile::kvm_2010_82599();
@@ -192,7 +202,8 @@ fn a_small_buffer_shows_losses_retransmissions_and_recovery() {
             "every loss resent: {t:?}"
         );
         assert!(t.fast_retransmits >= 1, "{t:?}");
-        assert!(t.goodput_gbps > 5.0, "sack {sack}: recovered: {t:?}");
+        assert!(t.goodput_gbps > 4.0, "sack {sack}: recovered: {t:?}");
+        assert_eq!(t.timeouts, 0, "sack {sack}: {t:?}");
         // Everything sent was delivered in order in the end.
         assert!(t.delivered_bytes > 0);
     }

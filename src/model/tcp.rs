@@ -24,9 +24,13 @@
 //!   2 MSS)`, and while its pipe (bytes sent above the highest SACK plus the
 //!   holes already resent) leaves room, resends the next hole, else sends new
 //!   data; the ACK of everything sent before recovery ends it.
-//! - **NewReno** (RFC 6582) when `sack` is off: fast retransmit, window
-//!   inflation by one MSS per further duplicate, a partial ACK retransmits the
-//!   next hole, a full ACK deflates to `ssthresh`.
+//! - **NewReno** (RFC 6582) when `sack` is off: fast retransmit on the third
+//!   duplicate, a partial ACK retransmits the next hole, a full ACK ends
+//!   recovery with `cwnd = ssthresh`. How much goes out in between is
+//!   Proportional Rate Reduction's (RFC 6937), as in Linux with or without
+//!   SACK, in place of RFC 6582's window inflation and deflation: each
+//!   duplicate counts as a segment delivered, and the flight falls towards
+//!   `ssthresh` in proportion (see `Sender::prr_sndcnt`).
 //! - **Retransmission timeout** (RFC 6298): SRTT/RTTVAR from one timed
 //!   segment at a time (Karn: never a retransmitted one), RTO ≥ `rto_min`
 //!   (200 ms, T3.6), doubled on each expiry up to 120 s; an expiry sets
@@ -37,8 +41,10 @@
 //!   full segments are unacknowledged, else after the delayed-ACK timeout;
 //!   the first 16 ACKs (quick-ACK mode, T3.3) and every out-of-order or
 //!   hole-filling segment are acknowledged at once. With GRO the receiving
-//!   stack sees a burst as one packet and answers it with one ACK (Linux
-//!   ACKs a GRO packet once); without, every two of its segments.
+//!   stack sees a burst as one packet: one ACK answers it once two or more
+//!   full segments are unacknowledged (T3.4, counted in bytes by Linux), and
+//!   covers them all; a lone segment waits for the next or the timer.
+//!   Without GRO, one ACK per two segments.
 //!
 //! ## What is left out
 //! RACK-TLP except its rule for a lost retransmission (a hole resent before
@@ -176,6 +182,16 @@ pub struct Sender {
     ca_acked: u64,
     /// In fast recovery until `snd_una ≥ recover`.
     recover: Option<u64>,
+    /// NewReno recovery: duplicate ACKs counted as segments the receiver
+    /// holds (Linux's `sacked_out` without SACK), less those a partial ACK
+    /// has since covered.
+    reno_dups: u64,
+    /// PRR (RFC 6937): bytes delivered to the receiver since recovery began.
+    prr_delivered: u64,
+    /// PRR: bytes sent (new or retransmitted) since recovery began.
+    prr_out: u64,
+    /// PRR: the flight when recovery began (`RecoverFS`).
+    recover_fs: u64,
     /// SACK scoreboard: disjoint ranges above `snd_una` the receiver holds,
     /// sorted.
     sacked: [(u64, u64); SCOREBOARD],
@@ -222,6 +238,10 @@ impl Sender {
             dupacks: 0,
             ca_acked: 0,
             recover: None,
+            reno_dups: 0,
+            prr_delivered: 0,
+            prr_out: 0,
+            recover_fs: 0,
             sacked: [(0, 0); SCOREBOARD],
             n_sacked: 0,
             rexmit_next: 0,
@@ -275,6 +295,9 @@ impl Sender {
         let len = segs * mss;
         self.snd_nxt += len;
         self.snd_max = self.snd_max.max(self.snd_nxt);
+        if self.recover.is_some() {
+            self.prr_out += len;
+        }
         if retransmit {
             self.retransmitted_segs += segs;
         } else if self.timed.is_none() {
@@ -473,8 +496,15 @@ impl Sender {
                 Some(recover) if ack < recover => {
                     if !self.p.sack {
                         // NewReno's partial ACK: the next hole is lost too.
-                        self.cwnd = self.cwnd.saturating_sub(acked).max(mss) + mss;
+                        // Of the segments it covers, one filled the hole and
+                        // the rest were counted as duplicates already
+                        // (Linux's tcp_remove_reno_sacks).
+                        let covered = (acked / mss).saturating_sub(1).min(self.reno_dups);
+                        self.reno_dups -= covered;
+                        let sndcnt = self.prr_sndcnt(acked - covered * mss);
                         resend = Some(self.retransmit_head(now));
+                        self.prr_out += mss;
+                        self.cwnd = self.flight() + sndcnt.saturating_sub(mss);
                     }
                 }
                 Some(_) => {
@@ -503,11 +533,23 @@ impl Sender {
             self.dupacks += 1;
             if self.recover.is_some() {
                 if !self.p.sack {
-                    self.cwnd += mss; // NewReno: a segment has left the network
+                    // NewReno: a segment has left the network.
+                    let segs = self.flight() / mss;
+                    self.reno_dups = (self.reno_dups + 1).min(segs.saturating_sub(1));
+                    let sndcnt = self.prr_sndcnt(mss);
+                    self.cwnd = self.flight() + sndcnt;
                 }
             } else if !self.p.sack && self.dupacks == 3 {
                 self.enter_recovery();
-                return Some(self.retransmit_head(now));
+                self.reno_dups = 3;
+                self.prr_delivered = 3 * mss;
+                // The fast retransmit goes out whatever PRR allows (RFC
+                // 6937: at least one segment on entering recovery).
+                let resend = self.retransmit_head(now);
+                self.prr_out = mss;
+                let sndcnt = self.prr_sndcnt(0);
+                self.cwnd = self.flight() + sndcnt;
+                return Some(resend);
             }
         }
         // RACK's rule for a lost retransmission: data sent after the last
@@ -537,19 +579,47 @@ impl Sender {
     }
 
     /// Fast recovery begins: halve the window (`ssthresh` = half the flight,
-    /// at least two segments); NewReno inflates it by the three duplicates.
+    /// at least two segments); NewReno then sends as PRR allows.
     fn enter_recovery(&mut self) {
         let mss = self.mss();
         self.fast_retransmits += 1;
         self.ssthresh = (self.flight() / 2).max(2 * mss);
-        self.cwnd = if self.p.sack {
-            self.ssthresh
-        } else {
-            self.ssthresh + 3 * mss
-        };
+        self.cwnd = self.ssthresh;
         self.recover = Some(self.snd_nxt);
         self.rexmit_next = self.snd_una;
         self.rexmit_mark = self.snd_nxt;
+        self.recover_fs = self.flight();
+        self.prr_delivered = 0;
+        self.prr_out = 0;
+        self.reno_dups = 0;
+    }
+
+    /// NewReno recovery's sending allowance after an ACK that delivered
+    /// `delivered` bytes: Proportional Rate Reduction (RFC 6937, Linux's
+    /// `tcp_cwnd_reduction`, used with and without SACK). While the pipe
+    /// (the flight less the segments duplicate ACKs say arrived) exceeds
+    /// `ssthresh`, send in proportion to what was delivered, so the flight
+    /// falls to `ssthresh` over one round trip; below it, grow back towards
+    /// `ssthresh` as slow start would (PRR-SSRB). RFC 6582's window
+    /// inflation and deflation are left out for this: after a lost tail a
+    /// deflated window lets out only the retransmission, which a receiver
+    /// with nothing out of order ACKs after its delayed-ACK timeout.
+    fn prr_sndcnt(&mut self, delivered: u64) -> u64 {
+        let mss = self.mss();
+        self.prr_delivered += delivered;
+        let pipe = self.flight().saturating_sub(self.reno_dups * mss);
+        if pipe > self.ssthresh {
+            let target = (self.prr_delivered as u128 * self.ssthresh as u128)
+                .div_ceil(self.recover_fs.max(1) as u128) as u64;
+            target.saturating_sub(self.prr_out)
+        } else {
+            let limit = self
+                .prr_delivered
+                .saturating_sub(self.prr_out)
+                .max(delivered)
+                + mss;
+            (self.ssthresh - pipe).min(limit)
+        }
     }
 
     fn sample_rtt(&mut self, r: SimDuration) {
@@ -616,7 +686,8 @@ pub struct Receiver {
     unacked_segs: u32,
     /// ACKs sent so far (quick-ACK mode lasts the first [`QUICKACKS`]).
     acks_sent: u32,
-    /// One ACK per packet (GRO) or per two segments.
+    /// GRO: one ACK covers a merged packet (of two or more segments);
+    /// without it, one ACK per two segments.
     gro: bool,
     /// When the delayed-ACK timer fires, if armed.
     pub delack_at: Option<SimTime>,
@@ -732,7 +803,8 @@ impl Receiver {
             }
         }
         let delivered = self.rcv_nxt - before;
-        // ACK units: one per packet with GRO, else one per two segments.
+        // ACK units: with GRO one per merged packet once two or more segments
+        // are unacknowledged, else one per two segments.
         let now = if immediate || self.acks_sent < QUICKACKS {
             self.unacked_segs = 0;
             if self.gro || immediate {
@@ -740,15 +812,23 @@ impl Receiver {
             } else {
                 segs.div_ceil(2).max(1)
             }
-        } else {
-            let total = self.unacked_segs + if self.gro { segs.max(2) } else { segs };
-            let n = total / 2;
-            self.unacked_segs = total % 2;
-            if self.gro {
-                n.min(1)
+        } else if self.gro {
+            // Linux's __tcp_ack_snd_check: ACK once more than one full
+            // segment is unacknowledged; the ACK covers all of it, so nothing
+            // is left for the delayed-ACK timer. A lone segment waits.
+            let total = self.unacked_segs + segs;
+            if total >= 2 {
+                self.unacked_segs = 0;
+                1
             } else {
-                n
+                self.unacked_segs = total;
+                0
             }
+        } else {
+            // Segment by segment: every second one is acknowledged.
+            let total = self.unacked_segs + segs;
+            self.unacked_segs = total % 2;
+            total / 2
         };
         self.acks_sent = self.acks_sent.saturating_add(now);
         if now > 0 {
@@ -916,9 +996,23 @@ mod tests {
         let r = s.on_ack_nr(1000, t(62)).expect("fast retransmit");
         assert_eq!((r.seq, r.segs, r.retransmit), (1000, 1, true));
         assert_eq!(s.ssthresh, flight / 2);
-        assert_eq!(s.cwnd, flight / 2 + 3000);
+        // PRR: the pipe (the flight less three duplicates) is above
+        // ssthresh, so what may go out is in proportion to what was
+        // delivered, ⌈3,000 × ssthresh ÷ flight⌉ = 1,500 B, of which the
+        // retransmission took 1,000: no new segment yet.
+        assert_eq!(s.cwnd, flight + 500);
         assert!(s.cwnd < cwnd + 1000);
+        assert!(s.next_burst(t(62)).is_none());
         assert_eq!(s.fast_retransmits, 1);
+        // Each further duplicate is a segment delivered: one new segment
+        // per two duplicates (ssthresh is half the flight).
+        let sent: u32 = (0..4)
+            .map(|i| {
+                assert_eq!(s.on_ack_nr(1000, t(63 + i)), None);
+                fill(&mut s, t(63 + i)).iter().map(|b| b.segs).sum::<u32>()
+            })
+            .sum();
+        assert_eq!(sent, 2);
         // The full ACK ends recovery at ssthresh.
         let high = s.snd_nxt;
         assert_eq!(s.on_ack_nr(high, t(150)), None);
@@ -937,6 +1031,36 @@ mod tests {
         let r = s.on_ack_nr(4000, t(60)).expect("partial ACK resends");
         assert_eq!(r.seq, 4000);
         assert_eq!(s.retransmitted_segs, 2);
+    }
+
+    /// Without SACK, when a partial ACK covers far more than the duplicates
+    /// counted (with GRO a receiver sends one duplicate per merged packet),
+    /// the pipe falls below ssthresh and PRR lets new data out beside the
+    /// retransmission, growing back as slow start would (PRR-SSRB). That new
+    /// data, arriving above the next hole, draws duplicate ACKs at once; RFC
+    /// 6582's deflated window (here 1 MSS) would send the retransmission
+    /// alone, which a receiver holding nothing out of order acknowledges only
+    /// when its delayed-ACK timer fires (40 ms).
+    #[test]
+    fn below_ssthresh_a_partial_ack_sends_new_data_beside_the_resend() {
+        let mut s = Sender::new(params(), true);
+        s.cwnd = 20_000;
+        fill(&mut s, t(0)); // 0..20,000
+        for _ in 0..3 {
+            s.on_ack_nr(0, t(50));
+        }
+        assert_eq!((s.fast_retransmits, s.ssthresh), (1, 10_000));
+        assert!(fill(&mut s, t(50)).is_empty());
+        // The resent segment 0 fills the hole: everything to 15,000 acked;
+        // 15,000 is lost too. Pipe 5,000 B, ssthresh 10,000 B.
+        let r = s.on_ack_nr(15_000, t(100)).expect("partial ACK resends");
+        assert_eq!((r.seq, r.retransmit), (15_000, true));
+        let new: Vec<Burst> = fill(&mut s, t(100));
+        assert!(new.iter().all(|b| !b.retransmit));
+        let new_bytes: u32 = new.iter().map(|b| b.len).sum();
+        // min(ssthresh − pipe, delivered + MSS) = 5,000 B, less the resend.
+        assert_eq!(new_bytes, 4000, "{s:?}");
+        assert_eq!(s.flight(), 9000);
     }
 
     #[test]
@@ -999,5 +1123,22 @@ mod tests {
         assert!(a.arm_delack && a.now == 0);
         assert!(plain.on_delack());
         assert!(!plain.on_delack());
+    }
+
+    /// With GRO one ACK covers a whole merged packet: an odd number of
+    /// segments leaves nothing for the delayed-ACK timer (a spurious ACK
+    /// later), and a lone segment waits for the next one or the timer.
+    #[test]
+    fn with_gro_an_odd_burst_leaves_nothing_unacknowledged() {
+        let mut r = Receiver::new(true);
+        r.acks_sent = QUICKACKS;
+        let a = r.on_segment(0, 3000, 3);
+        assert_eq!((a.now, a.arm_delack), (1, false));
+        assert!(!r.on_delack(), "nothing left for the timer");
+        let a = r.on_segment(3000, 1000, 1);
+        assert_eq!((a.now, a.arm_delack), (0, true));
+        let a = r.on_segment(4000, 1000, 1);
+        assert_eq!((a.now, a.arm_delack), (1, false));
+        assert!(!r.on_delack());
     }
 }
