@@ -74,6 +74,7 @@ pub fn host(
         seed: 7,
         vpc: None,
         offloads: Default::default(),
+        stages: Default::default(),
     }
 }
 

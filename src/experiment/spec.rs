@@ -163,6 +163,9 @@ pub struct HostSpec {
     pub background: Option<bool>,
     /// Segmentation, aggregation and checksum offloads.
     pub offloads: Option<OffloadsSpec>,
+    /// `"all"` (every stage of the path; the default) or `"wire"` (the
+    /// wire alone).
+    pub stages: Option<String>,
 }
 
 /// `[host.offloads]`: each on unless set false.

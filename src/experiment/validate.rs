@@ -7,7 +7,7 @@ use super::spec::{ArrivalSpec, ExperimentSpec, FlowKindSpec, FlowSpec};
 use super::Experiment;
 use crate::model::{
     Arrival, BuildError, Client, FlowAddr, FlowConfig, FlowKind, HostConfig, IoPath, Offloads,
-    Profile, SizeDist, TcpParams,
+    Profile, SizeDist, Stages, TcpParams,
 };
 use crate::sim::{BitsPerSec, SimDuration};
 use std::collections::BTreeMap;
@@ -24,8 +24,14 @@ const MIN_INTERVAL_PS: f64 = 1.0;
 const MAX_INTERVAL_PS: f64 = 1e18;
 /// Largest `load` (fraction of line rate): enough to overload any path.
 const MAX_LOAD: f64 = 10.0;
-/// Preamble, start delimiter and inter-frame gap per frame on the wire \[B\].
-const WIRE_OVERHEAD_BYTES: f64 = 20.0;
+/// The wire a flow's `load` is a fraction of.
+#[derive(Clone, Copy)]
+struct Wire {
+    /// Line rate.
+    rate: BitsPerSec,
+    /// Wire time per frame beyond the frame (`wire_framing_bytes`) \[B\].
+    framing_bytes: u32,
+}
 
 /// What validation needs besides the spec: the file's name and text for
 /// messages, and which keys `--set` wrote.
@@ -298,6 +304,9 @@ const RULES: &[(&str, Rule)] = &[
     ("eswitch_ns", Rule::Int(0, MAX_NS)),
     ("tor_latency_ns", Rule::Int(0, MAX_NS)),
     ("flow_limit_mbps", Rule::Int(0, 1_000_000)),
+    ("wire_framing_bytes", Rule::Int(0, 1024)),
+    ("wire_propagation_ns", Rule::Int(0, MAX_NS)),
+    ("wire_hops", Rule::Int(1, 64)),
     ("iotlb_hit_ns", Rule::Int(0, MAX_NS)),
     ("iotlb_miss_ns", Rule::Int(0, MAX_NS)),
     ("doorbell_ns", Rule::Int(0, MAX_NS)),
@@ -576,7 +585,7 @@ fn mean_interval_ps(
     prefix: &str,
     f: &FlowSpec,
     sizes: SizeDist,
-    link: BitsPerSec,
+    link: Wire,
 ) -> Result<f64, ExperimentError> {
     let given: Vec<(&str, f64)> = [
         ("load", f.load),
@@ -620,7 +629,7 @@ fn mean_interval_ps(
                 ));
             }
             (
-                (mean + WIRE_OVERHEAD_BYTES) * 8.0 / link.bps() as f64,
+                (mean + link.framing_bytes as f64) * 8.0 / link.rate.bps() as f64,
                 "of the line rate".to_owned(),
             )
         }
@@ -756,7 +765,7 @@ fn expand_flow(
     i: usize,
     f: &FlowSpec,
     vms: u32,
-    link: BitsPerSec,
+    link: Wire,
 ) -> Result<Vec<FlowConfig>, ExperimentError> {
     let prefix = format!("flows.{i}");
     if f.name.trim().is_empty() {
@@ -1124,7 +1133,7 @@ fn addressed_flow(
     cx: &Cx,
     prefix: &str,
     f: &FlowSpec,
-    link: BitsPerSec,
+    link: Wire,
 ) -> Result<Vec<FlowConfig>, ExperimentError> {
     for (k, v) in f.present_keys() {
         if matches!(k, "vm" | "dst_vm" | "client") {
@@ -1214,13 +1223,17 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
     }
     let seed = check_range(cx, "seed", spec.seed.unwrap_or(1), 0, i64::MAX, "")? as u64;
     let (profile, cost_overrides) = build_profile(cx, &spec.profile, &spec.costs)?;
-    let link = BitsPerSec::from_gbps(profile.link_gbps).ok_or_else(|| {
+    let rate = BitsPerSec::from_gbps(profile.link_gbps).ok_or_else(|| {
         cx.invalid(
             "costs.link_gbps",
             Some(val(profile.link_gbps)),
             Rule::LinkGbps.allowed(),
         )
     })?;
+    let link = Wire {
+        rate,
+        framing_bytes: profile.wire_framing_bytes,
+    };
 
     let all_paths = IoPath::ALL.map(IoPath::name).join(", ");
     let paths = match &spec.paths {
@@ -1341,6 +1354,37 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         ));
     }
 
+    let stages = match spec.host.stages.as_deref() {
+        None | Some("all") => Stages::All,
+        Some("wire") => Stages::Wire,
+        Some(other) => {
+            return Err(cx.invalid(
+                "host.stages",
+                Some(format!("{other:?}")),
+                "allowed \"all\" (every stage of the I/O path, the default) or \"wire\" \
+                 (the wire alone: hops, switch buffer, serialization and propagation)",
+            ))
+        }
+    };
+    if stages == Stages::Wire {
+        if spec.vpc.is_some() {
+            return Err(cx.invalid(
+                "host.stages",
+                Some("\"wire\"".into()),
+                "a wire-only host has no instances for a [vpc]; remove one or the other",
+            ));
+        }
+        for (i, f) in spec.flows.iter().enumerate() {
+            if !matches!(f.kind, FlowKindSpec::Rx | FlowKindSpec::Tx) || f.dst.is_some() {
+                return Err(cx.invalid(
+                    &format!("flows.{i}.kind"),
+                    Some(format!("{:?}", f.kind.name())),
+                    "with host.stages = \"wire\" only the wire remains, which carries \
+                     open-loop rx and tx flows (no VM to send, answer or acknowledge)",
+                ));
+            }
+        }
+    }
     let mut base = HostConfig {
         profile,
         path: paths[0],
@@ -1355,6 +1399,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         seed,
         vpc: None,
         offloads: offloads(cx, spec.host.offloads.as_ref())?,
+        stages,
     };
     let mut vpc_timing = Vec::new();
     match &spec.vpc {

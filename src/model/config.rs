@@ -332,6 +332,37 @@ pub struct HostConfig {
     pub vpc: Option<VpcConfig>,
     /// Segmentation and checksum offloads of every device on the host.
     pub offloads: Offloads,
+    /// Which of the host's stages packets cross (`[host] stages`).
+    pub stages: Stages,
+}
+
+/// Which of the host's stages packets cross (`[host] stages`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Stages {
+    /// Every stage of the I/O path: wire, NIC, PCIe, rings, interrupts,
+    /// hypervisor and guest.
+    #[default]
+    All,
+    /// The wire alone: a received packet's route is the hops and switch
+    /// port queue in front of the NIC (`wire_hops`,
+    /// `switch_buffer_frames`), their serialization and propagation, and it
+    /// is delivered where the wire meets the NIC; a sent packet is born
+    /// there and crosses the wire and hops outward. No VM, device or CPU
+    /// takes part, so every I/O path gives the same result. For comparing
+    /// the event core with a network simulator on its own scenario (ns-3's
+    /// point-to-point link: experiments/peers/), and for isolating what the
+    /// wire alone does to a load. Open-loop `rx` and `tx` flows only.
+    Wire,
+}
+
+impl Stages {
+    /// The name the experiment file uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stages::All => "all",
+            Stages::Wire => "wire",
+        }
+    }
 }
 
 /// Segmentation, receive-aggregation and checksum offloads (`[host.offloads]`),

@@ -27,7 +27,7 @@
 //! broken invariant, STYLE.md point 9). Debug builds also check that each
 //! delivered packet's per-stage times add up to its latency exactly.
 
-use super::config::{Client, FlowConfig, FlowKind, HostConfig, IoPath, MAX_VPC_VMS};
+use super::config::{Client, FlowConfig, FlowKind, HostConfig, IoPath, Stages, MAX_VPC_VMS};
 use super::error::BuildError;
 use super::host::{nic_count, serve_step, HostBuilder, VmDev};
 use super::hw::iommu::DmaRegion;
@@ -522,8 +522,16 @@ impl Engine {
         }
         let nics = nic_count(cfg);
         let mut h = HostBuilder::new(cfg, nics)?;
+        let wire_only = cfg.stages == Stages::Wire;
+        if wire_only && cfg.vpc.is_some() {
+            return Err(BuildError::Vpc {
+                key: "host.stages".into(),
+                message: "a wire-only host (stages = \"wire\") has no instances for a [vpc]".into(),
+            });
+        }
         let mut devs: Vec<Vec<VmDev>> = Vec::with_capacity(cfg.vms as usize);
-        for vm in 0..cfg.vms {
+        // A wire-only host has no devices, vCPUs or rings.
+        for vm in (0..cfg.vms).filter(|_| !wire_only) {
             let nic = if nics > 1 { vm as usize } else { 0 };
             devs.push(model.attach(&mut h, vm, nic, cfg.vcpus)?);
         }
@@ -561,7 +569,17 @@ impl Engine {
             // each direction; a VM end takes the queue its incoming
             // direction hashes to, and sends from that queue's vCPU.
             let pair = |src: Client, dst: Client| (tuple(src, dst), tuple(src, dst).reversed());
+            let nic_of = |vm: u32| if nics > 1 { vm as usize } else { 0 };
             let (fwd, rev) = match f.kind {
+                _ if wire_only => match f.kind {
+                    FlowKind::Rx { vm } if f.addr.is_none() => (h.wire_in(nic_of(vm)), None),
+                    FlowKind::Tx { vm } if f.addr.is_none() => (h.wire_out(nic_of(vm)), None),
+                    _ => {
+                        return Err(BuildError::WireOnly {
+                            flow: f.name.clone(),
+                        })
+                    }
+                },
                 _ if f.addr.is_some() => (Vec::new(), Some(Vec::new())),
                 FlowKind::Addressed => {
                     return Err(BuildError::Vpc {
@@ -699,7 +717,8 @@ impl Engine {
             let mut stream_routes = Vec::new();
             for s in 1..f.streams {
                 let r = match f.kind {
-                    _ if f.addr.is_some() => break,
+                    // One wire whatever the 5-tuple.
+                    _ if f.addr.is_some() || wire_only => break,
                     FlowKind::Rx { vm } => {
                         let d = at(&mut h, vm, tuple_s(Client::External, Client::Vm(vm), s))?;
                         model.rx(&mut h, &d)

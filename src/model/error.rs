@@ -17,6 +17,12 @@ pub enum BuildError {
         /// The NIC's VF limit.
         max_vfs: u32,
     },
+    /// A flow of a kind a wire-only host cannot carry (`[host] stages =
+    /// "wire"` carries open-loop rx and tx flows only).
+    WireOnly {
+        /// Flow name.
+        flow: String,
+    },
     /// A flow names a VM the host does not have.
     NoSuchVm {
         /// Flow name.
@@ -55,6 +61,11 @@ impl fmt::Display for BuildError {
                 f,
                 "sriov needs {needed} virtual functions but the NIC has {max_vfs} (costs.max_vfs); \
                  use at most {max_vfs} VMs or raise costs.max_vfs"
+            ),
+            BuildError::WireOnly { flow } => write!(
+                f,
+                "flow '{flow}': with host.stages = \"wire\" only the wire remains, which \
+                 carries open-loop rx and tx flows (no VM to send, answer or acknowledge)"
             ),
             BuildError::NoSuchVm { flow, vm, vms } => write!(
                 f,

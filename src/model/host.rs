@@ -80,6 +80,8 @@ pub struct Costs {
     pub eswitch: u64,
     /// External switch hop \[ps\].
     pub tor: u64,
+    /// Propagation along each wire \[ps\].
+    pub propagation: u64,
     /// How interrupts reach a running vCPU.
     pub irq: InterruptDelivery,
 }
@@ -114,6 +116,7 @@ impl Costs {
             nic_pipeline: ns(p.nic_pipeline_ns),
             eswitch: ns(p.eswitch_ns),
             tor: ns(p.tor_latency_ns),
+            propagation: ns(p.wire_propagation_ns),
             irq: p.interrupt_delivery,
         }
     }
@@ -126,6 +129,12 @@ pub struct NicParts {
     pub wire_in: LinkId,
     /// Wire, NIC → remote.
     pub wire_out: LinkId,
+    /// The first of the `wire_hops − 1` links in front of `wire_in`, the
+    /// farthest first (consecutive ids).
+    pub hops_in: LinkId,
+    /// The first of the `wire_hops − 1` links after `wire_out`, the nearest
+    /// first (consecutive ids).
+    pub hops_out: LinkId,
     /// PCIe, device → host memory (receive DMA writes).
     pub pcie_up: LinkId,
     /// PCIe, host memory → device (transmit DMA reads).
@@ -253,28 +262,56 @@ impl HostBuilder {
             host_rx: vec![vec![None; p.hv_io_cores as usize]; nics],
             workers: 0,
         };
+        if p.wire_hops == 0 {
+            return Err(bad("wire_hops", "1..=64"));
+        }
+        let wire = Overhead::Wire {
+            framing: p.wire_framing_bytes,
+        };
+        let extra_hops = p.wire_hops - 1;
         for n in 0..nics {
             let mut link = |name: &str, rate, o, room: u32| {
                 b.links
                     .push(Link::new(format!("nic{n}.{name}"), rate, o, room as usize));
                 (b.links.len() - 1) as LinkId
             };
-            let parts = NicParts {
-                wire_in: link(
-                    "wire_in",
-                    link_rate,
-                    Overhead::Ethernet,
-                    p.switch_buffer_frames,
-                ),
+            let mut parts = NicParts {
+                wire_in: link("wire_in", link_rate, wire, p.switch_buffer_frames),
                 wire_out: link(
                     "wire_out",
                     link_rate,
-                    Overhead::Ethernet,
+                    wire,
                     p.nic_ring.saturating_add(p.qdisc_frames),
                 ),
                 pcie_up: link("pcie_up", pcie_rate, pcie, p.nic_ring),
                 pcie_down: link("pcie_down", pcie_rate, pcie, p.nic_ring),
+                hops_in: 0,
+                hops_out: 0,
             };
+            // Hops are named by their distance from the NIC: hop1 is next
+            // to its wire.
+            for k in (1..=extra_hops).rev() {
+                let id = link(
+                    &format!("hop{k}_in"),
+                    link_rate,
+                    wire,
+                    p.switch_buffer_frames,
+                );
+                if k == extra_hops {
+                    parts.hops_in = id;
+                }
+            }
+            for k in 1..=extra_hops {
+                let id = link(
+                    &format!("hop{k}_out"),
+                    link_rate,
+                    wire,
+                    p.switch_buffer_frames,
+                );
+                if k == 1 {
+                    parts.hops_out = id;
+                }
+            }
             b.nics.push(parts);
         }
         Ok(b)
@@ -479,17 +516,68 @@ impl HostBuilder {
 
     // ---- steps shared by several paths ----
 
-    /// Arrival from the wire.
-    pub fn wire_in(&self, nic: usize) -> Step {
-        link_step(
-            self.nics[nic].wire_in,
-            Stage::Wire,
-            DropReason::WireQueueFull,
-        )
+    /// Arrival from the wire: the hops in front of it (`wire_hops`), then
+    /// the switch port's queue and the wire into the NIC, each link followed
+    /// by its propagation delay (`wire_propagation_ns`, if any), all charged
+    /// to [`Stage::Wire`].
+    pub fn wire_in(&self, nic: usize) -> Vec<Step> {
+        let parts = &self.nics[nic];
+        let mut steps = Vec::with_capacity(2 * self.profile.wire_hops as usize);
+        for k in 0..self.profile.wire_hops - 1 {
+            self.wire_hop(
+                &mut steps,
+                parts.hops_in + k as LinkId,
+                DropReason::WireQueueFull,
+            );
+        }
+        self.wire_hop(&mut steps, parts.wire_in, DropReason::WireQueueFull);
+        steps
     }
-    /// Departure onto the wire.
-    pub fn wire_out(&self, nic: usize) -> Step {
-        link_step(self.nics[nic].wire_out, Stage::Wire, DropReason::TxRingFull)
+    /// Departure onto the wire, then through the hops beyond it (see
+    /// [`HostBuilder::wire_in`]); a full transmit queue drops with
+    /// [`DropReason::TxRingFull`], a full hop's with
+    /// [`DropReason::WireQueueFull`].
+    pub fn wire_out(&self, nic: usize) -> Vec<Step> {
+        let parts = &self.nics[nic];
+        let mut steps = Vec::with_capacity(2 * self.profile.wire_hops as usize);
+        self.wire_hop(&mut steps, parts.wire_out, DropReason::TxRingFull);
+        for k in 0..self.profile.wire_hops - 1 {
+            self.wire_hop(
+                &mut steps,
+                parts.hops_out + k as LinkId,
+                DropReason::WireQueueFull,
+            );
+        }
+        steps
+    }
+    /// The NIC's own wire in (the switch port's queue toward it), without
+    /// the hops in front of it: for traffic that turns at the top-of-rack
+    /// switch.
+    pub fn nic_wire_in(&self, nic: usize) -> Vec<Step> {
+        let mut steps = Vec::with_capacity(2);
+        self.wire_hop(
+            &mut steps,
+            self.nics[nic].wire_in,
+            DropReason::WireQueueFull,
+        );
+        steps
+    }
+    /// The NIC's own wire out, without the hops beyond it.
+    pub fn nic_wire_out(&self, nic: usize) -> Vec<Step> {
+        let mut steps = Vec::with_capacity(2);
+        self.wire_hop(&mut steps, self.nics[nic].wire_out, DropReason::TxRingFull);
+        steps
+    }
+    /// One wire: its link, then its propagation delay if it has one.
+    fn wire_hop(&self, steps: &mut Vec<Step>, link: LinkId, drop: DropReason) {
+        steps.push(link_step(link, Stage::Wire, drop));
+        if self.costs.propagation > 0 {
+            steps.push(delay(&[Part::fixed(
+                Stage::Wire,
+                self.costs.propagation,
+                CpuClass::Hardware,
+            )]));
+        }
     }
     /// Receive DMA into buffers of `region` (behind the IOMMU if `Some`),
     /// whose descriptors are `ring`'s: the NIC takes a free descriptor

@@ -153,6 +153,24 @@ pub struct Profile {
     /// to addressed (VPC) flows, whose routes the VPC model assembles from
     /// shared segments.
     pub flow_limit_mbps: u32,
+    /// Bytes of wire time per frame beyond the frame itself \[B\]: 20 on
+    /// Ethernet, the preamble (7), start delimiter (1) and inter-frame gap
+    /// (12) (CALIBRATION.md "Line rate"). 0 models a point-to-point link
+    /// that adds nothing around a frame, as ns-3's `PointToPointNetDevice`
+    /// does (its 2-byte PPP header is part of the frame).
+    pub wire_framing_bytes: u32,
+    /// Propagation delay of each wire, each direction \[ns\]. Assumption: 0
+    /// in the built-in profiles; a rack's 1–3 m of copper or fibre takes
+    /// 5–15 ns at about 5 ns/m, below what the rest of the model resolves.
+    /// ns-3's point-to-point scenario sets 1,000.
+    pub wire_propagation_ns: u32,
+    /// Links in series between a client beyond the wire and each NIC
+    /// \[links\]: 1 is the NIC's own wire; more put hops in front of it, each at
+    /// the link rate with its own buffer of `switch_buffer_frames` and the
+    /// propagation delay, as a chain of store-and-forward switches or routers
+    /// that add no latency of their own (ns-3's multi-hop point-to-point
+    /// chain). Default 1 (the host behind one top-of-rack switch port).
+    pub wire_hops: u32,
 
     // ---- IOMMU ----
     /// IOTLB entries \[1..=65536\], 4-way set-associative. Assumption: 64 (M4: not
@@ -338,6 +356,9 @@ impl Profile {
             qdisc_frames: 1000,
             tor_latency_ns: 1000,
             flow_limit_mbps: 0,
+            wire_framing_bytes: 20,
+            wire_propagation_ns: 0,
+            wire_hops: 1,
             iotlb_entries: 64,
             iommu_page_kib: 4,
             iotlb_hit_ns: 10,

@@ -6,8 +6,10 @@
 //! times (CALIBRATION.md "Line rate"). Its waiting room bounds what waits to go
 //! out (a TX ring, an upstream switch buffer).
 //!
-//! - Ethernet: a frame of L bytes (FCS included) occupies L + 20 bytes of wire
-//!   time (preamble 7, start delimiter 1, inter-frame gap 12).
+//! - A wire: a frame of L bytes (FCS included) occupies L + F bytes of wire
+//!   time, F the profile's `wire_framing_bytes`: 20 on Ethernet (preamble 7,
+//!   start delimiter 1, inter-frame gap 12), 0 on a point-to-point link that
+//!   frames nothing beyond the frame (ns-3's `PointToPointNetDevice`).
 //! - PCIe (H7): a DMA of L bytes is split into ⌈L / MPS⌉ TLPs, each carrying
 //!   a fixed header/framing overhead, plus one descriptor transfer. Left out:
 //!   DLLP flow-control and ACK traffic, read-request TLPs on the other
@@ -19,8 +21,12 @@ use crate::sim::{Admission, BitsPerSec, FcfsPool, SimDuration, SimTime};
 /// How a link turns a frame's bytes into bits on the link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overhead {
-    /// Ethernet: 20 bytes of preamble, delimiter and gap per frame.
-    Ethernet,
+    /// A wire: `framing` bytes beyond each frame (Ethernet: 20 of preamble,
+    /// delimiter and gap).
+    Wire {
+        /// Bytes of wire time per frame beyond the frame \[B\].
+        framing: u32,
+    },
     /// IP packets: a frame less its 18 bytes of Ethernet header and FCS (a
     /// rate a layer-3 network counts, such as a per-flow limit).
     Ip,
@@ -36,13 +42,16 @@ pub enum Overhead {
 }
 
 impl Overhead {
+    /// Ethernet's framing: 20 bytes per frame.
+    pub const ETHERNET: Overhead = Overhead::Wire { framing: 20 };
+
     /// Bytes on the link for `frames` frames of `bytes` in all (a burst's
     /// frames are as equal as whole bytes allow).
     #[inline]
     pub fn link_bytes(self, bytes: u32, frames: u32) -> u64 {
         let (bytes, frames) = (bytes as u64, frames.max(1) as u64);
         match self {
-            Overhead::Ethernet => bytes + 20 * frames,
+            Overhead::Wire { framing } => bytes + framing as u64 * frames,
             Overhead::Ip => bytes.saturating_sub(18 * frames),
             Overhead::Pcie {
                 mps,
@@ -151,7 +160,7 @@ mod tests {
         // 10 GbE carries 812,744 frames/s (1,230.4 ns each).
         for (bytes, frame_ps) in [(64u32, 67_200u64), (1518, 1_230_400)] {
             let rate = BitsPerSec::from_gbps(10.0).unwrap();
-            let mut l = Link::new("w".into(), rate, Overhead::Ethernet, 100_000);
+            let mut l = Link::new("w".into(), rate, Overhead::ETHERNET, 100_000);
             let n = 10_000u64;
             let mut last = SimTime::ZERO;
             for _ in 0..n {
@@ -174,13 +183,13 @@ mod tests {
         assert_eq!(o.link_bytes(1500, 1), 1500 + 16 + 7 * 24);
         // A burst of three 1500 B frames: three times one.
         assert_eq!(o.link_bytes(4500, 3), 3 * (1500 + 16 + 7 * 24));
-        assert_eq!(Overhead::Ethernet.link_bytes(4500, 3), 4500 + 60);
+        assert_eq!(Overhead::ETHERNET.link_bytes(4500, 3), 4500 + 60);
     }
 
     #[test]
     fn a_refused_frame_leaves_the_link_unchanged() {
         let rate = BitsPerSec::new(3_000_000_000).unwrap();
-        let mut l = Link::new("w".into(), rate, Overhead::Ethernet, 1);
+        let mut l = Link::new("w".into(), rate, Overhead::ETHERNET, 1);
         l.send(SimTime::ZERO, &Units::frame(64)).unwrap();
         l.send(SimTime::ZERO, &Units::frame(64)).unwrap();
         let before = (l.carry, l.busy());

@@ -134,19 +134,20 @@ impl PathModel for Emulated {
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
         let host_rx = vm.host_rx_ring.expect("emulated has a host ring");
-        vec![
-            h.wire_in(vm.nic),
+        let mut steps = h.wire_in(vm.nic);
+        steps.extend([
             h.nic_pipeline(false),
             h.dma_up(vm.nic, None, host_rx),
             h.host_rx(host_rx),
             device_model_rx(h, vm.rx_ring, vm.worker),
             h.guest_rx(vm.rx_ring),
-        ]
+        ]);
+        steps
     }
     fn tx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
         let c = h.costs;
         let trap = tx_trap(h);
-        vec![
+        let mut steps = vec![
             h.guest_tx(vm.vcpu, &trap),
             h.tx_done(vm.rx_ring),
             h.host_work(
@@ -158,8 +159,9 @@ impl PathModel for Emulated {
             ),
             h.dma_down(vm.nic, None),
             h.nic_pipeline(false),
-            h.wire_out(vm.nic),
-        ]
+        ];
+        steps.extend(h.wire_out(vm.nic));
+        steps
     }
     fn vm_to_vm(&self, h: &mut HostBuilder, src: &VmDev, dst: &VmDev) -> Vec<Step> {
         let trap = tx_trap(h);

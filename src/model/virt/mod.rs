@@ -166,7 +166,15 @@ fn direct_deliver(h: &HostBuilder, vm: &VmDev) -> Vec<Step> {
 
 /// From the wire to a directly driven device's application.
 fn direct_rx(h: &HostBuilder, vm: &VmDev, eswitch: bool) -> Vec<Step> {
-    let mut steps = vec![h.wire_in(vm.nic), h.nic_pipeline(eswitch)];
+    let mut steps = h.wire_in(vm.nic);
+    steps.extend(direct_receive(h, vm, eswitch));
+    steps
+}
+
+/// From the NIC's side of its wire to a directly driven device's
+/// application: the NIC's pipeline (and embedded switch), then delivery.
+fn direct_receive(h: &HostBuilder, vm: &VmDev, eswitch: bool) -> Vec<Step> {
+    let mut steps = vec![h.nic_pipeline(eswitch)];
     steps.extend(direct_deliver(h, vm));
     steps
 }
@@ -174,6 +182,6 @@ fn direct_rx(h: &HostBuilder, vm: &VmDev, eswitch: bool) -> Vec<Step> {
 /// From a directly driven device's application to the wire.
 fn direct_tx(h: &HostBuilder, vm: &VmDev, eswitch: bool) -> Vec<Step> {
     let mut steps = direct_send(h, vm, eswitch);
-    steps.push(h.wire_out(vm.nic));
+    steps.extend(h.wire_out(vm.nic));
     steps
 }

@@ -8,7 +8,7 @@
 //! VMs on one host talk through the external switch: out of one NIC's wire,
 //! through the top-of-rack switch, into the other's.
 
-use super::{direct_attach, direct_rx, direct_send, direct_tx};
+use super::{direct_attach, direct_receive, direct_rx, direct_send, direct_tx};
 use super::{Capabilities, PathModel};
 use crate::metrics::Stage;
 use crate::model::config::IoPath;
@@ -59,13 +59,16 @@ impl PathModel for Passthrough {
     fn vm_to_vm(&self, h: &mut HostBuilder, src: &VmDev, dst: &VmDev) -> Vec<Step> {
         let tor = h.costs.tor;
         let mut steps = direct_send(h, src, false);
-        steps.push(h.wire_out(src.nic));
+        // Through the top-of-rack switch: the NICs' own wires, not the hops
+        // to clients beyond it.
+        steps.extend(h.nic_wire_out(src.nic));
         steps.push(delay(&[Part::fixed(
             Stage::ExternalSwitch,
             tor,
             CpuClass::Hardware,
         )]));
-        steps.extend(direct_rx(h, dst, false));
+        steps.extend(h.nic_wire_in(dst.nic));
+        steps.extend(direct_receive(h, dst, false));
         steps
     }
 }

@@ -159,23 +159,25 @@ impl PathModel for Virtio {
     }
     fn rx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
         let host_rx = vm.host_rx_ring.expect("virtio has a host ring");
-        vec![
-            h.wire_in(vm.nic),
+        let mut steps = h.wire_in(vm.nic);
+        steps.extend([
             h.nic_pipeline(false),
             h.dma_up(vm.nic, None, host_rx),
             h.host_rx(host_rx),
             backend_rx(h, vm),
             h.guest_rx_by(vm.rx_ring, merged(h)),
-        ]
+        ]);
+        steps
     }
     fn tx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step> {
-        vec![
+        let mut steps = vec![
             h.guest_tx(vm.vcpu, &[]),
             backend_tx(h, vm, true),
             h.dma_down(vm.nic, None),
             h.nic_pipeline(false),
-            h.wire_out(vm.nic),
-        ]
+        ];
+        steps.extend(h.wire_out(vm.nic));
+        steps
     }
     fn vm_to_vm(&self, h: &mut HostBuilder, src: &VmDev, dst: &VmDev) -> Vec<Step> {
         vec![
