@@ -3,14 +3,17 @@
 //! `experiments/bench.toml` (a whole host's path per packet) and the
 //! reference loop of `benches/common/reference.rs` (a wire, a queue and a
 //! sink; `BinaryHeap` + `VecDeque`) at the same offered load and packet
-//! count. Criterion reports both as elements (packets) per second: divide
-//! the first by the second for the ratio. `cargo run --release --example
+//! count; and enisim on the reference's own scenario (bench.toml with only
+//! the wire: `host.stages = "wire"`, a 1,000-frame queue, 1 µs of
+//! propagation), which isolates the engine's own cost. Criterion reports
+//! each as elements (packets) per second: divide by the reference's for
+//! the ratio. `cargo run --release --example
 //! speed -- ratio` prints it directly.
 //!
 //! Run: `cargo bench --bench engine`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use enisim::experiment::Experiment;
+use enisim::experiment::{Experiment, Override};
 use enisim::model::IoPath;
 use std::path::Path;
 
@@ -27,6 +30,22 @@ fn engine(c: &mut Criterion) {
     g.throughput(Throughput::Elements(packets));
     g.bench_function("enisim_sriov", |b| {
         b.iter(|| enisim::model::run(&cfg).expect("valid configuration"))
+    });
+    // The reference's own scenario: only the wire, its 1,000-frame queue
+    // and 1 µs of propagation (examples/speed.rs `WIRE_ONLY`).
+    let sets: Vec<Override> = [
+        "host.stages=\"wire\"",
+        "costs.switch_buffer_frames=1000",
+        "costs.wire_propagation_ns=1000",
+    ]
+    .iter()
+    .map(|s| Override::parse(s).expect("valid override"))
+    .collect();
+    let wire = Experiment::from_file(&file, &sets)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .host_config(IoPath::Sriov);
+    g.bench_function("enisim_wire_only", |b| {
+        b.iter(|| enisim::model::run(&wire).expect("valid configuration"))
     });
     g.bench_function("reference_loop", |b| b.iter(|| reference::run(packets, 1)));
     g.finish();

@@ -1,9 +1,11 @@
 //! Times one path of `experiments/bench.toml` with a given packet count:
 //! `cargo run --release --example speed -- sriov 4000000`; or of
 //! `experiments/bench-tcp.toml` (TCP streams, whose cost is per frame):
-//! `cargo run --release --example speed -- sriov tcp`; or the ratio of the
-//! `sriov` path to the minimal reference event loop of
-//! `benches/common/reference.rs`, the two run in turn five times each:
+//! `cargo run --release --example speed -- sriov tcp`; or the ratio to the
+//! minimal reference event loop of `benches/common/reference.rs` of the
+//! `sriov` path and of a wire-only host on the reference's own scenario
+//! (bench.toml with only the wire, a 1,000-frame queue and 1 µs of
+//! propagation), run in turn five times each:
 //! `cargo run --release --example speed -- ratio [packets]`.
 
 use enisim::experiment::{Experiment, Override};
@@ -14,39 +16,63 @@ use std::process::ExitCode;
 #[path = "../benches/common/reference.rs"]
 mod reference;
 
-/// The `sriov` path against the reference loop, in turn, five pairs; medians.
+/// The settings that make `experiments/bench.toml` the reference loop's own
+/// scenario: only the wire (`host.stages = "wire"`), its queue of 1,000
+/// frames and 1 µs of propagation to the sink.
+pub const WIRE_ONLY: [&str; 3] = [
+    "host.stages=\"wire\"",
+    "costs.switch_buffer_frames=1000",
+    "costs.wire_propagation_ns=1000",
+];
+
+/// The `sriov` path, and the wire alone (the reference's own scenario),
+/// against the reference loop, in turn, five triples; medians.
 fn ratio(packets: u64) -> ExitCode {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
-    let exp = Override::parse(&format!("run.packets={packets}"))
-        .and_then(|o| Experiment::from_file(&dir.join("bench.toml"), &[o]));
-    let cfg = match exp {
-        Ok(e) => e.host_config(IoPath::Sriov),
-        Err(e) => {
+    let load = |extra: &[&str]| {
+        let mut sets = vec![format!("run.packets={packets}")];
+        sets.extend(extra.iter().map(|s| s.to_string()));
+        let sets: Result<Vec<Override>, _> = sets.iter().map(|s| Override::parse(s)).collect();
+        sets.and_then(|o| Experiment::from_file(&dir.join("bench.toml"), &o))
+    };
+    let (sriov, wire) = match (load(&[]), load(&WIRE_ONLY)) {
+        (Ok(a), Ok(b)) => (a.host_config(IoPath::Sriov), b.host_config(IoPath::Sriov)),
+        (Err(e), _) | (_, Err(e)) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let (mut ours, mut refs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..5 {
+    let timed = |cfg: &enisim::model::HostConfig| {
         let t = std::time::Instant::now();
-        let r = enisim::model::run(&cfg).expect("the bench experiment is a valid configuration");
-        let a = r.generated as f64 / t.elapsed().as_secs_f64();
+        let r = enisim::model::run(cfg).expect("the bench experiment is a valid configuration");
+        r.generated as f64 / t.elapsed().as_secs_f64()
+    };
+    let (mut ours, mut wires, mut refs, mut ratios, mut wire_ratios) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let a = timed(&sriov);
+        let w = timed(&wire);
         let t = std::time::Instant::now();
         let q = reference::run(packets, 1);
         let b = q.generated as f64 / t.elapsed().as_secs_f64();
         ours.push(a);
+        wires.push(w);
         refs.push(b);
         ratios.push(a / b);
+        wire_ratios.push(w / b);
     }
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
     println!(
-        "sriov: {:.2} M packets/s; reference loop: {:.2} M packets/s; ratio {:.3} (medians of 5 pairs run in turn, {packets} packets each)",
+        "sriov: {:.2} M packets/s; wire only: {:.2} M packets/s; reference loop: {:.2} M packets/s; \
+         ratio sriov {:.3}, wire only {:.3} (medians of 5 triples run in turn, {packets} packets each)",
         median(&mut ours) / 1e6,
+        median(&mut wires) / 1e6,
         median(&mut refs) / 1e6,
-        median(&mut ratios)
+        median(&mut ratios),
+        median(&mut wire_ratios)
     );
     ExitCode::SUCCESS
 }

@@ -51,7 +51,10 @@ fn the_ns3_point_to_point_scenario_gives_ns3s_counts() {
     let runs = runs(&load("experiments/peers/ns3-p2p.toml", &[]));
     check_ns3_counts(&runs, 1752);
     // Below 2,048 ns the histogram is exact: every frame took 1752 ns.
-    assert_eq!((runs[0].latency_ns.p50, runs[0].latency_ns.max), (1752, 1752));
+    assert_eq!(
+        (runs[0].latency_ns.p50, runs[0].latency_ns.max),
+        (1752, 1752)
+    );
 }
 
 #[test]
