@@ -66,6 +66,15 @@ fn the_ns3_three_hop_chain_gives_ns3s_counts() {
         let u = runs[0].resources.iter().find(|x| x.name == hop).unwrap();
         assert!((u.utilization - 0.94).abs() < 1e-3, "{hop}: {u:?}");
     }
+    // Under overload the first hop's queue holds 100 frames, each bound for
+    // the second hop; they wait in the link's FIFO, with one pending event
+    // for its head, so the pending set stays at a few events (a generator,
+    // a FIFO head per link), not a hundred.
+    assert!(
+        runs[1].sim.peak_events_pending < 10,
+        "{}",
+        runs[1].sim.peak_events_pending
+    );
 }
 
 /// A wire-only host has no path of its own: all five give the same bytes.

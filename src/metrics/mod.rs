@@ -474,6 +474,11 @@ pub struct SimSpeed {
     /// none). Absent from results written before it existed: 0.
     #[serde(default)]
     pub events_per_packet: f64,
+    /// Most events pending at once (deterministic for a seed): it grows with
+    /// the resources and generators, not with the packets waiting in
+    /// resources' queues. Absent from results written before it existed: 0.
+    #[serde(default)]
+    pub peak_events_pending: u64,
 }
 
 /// Everything measured for one I/O path in one run.

@@ -47,7 +47,7 @@ use crate::metrics::{
 };
 use crate::sim::{Admission, EventQueue, FcfsPool, FixedRing, Rng, SimDuration, SimTime};
 use hdrhistogram::Histogram;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// An event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +60,9 @@ enum Ev {
     RrTimeout(u32, u16),
     /// A packet arrives at its current step (a resource).
     Arrive(u32),
+    /// The head of a resource's FIFO of departed packets arrives at its
+    /// next step (see [`Engine::fifos`]).
+    Head(u32),
     /// A ring's notification fires.
     Notify(u16),
     /// A ring's consumer takes the next packet.
@@ -346,6 +349,18 @@ struct Engine {
     pools: Vec<FcfsPool>,
     pool_names: Vec<String>,
     links: Vec<Link>,
+    /// Per resource (the links, then the pools from index `links.len()`),
+    /// the packets it has admitted whose arrival at their next resource is
+    /// still to come: (time \[ps\], the event queue's reserved sequence
+    /// number, packet), in (time, sequence) order. Only the head has an
+    /// event ([`Ev::Head`]), so packets queued behind a busy link or CPU
+    /// wait in their resource, not in the event queue, whose size then
+    /// grows with resources and generators rather than with packets in
+    /// flight (issue 9). Sequence numbers are reserved when the packet
+    /// leaves, so events run in the order separate events would: results
+    /// do not change. An arrival earlier than the FIFO's tail (a pool of
+    /// several servers finishes out of order) gets an event of its own.
+    fifos: Vec<VecDeque<(u64, u64, u32)>>,
     rings: Vec<RingRt>,
     ring_specs: Vec<RingSpec>,
     /// Rings whose interrupt, and the first poll after it, preempt their
@@ -951,6 +966,9 @@ impl Engine {
         for l in &mut links {
             l.set_window(window_end);
         }
+        let fifos = (0..links.len() + h.pools.len())
+            .map(|_| VecDeque::with_capacity(16))
+            .collect();
         let mut egress = vec![false; links.len()];
         for n in &h.nics {
             egress[n.wire_out as usize] = true;
@@ -964,6 +982,7 @@ impl Engine {
             pools,
             pool_names: h.pools.iter().map(|p| p.name.clone()).collect(),
             links,
+            fifos,
             rings,
             task_ps: h
                 .pools
@@ -1082,7 +1101,13 @@ impl Engine {
     /// Moves packet `id`, which is at its current step at time `t`, as far as
     /// it can go now: through delays, and through a resource if `t` is now;
     /// otherwise schedules its arrival.
-    fn advance(&mut self, id: u32, mut t: SimTime) {
+    fn advance(&mut self, id: u32, t: SimTime) {
+        self.advance_from(id, t, None);
+    }
+
+    /// [`Engine::advance`] for a packet that `from` (a FIFO of
+    /// [`Engine::fifos`]) has just served, if any.
+    fn advance_from(&mut self, id: u32, mut t: SimTime, mut from: Option<u32>) {
         loop {
             let pkt = &self.packets[id as usize];
             let (ri, si) = (pkt.route as usize, pkt.step as usize);
@@ -1112,7 +1137,7 @@ impl Engine {
                     }
                     self.now = t;
                 } else {
-                    self.q.push(t, Ev::Arrive(id));
+                    self.defer_arrival(id, t, from);
                     return;
                 }
             }
@@ -1154,6 +1179,7 @@ impl Engine {
                     pkt.stage_ps[Stage::Iommu.index()] += stall.as_ps();
                     pkt.stage_ps[Stage::Pcie.index()] += a.end.since(t).as_ps() - stall.as_ps();
                     t = a.end;
+                    from = Some(link as u32);
                 }
                 StepKind::Link { link, stage, drop } => {
                     let room = self.links[link as usize].room_for(t);
@@ -1166,6 +1192,7 @@ impl Engine {
                         .expect("a link with room admits");
                     pkt.stage_ps[stage.index()] += a.end.since(t).as_ps();
                     t = a.end;
+                    from = Some(link as u32);
                     if pkt.local && self.egress[link as usize] {
                         // A burst's last frame leaves its sending host.
                         pkt.local = false;
@@ -1204,6 +1231,7 @@ impl Engine {
                                 self.task_ps[pool as usize].as_mut(),
                             );
                             t = end;
+                            from = Some(self.links.len() as u32 + pool as u32);
                         }
                         None => {
                             self.drop_packet(id, drop);
@@ -1243,6 +1271,26 @@ impl Engine {
             }
             self.packets[id as usize].step += 1;
         }
+    }
+
+    /// Schedules packet `id`'s arrival at its current step at `t`: in the
+    /// FIFO of the resource that served it last (`from`) when `t` is not
+    /// earlier than that FIFO's tail, else as an event of its own.
+    #[inline]
+    fn defer_arrival(&mut self, id: u32, t: SimTime, from: Option<u32>) {
+        if let Some(r) = from {
+            let fifo = &mut self.fifos[r as usize];
+            let t_ps = t.as_ps();
+            if fifo.back().is_none_or(|&(tail, _, _)| tail <= t_ps) {
+                let seq = self.q.reserve();
+                if fifo.is_empty() {
+                    self.q.push_reserved(t, seq, Ev::Head(r));
+                }
+                fifo.push_back((t_ps, seq, id));
+                return;
+            }
+        }
+        self.q.push(t, Ev::Arrive(id));
     }
 
     /// Asks ring `r` to notify its consumer, if it is idle: at `t` plus the
@@ -1885,7 +1933,8 @@ impl Engine {
                 task,
             );
             pkt.step += 1;
-            self.advance(id, a.end);
+            let from = self.links.len() as u32 + consumer as u32;
+            self.advance_from(id, a.end, Some(from));
         }
         self.poll_batch = batch;
         Some(cursor)
@@ -1990,6 +2039,18 @@ impl Engine {
                 Ev::RrSend(f, slot) => self.on_rr_send(f, slot),
                 Ev::RrTimeout(f, slot) => self.on_rr_timeout(f, slot),
                 Ev::Arrive(id) => {
+                    self.inline_until = SimTime::MAX;
+                    self.advance(id, t);
+                    self.inline_until = SimTime::ZERO;
+                }
+                Ev::Head(r) => {
+                    let fifo = &mut self.fifos[r as usize];
+                    let (at, _, id) = fifo.pop_front().expect("a FIFO's event has its head");
+                    debug_assert_eq!(at, t.as_ps());
+                    if let Some(&(next, seq, _)) = fifo.front() {
+                        self.q
+                            .push_reserved(SimTime::from_ps(next), seq, Ev::Head(r));
+                    }
                     self.inline_until = SimTime::MAX;
                     self.advance(id, t);
                     self.inline_until = SimTime::ZERO;
@@ -2410,6 +2471,7 @@ impl Engine {
                 } else {
                     0.0
                 },
+                peak_events_pending: self.q.peak_len() as u64,
                 ..SimSpeed::default()
             },
             latency_histogram: Some(rec.latency.clone()),

@@ -140,6 +140,7 @@ pub(crate) mod tests {
                 events_per_s: 40_000.0,
                 events: 10_000,
                 events_per_packet: 10.0,
+                peak_events_pending: 12,
             },
             latency_histogram: None,
             rtt_histogram: None,

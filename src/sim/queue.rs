@@ -56,6 +56,8 @@ pub struct EventQueue<E> {
     lane: Option<Entry<E>>,
     heap: Vec<Entry<E>>,
     seq: u64,
+    /// Most events pending at once so far.
+    peak: usize,
 }
 
 impl<E: Copy> EventQueue<E> {
@@ -65,6 +67,7 @@ impl<E: Copy> EventQueue<E> {
             lane: None,
             heap: Vec::with_capacity(capacity),
             seq: 0,
+            peak: 0,
         }
     }
 
@@ -72,12 +75,33 @@ impl<E: Copy> EventQueue<E> {
     /// every event already scheduled for that time.
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
+        let seq = self.reserve();
+        self.push_reserved(time, seq, event);
+    }
+
+    /// Takes the sequence number the next [`EventQueue::push`] would have
+    /// used, for an event to be pushed later with
+    /// [`EventQueue::push_reserved`]: it runs as if pushed now. A resource
+    /// that keeps its packets' next events in a FIFO of its own (in time
+    /// order) pushes only the FIFO's head and reserves the others' places
+    /// among ties, so the order of events is the one plain pushes give.
+    #[inline]
+    pub fn reserve(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq - 1
+    }
+
+    /// Schedules `event` at `time` with a sequence number from
+    /// [`EventQueue::reserve`]. The caller keeps the order the queue relies
+    /// on: `(time, seq)` must not be earlier than the last event popped.
+    #[inline]
+    pub fn push_reserved(&mut self, time: SimTime, seq: u64, event: E) {
         let e = Entry {
             time: time.as_ps(),
-            seq: self.seq,
+            seq,
             event,
         };
-        self.seq += 1;
+        self.peak = self.peak.max(self.len() + 1);
         let e = match self.lane {
             Some(l) if e.before(&l) => {
                 self.lane = Some(e);
@@ -153,6 +177,11 @@ impl<E: Copy> EventQueue<E> {
             .map(|e| SimTime::from_ps(e.time))
     }
 
+    /// Most events that were pending at once.
+    pub fn peak_len(&self) -> usize {
+        self.peak
+    }
+
     /// Number of pending events.
     pub fn len(&self) -> usize {
         self.heap.len() + usize::from(self.lane.is_some())
@@ -179,6 +208,23 @@ mod tests {
         q.push(SimTime::from_ps(10), 'b');
         let order: String = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, "abxyzc");
+    }
+
+    /// An event pushed late with a reserved number runs where a push at the
+    /// time of reserving would have put it among ties.
+    #[test]
+    fn a_reserved_push_keeps_its_place_among_ties() {
+        let mut q = EventQueue::with_capacity(8);
+        let t = SimTime::from_ps(20);
+        let early = q.reserve();
+        q.push(t, 'b');
+        let late = q.reserve();
+        q.push(t, 'd');
+        q.push(SimTime::from_ps(10), 'x');
+        q.push_reserved(t, late, 'c');
+        q.push_reserved(t, early, 'a');
+        let order: String = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, "xabcd");
     }
 
     #[test]
