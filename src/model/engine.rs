@@ -463,15 +463,22 @@ fn nth_birth(flows: &[FlowRt], n: u64, window_end: SimTime) -> Option<SimTime> {
         })
         .map(|f| f.arrivals.clone())
         .collect();
-    let mut next: Vec<SimTime> = gens.iter_mut().map(|g| g.first()).collect();
+    // The earliest next birth of all flows, from a heap: with many flows a
+    // scan per birth would cost as much as the draws.
+    let mut next: std::collections::BinaryHeap<std::cmp::Reverse<(SimTime, usize)>> = gens
+        .iter_mut()
+        .enumerate()
+        .map(|(i, g)| std::cmp::Reverse((g.first(), i)))
+        .collect();
     let mut last = None;
     for _ in 0..n {
-        let (i, t) = next.iter().copied().enumerate().min_by_key(|&(_, t)| t)?;
+        let mut head = next.peek_mut()?;
+        let (t, i) = head.0;
         if t >= window_end {
             return None;
         }
         last = Some(t);
-        next[i] = gens[i].next(t);
+        head.0 = (gens[i].next(t), i);
     }
     last
 }
