@@ -772,7 +772,18 @@ fn the_guide_documents_every_validation_key_and_its_example_loads() {
     let body = &section[start..];
     let body = &body[..body.find("```").unwrap()];
     let case = parse_case("docs/experiments.md", body).unwrap_or_else(|e| panic!("{e}"));
-    assert!(!case.row.id.is_empty());
+    // It reads as it is written: the row, the relation and the experiment.
+    assert_eq!(
+        (
+            case.row.id.as_str(),
+            case.row.metric.as_str(),
+            case.row.path.as_str(),
+            case.row.target,
+            case.row.tolerance
+        ),
+        ("X1", "rtt_p50_ns", "virtio", 30.0, 0.25)
+    );
+    assert_eq!(case.exp.flows().len(), 1);
     let readme = include_str!("../README.md");
     assert!(readme.contains("## Validation against published measurements"));
     assert!(readme.contains("-- validate-model"));
