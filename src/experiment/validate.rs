@@ -1234,6 +1234,20 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         rate,
         framing_bytes: profile.wire_framing_bytes,
     };
+    // Each hop buffers up to switch_buffer_frames: bound the sum as one
+    // buffer is bounded (the engine sizes its packet store by it).
+    let hop_frames = profile.wire_hops as u64 * profile.switch_buffer_frames as u64;
+    if hop_frames > 1 << 20 {
+        return Err(cx.invalid(
+            "costs.wire_hops",
+            Some(profile.wire_hops.to_string()),
+            format!(
+                "wire_hops × switch_buffer_frames may buffer at most 1048576 frames in all \
+                 (here {} × {} = {hop_frames}); lower one of them",
+                profile.wire_hops, profile.switch_buffer_frames
+            ),
+        ));
+    }
 
     let all_paths = IoPath::ALL.map(IoPath::name).join(", ");
     let paths = match &spec.paths {
@@ -1334,7 +1348,9 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
     // a point of a sweep over the VMs, VFs, NICs or profile these are the
     // limits the sweep explores: the runner records the path as infeasible
     // there instead.
-    let sweep_point = cx.hardware_swept;
+    // A wire-only host has no devices to run out of.
+    let wire_only = spec.host.stages.as_deref() == Some("wire");
+    let sweep_point = cx.hardware_swept || wire_only;
     if paths.contains(&IoPath::Passthrough) && vms > 1 && !nic_per_vm && !sweep_point {
         return Err(cx.invalid(
             "host.passthrough_nic_per_vm",

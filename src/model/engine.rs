@@ -36,7 +36,7 @@ use super::pipeline::{
     CpuClass, NotifyKind, Part, Per, RingSpec, Step, StepKind, Units, Work, ONCE,
 };
 use super::rss;
-use super::tcp::{Burst, Receiver, Sacks, Sender, TcpParams, ACK_BYTES, FRAME_OVERHEAD};
+use super::tcp::{AckPlan, Burst, Receiver, Sacks, Sender, TcpParams, ACK_BYTES, FRAME_OVERHEAD};
 use super::traffic::{ArrivalGen, SizeGen};
 use super::virt;
 use super::vpc_rt::{Follow, Segments, VpcRt};
@@ -289,6 +289,23 @@ thread_local! {
     /// Tests turn off carrying packets and polls on without events, to
     /// check that doing so changes nothing but the event count.
     static NO_CARRY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Tests turn off the resources' FIFOs, to check that they change
+    /// nothing but the size of the pending-event set.
+    static NO_FIFO: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True unless a test turned the resources' FIFOs off (every arrival then
+/// gets an event of its own).
+#[inline(always)]
+fn fifo_allowed() -> bool {
+    #[cfg(test)]
+    {
+        !NO_FIFO.with(|c| c.get())
+    }
+    #[cfg(not(test))]
+    {
+        true
+    }
 }
 
 /// True unless a test turned carrying on without events off.
@@ -528,7 +545,12 @@ fn charge_notification(pkt: &mut Packet, work: &Work, notified: Admission, start
 impl Engine {
     fn build(cfg: &HostConfig) -> Result<Engine, BuildError> {
         let model = virt::model(cfg.path);
-        let caps = model.capabilities();
+        let mut caps = model.capabilities();
+        if cfg.stages == Stages::Wire {
+            // No devices: no VFs to run out of, no NIC to share.
+            caps.vms_per_nic = None;
+            caps.needs_vf = false;
+        }
         if let Some(per_nic) = caps.vms_per_nic {
             if nic_count(cfg) as u32 * per_nic < cfg.vms {
                 return Err(BuildError::PassthroughShared { vms: cfg.vms });
@@ -1285,7 +1307,7 @@ impl Engine {
     /// earlier than that FIFO's tail, else as an event of its own.
     #[inline]
     fn defer_arrival(&mut self, id: u32, t: SimTime, from: Option<u32>) {
-        if let Some(r) = from {
+        if let Some(r) = from.filter(|_| fifo_allowed()) {
             let fifo = &mut self.fifos[r as usize];
             let t_ps = t.as_ps();
             if fifo.back().is_none_or(|&(tail, _, _)| tail <= t_ps) {
@@ -1507,16 +1529,19 @@ impl Engine {
         self.advance(id, now);
     }
 
-    /// Sends `n` ACKs from `flow`'s receiver (its cumulative ACK and SACK
-    /// blocks now).
-    fn send_acks(&mut self, flow: u32, n: u32) {
+    /// Sends `n` ACKs from `flow`'s receiver (its SACK blocks now; its
+    /// cumulative ACK now, or as `plan` numbers them for the packet of
+    /// `len` bytes at `seq` that drew them).
+    fn send_acks(&mut self, flow: u32, n: u32, plan: Option<(AckPlan, u64, u32)>) {
         let now = self.now;
-        for _ in 0..n {
+        for k in 0..n {
             let f = &mut self.flows[flow as usize];
             let route = f.reverse.expect("a TCP stream has an ACK route");
             let t = f.tcp.as_mut().expect("a TCP stream");
             t.acks.born(1);
-            let (ack, sacks) = (t.receiver.ack(), t.receiver.sacks());
+            let rcv_nxt = t.receiver.ack();
+            let ack = plan.map_or(rcv_nxt, |(p, seq, len)| p.ack(k, seq, len, rcv_nxt));
+            let sacks = t.receiver.sacks();
             let id = self.alloc(Packet {
                 born: now,
                 rr_born: now,
@@ -1563,7 +1588,7 @@ impl Engine {
         if plan.arm_delack {
             t.receiver.delack_at = Some(now + t.params.delack);
         }
-        self.send_acks(pkt.flow, plan.now);
+        self.send_acks(pkt.flow, plan.now, Some((plan, pkt.seq, pkt.units.payload)));
         self.arm_tcp_timers(pkt.flow);
     }
 
@@ -1607,7 +1632,7 @@ impl Engine {
         t.delack_event = None;
         if t.receiver.delack_at == Some(now) {
             if t.receiver.on_delack() {
-                self.send_acks(flow, 1);
+                self.send_acks(flow, 1, None);
             }
         } else {
             self.arm_tcp_timers(flow);
@@ -2537,6 +2562,79 @@ mod carry_tests {
                 both(&cfg);
             }
         }
+    }
+
+    /// Without FIFOs every arrival is an event of its own; with them, the
+    /// same events run in the same order: identical results and event
+    /// counts — on the reference comparison and streams, under overload
+    /// with exact ties (constant arrivals on several VMs into a host of
+    /// three I/O cores, whose jobs finish out of order), on a chain of
+    /// hops, and ending with packets still waiting (no drain), with and
+    /// without carrying on.
+    #[test]
+    fn resource_fifos_change_nothing() {
+        let fifo_or_not = |cfg: &HostConfig| {
+            let with = run(cfg).unwrap();
+            NO_FIFO.with(|c| c.set(true));
+            let without = run(cfg);
+            NO_FIFO.with(|c| c.set(false));
+            let mut without = without.unwrap();
+            assert_eq!(with.sim.events, without.sim.events, "{}", cfg.path);
+            without.sim = with.sim.clone();
+            assert!(with == without, "{}: the FIFOs changed the run", cfg.path);
+        };
+        let mut cfgs = Vec::new();
+        for name in [
+            "experiments/compare.toml",
+            "experiments/compare-stream.toml",
+        ] {
+            cfgs.extend(experiment(name, &["run.duration_us=1000"]).host_configs());
+        }
+        for sets in [
+            &[
+                "run.packets=5000",
+                "host.vms=4",
+                "flows.0.arrival=\"constant\"",
+                "flows.0.rate_pps=12000000",
+                "costs.hv_io_cores=3",
+            ][..],
+            &[
+                "run.packets=5000",
+                "host.vms=2",
+                "flows.0.arrival=\"constant\"",
+                "flows.0.rate_pps=80000000",
+                "run.drain_us=0",
+                "costs.wire_hops=3",
+            ][..],
+            &[
+                "run.packets=5000",
+                "host.vms=3",
+                "host.vcpus=3",
+                "flows.0.kind=\"tx\"",
+                "flows.0.arrival=\"constant\"",
+                "flows.0.rate_pps=3000000",
+            ][..],
+            &[
+                "run.packets=5000",
+                "host.vms=4",
+                "flows.0.kind=\"vm_to_vm\"",
+                "flows.0.vm=0",
+                "flows.0.dst_vm=1",
+                "flows.0.arrival=\"constant\"",
+                "flows.0.rate_pps=2000000",
+                "costs.hv_io_cores=4",
+            ][..],
+        ] {
+            cfgs.extend(experiment("experiments/bench.toml", sets).host_configs());
+        }
+        for cfg in &cfgs {
+            fifo_or_not(cfg);
+        }
+        NO_CARRY.with(|c| c.set(true));
+        for cfg in &cfgs {
+            fifo_or_not(cfg);
+        }
+        NO_CARRY.with(|c| c.set(false));
     }
 
     /// The case a review found: a constant flow whose next birth falls

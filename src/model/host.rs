@@ -2,7 +2,7 @@
 //! and per-VM devices — the parts the I/O paths ([`super::virt`]) wire into
 //! routes.
 
-use super::config::{HostConfig, IoPath, Offloads};
+use super::config::{HostConfig, IoPath, Offloads, Stages};
 use super::error::BuildError;
 use super::hw::iommu::DmaRegion;
 use super::hw::{Iotlb, Link, Overhead};
@@ -762,7 +762,8 @@ pub fn delay(parts: &[Part]) -> Step {
 
 /// Which path a config asks for, and how many NICs it needs.
 pub fn nic_count(cfg: &HostConfig) -> usize {
-    if cfg.path == IoPath::Passthrough && cfg.passthrough_nic_per_vm {
+    // A wire-only host has one wire, whatever the path would give its VMs.
+    if cfg.stages == Stages::All && cfg.path == IoPath::Passthrough && cfg.passthrough_nic_per_vm {
         cfg.vms as usize
     } else {
         1

@@ -27,10 +27,11 @@
 //! - **NewReno** (RFC 6582) when `sack` is off: fast retransmit on the third
 //!   duplicate, a partial ACK retransmits the next hole, a full ACK ends
 //!   recovery with `cwnd = ssthresh`. How much goes out in between is
-//!   Proportional Rate Reduction's (RFC 6937), as in Linux with or without
-//!   SACK, in place of RFC 6582's window inflation and deflation: each
-//!   duplicate counts as a segment delivered, and the flight falls towards
-//!   `ssthresh` in proportion (see `Sender::prr_sndcnt`).
+//!   Proportional Rate Reduction's (RFC 6937, which Linux uses for all its
+//!   recoveries), in place of RFC 6582's window inflation and deflation:
+//!   each duplicate counts as a segment delivered, and the flight falls
+//!   towards `ssthresh` in proportion (see `Sender::prr_sndcnt`). (The SACK
+//!   recovery above is RFC 6675's, not PRR.)
 //! - **Retransmission timeout** (RFC 6298): SRTT/RTTVAR from one timed
 //!   segment at a time (Karn: never a retransmitted one), RTO ≥ `rto_min`
 //!   (200 ms, T3.6), doubled on each expiry up to 120 s; an expiry sets
@@ -495,10 +496,11 @@ impl Sender {
             match self.recover {
                 Some(recover) if ack < recover => {
                     if !self.p.sack {
-                        // NewReno's partial ACK: the next hole is lost too.
-                        // Of the segments it covers, one filled the hole and
-                        // the rest were counted as duplicates already
-                        // (Linux's tcp_remove_reno_sacks).
+                        // NewReno's partial ACK: the next hole is lost too,
+                        // and is resent at once (RFC 6582; Linux waits for
+                        // room in cwnd). Of the segments it covers, one
+                        // filled the hole and the rest were counted as
+                        // duplicates already (Linux's tcp_remove_reno_sacks).
                         let covered = (acked / mss).saturating_sub(1).min(self.reno_dups);
                         self.reno_dups -= covered;
                         let sndcnt = self.prr_sndcnt(acked - covered * mss);
@@ -533,22 +535,27 @@ impl Sender {
             self.dupacks += 1;
             if self.recover.is_some() {
                 if !self.p.sack {
-                    // NewReno: a segment has left the network.
-                    let segs = self.flight() / mss;
-                    self.reno_dups = (self.reno_dups + 1).min(segs.saturating_sub(1));
-                    let sndcnt = self.prr_sndcnt(mss);
-                    self.cwnd = self.flight() + sndcnt;
+                    // NewReno: a segment has left the network — unless
+                    // every segment in flight but one is counted already
+                    // (Linux's tcp_add_reno_sack bound), when nothing new
+                    // was delivered.
+                    let before = self.reno_dups;
+                    self.reno_dups = (before + 1).min((self.flight() / mss).saturating_sub(1));
+                    let sndcnt = self.prr_sndcnt((self.reno_dups - before) * mss);
+                    self.cwnd = (self.flight() + sndcnt).min(self.p.max_cwnd_bytes.max(mss));
                 }
             } else if !self.p.sack && self.dupacks == 3 {
                 self.enter_recovery();
-                self.reno_dups = 3;
-                self.prr_delivered = 3 * mss;
-                // The fast retransmit goes out whatever PRR allows (RFC
-                // 6937: at least one segment on entering recovery).
+                self.reno_dups = 3.min((self.flight() / mss).saturating_sub(1));
+                // PRR counts what this ACK delivered (Linux's
+                // tcp_cwnd_reduction after tcp_init_cwnd_reduction zeroed
+                // the counts); the fast retransmit goes out whatever that
+                // allows (RFC 6937: one segment at least when nothing was
+                // sent yet).
+                let sndcnt = self.prr_sndcnt(mss).max(mss);
                 let resend = self.retransmit_head(now);
-                self.prr_out = mss;
-                let sndcnt = self.prr_sndcnt(0);
-                self.cwnd = self.flight() + sndcnt;
+                self.prr_out += mss;
+                self.cwnd = (self.flight() + sndcnt - mss).min(self.p.max_cwnd_bytes.max(mss));
                 return Some(resend);
             }
         }
@@ -673,6 +680,29 @@ pub struct AckPlan {
     pub arm_delack: bool,
     /// Bytes newly delivered in order to the application.
     pub delivered: u64,
+    /// Without GRO, the segments of this packet the first ACK covers (the
+    /// stack acknowledges as it goes, every second segment); 0: every ACK
+    /// acknowledges all received (GRO, or an ACK sent at once).
+    pub first: u32,
+    /// Segments in this packet.
+    pub segs: u32,
+}
+
+impl AckPlan {
+    /// The cumulative ACK the `k`-th of the plan's ACKs carries (from 0),
+    /// for a packet of `len` bytes starting at `seq`, the receiver now
+    /// expecting `rcv_nxt`. A stack without GRO sees a burst's segments one
+    /// by one and acknowledges every second, so the ACKs a burst draws carry
+    /// increasing numbers (the same number twice would be a duplicate ACK to
+    /// the sender); otherwise every ACK carries `rcv_nxt`.
+    pub fn ack(&self, k: u32, seq: u64, len: u32, rcv_nxt: u64) -> u64 {
+        if self.first == 0 {
+            return rcv_nxt;
+        }
+        let segs = self.segs.max(1) as u64;
+        let covered = (self.first as u64 + 2 * k as u64).min(segs);
+        (seq + covered * len as u64 / segs).min(rcv_nxt)
+    }
 }
 
 /// The receiver: reassembly and ACK policy.
@@ -805,11 +835,13 @@ impl Receiver {
         let delivered = self.rcv_nxt - before;
         // ACK units: with GRO one per merged packet once two or more segments
         // are unacknowledged, else one per two segments.
+        let mut first = 0;
         let now = if immediate || self.acks_sent < QUICKACKS {
             self.unacked_segs = 0;
             if self.gro || immediate {
                 1
             } else {
+                first = 2;
                 segs.div_ceil(2).max(1)
             }
         } else if self.gro {
@@ -826,6 +858,7 @@ impl Receiver {
             }
         } else {
             // Segment by segment: every second one is acknowledged.
+            first = 2 - self.unacked_segs.min(1);
             let total = self.unacked_segs + segs;
             self.unacked_segs = total % 2;
             total / 2
@@ -838,6 +871,8 @@ impl Receiver {
             now,
             arm_delack: self.unacked_segs > 0 && self.delack_at.is_none(),
             delivered,
+            first,
+            segs,
         }
     }
 
@@ -997,22 +1032,23 @@ mod tests {
         assert_eq!((r.seq, r.segs, r.retransmit), (1000, 1, true));
         assert_eq!(s.ssthresh, flight / 2);
         // PRR: the pipe (the flight less three duplicates) is above
-        // ssthresh, so what may go out is in proportion to what was
-        // delivered, ⌈3,000 × ssthresh ÷ flight⌉ = 1,500 B, of which the
-        // retransmission took 1,000: no new segment yet.
-        assert_eq!(s.cwnd, flight + 500);
+        // ssthresh, so what may go out is in proportion to what this ACK
+        // delivered, ⌈1,000 × ssthresh ÷ flight⌉ = 500 B, raised to the one
+        // segment the fast retransmit needs: no new segment.
+        assert_eq!(s.cwnd, flight);
         assert!(s.cwnd < cwnd + 1000);
         assert!(s.next_burst(t(62)).is_none());
         assert_eq!(s.fast_retransmits, 1);
-        // Each further duplicate is a segment delivered: one new segment
-        // per two duplicates (ssthresh is half the flight).
+        // Each further duplicate is a segment delivered; ssthresh is half
+        // the flight, so after four more, 2,500 B in all may have gone out:
+        // the retransmission and one new segment.
         let sent: u32 = (0..4)
             .map(|i| {
                 assert_eq!(s.on_ack_nr(1000, t(63 + i)), None);
                 fill(&mut s, t(63 + i)).iter().map(|b| b.segs).sum::<u32>()
             })
             .sum();
-        assert_eq!(sent, 2);
+        assert_eq!(sent, 1);
         // The full ACK ends recovery at ssthresh.
         let high = s.snd_nxt;
         assert_eq!(s.on_ack_nr(high, t(150)), None);
@@ -1123,6 +1159,41 @@ mod tests {
         assert!(a.arm_delack && a.now == 0);
         assert!(plain.on_delack());
         assert!(!plain.on_delack());
+    }
+
+    /// Without GRO a burst received in order draws an ACK per two of its
+    /// segments, each with its own cumulative number: none of them is a
+    /// duplicate to the sender (the same number on each would start a
+    /// spurious fast retransmit). The odd segment left waits for the timer.
+    #[test]
+    fn without_gro_a_bursts_acks_carry_increasing_numbers() {
+        let p = TcpParams {
+            sack: false,
+            gso_max_bytes: 64_000,
+            ..params()
+        };
+        let mut s = Sender::new(p, true);
+        s.cwnd = 64_000;
+        let bursts = fill(&mut s, t(0));
+        assert!(bursts.iter().any(|b| b.segs > 3), "{bursts:?}");
+        let mut r = Receiver::new(false);
+        r.acks_sent = QUICKACKS;
+        let mut last = 0;
+        for (i, b) in bursts.iter().enumerate() {
+            let plan = r.on_segment(b.seq, b.len, b.segs);
+            for k in 0..plan.now {
+                let ack = plan.ack(k, b.seq, b.len, r.ack());
+                assert!(ack > last, "burst {i}, ACK {k}: {ack} after {last}");
+                last = ack;
+                assert_eq!(s.on_ack_nr(ack, t(100 + i as u64)), None);
+            }
+        }
+        assert_eq!(s.fast_retransmits, 0);
+        // All but an odd last segment acknowledged; the timer sends the rest.
+        assert!(r.ack() - last <= 1000);
+        if r.ack() > last {
+            assert!(r.on_delack());
+        }
     }
 
     /// With GRO one ACK covers a whole merged packet: an odd number of
