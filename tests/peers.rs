@@ -61,7 +61,11 @@ fn the_ns3_point_to_point_scenario_gives_ns3s_counts() {
 fn the_ns3_three_hop_chain_gives_ns3s_counts() {
     let runs = runs(&load("experiments/peers/ns3-p2p-chain.toml", &[]));
     check_ns3_counts(&runs, 3 * 1752);
-    // Every hop carried every frame that passed the first.
+    // Only the wires the frames cross are reported (no PCIe, no unused
+    // direction), and every hop carried every frame that passed the first.
+    let mut names: Vec<&str> = runs[0].resources.iter().map(|x| x.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["nic0.hop1_in", "nic0.hop2_in", "nic0.wire_in"]);
     for hop in ["nic0.hop2_in", "nic0.hop1_in", "nic0.wire_in"] {
         let u = runs[0].resources.iter().find(|x| x.name == hop).unwrap();
         assert!((u.utilization - 0.94).abs() < 1e-3, "{hop}: {u:?}");

@@ -2383,11 +2383,26 @@ impl Engine {
                 utilization: p.busy_in_window().as_ps() as f64 / (p.servers() as f64 * window_ps),
             })
             .collect();
-        resources.extend(self.links.iter().map(|l| ResourceUse {
-            name: l.name.clone(),
-            servers: 1,
-            utilization: l.busy_in_window().as_ps() as f64 / window_ps,
-        }));
+        // A wire-only host lists the wires its routes cross, not the PCIe
+        // links and unused directions of a NIC it does not model.
+        let on_a_route = |id: usize| {
+            self.routes.iter().flat_map(|r| r.iter()).any(|s| {
+                matches!(s.kind, StepKind::Link { link, .. } | StepKind::Dma { link, .. }
+                    if link as usize == id)
+            })
+        };
+        let wire_only = cfg.stages == Stages::Wire;
+        resources.extend(
+            self.links
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| !wire_only || on_a_route(i))
+                .map(|(_, l)| ResourceUse {
+                    name: l.name.clone(),
+                    servers: 1,
+                    utilization: l.busy_in_window().as_ps() as f64 / window_ps,
+                }),
+        );
         PathResult {
             path: cfg.path.name().to_string(),
             nics,
