@@ -35,7 +35,9 @@
 //! - **Retransmission timeout** (RFC 6298): SRTT/RTTVAR from one timed
 //!   segment at a time (Karn: never a retransmitted one), RTO ≥ `rto_min`
 //!   (200 ms, T3.6), doubled on each expiry up to 120 s; an expiry sets
-//!   `cwnd` to one MSS and resends from `snd_una` (go-back-N).
+//!   `cwnd` to one MSS and resends from `snd_una` (go-back-N), and until
+//!   what had been sent is acknowledged, duplicate ACKs start no fast
+//!   recovery (RFC 6582 section 4; Linux's loss state).
 //! - **Receiver.** Reassembly: in-order bytes advance `rcv_nxt`; a segment
 //!   beyond it is kept in a set of out-of-order ranges (64) and answered
 //!   at once by a duplicate ACK. Delayed ACKs (T3.2–T3.4): an ACK once two
@@ -183,6 +185,11 @@ pub struct Sender {
     ca_acked: u64,
     /// In fast recovery until `snd_una ≥ recover`.
     recover: Option<u64>,
+    /// After a timeout, the highest byte sent then: until `snd_una` passes
+    /// it, duplicate ACKs start no fast recovery (RFC 6582 section 4, and
+    /// Linux's loss state until `high_seq`): they answer the go-back-N
+    /// resends of data the receiver holds already.
+    loss_until: u64,
     /// NewReno recovery: duplicate ACKs counted as segments the receiver
     /// holds (Linux's `sacked_out` without SACK), less those a partial ACK
     /// has since covered.
@@ -239,6 +246,7 @@ impl Sender {
             dupacks: 0,
             ca_acked: 0,
             recover: None,
+            loss_until: 0,
             reno_dups: 0,
             prr_delivered: 0,
             prr_out: 0,
@@ -544,7 +552,7 @@ impl Sender {
                     let sndcnt = self.prr_sndcnt((self.reno_dups - before) * mss);
                     self.cwnd = (self.flight() + sndcnt).min(self.p.max_cwnd_bytes.max(mss));
                 }
-            } else if !self.p.sack && self.dupacks == 3 {
+            } else if !self.p.sack && self.dupacks == 3 && self.snd_una >= self.loss_until {
                 self.enter_recovery();
                 self.reno_dups = 3.min((self.flight() / mss).saturating_sub(1));
                 // PRR counts what this ACK delivered (Linux's
@@ -576,6 +584,7 @@ impl Sender {
         // above it (RFC 6675's DupThresh), starts recovery.
         if self.p.sack
             && self.recover.is_none()
+            && self.snd_una >= self.loss_until
             && self.n_sacked > 0
             && (self.dupacks >= 3 || self.sacked_bytes() >= 3 * mss)
         {
@@ -654,6 +663,7 @@ impl Sender {
         self.timeouts += 1;
         self.ssthresh = (self.flight() / 2).max(2 * mss);
         self.cwnd = mss;
+        self.loss_until = self.snd_max;
         self.snd_nxt = self.snd_una;
         self.recover = None;
         self.dupacks = 0;
@@ -1113,6 +1123,32 @@ mod tests {
         let b = s.next_burst(t(1000)).unwrap();
         assert!(b.retransmit && b.seq == 0 && b.segs == 1);
         assert!(s.next_burst(t(1000)).is_none(), "one segment of window");
+    }
+
+    /// After a timeout, duplicate ACKs for the go-back-N resends start no
+    /// fast recovery until the cumulative ACK passes what had been sent
+    /// (RFC 6582 section 4); after that, three duplicates do again.
+    #[test]
+    fn after_a_timeout_duplicates_wait_for_the_old_data_to_be_acked() {
+        let mut p = params();
+        p.rto_init = SimDuration::from_ms(1);
+        p.rto_min = SimDuration::from_ms(1);
+        let mut s = Sender::new(p, true);
+        fill(&mut s, t(0)); // 0..10,000
+        s.on_rto(t(1000));
+        fill(&mut s, t(1000));
+        for i in 0..5 {
+            assert_eq!(s.on_ack_nr(0, t(1100 + i)), None);
+        }
+        assert_eq!(s.fast_retransmits, 0, "{s:?}");
+        // Everything sent before the timeout acknowledged: a new loss and
+        // its three duplicates start fast recovery as usual.
+        s.cwnd = 20_000;
+        s.on_ack_nr(10_000, t(1200));
+        fill(&mut s, t(1200));
+        let dups: Vec<_> = (0..3).map(|i| s.on_ack_nr(10_000, t(1300 + i))).collect();
+        assert!(dups[2].is_some(), "{s:?}");
+        assert_eq!(s.fast_retransmits, 1);
     }
 
     #[test]
