@@ -284,39 +284,35 @@ impl FlowRt {
     }
 }
 
+/// The engine's two shortcuts, each equivalent to plain events by design:
+/// tests turn them off ([`carry_tests`]) to check that doing so changes
+/// nothing but the event count or the size of the pending set.
+#[derive(Clone, Copy)]
+enum Shortcut {
+    /// Packets and polls move on without an event when nothing is due
+    /// before them.
+    Carry,
+    /// Packets a resource has served wait for their next step in its FIFO
+    /// ([`Engine::fifos`]).
+    Fifo,
+}
+
 #[cfg(test)]
 thread_local! {
-    /// Tests turn off carrying packets and polls on without events, to
-    /// check that doing so changes nothing but the event count.
-    static NO_CARRY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// Tests turn off the resources' FIFOs, to check that they change
-    /// nothing but the size of the pending-event set.
-    static NO_FIFO: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The shortcuts a test turned off, by [`Shortcut`].
+    static OFF: std::cell::Cell<[bool; 2]> = const { std::cell::Cell::new([false; 2]) };
 }
 
-/// True unless a test turned the resources' FIFOs off (every arrival then
-/// gets an event of its own).
+/// True unless a test turned `s` off.
 #[inline(always)]
-fn fifo_allowed() -> bool {
+fn shortcut(s: Shortcut) -> bool {
     #[cfg(test)]
     {
-        !NO_FIFO.with(|c| c.get())
+        !OFF.with(|c| c.get()[s as usize])
     }
     #[cfg(not(test))]
     {
-        true
-    }
-}
-
-/// True unless a test turned carrying on without events off.
-#[inline(always)]
-fn carry_allowed() -> bool {
-    #[cfg(test)]
-    {
-        !NO_CARRY.with(|c| c.get())
-    }
-    #[cfg(not(test))]
-    {
+        let _ = s;
         true
     }
 }
@@ -546,7 +542,8 @@ impl Engine {
     fn build(cfg: &HostConfig) -> Result<Engine, BuildError> {
         let model = virt::model(cfg.path);
         let mut caps = model.capabilities();
-        if cfg.stages == Stages::Wire {
+        let wire_only = cfg.stages == Stages::Wire;
+        if wire_only {
             // No devices: no VFs to run out of, no NIC to share.
             caps.vms_per_nic = None;
             caps.needs_vf = false;
@@ -566,7 +563,6 @@ impl Engine {
         }
         let nics = nic_count(cfg);
         let mut h = HostBuilder::new(cfg, nics)?;
-        let wire_only = cfg.stages == Stages::Wire;
         if wire_only && cfg.vpc.is_some() {
             return Err(BuildError::Vpc {
                 key: "host.stages".into(),
@@ -1153,7 +1149,7 @@ impl Engine {
                 // a handler with nothing left to do but what is due after
                 // `inline_until` may.
                 if t < self.inline_until
-                    && carry_allowed()
+                    && shortcut(Shortcut::Carry)
                     && t <= self.horizon
                     && self.q.peek_time().is_none_or(|next| t < next)
                 {
@@ -1302,12 +1298,20 @@ impl Engine {
         }
     }
 
+    /// Packet `id` arrives now at its current step (its event's whole
+    /// handler: nothing follows its steps, so it may carry on at once).
+    fn on_arrive(&mut self, id: u32) {
+        self.inline_until = SimTime::MAX;
+        self.advance(id, self.now);
+        self.inline_until = SimTime::ZERO;
+    }
+
     /// Schedules packet `id`'s arrival at its current step at `t`: in the
     /// FIFO of the resource that served it last (`from`) when `t` is not
     /// earlier than that FIFO's tail, else as an event of its own.
     #[inline]
     fn defer_arrival(&mut self, id: u32, t: SimTime, from: Option<u32>) {
-        if let Some(r) = from.filter(|_| fifo_allowed()) {
+        if let Some(r) = from.filter(|_| shortcut(Shortcut::Fifo)) {
             let fifo = &mut self.fifos[r as usize];
             let t_ps = t.as_ps();
             if fifo.back().is_none_or(|&(tail, _, _)| tail <= t_ps) {
@@ -1835,7 +1839,9 @@ impl Engine {
     /// by the handlers that schedule a poll, so nothing of theirs follows.
     #[inline]
     fn poll_at(&mut self, r: u16, mut t: SimTime) {
-        while carry_allowed() && t <= self.horizon && self.q.peek_time().is_none_or(|next| t < next)
+        while shortcut(Shortcut::Carry)
+            && t <= self.horizon
+            && self.q.peek_time().is_none_or(|next| t < next)
         {
             self.now = t;
             match self.poll_once(r) {
@@ -2070,11 +2076,7 @@ impl Engine {
                 Ev::Gen(f) => self.on_gen(f),
                 Ev::RrSend(f, slot) => self.on_rr_send(f, slot),
                 Ev::RrTimeout(f, slot) => self.on_rr_timeout(f, slot),
-                Ev::Arrive(id) => {
-                    self.inline_until = SimTime::MAX;
-                    self.advance(id, t);
-                    self.inline_until = SimTime::ZERO;
-                }
+                Ev::Arrive(id) => self.on_arrive(id),
                 Ev::Head(r) => {
                     let fifo = &mut self.fifos[r as usize];
                     let (at, _, id) = fifo.pop_front().expect("a FIFO's event has its head");
@@ -2083,9 +2085,7 @@ impl Engine {
                         self.q
                             .push_reserved(SimTime::from_ps(next), seq, Ev::Head(r));
                     }
-                    self.inline_until = SimTime::MAX;
-                    self.advance(id, t);
-                    self.inline_until = SimTime::ZERO;
+                    self.on_arrive(id);
                 }
                 Ev::Notify(r) => self.on_notify(r),
                 Ev::Poll(r) => self.on_poll(r),
@@ -2543,19 +2543,37 @@ mod carry_tests {
     use crate::experiment::{Experiment, Override};
     use std::path::Path;
 
-    fn both(cfg: &HostConfig) {
+    /// Turns shortcut `s` off (or back on) for this thread.
+    fn set_off(s: Shortcut, off: bool) {
+        OFF.with(|c| {
+            let mut v = c.get();
+            v[s as usize] = off;
+            c.set(v)
+        });
+    }
+
+    /// Runs `cfg` with shortcut `s` and without it: the results are
+    /// identical but for the speed figures; returns the events with and
+    /// without.
+    fn with_and_without(s: Shortcut, cfg: &HostConfig) -> (u64, u64) {
         let with = run(cfg).unwrap();
-        NO_CARRY.with(|c| c.set(true));
+        set_off(s, true);
         let without = run(cfg);
-        NO_CARRY.with(|c| c.set(false));
+        set_off(s, false);
         let mut without = without.unwrap();
+        let events = (with.sim.events, without.sim.events);
+        without.sim = with.sim.clone();
         assert!(
-            with.sim.events < without.sim.events,
-            "{}: carrying on saved no event",
+            with == without,
+            "{}: the shortcut changed the run",
             cfg.path
         );
-        without.sim = with.sim.clone();
-        assert!(with == without, "{}: carrying on changed the run", cfg.path);
+        events
+    }
+
+    fn both(cfg: &HostConfig) {
+        let (with, without) = with_and_without(Shortcut::Carry, cfg);
+        assert!(with < without, "{}: carrying on saved no event", cfg.path);
     }
 
     fn experiment(name: &str, sets: &[&str]) -> Experiment {
@@ -2589,14 +2607,8 @@ mod carry_tests {
     #[test]
     fn resource_fifos_change_nothing() {
         let fifo_or_not = |cfg: &HostConfig| {
-            let with = run(cfg).unwrap();
-            NO_FIFO.with(|c| c.set(true));
-            let without = run(cfg);
-            NO_FIFO.with(|c| c.set(false));
-            let mut without = without.unwrap();
-            assert_eq!(with.sim.events, without.sim.events, "{}", cfg.path);
-            without.sim = with.sim.clone();
-            assert!(with == without, "{}: the FIFOs changed the run", cfg.path);
+            let (with, without) = with_and_without(Shortcut::Fifo, cfg);
+            assert_eq!(with, without, "{}: events", cfg.path);
         };
         let mut cfgs = Vec::new();
         for name in [
@@ -2645,11 +2657,11 @@ mod carry_tests {
         for cfg in &cfgs {
             fifo_or_not(cfg);
         }
-        NO_CARRY.with(|c| c.set(true));
+        set_off(Shortcut::Carry, true);
         for cfg in &cfgs {
             fifo_or_not(cfg);
         }
-        NO_CARRY.with(|c| c.set(false));
+        set_off(Shortcut::Carry, false);
     }
 
     /// The case a review found: a constant flow whose next birth falls
