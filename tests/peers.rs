@@ -81,6 +81,24 @@ fn the_ns3_three_hop_chain_gives_ns3s_counts() {
     );
 }
 
+/// Sent the other way, the chain is the NIC's wire out and then the hops
+/// beyond it, in that order, each adding its frame time and propagation.
+#[test]
+fn a_sent_flow_crosses_the_wire_out_and_the_hops_beyond_it() {
+    let runs = runs(&load(
+        "experiments/peers/ns3-p2p-chain.toml",
+        &["run.packets=10000", "flows.0.kind=\"tx\""],
+    ));
+    assert_eq!(runs[0].delivered, 10_000);
+    assert_eq!(runs[0].latency_ns.mean, 3.0 * 1752.0);
+    let names: Vec<&str> = runs[0].resources.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names, ["nic0.wire_out", "nic0.hop1_out", "nic0.hop2_out"]);
+    // Under overload the NIC's own queue (its ring and qdisc: 1,512
+    // frames) holds the excess; the hops after it never queue.
+    assert_eq!(runs[1].delivered, 10_000);
+    assert!(runs[1].latency_ns.mean > 10.0 * 5256.0);
+}
+
 /// A wire-only host has no path of its own: all five give the same bytes,
 /// also with more VMs than the NIC has VFs and passthrough's NIC per VM
 /// (there are no devices: one wire carries every flow).

@@ -275,7 +275,7 @@ impl HostBuilder {
                     .push(Link::new(format!("nic{n}.{name}"), rate, o, room as usize));
                 (b.links.len() - 1) as LinkId
             };
-            let mut parts = NicParts {
+            let parts = NicParts {
                 wire_in: link("wire_in", link_rate, wire, p.switch_buffer_frames),
                 wire_out: link(
                     "wire_out",
@@ -285,33 +285,33 @@ impl HostBuilder {
                 ),
                 pcie_up: link("pcie_up", pcie_rate, pcie, p.nic_ring),
                 pcie_down: link("pcie_down", pcie_rate, pcie, p.nic_ring),
-                hops_in: 0,
-                hops_out: 0,
+                // Hops are named by their distance from the NIC (hop1 is
+                // next to its wire) and made in the order packets cross
+                // them: each direction's are consecutive from the first.
+                hops_in: (1..=extra_hops)
+                    .rev()
+                    .map(|k| {
+                        link(
+                            &format!("hop{k}_in"),
+                            link_rate,
+                            wire,
+                            p.switch_buffer_frames,
+                        )
+                    })
+                    .reduce(|first, _| first)
+                    .unwrap_or(0),
+                hops_out: (1..=extra_hops)
+                    .map(|k| {
+                        link(
+                            &format!("hop{k}_out"),
+                            link_rate,
+                            wire,
+                            p.switch_buffer_frames,
+                        )
+                    })
+                    .reduce(|first, _| first)
+                    .unwrap_or(0),
             };
-            // Hops are named by their distance from the NIC: hop1 is next
-            // to its wire.
-            for k in (1..=extra_hops).rev() {
-                let id = link(
-                    &format!("hop{k}_in"),
-                    link_rate,
-                    wire,
-                    p.switch_buffer_frames,
-                );
-                if k == extra_hops {
-                    parts.hops_in = id;
-                }
-            }
-            for k in 1..=extra_hops {
-                let id = link(
-                    &format!("hop{k}_out"),
-                    link_rate,
-                    wire,
-                    p.switch_buffer_frames,
-                );
-                if k == 1 {
-                    parts.hops_out = id;
-                }
-            }
             b.nics.push(parts);
         }
         Ok(b)
@@ -521,63 +521,48 @@ impl HostBuilder {
     /// by its propagation delay (`wire_propagation_ns`, if any), all charged
     /// to [`Stage::Wire`].
     pub fn wire_in(&self, nic: usize) -> Vec<Step> {
-        let parts = &self.nics[nic];
-        let mut steps = Vec::with_capacity(2 * self.profile.wire_hops as usize);
-        for k in 0..self.profile.wire_hops - 1 {
-            self.wire_hop(
-                &mut steps,
-                parts.hops_in + k as LinkId,
-                DropReason::WireQueueFull,
-            );
-        }
-        self.wire_hop(&mut steps, parts.wire_in, DropReason::WireQueueFull);
-        steps
+        let n = &self.nics[nic];
+        self.hops(n.hops_in)
+            .chain(self.wire(n.wire_in, DropReason::WireQueueFull))
+            .collect()
     }
     /// Departure onto the wire, then through the hops beyond it (see
     /// [`HostBuilder::wire_in`]); a full transmit queue drops with
     /// [`DropReason::TxRingFull`], a full hop's with
     /// [`DropReason::WireQueueFull`].
     pub fn wire_out(&self, nic: usize) -> Vec<Step> {
-        let parts = &self.nics[nic];
-        let mut steps = Vec::with_capacity(2 * self.profile.wire_hops as usize);
-        self.wire_hop(&mut steps, parts.wire_out, DropReason::TxRingFull);
-        for k in 0..self.profile.wire_hops - 1 {
-            self.wire_hop(
-                &mut steps,
-                parts.hops_out + k as LinkId,
-                DropReason::WireQueueFull,
-            );
-        }
-        steps
+        let n = &self.nics[nic];
+        self.wire(n.wire_out, DropReason::TxRingFull)
+            .chain(self.hops(n.hops_out))
+            .collect()
     }
     /// The NIC's own wire in (the switch port's queue toward it), without
     /// the hops in front of it: for traffic that turns at the top-of-rack
     /// switch.
     pub fn nic_wire_in(&self, nic: usize) -> Vec<Step> {
-        let mut steps = Vec::with_capacity(2);
-        self.wire_hop(
-            &mut steps,
-            self.nics[nic].wire_in,
-            DropReason::WireQueueFull,
-        );
-        steps
+        self.wire(self.nics[nic].wire_in, DropReason::WireQueueFull)
+            .collect()
     }
     /// The NIC's own wire out, without the hops beyond it.
     pub fn nic_wire_out(&self, nic: usize) -> Vec<Step> {
-        let mut steps = Vec::with_capacity(2);
-        self.wire_hop(&mut steps, self.nics[nic].wire_out, DropReason::TxRingFull);
-        steps
+        self.wire(self.nics[nic].wire_out, DropReason::TxRingFull)
+            .collect()
+    }
+    /// The `wire_hops − 1` hops from link `first` on, in order.
+    fn hops(&self, first: LinkId) -> impl Iterator<Item = Step> + '_ {
+        (0..self.profile.wire_hops - 1)
+            .flat_map(move |k| self.wire(first + k as LinkId, DropReason::WireQueueFull))
     }
     /// One wire: its link, then its propagation delay if it has one.
-    fn wire_hop(&self, steps: &mut Vec<Step>, link: LinkId, drop: DropReason) {
-        steps.push(link_step(link, Stage::Wire, drop));
-        if self.costs.propagation > 0 {
-            steps.push(delay(&[Part::fixed(
+    fn wire(&self, link: LinkId, drop: DropReason) -> impl Iterator<Item = Step> {
+        let propagation = (self.costs.propagation > 0).then(|| {
+            delay(&[Part::fixed(
                 Stage::Wire,
                 self.costs.propagation,
                 CpuClass::Hardware,
-            )]));
-        }
+            )])
+        });
+        std::iter::once(link_step(link, Stage::Wire, drop)).chain(propagation)
     }
     /// Receive DMA into buffers of `region` (behind the IOMMU if `Some`),
     /// whose descriptors are `ring`'s: the NIC takes a free descriptor
