@@ -156,6 +156,25 @@ fn propagation_delays_every_sent_packet_by_exactly_its_value() {
     }
 }
 
+/// The engine refuses on its own what validation refuses first, for a
+/// configuration built in code: a flow the wire cannot carry names itself.
+#[test]
+fn the_engine_refuses_a_request_response_flow_on_a_wire_only_host() {
+    use enisim::model::{IoPath, Profile, Stages, WIRE_ONLY_FLOWS};
+    let cfg = enisim::model::HostConfig {
+        stages: Stages::Wire,
+        ..common::host(
+            IoPath::Sriov,
+            Profile::kvm_modern_25g(),
+            1,
+            vec![common::rr("ping", 0, 0)],
+            100,
+        )
+    };
+    let e = enisim::model::run(&cfg).unwrap_err().to_string();
+    assert_eq!(e, format!("flow 'ping': {WIRE_ONLY_FLOWS}"));
+}
+
 fn refused(text: &str) -> String {
     match Experiment::from_toml("peer.toml", text, &[]) {
         Ok(_) => panic!("accepted:\n{text}"),

@@ -7,7 +7,7 @@ use super::spec::{ArrivalSpec, ExperimentSpec, FlowKindSpec, FlowSpec};
 use super::Experiment;
 use crate::model::{
     Arrival, BuildError, Client, FlowAddr, FlowConfig, FlowKind, HostConfig, IoPath, Offloads,
-    Profile, SizeDist, Stages, TcpParams,
+    Profile, SizeDist, Stages, TcpParams, WIRE_ONLY_FLOWS,
 };
 use crate::sim::{BitsPerSec, SimDuration};
 use std::collections::BTreeMap;
@@ -576,6 +576,41 @@ fn size_dist(cx: &Cx, key: &str, v: Option<&toml::Value>) -> Result<SizeDist, Ex
         }
         _ => Err(cx.invalid(key, Some(v.to_string()), shape())),
     }
+}
+
+/// `[host] stages`, and what a wire-only host cannot carry.
+fn stages(cx: &Cx, spec: &ExperimentSpec) -> Result<Stages, ExperimentError> {
+    let stages = match spec.host.stages.as_deref() {
+        None | Some("all") => Stages::All,
+        Some("wire") => Stages::Wire,
+        Some(other) => {
+            return Err(cx.invalid(
+                "host.stages",
+                Some(format!("{other:?}")),
+                "allowed \"all\" (every stage of the I/O path, the default) or \"wire\" \
+                 (the wire alone: hops, switch buffer, serialization and propagation)",
+            ))
+        }
+    };
+    if stages == Stages::Wire {
+        if spec.vpc.is_some() {
+            return Err(cx.invalid(
+                "host.stages",
+                Some("\"wire\"".into()),
+                "a wire-only host has no instances for a [vpc]; remove one or the other",
+            ));
+        }
+        for (i, f) in spec.flows.iter().enumerate() {
+            if !matches!(f.kind, FlowKindSpec::Rx | FlowKindSpec::Tx) || f.dst.is_some() {
+                return Err(cx.invalid(
+                    &format!("flows.{i}.kind"),
+                    Some(format!("{:?}", f.kind.name())),
+                    WIRE_ONLY_FLOWS,
+                ));
+            }
+        }
+    }
+    Ok(stages)
 }
 
 /// The mean interval between packets \[ps\] of an open-loop flow, from its
@@ -1348,9 +1383,9 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
     // a point of a sweep over the VMs, VFs, NICs or profile these are the
     // limits the sweep explores: the runner records the path as infeasible
     // there instead.
+    let stages = stages(cx, &spec)?;
     // A wire-only host has no devices to run out of.
-    let wire_only = spec.host.stages.as_deref() == Some("wire");
-    let sweep_point = cx.hardware_swept || wire_only;
+    let sweep_point = cx.hardware_swept || stages == Stages::Wire;
     if paths.contains(&IoPath::Passthrough) && vms > 1 && !nic_per_vm && !sweep_point {
         return Err(cx.invalid(
             "host.passthrough_nic_per_vm",
@@ -1370,37 +1405,6 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         ));
     }
 
-    let stages = match spec.host.stages.as_deref() {
-        None | Some("all") => Stages::All,
-        Some("wire") => Stages::Wire,
-        Some(other) => {
-            return Err(cx.invalid(
-                "host.stages",
-                Some(format!("{other:?}")),
-                "allowed \"all\" (every stage of the I/O path, the default) or \"wire\" \
-                 (the wire alone: hops, switch buffer, serialization and propagation)",
-            ))
-        }
-    };
-    if stages == Stages::Wire {
-        if spec.vpc.is_some() {
-            return Err(cx.invalid(
-                "host.stages",
-                Some("\"wire\"".into()),
-                "a wire-only host has no instances for a [vpc]; remove one or the other",
-            ));
-        }
-        for (i, f) in spec.flows.iter().enumerate() {
-            if !matches!(f.kind, FlowKindSpec::Rx | FlowKindSpec::Tx) || f.dst.is_some() {
-                return Err(cx.invalid(
-                    &format!("flows.{i}.kind"),
-                    Some(format!("{:?}", f.kind.name())),
-                    "with host.stages = \"wire\" only the wire remains, which carries \
-                     open-loop rx and tx flows (no VM to send, answer or acknowledge)",
-                ));
-            }
-        }
-    }
     let mut base = HostConfig {
         profile,
         path: paths[0],

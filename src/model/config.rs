@@ -355,6 +355,10 @@ pub enum Stages {
     Wire,
 }
 
+/// What a wire-only host carries, for the messages that refuse the rest.
+pub const WIRE_ONLY_FLOWS: &str = "with host.stages = \"wire\" only the wire remains, which \
+     carries open-loop rx and tx flows (no VM to send, answer or acknowledge)";
+
 impl Stages {
     /// The name the experiment file uses.
     pub fn name(self) -> &'static str {

@@ -62,11 +62,9 @@ impl fmt::Display for BuildError {
                 "sriov needs {needed} virtual functions but the NIC has {max_vfs} (costs.max_vfs); \
                  use at most {max_vfs} VMs or raise costs.max_vfs"
             ),
-            BuildError::WireOnly { flow } => write!(
-                f,
-                "flow '{flow}': with host.stages = \"wire\" only the wire remains, which \
-                 carries open-loop rx and tx flows (no VM to send, answer or acknowledge)"
-            ),
+            BuildError::WireOnly { flow } => {
+                write!(f, "flow '{flow}': {}", super::config::WIRE_ONLY_FLOWS)
+            }
             BuildError::NoSuchVm { flow, vm, vms } => write!(
                 f,
                 "flow '{flow}' names VM {vm}, but the host has {vms} VMs (0..={})",

@@ -18,7 +18,7 @@ pub mod vpc_rt;
 
 pub use config::{
     Arrival, Client, ControlTiming, FlowAddr, FlowConfig, FlowKind, HostConfig, IoPath, Offloads,
-    RouteConfig, SizeDist, Stages, TimedStep, VpcConfig, MAX_VPC_VMS,
+    RouteConfig, SizeDist, Stages, TimedStep, VpcConfig, MAX_VPC_VMS, WIRE_ONLY_FLOWS,
 };
 pub use error::BuildError;
 pub use profile::{InterruptDelivery, IrqModeration, Profile};
