@@ -514,7 +514,7 @@ impl Sender {
                         let sndcnt = self.prr_sndcnt(acked - covered * mss);
                         resend = Some(self.retransmit_head(now));
                         self.prr_out += mss;
-                        self.cwnd = self.flight() + sndcnt.saturating_sub(mss);
+                        self.allow(sndcnt.saturating_sub(mss));
                     }
                 }
                 Some(_) => {
@@ -550,7 +550,7 @@ impl Sender {
                     let before = self.reno_dups;
                     self.reno_dups = (before + 1).min((self.flight() / mss).saturating_sub(1));
                     let sndcnt = self.prr_sndcnt((self.reno_dups - before) * mss);
-                    self.cwnd = (self.flight() + sndcnt).min(self.p.max_cwnd_bytes.max(mss));
+                    self.allow(sndcnt);
                 }
             } else if !self.p.sack && self.dupacks == 3 && self.snd_una >= self.loss_until {
                 self.enter_recovery();
@@ -563,7 +563,7 @@ impl Sender {
                 let sndcnt = self.prr_sndcnt(mss).max(mss);
                 let resend = self.retransmit_head(now);
                 self.prr_out += mss;
-                self.cwnd = (self.flight() + sndcnt - mss).min(self.p.max_cwnd_bytes.max(mss));
+                self.allow(sndcnt - mss);
                 return Some(resend);
             }
         }
@@ -608,6 +608,12 @@ impl Sender {
         self.prr_delivered = 0;
         self.prr_out = 0;
         self.reno_dups = 0;
+    }
+
+    /// Lets `bytes` more go out now: the window becomes the flight plus
+    /// them, within `max_cwnd_bytes`.
+    fn allow(&mut self, bytes: u64) {
+        self.cwnd = (self.flight() + bytes).min(self.p.max_cwnd_bytes.max(self.mss()));
     }
 
     /// NewReno recovery's sending allowance after an ACK that delivered
@@ -1109,13 +1115,19 @@ mod tests {
         assert_eq!(s.flight(), 9000);
     }
 
-    #[test]
-    fn the_rto_backs_off_and_resends_from_the_first_unacked_byte() {
+    /// A sender whose RTO is 1 ms, its initial window sent at 0.
+    fn sent_with_a_1ms_rto() -> Sender {
         let mut p = params();
         p.rto_init = SimDuration::from_ms(1);
         p.rto_min = SimDuration::from_ms(1);
         let mut s = Sender::new(p, true);
         fill(&mut s, t(0));
+        s
+    }
+
+    #[test]
+    fn the_rto_backs_off_and_resends_from_the_first_unacked_byte() {
+        let mut s = sent_with_a_1ms_rto();
         assert_eq!(s.rto_at, Some(t(1000)));
         s.on_rto(t(1000));
         assert_eq!((s.cwnd, s.snd_nxt, s.timeouts), (1000, 0, 1));
@@ -1130,11 +1142,7 @@ mod tests {
     /// (RFC 6582 section 4); after that, three duplicates do again.
     #[test]
     fn after_a_timeout_duplicates_wait_for_the_old_data_to_be_acked() {
-        let mut p = params();
-        p.rto_init = SimDuration::from_ms(1);
-        p.rto_min = SimDuration::from_ms(1);
-        let mut s = Sender::new(p, true);
-        fill(&mut s, t(0)); // 0..10,000
+        let mut s = sent_with_a_1ms_rto(); // 0..10,000
         s.on_rto(t(1000));
         fill(&mut s, t(1000));
         for i in 0..5 {
