@@ -31,16 +31,11 @@ fn engine(c: &mut Criterion) {
     g.bench_function("enisim_sriov", |b| {
         b.iter(|| enisim::model::run(&cfg).expect("valid configuration"))
     });
-    // The reference's own scenario: only the wire, its 1,000-frame queue
-    // and 1 µs of propagation (examples/speed.rs `WIRE_ONLY`).
-    let sets: Vec<Override> = [
-        "host.stages=\"wire\"",
-        "costs.switch_buffer_frames=1000",
-        "costs.wire_propagation_ns=1000",
-    ]
-    .iter()
-    .map(|s| Override::parse(s).expect("valid override"))
-    .collect();
+    // The reference's own scenario.
+    let sets: Vec<Override> = reference::WIRE_ONLY
+        .iter()
+        .map(|s| Override::parse(s).expect("valid override"))
+        .collect();
     let wire = Experiment::from_file(&file, &sets)
         .unwrap_or_else(|e| panic!("{e}"))
         .host_config(IoPath::Sriov);

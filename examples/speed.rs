@@ -16,15 +16,6 @@ use std::process::ExitCode;
 #[path = "../benches/common/reference.rs"]
 mod reference;
 
-/// The settings that make `experiments/bench.toml` the reference loop's own
-/// scenario: only the wire (`host.stages = "wire"`), its queue of 1,000
-/// frames and 1 µs of propagation to the sink.
-pub const WIRE_ONLY: [&str; 3] = [
-    "host.stages=\"wire\"",
-    "costs.switch_buffer_frames=1000",
-    "costs.wire_propagation_ns=1000",
-];
-
 /// The `sriov` path, and the wire alone (the reference's own scenario),
 /// against the reference loop, in turn, five triples; medians.
 fn ratio(packets: u64) -> ExitCode {
@@ -35,7 +26,7 @@ fn ratio(packets: u64) -> ExitCode {
         let sets: Result<Vec<Override>, _> = sets.iter().map(|s| Override::parse(s)).collect();
         sets.and_then(|o| Experiment::from_file(&dir.join("bench.toml"), &o))
     };
-    let (sriov, wire) = match (load(&[]), load(&WIRE_ONLY)) {
+    let (sriov, wire) = match (load(&[]), load(&reference::WIRE_ONLY)) {
         (Ok(a), Ok(b)) => (a.host_config(IoPath::Sriov), b.host_config(IoPath::Sriov)),
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("error: {e}");

@@ -10,6 +10,16 @@
 //! so the ratio holds on a noisy machine. Shared by both through `#[path]`.
 
 use std::cmp::Reverse;
+
+/// The `--set` values that make `experiments/bench.toml` this loop's own
+/// scenario in enisim: only the wire (`host.stages = "wire"`), its queue of
+/// 1,000 frames and 1 µs of propagation to the sink.
+#[allow(dead_code)] // each includer uses what it needs
+pub const WIRE_ONLY: [&str; 3] = [
+    "host.stages=\"wire\"",
+    "costs.switch_buffer_frames=1000",
+    "costs.wire_propagation_ns=1000",
+];
 use std::collections::{BinaryHeap, VecDeque};
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
