@@ -250,7 +250,8 @@ fn format_errors_name_the_file_the_key_and_what_is_allowed() {
         (
             &[("id", Some("\"V 1\""))],
             &["validation.id = \"V 1\"", "letters, digits"],
-        ),        (
+        ),
+        (
             &[("lacks", Some("\" \""))],
             &["validation.lacks", "must not be empty"],
         ),
