@@ -159,7 +159,7 @@ fn propagation_delays_every_sent_packet_by_exactly_its_value() {
 /// The engine refuses on its own what validation refuses first, for a
 /// configuration built in code: a flow the wire cannot carry names itself.
 #[test]
-fn the_engine_refuses_a_request_response_flow_on_a_wire_only_host() {
+fn the_engine_refuses_what_a_wire_cannot_carry_and_a_profile_without_a_wire() {
     use enisim::model::{IoPath, Profile, Stages, WIRE_ONLY_FLOWS};
     let cfg = enisim::model::HostConfig {
         stages: Stages::Wire,
@@ -173,6 +173,18 @@ fn the_engine_refuses_a_request_response_flow_on_a_wire_only_host() {
     };
     let e = enisim::model::run(&cfg).unwrap_err().to_string();
     assert_eq!(e, format!("flow 'ping': {WIRE_ONLY_FLOWS}"));
+    // And a profile without a wire.
+    let mut profile = Profile::kvm_modern_25g();
+    profile.wire_hops = 0;
+    let cfg = common::host(
+        IoPath::Sriov,
+        profile,
+        1,
+        common::rx_all(1, 25.0, 0.1, enisim::model::SizeDist::Fixed(64)),
+        100,
+    );
+    let e = enisim::model::run(&cfg).unwrap_err().to_string();
+    assert_eq!(e, "costs.wire_hops: allowed 1..=64");
 }
 
 fn refused(text: &str) -> String {
