@@ -8,7 +8,8 @@
 //! when rows fail: a failing row is a result.
 
 use clap::{Args, Parser, Subcommand};
-use enisim::experiment::{self, Experiment, ExperimentError, Override};
+use enisim::experiment::shard::{self, Shard};
+use enisim::experiment::{self, Experiment, ExperimentError, Override, RunReport};
 use enisim::model::Profile;
 use enisim::report;
 use std::io::{self, Write};
@@ -45,6 +46,34 @@ enum Command {
         file: PathBuf,
         #[command(flatten)]
         run: RunArgs,
+        /// Run only shard I of N of the experiment's runs (I counted from 0;
+        /// run j of the point × path × replication list belongs to shard
+        /// j mod N) and write them to --out as shard.json, for `enisim
+        /// merge` to join with the other shards.
+        #[arg(
+            long,
+            value_name = "I/N",
+            value_parser = Shard::parse,
+            requires = "out",
+            conflicts_with = "json"
+        )]
+        shard: Option<Shard>,
+    },
+    /// Join the shard directories of one run (`run --shard I/N --out DIR`,
+    /// every I from 0 to N-1, any order) into one results directory, the
+    /// same as the run without shards would have written, and print its
+    /// table.
+    Merge {
+        /// Shard directories, each holding shard.json.
+        #[arg(value_name = "DIR", required = true)]
+        dirs: Vec<PathBuf>,
+        /// Results directory to write (as `run --out`; not one of the
+        /// shards).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Print the report as JSON on stdout instead of the table.
+        #[arg(long)]
+        json: bool,
     },
     /// Parse and validate an experiment file without running it.
     Validate {
@@ -277,10 +306,14 @@ fn dispatch(command: Command) -> Result<(), Failure> {
                 run_and_report(&streams, &args)
             }
         },
-        Command::Run { file, run } => {
+        Command::Run { file, run, shard } => {
             let exp = Experiment::from_file(&file, &run.overrides.all())?;
-            run_and_report(&exp, &run)
+            match shard {
+                Some(shard) => run_shard(&exp, &run, shard),
+                None => run_and_report(&exp, &run),
+            }
         }
+        Command::Merge { dirs, out, json } => merge(&dirs, &out, json),
         Command::Validate { file, overrides } => {
             let exp = Experiment::from_file(&file, &overrides.all())?;
             emit(&format!(
@@ -452,8 +485,7 @@ fn write_only(exp: &Experiment, args: &RunArgs) -> Result<(), Failure> {
     let Some(dir) = &args.out else {
         return Ok(());
     };
-    report::check_dir(dir)
-        .map_err(|e| Failure::Other(format!("cannot write results to {}: {e}", dir.display())))?;
+    check_out(dir)?;
     let report = with_progress(|progress| {
         experiment::run_experiment_with(exp, args.threads.map(usize::from), progress)
     })?;
@@ -464,15 +496,24 @@ fn write_only(exp: &Experiment, args: &RunArgs) -> Result<(), Failure> {
 fn run_and_report(exp: &Experiment, args: &RunArgs) -> Result<(), Failure> {
     // Fail before the run, not after it, if the results cannot be written.
     if let Some(dir) = &args.out {
-        report::check_dir(dir).map_err(|e| {
-            Failure::Other(format!("cannot write results to {}: {e}", dir.display()))
-        })?;
+        check_out(dir)?;
     }
     let report = with_progress(|progress| {
         experiment::run_experiment_with(exp, args.threads.map(usize::from), progress)
     })?;
-    if let Some(dir) = &args.out {
-        report::write_dir(dir, &report)
+    deliver(&report, args.out.as_deref(), args.json)
+}
+
+/// Fails unless results can be written into `dir`.
+fn check_out(dir: &Path) -> Result<(), Failure> {
+    report::check_dir(dir)
+        .map_err(|e| Failure::Other(format!("cannot write results to {}: {e}", dir.display())))
+}
+
+/// Writes `report` into `out`, if given, and prints it (the table, or JSON).
+fn deliver(report: &RunReport, out: Option<&Path>, json: bool) -> Result<(), Failure> {
+    if let Some(dir) = out {
+        report::write_dir(dir, report)
             .map_err(|e| Failure::Other(format!("writing results to {}: {e}", dir.display())))?;
         let hists: usize = report
             .points
@@ -489,11 +530,74 @@ fn run_and_report(exp: &Experiment, args: &RunArgs) -> Result<(), Failure> {
             dir.display()
         );
     }
-    if args.json {
-        emit(&report::json(&report))
+    if json {
+        emit(&report::json(report))
     } else {
-        emit(&report::table(&report))
+        emit(&report::table(report))
     }
+}
+
+/// `enisim run --shard I/N`: run the shard's jobs and write its directory.
+fn run_shard(exp: &Experiment, args: &RunArgs, shard: Shard) -> Result<(), Failure> {
+    let Some(dir) = &args.out else {
+        return Err(Failure::Input("--shard needs --out DIR".into()));
+    };
+    report::check_shard_dir(dir)
+        .map_err(|e| Failure::Other(format!("cannot write the shard to {}: {e}", dir.display())))?;
+    let file = with_progress(|progress| {
+        shard::run_shard(exp, shard, args.threads.map(usize::from), progress)
+    })?;
+    report::write_shard(dir, &file)
+        .map_err(|e| Failure::Other(format!("writing the shard to {}: {e}", dir.display())))?;
+    emit(&format!(
+        "shard {shard}: ran {} of the {} runs of {}; wrote {}; join every shard with \
+         `enisim merge DIR… --out DIR`\n",
+        file.runs.len(),
+        file.jobs,
+        exp.name,
+        dir.join(shard::SHARD_FILE).display()
+    ))
+}
+
+/// `enisim merge`: read every shard (a bad one: exit 2, nothing written),
+/// join them, write and print the report.
+fn merge(dirs: &[PathBuf], out: &Path, json: bool) -> Result<(), Failure> {
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if let Some(d) = dirs.iter().find(|d| same(d, out)) {
+        return Err(Failure::Input(format!(
+            "--out {} is one of the shard directories ({}); write the merged results elsewhere",
+            out.display(),
+            d.display()
+        )));
+    }
+    check_out(out)?;
+    let mut shards = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        let file = dir.join(shard::SHARD_FILE);
+        let name = file.display().to_string();
+        let text = std::fs::read_to_string(&file).map_err(|e| {
+            Failure::Input(if e.kind() == io::ErrorKind::NotFound && dir.is_dir() {
+                format!(
+                    "{name}: no such file: {} is not a shard directory (written by `enisim run \
+                     --shard I/N --out DIR`)",
+                    dir.display()
+                )
+            } else {
+                format!("{name}: cannot read: {e}")
+            })
+        })?;
+        shards.push((name.clone(), shard::parse(&name, &text).map_err(input)?));
+    }
+    let (_, report) = shard::merge(shards).map_err(input)?;
+    deliver(&report, Some(out), json)
+}
+
+/// A merge error as bad input (exit 2).
+fn input(e: shard::MergeError) -> Failure {
+    Failure::Input(e.to_string())
 }
 
 /// Runs `f` with a progress callback that draws a bar with an ETA on stderr

@@ -96,6 +96,11 @@ pub enum ExperimentError {
         /// The thread pool's error.
         message: String,
     },
+    /// A result could not be encoded for a shard file.
+    Encode {
+        /// What failed.
+        message: String,
+    },
 }
 
 impl ExperimentError {
@@ -104,7 +109,10 @@ impl ExperimentError {
     /// with 2 for these and 1 otherwise. An unreadable experiment file counts
     /// as input: the argument names something that cannot be used.
     pub fn is_input_error(&self) -> bool {
-        !matches!(self, ExperimentError::ThreadPool { .. })
+        !matches!(
+            self,
+            ExperimentError::ThreadPool { .. } | ExperimentError::Encode { .. }
+        )
     }
 
     /// The dotted key the error is about, if any.
@@ -166,6 +174,7 @@ impl fmt::Display for ExperimentError {
             ExperimentError::ThreadPool { message } => {
                 write!(f, "cannot start worker threads: {message}")
             }
+            ExperimentError::Encode { message } => write!(f, "{message}"),
         }
     }
 }

@@ -51,6 +51,7 @@
 mod error;
 mod runner;
 mod set;
+pub mod shard;
 pub mod spec;
 pub mod stats;
 mod sweep;
@@ -59,13 +60,13 @@ pub mod validation;
 mod vpc;
 
 pub use error::{ExperimentError, Location};
+pub use runner::{
+    assemble, hgrm_name, jobs, run_experiment, run_experiment_with, run_jobs, strip_timing,
+    AxisReport, Bottleneck, Comparison, Flexibility, Job, Outcome, PathPoint, PointReport,
+    Relation, RunReport, UnitCosts, COMPARED, SCHEMA_VERSION,
+};
 #[cfg(test)]
 pub(crate) use runner::{bottleneck, stats_of};
-pub use runner::{
-    hgrm_name, run_experiment, run_experiment_with, strip_timing, AxisReport, Bottleneck,
-    Comparison, Flexibility, PathPoint, PointReport, Relation, RunReport, UnitCosts, COMPARED,
-    SCHEMA_VERSION,
-};
 pub use set::Override;
 pub use stats::Estimate;
 pub use sweep::{default_label, value_text, Axis, Point, Sweep, MAX_POINTS, MAX_REPLICATIONS};

@@ -277,35 +277,98 @@ pub fn run_experiment_with(
     threads: Option<usize>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<RunReport, ExperimentError> {
-    let points: Vec<&Experiment> = match &exp.sweep {
+    let jobs = jobs(exp);
+    let outcomes = run_jobs(exp, &jobs, threads, progress)?;
+    Ok(assemble(exp, outcomes))
+}
+
+/// One run of an experiment: a path at a point of the sweep, one
+/// replication. [`jobs`] lists them in the order results are read back.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// Position in [`jobs`]' list (what `--shard` splits).
+    pub index: usize,
+    /// The sweep point (0 without a sweep).
+    pub point: usize,
+    /// The I/O path.
+    pub path: IoPath,
+    /// The replication (it runs with the point's seed + this).
+    pub replication: u32,
+    cfg: model::HostConfig,
+}
+
+/// What one job left for the report: its results, or why its path cannot
+/// be built at its point (a hardware limit, in a sweep).
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// The run's results.
+    Ran(Box<PathResult>),
+    /// The engine's reason the path is infeasible here.
+    Infeasible(String),
+}
+
+/// The points of `exp`: the sweep's, or the experiment itself.
+fn points(exp: &Experiment) -> Vec<&Experiment> {
+    match &exp.sweep {
         Some(s) => s.points.iter().map(|p| &p.exp).collect(),
         None => vec![exp],
-    };
-    let replications = exp.sweep.as_ref().map_or(1, |s| s.replications);
-    let seed = |e: &Experiment, r: u32| e.seed.wrapping_add(u64::from(r));
-    // In point, path, replication order: the order results are read back.
+    }
+}
+
+/// The replications of every path at every point.
+fn replications(exp: &Experiment) -> u32 {
+    exp.sweep.as_ref().map_or(1, |s| s.replications)
+}
+
+/// The seed of replication `r` at point `e`.
+fn seed(e: &Experiment, r: u32) -> u64 {
+    e.seed.wrapping_add(u64::from(r))
+}
+
+/// Every run of `exp`, in point, path, replication order: the order their
+/// results are read back, whatever thread or machine ran them.
+pub fn jobs(exp: &Experiment) -> Vec<Job> {
     let mut jobs = Vec::new();
-    for e in &points {
+    for (point, e) in points(exp).into_iter().enumerate() {
         for &path in &e.paths {
-            for r in 0..replications {
+            for replication in 0..replications(exp) {
                 let mut cfg = e.host_config(path);
-                cfg.seed = seed(e, r);
-                jobs.push(cfg);
+                cfg.seed = seed(e, replication);
+                jobs.push(Job {
+                    index: jobs.len(),
+                    point,
+                    path,
+                    replication,
+                    cfg,
+                });
             }
         }
     }
+    jobs
+}
+
+/// Runs `jobs` (some or all of [`jobs`]`(exp)`) in parallel, on a pool of
+/// `threads` workers if given, else on rayon's global pool, and returns
+/// their outcomes in the order given. The first job in that order that the
+/// engine refuses, other than for a hardware limit in a sweep, is the error.
+pub fn run_jobs(
+    exp: &Experiment,
+    jobs: &[Job],
+    threads: Option<usize>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<Outcome>, ExperimentError> {
     let total = jobs.len();
     let done = AtomicUsize::new(0);
     let run_all = || -> Vec<Result<PathResult, BuildError>> {
         jobs.par_iter()
-            .map(|cfg| {
-                let r = run_timed(cfg);
+            .map(|job| {
+                let r = run_timed(&job.cfg);
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                 r
             })
             .collect()
     };
-    let outcomes = match threads {
+    let results = match threads {
         Some(n) => rayon::ThreadPoolBuilder::new()
             // More threads than runs would only idle.
             .num_threads(n.clamp(1, total.max(1)))
@@ -316,7 +379,41 @@ pub fn run_experiment_with(
             .install(run_all),
         None => run_all(),
     };
+    jobs.iter()
+        .zip(results)
+        .map(|(job, r)| match r {
+            Ok(r) => Ok(Outcome::Ran(Box::new(r))),
+            Err(err) if exp.sweep.is_some() && is_hardware_limit(&err) => {
+                Ok(Outcome::Infeasible(err.to_string()))
+            }
+            Err(error) => {
+                let build = ExperimentError::Build {
+                    file: exp.source.clone(),
+                    path: job.path,
+                    error,
+                };
+                Err(match exp.sweep.as_ref().map(|s| &s.points[job.point]) {
+                    Some(sp) => ExperimentError::SweepPoint {
+                        index: job.point,
+                        label: sp.label.clone(),
+                        error: Box::new(build),
+                    },
+                    None => build,
+                })
+            }
+        })
+        .collect()
+}
 
+/// The report of `exp` from the outcomes of all its [`jobs`], in their
+/// order.
+///
+/// # Panics
+/// If `outcomes` has fewer entries than `exp` has jobs: a caller's bug
+/// (merging shards checks the count first).
+pub fn assemble(exp: &Experiment, outcomes: Vec<Outcome>) -> RunReport {
+    let points = points(exp);
+    let replications = replications(exp);
     let mut reports: Vec<PointReport> = Vec::with_capacity(points.len());
     let mut outcomes = outcomes.into_iter();
     let multi_point = points.len() > 1;
@@ -328,25 +425,8 @@ pub fn run_experiment_with(
             let mut infeasible = None;
             for _ in 0..replications {
                 match outcomes.next().expect("one outcome per job") {
-                    Ok(r) => runs.push(r),
-                    Err(err) if exp.sweep.is_some() && is_hardware_limit(&err) => {
-                        infeasible = Some(err.to_string());
-                    }
-                    Err(error) => {
-                        let build = ExperimentError::Build {
-                            file: exp.source.clone(),
-                            path,
-                            error,
-                        };
-                        return Err(match sweep_point {
-                            Some(sp) => ExperimentError::SweepPoint {
-                                index: pi,
-                                label: sp.label.clone(),
-                                error: Box::new(build),
-                            },
-                            None => build,
-                        });
-                    }
+                    Outcome::Ran(r) => runs.push(*r),
+                    Outcome::Infeasible(why) => infeasible = Some(why),
                 }
             }
             if infeasible.is_some() {
@@ -410,7 +490,7 @@ pub fn run_experiment_with(
             .collect()
     });
     let notes = sweep_notes(exp, &points, &reports);
-    Ok(RunReport {
+    RunReport {
         schema_version: SCHEMA_VERSION,
         experiment: exp.name.clone(),
         seed: exp.seed,
@@ -421,7 +501,7 @@ pub fn run_experiment_with(
         points: reports,
         notes,
         experiment_as_run: exp.as_run.clone(),
-    })
+    }
 }
 
 /// Limits of the hardware rather than mistakes in the file: a sweep past

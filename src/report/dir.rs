@@ -19,6 +19,7 @@
 //! On any error the temporary directory is removed and nothing in `DIR`
 //! changes (except, in the second case, files already renamed).
 
+use crate::experiment::shard::{ShardFile, SHARD_FILE};
 use crate::experiment::RunReport;
 use std::ffi::OsStr;
 use std::fs;
@@ -143,6 +144,48 @@ pub fn check_dir(dir: &Path) -> io::Result<()> {
 /// `path: error`, keeping the error's kind.
 pub(crate) fn ctx(path: &Path, e: io::Error) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+/// Fails unless `dir` can take a shard: it must be writable and new, empty,
+/// or hold only an earlier [`SHARD_FILE`] (a shard never lands beside a
+/// whole run's results, which `report` would then read as its own).
+pub fn check_shard_dir(dir: &Path) -> io::Result<()> {
+    check_dir(dir)?;
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut others: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != SHARD_FILE)
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    // A whole run's summary first: the likeliest mistake.
+    others.sort_by_key(|n| (n != super::JSON_FILE, n.clone()));
+    let more = others.len().saturating_sub(3);
+    others.truncate(3);
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!(
+            "{} holds other files ({}{}): a shard goes into a new or empty directory, or over \
+             an earlier shard",
+            dir.display(),
+            others.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ),
+    ))
+}
+
+/// Writes `shard` as `dir/shard.json`, complete or not at all.
+pub fn write_shard(dir: &Path, shard: &ShardFile) -> io::Result<()> {
+    let text = serde_json::to_string(shard).map_err(io::Error::other)?;
+    write_files(dir, &[(SHARD_FILE, &text)])
 }
 
 pub(crate) fn write_files(dir: &Path, files: &[(&str, &str)]) -> io::Result<()> {

@@ -21,7 +21,7 @@ mod summary_table;
 mod table;
 
 pub use csv::csv;
-pub use dir::{check_dir, write_dir, CSV_FILE, JSON_FILE};
+pub use dir::{check_dir, check_shard_dir, write_dir, write_shard, CSV_FILE, JSON_FILE};
 pub use html::html;
 pub use load::{load, LoadError, Loaded};
 pub use markdown::markdown;
