@@ -28,6 +28,7 @@
 //!   seed gives the same bits on every platform.
 
 pub mod bucket;
+pub mod parallel;
 pub mod portable_math;
 pub mod queue;
 pub mod resource;

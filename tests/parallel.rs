@@ -1,0 +1,211 @@
+//! The conservative parallel kernel (`sim::parallel`) on its toy model:
+//! the same results at 1, 2, 3 and 8 threads and as one global event queue,
+//! every message accounted for, and each broken rule an error, not a hang.
+
+use enisim::sim::parallel::testing::{run_sequential, Packet, Toy, ToyLp};
+use enisim::sim::parallel::{run, LogicalProcess, Outbox, ParallelConfig, ParallelError};
+use enisim::sim::time::{SimDuration, SimTime};
+
+fn toy(lps: usize, seed: u64) -> Toy {
+    Toy {
+        lps,
+        mean_gap_ps: 700_000.0,
+        delay: SimDuration::from_ps(1_000_000),
+        jitter_ps: 400_000,
+        hops: 3,
+        births: 2_000,
+        seed,
+    }
+}
+
+fn cfg(toy: &Toy, threads: usize, horizon: SimTime) -> ParallelConfig {
+    ParallelConfig {
+        threads,
+        lookahead: toy.delay,
+        horizon,
+        queue_capacity: 4096,
+    }
+}
+
+/// What an LP's run left, for comparing runs.
+fn fingerprint(lps: &[ToyLp]) -> Vec<(u64, u64, u64, u64)> {
+    lps.iter()
+        .map(|l| (l.arrived, l.sent, l.finished, l.hash))
+        .collect()
+}
+
+#[test]
+fn any_thread_count_gives_the_sequential_results() {
+    for (lps, seed) in [(2, 1), (5, 2), (16, 3)] {
+        let t = toy(lps, seed);
+        for horizon in [SimTime::from_ps(300_000_000), SimTime::MAX] {
+            let oracle = fingerprint(&run_sequential(t, horizon));
+            assert!(oracle.iter().all(|f| f.0 > 100), "{lps} LPs: {oracle:?}");
+            let mut windows = None;
+            for threads in [1, 2, 3, 8] {
+                let mut parts = ToyLp::all(t);
+                let st = run(&mut parts, &cfg(&t, threads, horizon)).unwrap();
+                assert_eq!(
+                    fingerprint(&parts),
+                    oracle,
+                    "{lps} LPs, seed {seed}, {threads} threads, horizon {horizon}"
+                );
+                // The windows are the same at any thread count.
+                assert_eq!(*windows.get_or_insert(st.windows), st.windows);
+                assert!(st.messages > 0);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_message_is_delivered_and_every_packet_finishes() {
+    let t = toy(7, 9);
+    let mut parts = ToyLp::all(t);
+    let st = run(&mut parts, &cfg(&t, 3, SimTime::MAX)).unwrap();
+    let sent: u64 = parts.iter().map(|l| l.sent).sum();
+    let arrived: u64 = parts.iter().map(|l| l.arrived).sum();
+    let finished: u64 = parts.iter().map(|l| l.finished).sum();
+    assert_eq!(sent, arrived, "a message was lost between LPs");
+    assert_eq!(st.messages, sent);
+    assert_eq!(finished, t.lps as u64 * t.births, "a packet did not finish");
+    // Each packet crossed hops + 1 links.
+    assert_eq!(sent, finished * u64::from(t.hops + 1));
+}
+
+#[test]
+fn a_different_seed_gives_different_results() {
+    // The fingerprint can tell runs apart: a test that could fail.
+    let a = fingerprint(&run_sequential(toy(4, 1), SimTime::MAX));
+    let b = fingerprint(&run_sequential(toy(4, 2), SimTime::MAX));
+    assert_ne!(a, b);
+}
+
+/// An LP that breaks one rule of the kernel once, at its first event.
+struct Rogue {
+    next: Option<SimTime>,
+    to: usize,
+    delay: SimDuration,
+    burst: usize,
+    panics: bool,
+}
+
+impl LogicalProcess for Rogue {
+    type Msg = Packet;
+    fn next_time(&self) -> Option<SimTime> {
+        self.next
+    }
+    fn run_until(&mut self, end: SimTime, out: &mut Outbox<'_, Packet>) {
+        if let Some(t) = self.next.filter(|&t| t < end) {
+            assert!(!self.panics, "a rogue LP panics");
+            for i in 0..self.burst {
+                out.send(
+                    self.to,
+                    t + self.delay,
+                    Packet {
+                        id: (0, i as u64),
+                        hops: 0,
+                    },
+                );
+            }
+            self.next = None;
+        }
+    }
+    fn receive(&mut self, _: SimTime, _: usize, _: Packet) {}
+}
+
+fn rogue_run(to: usize, delay_ps: u64, burst: usize) -> Result<(), ParallelError> {
+    rogue_run_on(2, to, delay_ps, burst, false)
+}
+
+fn rogue_run_on(
+    threads: usize,
+    to: usize,
+    delay_ps: u64,
+    burst: usize,
+    panics: bool,
+) -> Result<(), ParallelError> {
+    let mut lps: Vec<Rogue> = (0..3)
+        .map(|i| Rogue {
+            next: (i == 0).then_some(SimTime::from_ps(5)),
+            to,
+            delay: SimDuration::from_ps(delay_ps),
+            burst,
+            panics,
+        })
+        .collect();
+    let cfg = ParallelConfig {
+        threads,
+        lookahead: SimDuration::from_ps(100),
+        horizon: SimTime::MAX,
+        queue_capacity: 8,
+    };
+    run(&mut lps, &cfg).map(drop)
+}
+
+#[test]
+fn broken_rules_stop_the_run_with_an_error() {
+    assert_eq!(rogue_run(1, 100, 8), Ok(()));
+    match rogue_run(1, 99, 1) {
+        Err(e @ ParallelError::Causality { .. }) => {
+            assert!(e.to_string().contains("shorter than the lookahead"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        rogue_run(1, 100, 9),
+        Err(ParallelError::Overflow {
+            to: 1,
+            capacity: 8,
+            ..
+        })
+    ));
+    assert!(matches!(
+        rogue_run(3, 100, 1),
+        Err(ParallelError::NoSuchLp { to: 3, lps: 3, .. })
+    ));
+    let t = toy(2, 1);
+    for bad in [
+        ParallelConfig {
+            lookahead: SimDuration::ZERO,
+            ..cfg(&t, 1, SimTime::MAX)
+        },
+        ParallelConfig {
+            threads: 0,
+            ..cfg(&t, 1, SimTime::MAX)
+        },
+        ParallelConfig {
+            queue_capacity: 0,
+            ..cfg(&t, 1, SimTime::MAX)
+        },
+    ] {
+        assert!(matches!(
+            run(&mut ToyLp::all(t), &bad),
+            Err(ParallelError::Config(_))
+        ));
+    }
+}
+
+#[test]
+fn a_panicking_lp_ends_the_run_with_its_panic_at_any_thread_count() {
+    // Many times over: a worker that stopped early would leave the others
+    // waiting at a barrier for ever (this test would hang).
+    for threads in [1, 2, 3] {
+        for _ in 0..50 {
+            let r = std::panic::catch_unwind(|| rogue_run_on(threads, 1, 100, 1, true));
+            let p = r.expect_err("the LP's panic reaches the caller");
+            let text = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            assert!(text.contains("a rogue LP panics"), "{text:?}");
+        }
+        for _ in 0..50 {
+            assert!(matches!(
+                rogue_run_on(threads, 1, 99, 1, false),
+                Err(ParallelError::Causality { .. })
+            ));
+        }
+    }
+}
