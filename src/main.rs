@@ -382,7 +382,8 @@ fn validate_model(
     threads: Option<u16>,
     only: &[String],
 ) -> Result<(), Failure> {
-    use experiment::validation::{self as v, SuiteError, WriteError};
+    use experiment::validation::{self as v, SuiteError};
+    use report::validation::{self as results, WriteError};
     let suite_failure = |e: SuiteError| {
         if e.is_input_error() {
             Failure::Input(e.to_string())
@@ -402,10 +403,10 @@ fn validate_model(
         .filter(|s| !s.is_empty())
         .collect();
     let suite = v::load_suite(dir, &only).map_err(suite_failure)?;
-    v::check_out(out).map_err(write_failure)?;
+    results::check_out(out).map_err(write_failure)?;
     let report = with_progress(|progress| v::run_suite(&suite, threads.map(usize::from), progress))
         .map_err(suite_failure)?;
-    v::write_results(out, &report).map_err(write_failure)?;
+    results::write_results(out, &report).map_err(write_failure)?;
     eprintln!(
         "wrote {}, {}, {}, {} and {} run director{} in {}",
         v::TABLE_FILE,
@@ -416,7 +417,7 @@ fn validate_model(
         if report.rows.len() == 1 { "y" } else { "ies" },
         out.display()
     );
-    emit(&v::table(&report))
+    emit(&results::table(&report))
 }
 
 /// `enisim vpc apply`: exit 3 (a distinct code) when an action failed.

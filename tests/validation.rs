@@ -840,6 +840,6 @@ fn the_shipped_suite_ran_every_row_and_its_results_are_current() {
             "results/validation/{file} is stale: regenerate it with `bash regenerate-results.sh`"
         );
     }
-    assert!(stdout.contains(&validation::pass_line(&s)));
+    assert!(stdout.contains(&enisim::report::validation::pass_line(&s)));
     fs::remove_dir_all(out).unwrap();
 }

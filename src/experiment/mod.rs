@@ -48,6 +48,7 @@
 //! [`validation`] reads the files of the validation suite: an experiment
 //! plus a `[validation]` table holding a published figure to compare with.
 
+mod check;
 mod error;
 mod runner;
 mod set;
@@ -72,11 +73,11 @@ pub use stats::Estimate;
 pub use sweep::{default_label, value_text, Axis, Point, Sweep, MAX_POINTS, MAX_REPLICATIONS};
 
 use crate::model::{ControlTiming, FlowConfig, HostConfig, IoPath, Profile};
+use check::Cx;
 use error::{line_col, SpanIndex};
 use spec::ExperimentSpec;
 use std::borrow::Cow;
 use std::path::Path;
-use validate::Cx;
 
 /// The shipped `experiments/compare.toml`, built into the binary so
 /// `enisim compare` works from any directory.

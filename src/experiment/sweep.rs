@@ -14,10 +14,10 @@
 //! input, same bytes" the script's problem; here the whole sweep is one
 //! deterministic job whose output does not depend on how it was scheduled.
 
+use super::check::{check_range, Cx};
 use super::error::ExperimentError;
 use super::set::Override;
 use super::spec::{AxisSpec, SweepSpec};
-use super::validate::{check_range, Cx};
 use super::Experiment;
 
 /// Most points a sweep may have (the cross product of its axes).

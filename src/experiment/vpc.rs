@@ -36,8 +36,8 @@
 //! (reset and firmware bring-up); a moved address propagates in 10 ms; an
 //! instance changes state in 10 s.
 
+use super::check::{check_range, check_us, Cx};
 use super::spec::{FlowKindSpec, FlowSpec, TimingSpec, VpcSpec};
-use super::validate::{check_range, check_us, Cx};
 use super::ExperimentError;
 use crate::model::{
     Arrival, ControlTiming, FlowAddr, FlowConfig, FlowKind, IoPath, RouteConfig, SizeDist,

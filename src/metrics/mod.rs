@@ -4,7 +4,11 @@
 //! ([`LATENCY_MAX_NS`], 3 significant digits) and counters are arrays indexed
 //! by [`DropReason`] and [`Stage`]. The records ([`PathResult`]) are plain data
 //! that the report layer turns into tables, JSON and CSV (STYLE.md point 6:
-//! models know nothing of output formats).
+//! models know nothing of output formats). The VPC's records
+//! ([`ControlRecord`], [`EniSummary`]) are here too, though the model's VPC
+//! runtime (`model::vpc_rt`) fills them: records belong to the layer that
+//! defines them, below the layers that fill and print them (the layer table
+//! of [`crate`]).
 
 pub mod record;
 
@@ -481,6 +485,46 @@ pub struct SimSpeed {
     pub peak_events_pending: u64,
 }
 
+/// What a timeline action did.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ControlRecord {
+    /// EC2 action name.
+    pub action: String,
+    /// When it ran \[µs\].
+    pub at_us: f64,
+    /// `ok`, or EC2's error code.
+    pub result: String,
+    /// EC2's error message, if it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// When everything it began had completed \[µs\].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_us: Option<f64>,
+}
+
+/// An ENI as it ended the run: what a MAC-bound licence or a failover
+/// script would check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EniSummary {
+    /// `eni-…`.
+    pub id: String,
+    /// MAC (fixed for the ENI's life, M1).
+    pub mac: String,
+    /// Private IPv4s, primary first, and IPv6s.
+    pub addresses: Vec<String>,
+    /// Public IPv4s mapped to them (auto-assigned or Elastic).
+    pub public: Vec<String>,
+    /// The instance it is attached to, and the VM that instance runs as on
+    /// this host, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// VM index of that instance on the host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm: Option<u32>,
+    /// `available`, `attaching`, `in-use`, `detaching`.
+    pub status: String,
+}
+
 /// Everything measured for one I/O path in one run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PathResult {
@@ -551,10 +595,10 @@ pub struct PathResult {
     pub iotlb: Option<IotlbUse>,
     /// What the VPC's timeline did (experiments with a `[vpc]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub control: Vec<crate::model::vpc_rt::ControlRecord>,
+    pub control: Vec<ControlRecord>,
     /// The VPC's ENIs as the run ended (experiments with a `[vpc]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub enis: Vec<crate::model::vpc_rt::EniSummary>,
+    pub enis: Vec<EniSummary>,
     /// Conditions that are not errors but cost money or packets (M2, M3, E9).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,

@@ -22,57 +22,16 @@ use super::config::{ControlTiming, FlowAddr, TimedStep, VpcConfig};
 use super::error::BuildError;
 use super::pipeline::Step;
 use crate::dataplane::{ApplianceRoute, Hop, Journey, Key, Tables};
-use crate::metrics::DropReason;
+use crate::metrics::{ControlRecord, DropReason, EniSummary};
 use crate::sim::{SimDuration, SimTime, TokenBucket};
 use crate::vpc::state::Transition;
 use crate::vpc::{Ec2, EniId, InstanceId, Script};
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// Default source of traffic from the internet: in 198.18.0.0/15 (RFC 2544's
 /// benchmarking range), outside the model's public address pools.
 pub const INTERNET_HOST: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 7);
-
-/// What a timeline action did.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ControlRecord {
-    /// EC2 action name.
-    pub action: String,
-    /// When it ran \[µs\].
-    pub at_us: f64,
-    /// `ok`, or EC2's error code.
-    pub result: String,
-    /// EC2's error message, if it failed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-    /// When everything it began had completed \[µs\].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_us: Option<f64>,
-}
-
-/// An ENI as it ended the run: what a MAC-bound licence or a failover
-/// script would check.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct EniSummary {
-    /// `eni-…`.
-    pub id: String,
-    /// MAC (fixed for the ENI's life, M1).
-    pub mac: String,
-    /// Private IPv4s, primary first, and IPv6s.
-    pub addresses: Vec<String>,
-    /// Public IPv4s mapped to them (auto-assigned or Elastic).
-    pub public: Vec<String>,
-    /// The instance it is attached to, and the VM that instance runs as on
-    /// this host, if any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub instance: Option<String>,
-    /// VM index of that instance on the host.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vm: Option<u32>,
-    /// `available`, `attaching`, `in-use`, `detaching`.
-    pub status: String,
-}
 
 /// One direction's bandwidth allowance: a cap at the peak rate in series
 /// with burst credits refilled at the baseline rate (CALIBRATION "AWS

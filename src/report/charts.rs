@@ -25,8 +25,7 @@ use super::path_names;
 use super::plot::{self, GroupedBars, LineChart, Scale, Series, StackedBars};
 use super::summary_table::num;
 use crate::experiment::{value_text, Estimate, PathPoint, PointReport, RunReport};
-use crate::metrics::{FlowResult, Stage};
-use crate::model::vpc_rt::ControlRecord;
+use crate::metrics::{ControlRecord, FlowResult, Stage};
 
 /// Most sweep points that get their own percentile chart.
 pub const MAX_PERCENTILE_POINTS: usize = 4;

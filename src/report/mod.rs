@@ -1,7 +1,8 @@
 //! Reports: a [`RunReport`] as a terminal table, JSON or CSV, an output
 //! directory holding the files and histograms, and from such a directory a
 //! Markdown and a self-contained HTML report with SVG plots
-//! ([`write_report`]).
+//! ([`write_report`]); and the validation suite's results as tables, JSON,
+//! CSV and a results directory ([`validation`]).
 //!
 //! Computation and presentation are separate (STYLE.md point 6, criterion's
 //! `report.rs`): results arrive in base units (ns, packets/s, Gbit/s, counts)
@@ -19,6 +20,7 @@ pub mod plot;
 mod render;
 mod summary_table;
 mod table;
+pub mod validation;
 
 pub use csv::csv;
 pub use dir::{check_dir, check_shard_dir, write_dir, write_shard, CSV_FILE, JSON_FILE};

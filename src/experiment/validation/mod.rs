@@ -40,16 +40,12 @@
 //!
 //! # Parts
 //! `read` reads one file (the blanking and the `[validation]` keys); this
-//! module loads the suite, runs it and judges each row; `output` renders the
-//! tables, JSON and CSV and writes the results directory.
+//! module loads the suite, runs it and judges each row. The report layer
+//! (`report::validation`, above this one) renders the tables, JSON and CSV
+//! and writes the results directory.
 
-mod output;
 mod read;
 
-pub use output::{
-    check_out, csv, json, markdown, number, pass_line, table, tolerance_text, write_results,
-    WriteError,
-};
 use read::read_row;
 pub use read::split_validation;
 

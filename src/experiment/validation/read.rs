@@ -6,8 +6,8 @@ use super::{
     same_point, OtherValue, PointRef, RelationKind, RowSpec, ToleranceKind, CATEGORIES, KEYS,
     MAX_ID_CHARS, MAX_TITLE_CHARS, RELATIVE_TO_KEYS,
 };
+use crate::experiment::check::Cx;
 use crate::experiment::error::{line_col, Location, SpanIndex};
-use crate::experiment::validate::Cx;
 use crate::experiment::{Experiment, ExperimentError};
 use crate::model::IoPath;
 use std::ops::Range;

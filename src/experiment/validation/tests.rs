@@ -110,19 +110,6 @@ fn ratio_difference_and_scale() {
 }
 
 #[test]
-fn numbers_have_four_significant_digits() {
-    assert_eq!(number(30.0), "30");
-    assert_eq!(number(7.41234), "7.412");
-    assert_eq!(number(9.99996), "10");
-    assert_eq!(number(52866.4), "52866");
-    assert_eq!(number(0.012345), "0.01235");
-    assert_eq!(number(1.8889), "1.889");
-    assert_eq!(number(-0.00001), "-0.00001");
-    assert_eq!(number(0.0), "0");
-    assert_eq!(number(f64::NAN), "-");
-}
-
-#[test]
 fn ids_sort_with_numbers_as_numbers() {
     let mut v = vec!["V10", "V2", "V1b", "V1", "V1a", "A"];
     v.sort_by(|a, b| natural_cmp(a, b));

@@ -1,12 +1,13 @@
-//! The suite's results as a reader sees them — a Markdown table, a
-//! terminal table, JSON and CSV — and the results directory, written whole.
+//! The validation suite's results ([`crate::experiment::validation`]) as a
+//! reader sees them — a Markdown table, a terminal table, JSON and CSV — and
+//! the results directory, written whole.
 
-use super::{
+use super::csv::field as csv_field;
+use super::dir::{ctx, sync_dir};
+use crate::experiment::validation::{
     PointRef, RelationKind, Row, RowSpec, SuiteReport, ToleranceKind, CSV_FILE, JSON_FILE, SCHEMA,
     TABLE_FILE, TEXT_FILE,
 };
-use crate::report::csv::field as csv_field;
-use crate::report::dir::{ctx, sync_dir};
 use std::fmt::{self, Write as _};
 use std::fs;
 use std::io::{self, Write as _};
@@ -362,7 +363,7 @@ pub fn check_out(out: &Path) -> Result<(), WriteError> {
                 .next()
                 .is_none();
             if empty || is_results_dir(out) {
-                crate::report::check_dir(out).map_err(WriteError::Io)
+                super::check_dir(out).map_err(WriteError::Io)
             } else {
                 Err(WriteError::NotOurs(format!(
                     "--out {}: exists and is not a validation results directory (no {JSON_FILE} \
@@ -373,7 +374,7 @@ pub fn check_out(out: &Path) -> Result<(), WriteError> {
             }
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            crate::report::check_dir(out).map_err(WriteError::Io)
+            super::check_dir(out).map_err(WriteError::Io)
         }
         Err(e) => Err(WriteError::Io(ctx(out, e))),
     }
@@ -457,8 +458,8 @@ pub fn write_results(out: &Path, r: &SuiteReport) -> Result<(), WriteError> {
     write_file(&tmp.path.join(CSV_FILE), &csv(r)).map_err(io)?;
     for (row, run) in r.rows.iter().zip(&r.runs) {
         let sub = tmp.path.join(&row.results);
-        crate::report::write_dir(&sub, run).map_err(io)?;
-        write_file(&sub.join("table.txt"), &crate::report::table(run)).map_err(io)?;
+        super::write_dir(&sub, run).map_err(io)?;
+        write_file(&sub.join("table.txt"), &super::table(run)).map_err(io)?;
     }
     sync_dir(&tmp.path);
     if out.exists() {
@@ -477,4 +478,22 @@ pub fn write_results(out: &Path, r: &SuiteReport) -> Result<(), WriteError> {
     }
     sync_dir(&parent);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_have_four_significant_digits() {
+        assert_eq!(number(30.0), "30");
+        assert_eq!(number(7.41234), "7.412");
+        assert_eq!(number(9.99996), "10");
+        assert_eq!(number(52866.4), "52866");
+        assert_eq!(number(0.012345), "0.01235");
+        assert_eq!(number(1.8889), "1.889");
+        assert_eq!(number(-0.00001), "-0.00001");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(f64::NAN), "-");
+    }
 }
