@@ -39,9 +39,11 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
-    /// Run the experiment in FILE over its paths.
+    /// Run the experiment in FILE over its paths. FILE may also name a
+    /// built-in experiment (`enisim experiments` lists them), used when no
+    /// such file exists.
     Run {
-        /// Experiment file (TOML).
+        /// Experiment file (TOML), or the name of a built-in experiment.
         #[arg(value_name = "FILE")]
         file: PathBuf,
         #[command(flatten)]
@@ -77,7 +79,7 @@ enum Command {
     },
     /// Parse and validate an experiment file without running it.
     Validate {
-        /// Experiment file (TOML).
+        /// Experiment file (TOML), or the name of a built-in experiment.
         #[arg(value_name = "FILE")]
         file: PathBuf,
         #[command(flatten)]
@@ -132,6 +134,9 @@ enum Command {
         #[command(subcommand)]
         command: VpcCommand,
     },
+    /// List the experiments built into enisim: `enisim run NAME` runs one
+    /// from any directory.
+    Experiments,
     /// List the built-in cost profiles, or print one as TOML.
     Profiles {
         /// Print this profile's values as a `[costs]` table to copy from.
@@ -307,7 +312,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             }
         },
         Command::Run { file, run, shard } => {
-            let exp = Experiment::from_file(&file, &run.overrides.all())?;
+            let exp = load_experiment(&file, &run.overrides.all())?;
             match shard {
                 Some(shard) => run_shard(&exp, &run, shard),
                 None => run_and_report(&exp, &run),
@@ -315,7 +320,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         }
         Command::Merge { dirs, out, json } => merge(&dirs, &out, json),
         Command::Validate { file, overrides } => {
-            let exp = Experiment::from_file(&file, &overrides.all())?;
+            let exp = load_experiment(&file, &overrides.all())?;
             emit(&format!(
                 "ok: {}: {} path{}, {} flow{}\n",
                 exp.name,
@@ -326,6 +331,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
             ))
         }
         Command::Profiles { name } => profiles(name.as_deref()),
+        Command::Experiments => experiments(),
         Command::Report { dir } => {
             let written = report::write_report(&dir).map_err(|e| match e {
                 report::ReportError::Load(e) => Failure::Input(e.to_string()),
@@ -458,6 +464,48 @@ fn load_compare(overrides: &[Override]) -> Result<Experiment, Failure> {
         experiment::EMBEDDED_COMPARE,
         overrides,
     )
+}
+
+/// The experiment in `file`; or, when no such file exists, the built-in
+/// experiment it names (saying so on stderr). Neither: the read error with
+/// the built-in names.
+fn load_experiment(file: &Path, overrides: &[Override]) -> Result<Experiment, Failure> {
+    if !file.exists() {
+        if let Some(b) = file.to_str().and_then(experiment::builtin::find) {
+            eprintln!(
+                "note: {} not found; using the built-in experiments/{}.toml",
+                file.display(),
+                b.name
+            );
+            return Ok(Experiment::from_toml(&b.label(), b.text, overrides)?);
+        }
+    }
+    Experiment::from_file(file, overrides).map_err(|e| match e {
+        ExperimentError::Read { ref source, .. } if source.kind() == io::ErrorKind::NotFound => {
+            Failure::Input(format!(
+                "{e}; nor is it a built-in experiment ({})",
+                experiment::builtin::names()
+            ))
+        }
+        other => other.into(),
+    })
+}
+
+/// `enisim experiments`: every built-in experiment with its description.
+fn experiments() -> Result<(), Failure> {
+    let mut out = String::new();
+    for b in experiment::builtin::BUILTIN {
+        out.push_str(&format!(
+            "{:<22}  {}\n",
+            b.name,
+            b.description().unwrap_or_default()
+        ));
+    }
+    out.push_str(
+        "\n`enisim run NAME` runs one from any directory (a file of that name in the current \
+         directory wins); `enisim run NAME --set KEY=VALUE` changes it.\n",
+    );
+    emit(&out)
 }
 
 /// The experiment at `path` in the current directory, or the copy built

@@ -654,3 +654,72 @@ fn an_output_directory_that_cannot_be_written_exits_1() {
     fs::remove_file(not_a_dir).unwrap();
     fs::remove_file(f).unwrap();
 }
+
+/// Issue 11, point 7: from a directory outside the clone, a built-in
+/// experiment runs by name and gives what its file in the clone gives; a
+/// file of that name in the current directory wins; an unknown name lists
+/// the built-in ones.
+#[test]
+fn built_in_experiments_run_by_name_from_any_directory() {
+    let cwd = unique("anywhere");
+    fs::create_dir_all(&cwd).unwrap();
+    let (code, out, _) = run(bin().current_dir(&cwd).arg("experiments"));
+    assert_eq!(code, Some(0));
+    for name in ["compare", "load-sweep", "peers/ns3-p2p"] {
+        assert!(out.lines().any(|l| l.starts_with(name)), "{name}: {out}");
+    }
+    let sets = [
+        "--set",
+        "run.duration_us=300",
+        "--set",
+        "run.drain_us=300",
+        "--set",
+        "sweep.replications=1",
+        "--set",
+        r#"paths=["virtio","sriov"]"#,
+    ];
+    let (code, by_name, stderr) = run(bin()
+        .current_dir(&cwd)
+        .args(["run", "load-sweep", "--json"])
+        .args(sets));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("using the built-in experiments/load-sweep.toml"),
+        "{stderr}"
+    );
+    let repo_file = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/load-sweep.toml");
+    let (code, by_file, stderr) = run(bin()
+        .args(["run", repo_file.to_str().unwrap(), "--json"])
+        .args(sets));
+    assert_eq!(code, Some(0), "{stderr}");
+    let strip = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| {
+                !["\"wall_s\"", "\"packets_per_s\"", "\"events_per_s\""]
+                    .iter()
+                    .any(|k| l.contains(k))
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    assert!(
+        by_name.contains("\"experiment\": \"load-sweep\""),
+        "{by_name:.200}"
+    );
+    assert_eq!(strip(&by_name), strip(&by_file));
+    // A local file of that name wins.
+    fs::write(cwd.join("load-sweep.toml"), GOOD).unwrap();
+    let (code, out, stderr) = run(bin()
+        .current_dir(&cwd)
+        .args(["validate", "load-sweep.toml"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(out.starts_with("ok: tiny:"), "{out}");
+    assert!(!stderr.contains("built-in"), "{stderr}");
+    let (code, _, stderr) = run(bin().current_dir(&cwd).args(["run", "no-such-experiment"]));
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("no-such-experiment: cannot read")
+            && stderr.contains("nor is it a built-in experiment (compare, "),
+        "{stderr}"
+    );
+}

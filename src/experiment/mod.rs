@@ -48,6 +48,7 @@
 //! [`validation`] reads the files of the validation suite: an experiment
 //! plus a `[validation]` table holding a published figure to compare with.
 
+pub mod builtin;
 mod check;
 mod error;
 mod runner;
@@ -81,14 +82,14 @@ use std::path::Path;
 
 /// The shipped `experiments/compare.toml`, built into the binary so
 /// `enisim compare` works from any directory.
-pub const EMBEDDED_COMPARE: &str = include_str!("../../experiments/compare.toml");
+pub const EMBEDDED_COMPARE: &str = builtin::BUILTIN[0].text;
 
 /// The name errors use for [`EMBEDDED_COMPARE`].
 pub const EMBEDDED_COMPARE_LABEL: &str = "<built-in experiments/compare.toml>";
 
 /// The shipped `experiments/compare-stream.toml`: the second table of
 /// `enisim compare` (TCP streams, CPU, service demand).
-pub const EMBEDDED_COMPARE_STREAM: &str = include_str!("../../experiments/compare-stream.toml");
+pub const EMBEDDED_COMPARE_STREAM: &str = builtin::BUILTIN[1].text;
 
 /// The name errors use for [`EMBEDDED_COMPARE_STREAM`].
 pub const EMBEDDED_COMPARE_STREAM_LABEL: &str = "<built-in experiments/compare-stream.toml>";
