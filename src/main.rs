@@ -105,7 +105,7 @@ enum Command {
         #[arg(long = "pair", value_name = "FAST,SLOW", value_parser = parse_pair)]
         pairs: Vec<(String, String)>,
         /// Worker threads when running the reference comparison.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
     /// Run the validation suite: every experiment file in DIR with its
@@ -123,7 +123,7 @@ enum Command {
         #[arg(long, value_name = "DIR", default_value = experiment::validation::DEFAULT_OUT)]
         out: PathBuf,
         /// Worker threads [default: one per CPU].
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
         /// Run only the rows with these ids.
         #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
@@ -172,7 +172,7 @@ struct RunArgs {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Worker threads for running the paths in parallel [default: one per CPU].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
     #[command(flatten)]
     overrides: OverrideArgs,
@@ -187,12 +187,12 @@ struct OverrideArgs {
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_override)]
     set: Vec<Override>,
     /// Master seed (shorthand for --set seed=N).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    seed: Option<u64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(0..=i64::MAX))]
+    seed: Option<i64>,
     /// Stop generating after N packets per path (shorthand for
     /// --set run.packets=N).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=i64::MAX as u64))]
-    packets: Option<u64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(i64).range(1..=i64::MAX))]
+    packets: Option<i64>,
 }
 
 fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -220,13 +220,13 @@ impl OverrideArgs {
     /// Every override in application order.
     fn all(&self) -> Vec<Override> {
         let mut v = self.set.clone();
-        // The ranges clap enforces keep these within TOML's i64.
-        let int = |n: u64| toml::Value::Integer(i64::try_from(n).unwrap_or(i64::MAX));
+        // Parsed as TOML's i64, so a negative number is named as out of
+        // range rather than as an unknown flag.
         if let Some(seed) = self.seed {
-            v.extend(Override::new("seed", int(seed)));
+            v.extend(Override::new("seed", toml::Value::Integer(seed)));
         }
         if let Some(n) = self.packets {
-            v.extend(Override::new("run.packets", int(n)));
+            v.extend(Override::new("run.packets", toml::Value::Integer(n)));
         }
         v
     }

@@ -196,6 +196,46 @@ fn bad_flag_values_are_usage_errors() {
     assert_eq!(out.0, Some(2), "{}", out.2);
     let out = run(bin().args(["profiles", "nope"]));
     assert_refused(&out, &["nope", "kvm-modern-25g"]);
+    // Issue 12: negative and huge numbers are named as out of range, not
+    // as unknown flags or strings.
+    for (args, needle) in [
+        (["--seed", "-1"], "-1 is not in 0..=9223372036854775807"),
+        (["--threads", "-1"], "-1 is not in 1..=65535"),
+        (["--packets", "-5"], "-5 is not in 1..=9223372036854775807"),
+        (
+            ["--set", "run.packets=99999999999999999999"],
+            "99999999999999999999 is beyond the integers a key takes",
+        ),
+    ] {
+        let out = run(bin().args(["run", "experiments/compare.toml"]).args(args));
+        assert_eq!(out.0, Some(2), "{args:?}: {}", out.2);
+        assert!(
+            out.2.contains(needle),
+            "{args:?}: {needle:?} not in {}",
+            out.2
+        );
+    }
+    // Replication r runs with seed + r: the last seed stays in range.
+    let out = run(bin().args([
+        "validate",
+        "experiments/load-sweep.toml",
+        "--seed",
+        "9223372036854775806",
+    ]));
+    assert_refused(
+        &out,
+        &[
+            "sweep.replications = 3",
+            "seed 9223372036854775806 + 2 passes the largest seed",
+        ],
+    );
+    let out = run(bin().args([
+        "validate",
+        "experiments/load-sweep.toml",
+        "--seed",
+        "9223372036854775805",
+    ]));
+    assert_eq!(out.0, Some(0), "{}", out.2);
 }
 
 #[test]

@@ -262,6 +262,20 @@ impl Experiment {
                 exp,
             });
         }
+        // Replication r runs with seed + r: the last must stay a seed.
+        let seed = points[0].exp.seed;
+        if seed > i64::MAX as u64 - u64::from(replications - 1) {
+            return Err(cx.invalid(
+                "sweep.replications",
+                Some(replications.to_string()),
+                format!(
+                    "replication r runs with seed + r, and seed {seed} + {} passes the largest \
+                     seed ({}); lower the seed or the replications",
+                    replications - 1,
+                    i64::MAX
+                ),
+            ));
+        }
         let runs = points.len() * replications as usize * points[0].exp.paths.len();
         if runs > sweep::MAX_RUNS {
             return Err(cx.invalid(

@@ -29,7 +29,16 @@ impl Override {
                 "expected KEY=VALUE, e.g. host.vms=8 or flows.0.load=0.2",
             ));
         };
-        let value = parse_value(raw.trim());
+        let raw = raw.trim();
+        let value = parse_value(raw);
+        let digits = raw.strip_prefix(['+', '-']).unwrap_or(raw);
+        if value.is_str() && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            return Err(bad(&format!(
+                "{raw} is beyond the integers a key takes ({} to {})",
+                i64::MIN,
+                i64::MAX
+            )));
+        }
         let mut o = Override::new(key, value).map_err(|_| {
             bad("the key must be dotted names or indices, e.g. run.packets or flows.0.load")
         })?;
