@@ -251,7 +251,8 @@ pub struct LatencySummary {
     pub p99: u64,
     /// 99.9th percentile.
     pub p999: u64,
-    /// Largest recorded.
+    /// Largest recorded (whole ns, never below the mean: values are
+    /// recorded truncated to ns, the mean is exact).
     pub max: u64,
     /// Exact mean (from picosecond sums, not from the histogram).
     pub mean: f64,

@@ -26,12 +26,17 @@ pub fn summarize<T: hdrhistogram::Counter>(h: &Histogram<T>, sum_ps: u128) -> La
     if h.is_empty() {
         return LatencySummary::default();
     }
+    let mean = sum_ps as f64 / h.len() as f64 / 1000.0;
     LatencySummary {
         p50: h.value_at_quantile(0.5),
         p99: h.value_at_quantile(0.99),
         p999: h.value_at_quantile(0.999),
-        max: h.max(),
-        mean: sum_ps as f64 / h.len() as f64 / 1000.0,
+        // Latencies are recorded truncated to whole ns while the mean is
+        // exact, so when every packet took the same 1026.88 ns the
+        // histogram's max (1026) would sit below the mean: the max is never
+        // reported below the mean's next whole ns.
+        max: h.max().max(mean.ceil() as u64),
+        mean,
     }
 }
 
@@ -124,6 +129,23 @@ mod tests {
         rec.drop(DropReason::HvBacklogFull);
         assert_eq!(rec.dropped[DropReason::HvBacklogFull as usize], 2);
         assert_eq!(rec.dropped_total(), 2);
+    }
+
+    #[test]
+    fn the_max_is_never_below_the_mean() {
+        // Issue 12: every packet 1026.88 ns is recorded as 1026 ns, whose
+        // bucket (3 significant digits) ends at 1026.
+        let mut h = latency_histogram();
+        for _ in 0..10 {
+            Recorder::record_ps(&mut h, 1_026_880);
+        }
+        let s = summarize(&h, 10 * 1_026_880);
+        assert_eq!(s.mean, 1026.88);
+        assert_eq!(s.max, 1027);
+        // Spread latencies keep the histogram's max.
+        Recorder::record_ps(&mut h, 5_000_000);
+        let s = summarize(&h, 10 * 1_026_880 + 5_000_000);
+        assert_eq!(s.max, h.max());
     }
 
     #[test]
