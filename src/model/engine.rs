@@ -3482,6 +3482,56 @@ mod carry_tests {
         AHEAD_MAX.with(|c| c.set(1024));
     }
 
+    /// The same comparison over seeds, caps, drains and look-aheads drawn
+    /// at random (from a fixed seed), on the reference comparison and on
+    /// the bench with four constant or Poisson flows on SR-IOV and on the
+    /// wire alone: where the window ends falls on different packets, ties
+    /// and queue states each time.
+    #[test]
+    fn a_packet_cap_ends_the_window_as_the_replay_did_at_random() {
+        let mut r = Rng::stream(9, 4);
+        for _ in 0..60 {
+            let seed = format!("seed={}", r.below(1_000_000));
+            let packets = format!("run.packets={}", 1 + r.below(6000));
+            let drain = format!(
+                "run.drain_us={}",
+                [0, 1, 3, 50, 10_000][r.below(5) as usize]
+            );
+            let arrival = ["\"poisson\"", "\"constant\""][r.below(2) as usize];
+            let (file, sets): (&str, Vec<String>) = match r.below(3) {
+                0 => ("experiments/compare.toml", vec![seed, packets, drain]),
+                k => {
+                    let mut sets = vec![
+                        seed,
+                        packets,
+                        drain,
+                        format!("flows.0.arrival={arrival}"),
+                        format!("flows.0.rate_pps={}", 200_000 + r.below(12_000_000)),
+                        "flows.0.size=\"imix\"".into(),
+                    ];
+                    if k == 2 {
+                        sets.extend(
+                            [
+                                "host.stages=\"wire\"",
+                                "costs.switch_buffer_frames=1000",
+                                "costs.wire_propagation_ns=1000",
+                            ]
+                            .map(String::from),
+                        );
+                    }
+                    ("experiments/bench.toml", sets)
+                }
+            };
+            let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+            let ahead = [1024, 2, 7][r.below(3) as usize];
+            AHEAD_MAX.with(|c| c.set(ahead));
+            for cfg in experiment(file, &sets).host_configs() {
+                replay_or_not(&cfg);
+            }
+        }
+        AHEAD_MAX.with(|c| c.set(1024));
+    }
+
     /// The case a review found: a constant flow whose next birth falls
     /// exactly when its previous packet's interrupt is due. The birth is
     /// scheduled where the generator's handler would have ended, so it
