@@ -182,6 +182,27 @@ impl<E: Copy> EventQueue<E> {
         self.peak
     }
 
+    /// Restarts the record of [`EventQueue::peak_len`] from `peak`: a caller
+    /// that follows the most events pending over stretches of a run (and
+    /// may correct it) reads it at a stretch's end and sets it for the next.
+    pub fn set_peak(&mut self, peak: usize) {
+        self.peak = peak;
+    }
+
+    /// Removes the pending events for which `keep` (given each event's time)
+    /// is false. The others keep their times and sequence numbers, so they
+    /// run in the order they would have; O(n log n), for a rare clean-up
+    /// (cancellation is not offered, see the module docs).
+    pub fn retain(&mut self, mut keep: impl FnMut(SimTime, &E) -> bool) {
+        if let Some(l) = self.lane.take() {
+            self.heap.push(l);
+        }
+        self.heap
+            .retain(|e| keep(SimTime::from_ps(e.time), &e.event));
+        // An array sorted by (time, sequence) is a valid heap.
+        self.heap.sort_unstable_by_key(|e| (e.time, e.seq));
+    }
+
     /// Number of pending events.
     pub fn len(&self) -> usize {
         self.heap.len() + usize::from(self.lane.is_some())
@@ -253,6 +274,21 @@ mod tests {
             assert_eq!(q.pop(), Some((SimTime::from_ps(t), s)));
         }
         assert!(q.is_empty());
+    }
+
+    /// Events kept by `retain` run in the order they would have, ties
+    /// included, whether one was in the lane or not.
+    #[test]
+    fn retain_keeps_the_order_of_what_remains() {
+        let mut q = EventQueue::with_capacity(8);
+        q.push(SimTime::from_ps(5), 'a'); // in the lane
+        for (t, e) in [(20, 'x'), (10, 'b'), (20, 'c'), (30, 'y'), (20, 'd')] {
+            q.push(SimTime::from_ps(t), e);
+        }
+        q.retain(|t, &e| e != 'x' && t.as_ps() < 30);
+        assert_eq!(q.len(), 4);
+        let order: String = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, "abcd");
     }
 
     #[test]

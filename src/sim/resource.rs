@@ -54,6 +54,11 @@ pub struct FcfsPool {
     urgent_free_at: SimTime,
     /// Task work that urgent jobs pushed from inside the window to after it.
     pushed_out: SimDuration,
+    /// While the window's end is tentative ([`FcfsPool::set_tentative_window`]):
+    /// the urgent jobs that pushed task work and whose share of
+    /// `pushed_out` may still depend on where the window ends — (start,
+    /// task work's end before the push, service).
+    pushes: Option<Vec<(SimTime, SimTime, SimDuration)>>,
 }
 
 impl FcfsPool {
@@ -73,12 +78,62 @@ impl FcfsPool {
             busy_in_window: SimDuration::ZERO,
             urgent_free_at: SimTime::ZERO,
             pushed_out: SimDuration::ZERO,
+            pushes: None,
         }
     }
 
     /// Sets the end of the measurement window: [`FcfsPool::busy_in_window`]
     /// counts only service inside `[0, end]`.
     pub fn set_window(&mut self, end: SimTime) {
+        self.window_end = end;
+    }
+
+    /// Sets a tentative end of the measurement window: it may be moved
+    /// earlier, once, by [`FcfsPool::shrink_window`], to any time later than
+    /// every arrival admitted until then.
+    pub fn set_tentative_window(&mut self, end: SimTime) {
+        self.window_end = end;
+        self.pushes = Some(Vec::with_capacity(64));
+    }
+
+    /// Moves the end of a tentative window ([`FcfsPool::set_tentative_window`])
+    /// to `end`, as if it had been set there from the start: busy time and
+    /// pushed-out work in the window come out as [`FcfsPool::set_window`]
+    /// with `end` would have counted them.
+    ///
+    /// Why the busy time needs no record of the jobs: every interval a
+    /// server's busy time was counted for starts at an arrival (earlier
+    /// than `end`) or where the server's previous interval ended
+    /// ([`FcfsPool::admit_preempting`] counts the end of the queue it
+    /// pushes back). So on each server the intervals after `end` are one
+    /// block, from `end` to when the server frees: that is what the
+    /// tentative window counted in excess.
+    ///
+    /// # Panics
+    /// If `end` is later than the tentative end, or not later than an
+    /// arrival already admitted.
+    pub fn shrink_window(&mut self, end: SimTime) {
+        let old = self.window_end;
+        assert!(
+            end <= old && end > self.last_arrival,
+            "a window shrinks to after the last arrival"
+        );
+        for &free in self.free_at.iter() {
+            let excess = free
+                .min(old)
+                .checked_since(end)
+                .unwrap_or(SimDuration::ZERO);
+            self.busy_in_window =
+                SimDuration::from_ps(self.busy_in_window.as_ps() - excess.as_ps());
+        }
+        let pushed = |w: SimTime, (start, free, service): (SimTime, SimTime, SimDuration)| {
+            let clip = |a: SimTime, b: SimTime| b.min(w).since(a.min(w)).as_ps();
+            clip(start, free) - clip(start + service, free + service)
+        };
+        for &p in self.pushes.take().iter().flatten() {
+            self.pushed_out =
+                SimDuration::from_ps(self.pushed_out.as_ps() + pushed(end, p) - pushed(old, p));
+        }
         self.window_end = end;
     }
 
@@ -247,6 +302,17 @@ impl FcfsPool {
                 SimDuration::from_ps(clip(start, pushed).as_ps() - clip(start, free).as_ps());
             self.pushed_out +=
                 SimDuration::from_ps(clip(start, free).as_ps() - clip(end, pushed).as_ps());
+            if let Some(log) = self.pushes.as_mut() {
+                // Its share is the same for any window ending after
+                // `pushed` (none), and the window ends after `now`.
+                if pushed > now + SimDuration::from_ps(1) {
+                    if log.len() == log.capacity() {
+                        log.retain(|&(_, f, s)| f + s > now + SimDuration::from_ps(1));
+                        log.reserve(log.len());
+                    }
+                    log.push((start, free, service));
+                }
+            }
         } else {
             self.free_at[0] = end;
             self.account(start, end, service);
@@ -354,6 +420,47 @@ mod tests {
         // The handlers' 15 ns inside the window pushed 15 ns of task work
         // out of it.
         assert_eq!(p.pushed_out_of_window(), d(15));
+    }
+
+    /// A tentative window shrunk to `w` after the last arrival before `w`
+    /// counts what a window set at `w` from the start counts, busy time and
+    /// pushed-out work, on one server with urgent jobs and on three, before
+    /// and after further admissions.
+    #[test]
+    fn a_shrunk_window_counts_as_one_set_there() {
+        use crate::sim::Rng;
+        for (servers, seed) in [(1, 1), (1, 2), (3, 3), (1, 4), (3, 5)] {
+            let mut r = Rng::stream(seed, 9);
+            let mut plain = FcfsPool::new(servers, Some(50));
+            let mut shrunk = FcfsPool::new(servers, Some(50));
+            let w = t(5_000);
+            plain.set_window(w);
+            shrunk.set_tentative_window(t(1_000_000));
+            let mut now = 0;
+            let mut done = false;
+            for _ in 0..3_000 {
+                now += r.below(8);
+                if !done && t(now) >= w {
+                    shrunk.shrink_window(w);
+                    done = true;
+                    assert_eq!(shrunk.busy_in_window(), plain.busy_in_window());
+                    assert_eq!(shrunk.pushed_out_of_window(), plain.pushed_out_of_window());
+                }
+                let svc = d(1 + r.below(30));
+                if servers == 1 && r.below(4) == 0 {
+                    assert_eq!(
+                        plain.admit_preempting(t(now), svc),
+                        shrunk.admit_preempting(t(now), svc)
+                    );
+                } else {
+                    assert_eq!(plain.admit(t(now), svc), shrunk.admit(t(now), svc));
+                }
+            }
+            assert!(done);
+            assert_eq!(shrunk.busy_in_window(), plain.busy_in_window());
+            assert_eq!(shrunk.pushed_out_of_window(), plain.pushed_out_of_window());
+            assert!(plain.pushed_out_of_window() > d(0) || servers > 1);
+        }
     }
 
     #[test]

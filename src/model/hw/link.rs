@@ -144,6 +144,18 @@ impl Link {
         self.pool.set_window(end);
     }
 
+    /// Sets a tentative end of the measurement window (see
+    /// [`FcfsPool::set_tentative_window`]).
+    pub fn set_tentative_window(&mut self, end: SimTime) {
+        self.pool.set_tentative_window(end);
+    }
+
+    /// Moves a tentative window's end earlier (see
+    /// [`FcfsPool::shrink_window`]).
+    pub fn shrink_window(&mut self, end: SimTime) {
+        self.pool.shrink_window(end);
+    }
+
     /// Busy time inside the measurement window.
     pub fn busy_in_window(&self) -> SimDuration {
         self.pool.busy_in_window()
