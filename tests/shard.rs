@@ -332,6 +332,13 @@ fn merging_refuses_what_is_not_one_whole_run() {
             vec!["7/3 is not a valid I/N"],
         ),
         (
+            // A damaged count must be refused, not allocated (this aborted
+            // the merge: "memory allocation of 64000000000 bytes failed").
+            "count",
+            text.replacen("\"count\":3", "\"count\":4000000000", 1),
+            vec!["1/4000000000 is not a valid I/N"],
+        ),
+        (
             "job",
             text.replacen("\"job\":1,", "\"job\":2,", 1),
             vec!["job 2 is not one shard 1/3 owns"],
@@ -354,6 +361,8 @@ fn merging_refuses_what_is_not_one_whole_run() {
         let f = file(&d);
         n.push(&f);
         refused(&dir, &[s0, &d, s2], &n);
+        // First, so that its count is the one merging goes by.
+        refused(&dir, &[&d, s0, s2], &n);
     }
 
     // --out is one of the shards.

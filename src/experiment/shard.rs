@@ -347,8 +347,16 @@ pub fn parse(file: &str, text: &str) -> Result<ShardFile, MergeError> {
             found: shard.enisim_version,
         });
     }
-    if shard.shard.count == 0 || shard.shard.index >= shard.shard.count {
-        return Err(not(format!("shard {} is not a valid I/N", shard.shard)));
+    // The count bounds what merging allocates: a damaged count must be an
+    // error, not an allocation of billions of slots.
+    if shard.shard.count == 0
+        || shard.shard.count > MAX_SHARDS
+        || shard.shard.index >= shard.shard.count
+    {
+        return Err(not(format!(
+            "shard {} is not a valid I/N (0 <= I < N <= {MAX_SHARDS})",
+            shard.shard
+        )));
     }
     Ok(shard)
 }
