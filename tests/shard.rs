@@ -365,6 +365,30 @@ fn merging_refuses_what_is_not_one_whole_run() {
         refused(&dir, &[&d, s0, s2], &n);
     }
 
+    // Every shard carries the same experiment, one this enisim refuses: the
+    // message names the shard file it was read from.
+    let bad: Vec<PathBuf> = [s0, s1, s2]
+        .iter()
+        .map(|s| {
+            let d = dir.join(format!(
+                "bad-exp-{}",
+                s.file_name().unwrap().to_string_lossy()
+            ));
+            fs::create_dir_all(&d).unwrap();
+            let t = fs::read_to_string(s.join("shard.json")).unwrap();
+            let t2 = t.replacen("\"request_bytes\":128", "\"request_bytes\":1", 1);
+            assert_ne!(t, t2);
+            fs::write(d.join("shard.json"), t2).unwrap();
+            d
+        })
+        .collect();
+    let first = file(&bad[0]);
+    refused(
+        &dir,
+        &[&bad[0], &bad[1], &bad[2]],
+        &[&first, "experiment the shards carry", "request_bytes = 1"],
+    );
+
     // --out is one of the shards.
     let (code, _, stderr) = run(&[
         "merge",

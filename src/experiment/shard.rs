@@ -270,7 +270,13 @@ pub enum MergeError {
         message: String,
     },
     /// The experiment the shards carry is not valid for this enisim.
-    Experiment(ExperimentError),
+    Experiment {
+        /// The shard file it was read from (the first given; all carry the
+        /// same).
+        file: String,
+        /// Why it is not valid.
+        error: Box<ExperimentError>,
+    },
 }
 
 impl fmt::Display for MergeError {
@@ -307,9 +313,10 @@ impl fmt::Display for MergeError {
                 )
             }
             MergeError::Runs { file, message } => write!(f, "{file}: {message}"),
-            MergeError::Experiment(e) => write!(
+            MergeError::Experiment { file, error } => write!(
                 f,
-                "the experiment the shards carry is not valid for this enisim: {e}"
+                "{file}: the experiment the shards carry (experiment_as_run) is not valid for \
+                 this enisim: {error}"
             ),
         }
     }
@@ -412,7 +419,12 @@ pub fn merge(shards: Vec<(String, ShardFile)>) -> Result<(Experiment, RunReport)
         file: first_file.clone(),
         message: format!("experiment_as_run is not a TOML document: {e}"),
     })?;
-    let exp = Experiment::from_toml(&first.source, &text, &[]).map_err(MergeError::Experiment)?;
+    let exp = Experiment::from_toml(&first.source, &text, &[]).map_err(|error| {
+        MergeError::Experiment {
+            file: first_file.clone(),
+            error: Box::new(error),
+        }
+    })?;
     let all = jobs(&exp);
     if all.len() != first.jobs {
         return Err(MergeError::Runs {
