@@ -470,11 +470,18 @@ fn load_compare(overrides: &[Override]) -> Result<Experiment, Failure> {
 /// experiment it names (saying so on stderr). Neither: the read error with
 /// the built-in names.
 fn load_experiment(file: &Path, overrides: &[Override]) -> Result<Experiment, Failure> {
-    if !file.exists() {
+    // A directory of that name is no experiment file either: typically the
+    // results of an earlier `run NAME --out NAME`.
+    if !file.exists() || file.is_dir() {
         if let Some(b) = file.to_str().and_then(experiment::builtin::find) {
             eprintln!(
-                "note: {} not found; using the built-in experiments/{}.toml",
+                "note: {} {}; using the built-in experiments/{}.toml",
                 file.display(),
+                if file.is_dir() {
+                    "is a directory"
+                } else {
+                    "not found"
+                },
                 b.name
             );
             return Ok(Experiment::from_toml(&b.label(), b.text, overrides)?);
