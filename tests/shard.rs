@@ -464,6 +464,9 @@ fn bad_shard_options_are_refused_before_anything_runs() {
     let s = dir.join("s");
     let s = s.to_str().unwrap();
     ok(run(&["run", f, "--shard", "0/2", "--out", s]));
+    // A retry after a writer was killed mid-way finds its temporary
+    // directory beside the shard (as a preempted pod leaves it).
+    fs::create_dir_all(Path::new(s).join(".enisim.tmp-1-2-3")).unwrap();
     ok(run(&["run", f, "--shard", "1/2", "--out", s]));
     let text = fs::read_to_string(Path::new(s).join("shard.json")).unwrap();
     assert!(
