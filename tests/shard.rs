@@ -315,7 +315,7 @@ fn merging_refuses_what_is_not_one_whole_run() {
         (
             "schema",
             text.replacen("\"schema_version\":1", "\"schema_version\":99", 1),
-            vec!["schema_version Some(99)"],
+            vec!["schema_version is 99; this enisim reads 1"],
         ),
         (
             "version",

@@ -339,11 +339,16 @@ pub fn parse(file: &str, text: &str) -> Result<ShardFile, MergeError> {
         Some(other) => return Err(not(format!("format is {other:?}, not {SHARD_FORMAT:?}"))),
         None => return Err(not(format!("no \"format\": {SHARD_FORMAT:?} key"))),
     }
-    match value.get("schema_version").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(SHARD_SCHEMA_VERSION) => {}
-        v => {
+    match value.get("schema_version") {
+        Some(v) if v.as_u64() == Some(u64::from(SHARD_SCHEMA_VERSION)) => {}
+        Some(v) => {
             return Err(not(format!(
-                "schema_version {v:?}; this enisim reads {SHARD_SCHEMA_VERSION}"
+                "schema_version is {v}; this enisim reads {SHARD_SCHEMA_VERSION}"
+            )))
+        }
+        None => {
+            return Err(not(format!(
+                "no \"schema_version\" key; this enisim reads {SHARD_SCHEMA_VERSION}"
             )))
         }
     }
