@@ -470,11 +470,35 @@ fn load_compare(overrides: &[Override]) -> Result<Experiment, Failure> {
 /// experiment it names (saying so on stderr). Neither: the read error with
 /// the built-in names.
 fn load_experiment(file: &Path, overrides: &[Override]) -> Result<Experiment, Failure> {
-    if !file.exists() {
+    // A directory of that name is no experiment file either: typically the
+    // results of an earlier `run NAME --out NAME`.
+    if !file.exists() || file.is_dir() {
         if let Some(b) = file.to_str().and_then(experiment::builtin::find) {
+            // The shipped file as it stands here (edited, perhaps) wins over
+            // the copy built into the binary: NAME.toml, then
+            // experiments/NAME.toml (in the clone).
+            let local = [
+                PathBuf::from(format!("{}.toml", b.name)),
+                Path::new("experiments").join(format!("{}.toml", b.name)),
+            ]
+            .into_iter()
+            .find(|p| p.is_file() && p.as_path() != file);
+            if let Some(p) = local {
+                eprintln!(
+                    "note: {} is not an experiment file; using {}",
+                    file.display(),
+                    p.display()
+                );
+                return Ok(Experiment::from_file(&p, overrides)?);
+            }
             eprintln!(
-                "note: {} not found; using the built-in experiments/{}.toml",
+                "note: {} {}; using the built-in experiments/{}.toml",
                 file.display(),
+                if file.is_dir() {
+                    "is a directory"
+                } else {
+                    "not found"
+                },
                 b.name
             );
             return Ok(Experiment::from_toml(&b.label(), b.text, overrides)?);
@@ -502,8 +526,9 @@ fn experiments() -> Result<(), Failure> {
         ));
     }
     out.push_str(
-        "\n`enisim run NAME` runs one from any directory (a file of that name in the current \
-         directory wins); `enisim run NAME --set KEY=VALUE` changes it.\n",
+        "\n`enisim run NAME` runs one from any directory (NAME, NAME.toml or \
+         experiments/NAME.toml in the current directory wins); `enisim run NAME --set \
+         KEY=VALUE` changes it.\n",
     );
     emit(&out)
 }

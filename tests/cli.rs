@@ -755,6 +755,22 @@ fn built_in_experiments_run_by_name_from_any_directory() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(out.starts_with("ok: tiny:"), "{out}");
     assert!(!stderr.contains("built-in"), "{stderr}");
+    // So it does when named without .toml: the local file, not the copy
+    // built into the binary (which would silently ignore an edited file).
+    let (code, out, stderr) = run(bin().current_dir(&cwd).args(["validate", "load-sweep"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(out.starts_with("ok: tiny:"), "{out}\n{stderr}");
+    assert!(stderr.contains("using load-sweep.toml"), "{stderr}");
+    // A directory of that name (the results of `run NAME --out NAME`) is
+    // not an experiment file: the built-in one still runs.
+    fs::create_dir_all(cwd.join("compare")).unwrap();
+    let (code, out, stderr) = run(bin().current_dir(&cwd).args(["validate", "compare"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(out.starts_with("ok: compare:"), "{out}");
+    assert!(
+        stderr.contains("compare is a directory; using the built-in"),
+        "{stderr}"
+    );
     let (code, _, stderr) = run(bin().current_dir(&cwd).args(["run", "no-such-experiment"]));
     assert_eq!(code, Some(2));
     assert!(

@@ -209,3 +209,66 @@ fn a_panicking_lp_ends_the_run_with_its_panic_at_any_thread_count() {
         }
     }
 }
+
+/// An LP that, at its one event at 5 ps, sends a message to LP `to` with
+/// the given delay, after sleeping `sleep_ms` (so that which thread records
+/// its error first depends on the thread count, not on luck).
+struct Slow {
+    next: Option<SimTime>,
+    to: usize,
+    delay_ps: u64,
+    sleep_ms: u64,
+}
+
+impl LogicalProcess for Slow {
+    type Msg = Packet;
+    fn next_time(&self) -> Option<SimTime> {
+        self.next
+    }
+    fn run_until(&mut self, end: SimTime, out: &mut Outbox<'_, Packet>) {
+        if let Some(t) = self.next.filter(|&t| t < end) {
+            std::thread::sleep(std::time::Duration::from_millis(self.sleep_ms));
+            let p = Packet {
+                id: (0, 0),
+                hops: 0,
+            };
+            out.send(self.to, t + SimDuration::from_ps(self.delay_ps), p);
+            self.next = None;
+        }
+    }
+    fn receive(&mut self, _: SimTime, _: usize, _: Packet) {}
+}
+
+#[test]
+fn two_broken_rules_in_one_window_give_the_same_error_at_any_thread_count() {
+    // LP 0 (slow) sends too early, LP 1 (fast) to an LP that does not exist,
+    // in the same window: the error must not depend on which thread got
+    // there first.
+    let errors: Vec<ParallelError> = [1, 2, 3]
+        .iter()
+        .map(|&threads| {
+            let mut lps = vec![
+                Slow {
+                    next: Some(SimTime::from_ps(5)),
+                    to: 1,
+                    delay_ps: 1,
+                    sleep_ms: 50,
+                },
+                Slow {
+                    next: Some(SimTime::from_ps(5)),
+                    to: 9,
+                    delay_ps: 100,
+                    sleep_ms: 0,
+                },
+            ];
+            let cfg = ParallelConfig {
+                threads,
+                lookahead: SimDuration::from_ps(100),
+                horizon: SimTime::MAX,
+                queue_capacity: 8,
+            };
+            run(&mut lps, &cfg).unwrap_err()
+        })
+        .collect();
+    assert!(errors.iter().all(|e| *e == errors[0]), "{errors:?}");
+}

@@ -315,7 +315,7 @@ fn merging_refuses_what_is_not_one_whole_run() {
         (
             "schema",
             text.replacen("\"schema_version\":1", "\"schema_version\":99", 1),
-            vec!["schema_version Some(99)"],
+            vec!["schema_version is 99; this enisim reads 1"],
         ),
         (
             "version",
@@ -330,6 +330,13 @@ fn merging_refuses_what_is_not_one_whole_run() {
             "index",
             text.replacen("\"index\":1", "\"index\":7", 1),
             vec!["7/3 is not a valid I/N"],
+        ),
+        (
+            // A damaged count must be refused, not allocated (this aborted
+            // the merge: "memory allocation of 64000000000 bytes failed").
+            "count",
+            text.replacen("\"count\":3", "\"count\":4000000000", 1),
+            vec!["1/4000000000 is not a valid I/N"],
         ),
         (
             "job",
@@ -354,7 +361,33 @@ fn merging_refuses_what_is_not_one_whole_run() {
         let f = file(&d);
         n.push(&f);
         refused(&dir, &[s0, &d, s2], &n);
+        // First, so that its count is the one merging goes by.
+        refused(&dir, &[&d, s0, s2], &n);
     }
+
+    // Every shard carries the same experiment, one this enisim refuses: the
+    // message names the shard file it was read from.
+    let bad: Vec<PathBuf> = [s0, s1, s2]
+        .iter()
+        .map(|s| {
+            let d = dir.join(format!(
+                "bad-exp-{}",
+                s.file_name().unwrap().to_string_lossy()
+            ));
+            fs::create_dir_all(&d).unwrap();
+            let t = fs::read_to_string(s.join("shard.json")).unwrap();
+            let t2 = t.replacen("\"request_bytes\":128", "\"request_bytes\":1", 1);
+            assert_ne!(t, t2);
+            fs::write(d.join("shard.json"), t2).unwrap();
+            d
+        })
+        .collect();
+    let first = file(&bad[0]);
+    refused(
+        &dir,
+        &[&bad[0], &bad[1], &bad[2]],
+        &[&first, "experiment the shards carry", "request_bytes = 1"],
+    );
 
     // --out is one of the shards.
     let (code, _, stderr) = run(&[
@@ -431,6 +464,9 @@ fn bad_shard_options_are_refused_before_anything_runs() {
     let s = dir.join("s");
     let s = s.to_str().unwrap();
     ok(run(&["run", f, "--shard", "0/2", "--out", s]));
+    // A retry after a writer was killed mid-way finds its temporary
+    // directory beside the shard (as a preempted pod leaves it).
+    fs::create_dir_all(Path::new(s).join(".enisim.tmp-1-2-3")).unwrap();
     ok(run(&["run", f, "--shard", "1/2", "--out", s]));
     let text = fs::read_to_string(Path::new(s).join("shard.json")).unwrap();
     assert!(

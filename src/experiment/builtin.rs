@@ -1,8 +1,9 @@
 //! The shipped experiments, built into the binary: `enisim experiments`
 //! lists them and `enisim run NAME` runs one from any directory, so an
 //! installed enisim (`cargo install --path .`) needs no clone. A file of the
-//! same name in the current directory always wins: the built-in copy is the
-//! fallback, and the CLI says when it used one.
+//! same name in the current directory always wins (`NAME`, `NAME.toml`, then
+//! `experiments/NAME.toml`): the built-in copy is the fallback, and the CLI
+//! says which it used.
 
 /// One built-in experiment.
 #[derive(Clone, Copy, Debug)]

@@ -270,7 +270,13 @@ pub enum MergeError {
         message: String,
     },
     /// The experiment the shards carry is not valid for this enisim.
-    Experiment(ExperimentError),
+    Experiment {
+        /// The shard file it was read from (the first given; all carry the
+        /// same).
+        file: String,
+        /// Why it is not valid.
+        error: Box<ExperimentError>,
+    },
 }
 
 impl fmt::Display for MergeError {
@@ -307,9 +313,10 @@ impl fmt::Display for MergeError {
                 )
             }
             MergeError::Runs { file, message } => write!(f, "{file}: {message}"),
-            MergeError::Experiment(e) => write!(
+            MergeError::Experiment { file, error } => write!(
                 f,
-                "the experiment the shards carry is not valid for this enisim: {e}"
+                "{file}: the experiment the shards carry (experiment_as_run) is not valid for \
+                 this enisim: {error}"
             ),
         }
     }
@@ -332,11 +339,16 @@ pub fn parse(file: &str, text: &str) -> Result<ShardFile, MergeError> {
         Some(other) => return Err(not(format!("format is {other:?}, not {SHARD_FORMAT:?}"))),
         None => return Err(not(format!("no \"format\": {SHARD_FORMAT:?} key"))),
     }
-    match value.get("schema_version").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(SHARD_SCHEMA_VERSION) => {}
-        v => {
+    match value.get("schema_version") {
+        Some(v) if v.as_u64() == Some(u64::from(SHARD_SCHEMA_VERSION)) => {}
+        Some(v) => {
             return Err(not(format!(
-                "schema_version {v:?}; this enisim reads {SHARD_SCHEMA_VERSION}"
+                "schema_version is {v}; this enisim reads {SHARD_SCHEMA_VERSION}"
+            )))
+        }
+        None => {
+            return Err(not(format!(
+                "no \"schema_version\" key; this enisim reads {SHARD_SCHEMA_VERSION}"
             )))
         }
     }
@@ -347,8 +359,16 @@ pub fn parse(file: &str, text: &str) -> Result<ShardFile, MergeError> {
             found: shard.enisim_version,
         });
     }
-    if shard.shard.count == 0 || shard.shard.index >= shard.shard.count {
-        return Err(not(format!("shard {} is not a valid I/N", shard.shard)));
+    // The count bounds what merging allocates: a damaged count must be an
+    // error, not an allocation of billions of slots.
+    if shard.shard.count == 0
+        || shard.shard.count > MAX_SHARDS
+        || shard.shard.index >= shard.shard.count
+    {
+        return Err(not(format!(
+            "shard {} is not a valid I/N (0 <= I < N <= {MAX_SHARDS})",
+            shard.shard
+        )));
     }
     Ok(shard)
 }
@@ -404,7 +424,12 @@ pub fn merge(shards: Vec<(String, ShardFile)>) -> Result<(Experiment, RunReport)
         file: first_file.clone(),
         message: format!("experiment_as_run is not a TOML document: {e}"),
     })?;
-    let exp = Experiment::from_toml(&first.source, &text, &[]).map_err(MergeError::Experiment)?;
+    let exp = Experiment::from_toml(&first.source, &text, &[]).map_err(|error| {
+        MergeError::Experiment {
+            file: first_file.clone(),
+            error: Box::new(error),
+        }
+    })?;
     let all = jobs(&exp);
     if all.len() != first.jobs {
         return Err(MergeError::Runs {

@@ -158,6 +158,9 @@ pub fn check_shard_dir(dir: &Path) -> io::Result<()> {
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n != SHARD_FILE)
+        // What a writer killed mid-way (a preempted pod, a Slurm time limit)
+        // leaves: a retry must not be refused for it.
+        .filter(|n| !n.starts_with(".enisim.tmp-") && !n.starts_with(".probe.tmp-"))
         .collect();
     if others.is_empty() {
         return Ok(());

@@ -127,8 +127,11 @@ pub struct ParallelStats {
     pub messages: u64,
 }
 
-/// Why a parallel run stopped.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Why a parallel run stopped. When LPs break rules in the same window
+/// (the run stops before the next one), the error is the least of theirs in
+/// this type's order, not the first some thread recorded: the same at any
+/// thread count.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ParallelError {
     /// `lookahead`, `threads` or `queue_capacity` is zero.
     Config(&'static str),
@@ -226,7 +229,12 @@ impl<M> Outbox<'_, M> {
     pub fn send(&mut self, to: usize, at: SimTime, msg: M) {
         let fail = |e: ParallelError| {
             if let Ok(mut slot) = self.error.lock() {
-                slot.get_or_insert(e);
+                // Every error comes from one window (the run stops at the
+                // next), whose set of errors does not depend on threads:
+                // keep its least, not the first recorded.
+                if slot.as_ref().is_none_or(|old| e < *old) {
+                    *slot = Some(e);
+                }
             }
             self.failed.store(true, Ordering::Relaxed);
         };
