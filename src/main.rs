@@ -19,7 +19,7 @@ use std::process::ExitCode;
 /// Simulate the packet path of a virtualized host: bare metal, emulated,
 /// virtio, passthrough and SR-IOV on the same host and traffic.
 #[derive(Parser)]
-#[command(name = "enisim", version)]
+#[command(name = "enisim", version = env!("ENISIM_BUILD"))]
 struct Cli {
     #[command(subcommand)]
     command: Command,

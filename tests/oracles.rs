@@ -116,7 +116,11 @@ fn line_rate_64b_at_10gbe_is_14_88_mpps_exactly() {
     // truncated to whole ns (p50) and reported as a max no lower than the
     // exact mean.
     let l = &r.latency_ns;
-    assert_eq!((l.p50, l.max), (l.mean as u64, l.mean.ceil() as u64), "{l:?}");
+    assert_eq!(
+        (l.p50, l.max),
+        (l.mean as u64, l.mean.ceil() as u64),
+        "{l:?}"
+    );
     let dropped: u64 = r.dropped.values().sum();
     assert_eq!(dropped, 0);
     let wire = r.stages.iter().find(|s| s.name == "wire").unwrap().mean_ns;

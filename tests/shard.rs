@@ -320,7 +320,7 @@ fn merging_refuses_what_is_not_one_whole_run() {
         (
             "version",
             text.replacen(
-                &format!("\"enisim_version\":\"{}\"", env!("CARGO_PKG_VERSION")),
+                &format!("\"enisim_version\":\"{}\"", env!("ENISIM_BUILD")),
                 "\"enisim_version\":\"0.0.1\"",
                 1,
             ),
@@ -542,6 +542,11 @@ fn the_slurm_script_runs_the_shards_and_merges_them() {
         "host.vms=0",
     ]));
     assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(fs::read_to_string(&log).unwrap().lines().count(), 2);
+    // The shards' threads come from --cpus-per-task, not from the options.
+    let (code, _, stderr) = run_cmd(&mut script_cmd(&["submit", f, o, "4", "--threads", "2"]));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("do not pass --threads"), "{stderr}");
     assert_eq!(fs::read_to_string(&log).unwrap().lines().count(), 2);
     // Outside an array task, `shard` says so.
     let (code, _, stderr) = run_cmd(&mut script_cmd(&["shard", f, o]));

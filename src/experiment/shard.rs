@@ -25,7 +25,7 @@
 //! `float_roundtrip`), so the merged statistics are those of one run.
 //!
 //! Merging refuses, naming the directory: a file that is not a shard, one
-//! written by another enisim version, shards of different experiments or
+//! written by another enisim build, shards of different experiments or
 //! counts, a shard given twice, a missing shard, and a shard whose runs are
 //! not the jobs its index owns.
 
@@ -109,7 +109,10 @@ pub struct ShardFile {
     pub format: String,
     /// [`SHARD_SCHEMA_VERSION`].
     pub schema_version: u32,
-    /// The enisim version that ran it; merging needs the same version.
+    /// The enisim build that ran it (`ENISIM_BUILD`: the version, and the
+    /// git commit it was built from, `-dirty` with uncommitted changes);
+    /// merging needs the same build. Two builds from one dirty tree share
+    /// a name: commit before running shards on a cluster.
     pub enisim_version: String,
     /// The experiment file as the user named it (for messages).
     pub source: String,
@@ -189,7 +192,7 @@ pub fn run_shard(
     Ok(ShardFile {
         format: SHARD_FORMAT.to_owned(),
         schema_version: SHARD_SCHEMA_VERSION,
-        enisim_version: env!("CARGO_PKG_VERSION").to_owned(),
+        enisim_version: env!("ENISIM_BUILD").to_owned(),
         source: exp.source.clone(),
         experiment: exp.name.clone(),
         shard,
@@ -230,7 +233,7 @@ pub enum MergeError {
         /// What is wrong.
         message: String,
     },
-    /// Written by another enisim version.
+    /// Written by another enisim build.
     Version {
         /// The shard file.
         file: String,
@@ -288,9 +291,9 @@ impl fmt::Display for MergeError {
             ),
             MergeError::Version { file, found } => write!(
                 f,
-                "{file}: written by enisim {found}, this is enisim {}: merge with the version \
-                 that ran the shards (results of two versions must not be mixed)",
-                env!("CARGO_PKG_VERSION")
+                "{file}: written by enisim {found}, this is enisim {}: merge with the build \
+                 that ran the shards (results of two builds must not be mixed)",
+                env!("ENISIM_BUILD")
             ),
             MergeError::Mismatch { file, first, what } => write!(
                 f,
@@ -353,7 +356,7 @@ pub fn parse(file: &str, text: &str) -> Result<ShardFile, MergeError> {
         }
     }
     let shard: ShardFile = serde_json::from_str(text).map_err(|e| not(e.to_string()))?;
-    if shard.enisim_version != env!("CARGO_PKG_VERSION") {
+    if shard.enisim_version != env!("ENISIM_BUILD") {
         return Err(MergeError::Version {
             file: file.to_owned(),
             found: shard.enisim_version,
