@@ -3138,6 +3138,35 @@ pub fn run(cfg: &HostConfig) -> Result<PathResult, BuildError> {
 #[cfg(test)]
 mod carry_tests {
     use super::*;
+
+    /// bench.toml variants both comparisons run (with and without a
+    /// shortcut; with and without the replay): several I/O cores, a
+    /// three-hop wire at 80 M packets/s, three vCPUs sending.
+    const BENCH_VARIANTS: [&[&str]; 3] = [
+        &[
+            "run.packets=5000",
+            "host.vms=4",
+            "flows.0.arrival=\"constant\"",
+            "flows.0.rate_pps=12000000",
+            "costs.hv_io_cores=3",
+        ],
+        &[
+            "run.packets=5000",
+            "host.vms=2",
+            "flows.0.arrival=\"constant\"",
+            "flows.0.rate_pps=80000000",
+            "run.drain_us=0",
+            "costs.wire_hops=3",
+        ],
+        &[
+            "run.packets=5000",
+            "host.vms=3",
+            "host.vcpus=3",
+            "flows.0.kind=\"tx\"",
+            "flows.0.arrival=\"constant\"",
+            "flows.0.rate_pps=3000000",
+        ],
+    ];
     use crate::experiment::{Experiment, Override};
     use std::path::Path;
 
@@ -3215,41 +3244,17 @@ mod carry_tests {
         ] {
             cfgs.extend(experiment(name, &["run.duration_us=1000"]).host_configs());
         }
-        for sets in [
-            &[
-                "run.packets=5000",
-                "host.vms=4",
-                "flows.0.arrival=\"constant\"",
-                "flows.0.rate_pps=12000000",
-                "costs.hv_io_cores=3",
-            ][..],
-            &[
-                "run.packets=5000",
-                "host.vms=2",
-                "flows.0.arrival=\"constant\"",
-                "flows.0.rate_pps=80000000",
-                "run.drain_us=0",
-                "costs.wire_hops=3",
-            ][..],
-            &[
-                "run.packets=5000",
-                "host.vms=3",
-                "host.vcpus=3",
-                "flows.0.kind=\"tx\"",
-                "flows.0.arrival=\"constant\"",
-                "flows.0.rate_pps=3000000",
-            ][..],
-            &[
-                "run.packets=5000",
-                "host.vms=4",
-                "flows.0.kind=\"vm_to_vm\"",
-                "flows.0.vm=0",
-                "flows.0.dst_vm=1",
-                "flows.0.arrival=\"constant\"",
-                "flows.0.rate_pps=2000000",
-                "costs.hv_io_cores=4",
-            ][..],
-        ] {
+        for sets in BENCH_VARIANTS.iter().copied().chain([&[
+            "run.packets=5000",
+            "host.vms=4",
+            "flows.0.kind=\"vm_to_vm\"",
+            "flows.0.vm=0",
+            "flows.0.dst_vm=1",
+            "flows.0.arrival=\"constant\"",
+            "flows.0.rate_pps=2000000",
+            "costs.hv_io_cores=4",
+        ][..]])
+        {
             cfgs.extend(experiment("experiments/bench.toml", sets).host_configs());
         }
         for cfg in &cfgs {
@@ -3411,29 +3416,6 @@ mod carry_tests {
             &["run.packets=1"][..],
             &["run.packets=1", "run.drain_us=0"][..],
             &[
-                "run.packets=5000",
-                "host.vms=4",
-                "flows.0.arrival=\"constant\"",
-                "flows.0.rate_pps=12000000",
-                "costs.hv_io_cores=3",
-            ][..],
-            &[
-                "run.packets=5000",
-                "host.vms=2",
-                "flows.0.arrival=\"constant\"",
-                "flows.0.rate_pps=80000000",
-                "run.drain_us=0",
-                "costs.wire_hops=3",
-            ][..],
-            &[
-                "run.packets=5000",
-                "host.vms=3",
-                "host.vcpus=3",
-                "flows.0.kind=\"tx\"",
-                "flows.0.arrival=\"constant\"",
-                "flows.0.rate_pps=3000000",
-            ][..],
-            &[
                 "run.packets=5001",
                 "host.vms=4",
                 "flows.0.arrival=\"constant\"",
@@ -3455,7 +3437,10 @@ mod carry_tests {
                 "flows.0.size=\"imix\"",
                 "flows.0.rate_pps=2000000",
             ][..],
-        ] {
+        ]
+        .into_iter()
+        .chain(BENCH_VARIANTS.iter().copied())
+        {
             add(experiment("experiments/bench.toml", sets), true);
             if sets.iter().any(|s| s.contains("vm_to_vm")) {
                 continue;
