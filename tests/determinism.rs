@@ -2,8 +2,6 @@
 //! one thread and on two gives byte-identical JSON once the wall-clock fields
 //! are zeroed, and its books balance on every path.
 
-mod common;
-
 use enisim::experiment::{run_experiment, strip_timing, Experiment};
 use enisim::report;
 use std::path::Path;

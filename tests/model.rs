@@ -2,7 +2,7 @@
 //! the breakdown adds up, results are deterministic, and the paths differ
 //! the way real hosts do.
 
-mod common;
+use crate::common;
 use common::*;
 use enisim::metrics::PathResult;
 use enisim::model::{

@@ -1,7 +1,7 @@
 //! Closed-form oracles: the kernel's FCFS resource against queueing theory,
 //! and the full model against Ethernet line-rate arithmetic.
 
-mod common;
+use crate::common;
 use common::*;
 use enisim::model::{Arrival, FlowKind, IoPath, Profile, SizeDist};
 use enisim::sim::{EventQueue, FcfsPool, Rng, SimDuration, SimTime};

@@ -4,7 +4,7 @@
 //! they rest on — `host.stages = "wire"`, `wire_framing_bytes`,
 //! `wire_propagation_ns`, `wire_hops` — do what they say.
 
-mod common;
+use crate::common;
 
 use enisim::experiment::{run_experiment, Experiment, Override};
 use enisim::metrics::PathResult;

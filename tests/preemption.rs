@@ -4,7 +4,7 @@
 //! takes no interrupts at all"). Each test here failed when a vCPU served
 //! its interrupts first come, first served behind its queued work.
 
-mod common;
+use crate::common;
 
 use common::*;
 use enisim::metrics::PathResult;

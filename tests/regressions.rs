@@ -4,7 +4,7 @@
 //! route and the all-or-none allowances in `tests/vpc_local_route.rs` and
 //! `tests/vpc_failover.rs`.)
 
-mod common;
+use crate::common;
 
 use common::*;
 use enisim::metrics::PathResult;

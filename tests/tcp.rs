@@ -4,7 +4,7 @@
 //! retransmissions and recovery with a small buffer; the books of segments
 //! and ACKs on every path with and without each offload.
 
-mod common;
+use crate::common;
 
 use common::*;
 use enisim::metrics::{PathResult, TcpResult};

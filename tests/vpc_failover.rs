@@ -2,7 +2,7 @@
 //! configured detach + attach (or reassignment) time, and a constant-rate
 //! flow loses rate × outage packets, within one (issue 3).
 
-mod common;
+use crate::common;
 use common::*;
 use enisim::metrics::PathResult;
 use enisim::model::{
