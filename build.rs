@@ -11,7 +11,15 @@ use std::process::Command;
 fn main() {
     let version = std::env::var("CARGO_PKG_VERSION").unwrap_or_default();
     let commit = Command::new("git")
-        .args(["describe", "--always", "--dirty", "--abbrev=12"])
+        // --no-optional-locks: describe --dirty would otherwise refresh and
+        // rewrite .git/index, and a build would then trigger the next.
+        .args([
+            "--no-optional-locks",
+            "describe",
+            "--always",
+            "--dirty",
+            "--abbrev=12",
+        ])
         .output()
         .ok()
         .filter(|o| o.status.success())
@@ -27,7 +35,6 @@ fn main() {
     // that exist: a missing one would run this on every build).
     for p in [
         ".git/HEAD",
-        ".git/index",
         ".git/logs/HEAD",
         "src",
         "experiments",
