@@ -653,7 +653,9 @@ fn merge(dirs: &[PathBuf], out: &Path, json: bool) -> Result<(), Failure> {
         let file = dir.join(shard::SHARD_FILE);
         let name = file.display().to_string();
         let text = std::fs::read_to_string(&file).map_err(|e| {
-            Failure::Input(if e.kind() == io::ErrorKind::NotFound && dir.is_dir() {
+            Failure::Input(if !dir.exists() {
+                format!("{}: no such shard directory", dir.display())
+            } else if e.kind() == io::ErrorKind::NotFound && dir.is_dir() {
                 format!(
                     "{name}: no such file: {} is not a shard directory (written by `enisim run \
                      --shard I/N --out DIR`)",

@@ -732,16 +732,7 @@ fn built_in_experiments_run_by_name_from_any_directory() {
         .args(["run", repo_file.to_str().unwrap(), "--json"])
         .args(sets));
     assert_eq!(code, Some(0), "{stderr}");
-    let strip = |s: &str| -> Vec<String> {
-        s.lines()
-            .filter(|l| {
-                !["\"wall_s\"", "\"packets_per_s\"", "\"events_per_s\""]
-                    .iter()
-                    .any(|k| l.contains(k))
-            })
-            .map(str::to_owned)
-            .collect()
-    };
+    let strip = crate::common::without_wall_clock;
     assert!(
         by_name.contains("\"experiment\": \"load-sweep\""),
         "{by_name:.200}"

@@ -126,3 +126,16 @@ pub fn assert_books(r: &PathResult) {
         r.flows.iter().map(|f| f.generated).sum::<u64>()
     );
 }
+
+/// A pretty-printed report's JSON without the lines of its wall-clock
+/// fields ([`enisim::experiment::WALL_CLOCK_FIELDS`]), for comparing two
+/// runs of one seed as text.
+pub fn without_wall_clock(json: &str) -> Vec<&str> {
+    json.lines()
+        .filter(|l| {
+            !enisim::experiment::WALL_CLOCK_FIELDS
+                .iter()
+                .any(|k| l.trim_start().starts_with(&format!("\"{k}\"")))
+        })
+        .collect()
+}

@@ -65,7 +65,7 @@ pub use error::{ExperimentError, Location};
 pub use runner::{
     assemble, hgrm_name, jobs, run_experiment, run_experiment_with, run_jobs, strip_timing,
     AxisReport, Bottleneck, Comparison, Flexibility, Job, Outcome, PathPoint, PointReport,
-    Relation, RunReport, UnitCosts, COMPARED, SCHEMA_VERSION,
+    Relation, RunReport, UnitCosts, COMPARED, SCHEMA_VERSION, WALL_CLOCK_FIELDS,
 };
 #[cfg(test)]
 pub(crate) use runner::{bottleneck, stats_of};

@@ -694,10 +694,15 @@ fn notes(exp: &Experiment, paths: &[&PathResult]) -> Vec<String> {
     notes
 }
 
+/// The `sim` fields measured on the wall clock ([`strip_timing`] zeroes
+/// them): the only ones two runs of the same experiment and seed differ in.
+pub const WALL_CLOCK_FIELDS: [&str; 3] = ["wall_s", "packets_per_s", "events_per_s"];
+
 /// Zeroes the wall-clock fields (`sim.wall_s`, `sim.packets_per_s`,
 /// `sim.events_per_s`), the only ones that differ between two runs of the same
 /// experiment and seed.
 pub fn strip_timing(report: &mut RunReport) {
+    // WALL_CLOCK_FIELDS names what this zeroes.
     for pp in report.points.iter_mut().flat_map(|p| p.paths.iter_mut()) {
         for p in &mut pp.runs {
             p.sim.wall_s = 0.0;

@@ -151,8 +151,12 @@ pub(crate) fn ctx(path: &Path, e: io::Error) -> io::Error {
 /// whole run's results, which `report` would then read as its own).
 pub fn check_shard_dir(dir: &Path) -> io::Result<()> {
     check_dir(dir)?;
-    let Ok(entries) = fs::read_dir(dir) else {
-        return Ok(());
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // Not there yet: the shard creates it.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        // There but unlistable: say so now, not after the run.
+        Err(e) => return Err(ctx(dir, e)),
     };
     let mut others: Vec<String> = entries
         .filter_map(|e| e.ok())
