@@ -348,6 +348,16 @@ fn merging_refuses_what_is_not_one_whole_run() {
             },
             vec!["latency histogram: not base64"],
         ),
+        (
+            "no-histogram",
+            text.replacen("\"latency_histogram\":", "\"latency_histogram_x\":", 1),
+            vec!["no latency histogram"],
+        ),
+        (
+            "no-rtt-histogram",
+            text.replacen("\"rtt_histogram\":", "\"rtt_histogram_x\":", 1),
+            vec!["a round-trip histogram missing for its round trips"],
+        ),
     ];
     for (tag, body, needles) in cases {
         let d = dir.join(format!("bad-{tag}"));

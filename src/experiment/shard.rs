@@ -488,6 +488,23 @@ pub fn merge(shards: Vec<(String, ShardFile)>) -> Result<(Experiment, RunReport)
                     };
                     r.latency_histogram = decode(run.latency_histogram, "latency")?;
                     r.rtt_histogram = decode(run.rtt_histogram, "round-trip")?;
+                    // Every run has a one-way histogram, and a round-trip one
+                    // exactly when it has round trips: a shard that lacks
+                    // one would merge into a directory without its .hgrm.
+                    if r.latency_histogram.is_none() {
+                        return Err(bad(format!("job {}: no latency histogram", job.index)));
+                    }
+                    if r.rtt_histogram.is_some() != r.rtt_ns.is_some() {
+                        return Err(bad(format!(
+                            "job {}: a round-trip histogram {} its round trips",
+                            job.index,
+                            if r.rtt_ns.is_some() {
+                                "missing for"
+                            } else {
+                                "without"
+                            }
+                        )));
+                    }
                     Outcome::Ran(r)
                 }
                 (None, Some(why)) => Outcome::Infeasible(why),
