@@ -355,7 +355,8 @@ pub fn parse(file: &str, text: &str) -> Result<ShardFile, MergeError> {
             )))
         }
     }
-    let shard: ShardFile = serde_json::from_str(text).map_err(|e| not(e.to_string()))?;
+    // The parsed value, not the text again (numbers were read exactly).
+    let shard: ShardFile = serde_json::from_value(value).map_err(|e| not(e.to_string()))?;
     if shard.enisim_version != env!("ENISIM_BUILD") {
         return Err(MergeError::Version {
             file: file.to_owned(),
