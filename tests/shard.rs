@@ -458,6 +458,14 @@ fn bad_shard_options_are_refused_before_anything_runs() {
         );
         assert!(!out.exists(), "{args:?} wrote {o}");
     }
+    // A shard directory that cannot be created (under a file): exit 1, before
+    // anything runs.
+    let file = dir.join("a-file");
+    fs::write(&file, "x").unwrap();
+    let under = file.join("s");
+    let (code, _, stderr) = run(&["run", f, "--shard", "0/2", "--out", under.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write the shard to"), "{stderr}");
     // A shard never lands beside a whole run's results.
     ok(run(&["run", f, "--out", o]));
     let (code, _, stderr) = run(&["run", f, "--shard", "0/2", "--out", o]);
@@ -549,6 +557,16 @@ fn the_slurm_script_runs_the_shards_and_merges_them() {
         "host.vms=0",
     ]));
     assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(fs::read_to_string(&log).unwrap().lines().count(), 2);
+    // A shard count that is not a positive number is refused before sbatch.
+    for n in ["0", "x", "-2"] {
+        let (code, _, stderr) = run_cmd(&mut script_cmd(&["submit", f, o, n]));
+        assert_eq!(code, Some(2), "{n}: {stderr}");
+        assert!(
+            stderr.contains("N must be a positive whole number"),
+            "{n}: {stderr}"
+        );
+    }
     assert_eq!(fs::read_to_string(&log).unwrap().lines().count(), 2);
     // The shards' threads come from --cpus-per-task, not from the options.
     let (code, _, stderr) = run_cmd(&mut script_cmd(&["submit", f, o, "4", "--threads", "2"]));
