@@ -112,7 +112,7 @@ pub fn check_dir(dir: &Path) -> io::Result<()> {
                 format!("{}: exists and is not a directory", dir.display()),
             ))
         }
-        Ok(_) => return TempDir::create_in(dir, std::ffi::OsStr::new("probe")).map(drop),
+        Ok(_) => return TempDir::create_in(dir, OsStr::new(PROBE_STEM)).map(drop),
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(ctx(dir, e)),
         Err(_) => {}
     }
@@ -125,9 +125,7 @@ pub fn check_dir(dir: &Path) -> io::Result<()> {
             a
         };
         match fs::metadata(a) {
-            Ok(m) if m.is_dir() => {
-                return TempDir::create_in(a, std::ffi::OsStr::new("probe")).map(drop)
-            }
+            Ok(m) if m.is_dir() => return TempDir::create_in(a, OsStr::new(PROBE_STEM)).map(drop),
             Ok(_) => {
                 return Err(io::Error::new(
                     io::ErrorKind::AlreadyExists,
@@ -164,7 +162,11 @@ pub fn check_shard_dir(dir: &Path) -> io::Result<()> {
         .filter(|n| n != SHARD_FILE)
         // What a writer killed mid-way (a preempted pod, a Slurm time limit)
         // leaves: a retry must not be refused for it.
-        .filter(|n| !n.starts_with(".enisim.tmp-") && !n.starts_with(".probe.tmp-"))
+        .filter(|n| {
+            ![REPLACE_STEM, PROBE_STEM]
+                .iter()
+                .any(|s| TempDir::named(n, s))
+        })
         .collect();
     if others.is_empty() {
         return Ok(());
@@ -237,7 +239,7 @@ fn create_new(dir: &Path, files: &[(&str, &str)]) -> io::Result<()> {
 }
 
 fn replace_into_existing(dir: &Path, files: &[(&str, &str)]) -> io::Result<()> {
-    let tmp = TempDir::create_in(dir, OsStr::new("enisim"))?;
+    let tmp = TempDir::create_in(dir, OsStr::new(REPLACE_STEM))?;
     tmp.write_all(files)?;
     move_files(&tmp.path, dir, files)
 }
@@ -268,7 +270,21 @@ struct TempDir {
     armed: bool,
 }
 
+/// The stem of the temporary directory files are written into before they
+/// replace those of an existing directory.
+const REPLACE_STEM: &str = "enisim";
+/// The stem of the directory that tests whether a directory is writable.
+const PROBE_STEM: &str = "probe";
+
 impl TempDir {
+    /// Whether `name` is that of a temporary directory [`TempDir::create_in`]
+    /// made with `stem`.
+    fn named(name: &str, stem: &str) -> bool {
+        name.strip_prefix('.')
+            .and_then(|n| n.strip_prefix(stem))
+            .is_some_and(|n| n.starts_with(".tmp-"))
+    }
+
     /// A new, empty directory `.<stem>.tmp-<pid>-<unique>` in `parent`.
     fn create_in(parent: &Path, stem: &OsStr) -> io::Result<TempDir> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
