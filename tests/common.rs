@@ -75,6 +75,7 @@ pub fn host(
         vpc: None,
         offloads: Default::default(),
         stages: Default::default(),
+        rack: None,
     }
 }
 

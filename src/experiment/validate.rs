@@ -1225,6 +1225,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         vpc: None,
         offloads: offloads(cx, spec.host.offloads.as_ref())?,
         stages,
+        rack: None,
     };
     let mut vpc_timing = Vec::new();
     match &spec.vpc {

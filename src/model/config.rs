@@ -334,6 +334,80 @@ pub struct HostConfig {
     pub offloads: Offloads,
     /// Which of the host's stages packets cross (`[host] stages`).
     pub stages: Stages,
+    /// Several such hosts behind a top-of-rack switch (`[rack]`), or `None`
+    /// for one host.
+    pub rack: Option<RackConfig>,
+}
+
+/// A rack (`[rack]`): `hosts` copies of the experiment's host (each with
+/// its own `vms` VMs, NICs, cores and profile), joined by one top-of-rack
+/// switch. Hosts beyond the rack (external clients) sit beyond the switch
+/// as they do for one host: a host's `rx` and `tx` flows are north-south,
+/// and a `vm_to_vm` flow whose ends are on two hosts crosses the switch
+/// (east-west). See [`crate::model::rack`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct RackConfig {
+    /// Hosts (≥ 2).
+    pub hosts: u32,
+    /// The top-of-rack switch.
+    pub switch: SwitchConfig,
+    /// Where the ends of each flow of [`HostConfig::flows`] sit, by index
+    /// (same length): `rx`, `tx`, request/response and TCP flows have both
+    /// ends' VMs on `host` (`dst_host == host`); a `vm_to_vm` flow sends
+    /// from VM `src` of `host` to VM `dst` of `dst_host`.
+    pub places: Vec<Place>,
+}
+
+/// Where a flow's ends sit in a rack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place {
+    /// The host of the flow's VM (the sending VM of a `vm_to_vm` flow).
+    pub host: u32,
+    /// The host of a `vm_to_vm` flow's receiving VM; `host` for the others.
+    pub dst_host: u32,
+}
+
+/// The top-of-rack switch (`[rack.switch]`): output-queued, one port per
+/// host at the profile's link rate with `switch_buffer_frames` of buffer
+/// (the port toward a host is that host's `wire_in`), behind cables of
+/// `wire_propagation_ns` each way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwitchConfig {
+    /// Port-to-port latency of the forwarding pipeline, on top of
+    /// serialization (assumption, no CALIBRATION.md row: current
+    /// data-centre top-of-rack switches quote a few hundred ns; the default
+    /// takes 500 ns).
+    pub latency: SimDuration,
+    /// When forwarding may start.
+    pub forwarding: Forwarding,
+}
+
+impl SwitchConfig {
+    /// The default latency (see [`SwitchConfig::latency`]).
+    pub const DEFAULT_LATENCY: SimDuration = SimDuration::from_ns(500);
+}
+
+/// When a switch starts sending a frame on its way out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Forwarding {
+    /// Once the whole frame has arrived (every frame pays its serialization
+    /// twice: into the switch, and out of it).
+    StoreAndForward,
+    /// Once its first 64 B have arrived (the headers that pick the port):
+    /// the way out overlaps the way in. A frame whose port is busy waits in
+    /// its buffer as with store-and-forward.
+    #[default]
+    CutThrough,
+}
+
+impl Forwarding {
+    /// The name the experiment file uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Forwarding::StoreAndForward => "store-and-forward",
+            Forwarding::CutThrough => "cut-through",
+        }
+    }
 }
 
 /// Which of the host's stages packets cross (`[host] stages`).
