@@ -18,6 +18,7 @@ mod oracles;
 mod parallel;
 mod peers;
 mod preemption;
+mod rack;
 mod reference_loop;
 mod regressions;
 mod report;

@@ -113,6 +113,30 @@ impl Recorder {
     pub fn dropped_total(&self) -> u64 {
         self.dropped.iter().sum()
     }
+
+    /// Adds everything `other` counted (another host of a rack) to this.
+    pub fn absorb(&mut self, other: &Recorder) {
+        self.latency
+            .add(&other.latency)
+            .expect("latency histograms share their bounds");
+        self.latency_sum_ps += other.latency_sum_ps;
+        for (a, b) in self.stage_sum_ps.iter_mut().zip(&other.stage_sum_ps) {
+            *a += b;
+        }
+        self.delivered += other.delivered;
+        self.delivered_in_window += other.delivered_in_window;
+        self.delivered_bits_in_window += other.delivered_bits_in_window;
+        for (a, b) in self.dropped.iter_mut().zip(&other.dropped) {
+            *a += b;
+        }
+        self.host_cpu_ps += other.host_cpu_ps;
+        self.guest_cpu_ps += other.guest_cpu_ps;
+        self.host_cpu_in_window_ps += other.host_cpu_in_window_ps;
+        self.guest_cpu_in_window_ps += other.guest_cpu_in_window_ps;
+        self.exits += other.exits;
+        self.timer_exits += other.timer_exits;
+        self.interrupts += other.interrupts;
+    }
 }
 
 #[cfg(test)]

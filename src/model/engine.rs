@@ -85,7 +85,9 @@ use crate::metrics::{
     CpuUse, DeliverySeries, DropReason, FlowResult, IotlbUse, PathResult, Recorder, ResourceUse,
     RingUse, SimSpeed, Stage, StageMean, TcpResult,
 };
-use crate::sim::{Admission, EventQueue, FcfsPool, FixedRing, Rng, SimDuration, SimTime};
+use crate::sim::{
+    Admission, BitsPerSec, EventQueue, FcfsPool, FixedRing, Rng, SimDuration, SimTime,
+};
 use hdrhistogram::Histogram;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -260,6 +262,48 @@ struct FlowRt {
     /// [`Engine::next_birth`]).
     ahead: Vec<SimTime>,
     ahead_at: usize,
+    /// Its part in a rack: whether it leaves this host for another's, or
+    /// comes from another's (see [`crate::model::rack`]).
+    turn: Turn,
+    /// Packets it handed to the switch for another host (a flow that
+    /// leaves): an outcome of its books here, like a delivery.
+    handed: u64,
+}
+
+/// A flow's part in a rack, for the host running it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum Turn {
+    /// Both its ends are on this host (or beyond the switch).
+    #[default]
+    Local,
+    /// It leaves: its route ends at the switch (its `tx` route without the
+    /// hops beyond the rack), which forwards its packets to flow `flow` of
+    /// host (logical process) `lp`.
+    Leaves {
+        /// The receiving host.
+        lp: u32,
+        /// The flow's index on the receiving host.
+        flow: u32,
+    },
+    /// It arrives: packets come from the switch (its `rx` route from the
+    /// switch's port on); it generates none itself.
+    Arrives,
+}
+
+/// A packet crossing the top-of-rack switch, from a flow that
+/// [`Turn::Leaves`] to the one that [`Turn::Arrives`] on another host.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Crossing {
+    /// The flow's index on the receiving host.
+    pub flow: u32,
+    /// Which of its streams' routes it takes (0: the flow's own).
+    pub stream: u32,
+    /// When it was born.
+    pub born: SimTime,
+    /// Its frames and bytes.
+    pub units: Units,
+    /// Time spent per stage so far \[ps\] (the switch's included).
+    pub stage_ps: [u64; Stage::COUNT],
 }
 
 /// Packets of one kind counted through a run: generated = delivered +
@@ -585,7 +629,7 @@ struct RrSlot {
 }
 
 /// One host, one path, ready to run.
-struct Engine {
+pub(super) struct Engine {
     q: EventQueue<Ev>,
     now: SimTime,
     events: u64,
@@ -661,7 +705,58 @@ struct Engine {
     gen_cap: u64,
     gen_count: u64,
     vpc: Option<VpcRt>,
+    /// In a rack: the switch's forwarding of the packets of flows that
+    /// leave, and what they became (see [`crate::model::rack`]).
+    switch: Option<SwitchRt>,
+    /// Crossings handed to the switch since they were last taken, with
+    /// their arrival at the receiving host's port and that host.
+    outbox: Vec<(SimTime, u32, Crossing)>,
+    /// Cores of the hypervisor's I/O pools (all hosts, once others are
+    /// absorbed).
+    hv_cores: u32,
+    /// Links of this host itself: those after it were absorbed from other
+    /// hosts of a rack ([`Engine::absorb`]), already filtered.
+    own_links: usize,
+    /// Stages other hosts' routes use ([`Engine::absorb`]).
+    absorbed_stages: [bool; Stage::COUNT],
+    /// IOTLB hits and misses of other hosts ([`Engine::absorb`]).
+    absorbed_iotlb: Option<(u64, u64)>,
+    /// The most events other hosts had pending at once, summed.
+    absorbed_peak: usize,
+    /// Only the wire is modelled (`[host] stages = "wire"`).
+    wire_only: bool,
+    /// The end of the events [`Engine::run_until`] is running.
+    run_end: SimTime,
 }
+
+/// Where a rack's flow ran: the host (and index there) of its sending half
+/// and, if it crossed the switch, of its receiving half.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct FlowHome {
+    /// The host its packets are born on.
+    pub host: usize,
+    /// Its index there.
+    pub local: u32,
+    /// The host and index of its receiving half, if it crosses the switch.
+    pub arrives: Option<(usize, u32)>,
+}
+
+/// The top-of-rack switch as a sending host sees it.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct SwitchRt {
+    /// Port-to-port latency.
+    pub latency: SimDuration,
+    /// Cut-through: forwarding starts once the first
+    /// [`CUT_THROUGH_BYTES`] of a frame are in.
+    pub cut_through: bool,
+    /// The rate of the link into it.
+    pub rate: BitsPerSec,
+}
+
+/// Bytes a cut-through switch takes in before it forwards a frame (the
+/// headers that pick its port; assumption: the Ethernet and IP headers fit
+/// in the smallest frame).
+pub(super) const CUT_THROUGH_BYTES: u32 = 64;
 
 /// Accounts the CPU time and exits of `work` for a packet of `u`, done
 /// during `a`: all of it in the run's totals, the part of `a` before
@@ -789,6 +884,16 @@ fn charge_notification(pkt: &mut Packet, work: &Work, notified: Admission, start
 
 impl Engine {
     fn build(cfg: &HostConfig) -> Result<Engine, BuildError> {
+        Engine::build_turned(cfg, &[], None)
+    }
+
+    /// A host of a rack: flow `i` takes `turns[i]` (missing: local), and
+    /// `switch` forwards what leaves.
+    pub(super) fn build_turned(
+        cfg: &HostConfig,
+        turns: &[Turn],
+        switch: Option<SwitchRt>,
+    ) -> Result<Engine, BuildError> {
         let model = virt::model(cfg.path);
         let mut caps = model.capabilities();
         let wire_only = cfg.stages == Stages::Wire;
@@ -826,7 +931,11 @@ impl Engine {
         }
         let mut routes: Vec<Box<[Step]>> = Vec::new();
         let mut flows = Vec::with_capacity(cfg.flows.len());
-        for f in cfg.flows.iter() {
+        for (fi, f) in cfg.flows.iter().enumerate() {
+            let turn = turns.get(fi).copied().unwrap_or_default();
+            // A flow that crosses the switch to or from another host of the
+            // rack turns there: no hops beyond it.
+            h.within_rack = turn != Turn::Local;
             // The queue of VM `vm` (and of the host, if it owns the NIC) a
             // packet with tuple `t` lands on (RSS).
             let at = |h: &mut HostBuilder, vm: u32, t: rss::Tuple| -> Result<VmDev, BuildError> {
@@ -968,6 +1077,9 @@ impl Engine {
             // goes out (`fwd_in`: the flow's own direction comes in).
             let fwd_in = match f.kind {
                 _ if f.addr.is_some() => None,
+                // Within the rack: EC2's per-flow limit is on flows that
+                // leave it (assumption: as for flows within a host).
+                _ if turn != Turn::Local => None,
                 FlowKind::Rx { .. } => Some(true),
                 FlowKind::Tx { .. } => Some(false),
                 FlowKind::TcpStream {
@@ -1110,8 +1222,11 @@ impl Engine {
                 },
                 ahead: Vec::new(),
                 ahead_at: 0,
+                turn,
+                handed: 0,
             });
         }
+        h.within_rack = false;
 
         for r in &routes {
             check_route(r, &h.rings);
@@ -1269,6 +1384,13 @@ impl Engine {
         let fifos = (0..links.len() + h.pools.len())
             .map(|_| VecDeque::with_capacity(16))
             .collect();
+        let own_links = links.len();
+        let hv_cores = h
+            .pools
+            .iter()
+            .filter(|p| p.name == "hv_io_cores")
+            .map(|p| p.servers)
+            .sum();
         let mut egress = vec![false; links.len()];
         for n in &h.nics {
             egress[n.wire_out as usize] = true;
@@ -1326,6 +1448,15 @@ impl Engine {
             gen_cap: cfg.max_packets.unwrap_or(u64::MAX),
             gen_count: 0,
             vpc,
+            switch,
+            outbox: Vec::with_capacity(64),
+            hv_cores,
+            own_links,
+            absorbed_stages: [false; Stage::COUNT],
+            absorbed_iotlb: None,
+            absorbed_peak: 0,
+            wire_only,
+            run_end: SimTime::MAX,
         })
     }
 
@@ -1445,6 +1576,7 @@ impl Engine {
                 if t < self.inline_until
                     && shortcut(Shortcut::Carry)
                     && t <= self.horizon
+                    && t < self.run_end
                     && self.q.peek_time().is_none_or(|next| t < next)
                 {
                     if let Some((at, f)) = self.next_gen.take() {
@@ -1649,6 +1781,10 @@ impl Engine {
     #[inline]
     fn reach_end(&mut self, id: u32, t: SimTime) {
         let pkt = &self.packets[id as usize];
+        if let Turn::Leaves { lp, flow } = self.flows[pkt.flow as usize].turn {
+            self.hand_off(id, t, lp, flow);
+            return;
+        }
         if pkt.role == Role::Data && t <= self.horizon && !self.flows[pkt.flow as usize].tracks_gaps
         {
             if self.tentative.is_some() && t > self.floor() + self.drain {
@@ -2607,6 +2743,15 @@ impl Engine {
     }
 
     fn run(&mut self) {
+        self.start();
+        self.run_until(SimTime::MAX);
+        // Fewer packets than the cap: the window ends where it was.
+        self.end_window(self.window_end);
+    }
+
+    /// Schedules what starts the run: the control plane's first actions,
+    /// every flow's first packet, stream or request.
+    pub(super) fn start(&mut self) {
         if let Some(v) = &self.vpc {
             for (k, at) in v.initial() {
                 self.q.push(SimTime::ZERO + at, Ev::Control(k));
@@ -2639,6 +2784,8 @@ impl Engine {
                         }
                     }
                 }
+                // Its packets come from another host.
+                _ if self.flows[i].turn == Turn::Arrives => {}
                 _ => {
                     let f = &mut self.flows[i];
                     let t = f.arrivals.first();
@@ -2660,8 +2807,15 @@ impl Engine {
         if self.lookahead {
             self.look_ahead();
         }
+    }
+
+    /// Runs every event before `end` (and not past the horizon). Nothing
+    /// moves on inline past `end` either: a rack's host may yet receive a
+    /// packet from another before it.
+    pub(super) fn run_until(&mut self, end: SimTime) {
+        self.run_end = end;
         while let Some(t) = self.q.peek_time() {
-            if t > self.horizon {
+            if t > self.horizon || t >= end {
                 break;
             }
             let (t, ev) = self.q.pop().expect("peeked");
@@ -2712,8 +2866,202 @@ impl Engine {
                 }
             }
         }
-        // Fewer packets than the cap: the window ends where it was.
+    }
+
+    /// The time of the next event to run, if any is due by the horizon.
+    pub(super) fn next_time(&self) -> Option<SimTime> {
+        self.q.peek_time().filter(|&t| t <= self.horizon)
+    }
+
+    // ---- A rack's hosts (see `crate::model::rack`) ----
+
+    /// Hands packet `id`, at the end of its route at `t` (its last bit
+    /// into the switch), to the switch for flow `flow` of host `lp`: it
+    /// arrives at that host's port after the switch's latency (cut-through:
+    /// counted from its first bytes). Booked here as handed.
+    fn hand_off(&mut self, id: u32, t: SimTime, lp: u32, flow: u32) {
+        let sw = self.switch.expect("a flow leaves only in a rack");
+        let pkt = &self.packets[id as usize];
+        let f = &self.flows[pkt.flow as usize];
+        let stream = if pkt.route == f.route {
+            0
+        } else {
+            f.stream_routes
+                .binary_search(&pkt.route)
+                .map_or(0, |k| k as u32 + 1)
+        };
+        let mut stage_ps = pkt.stage_ps;
+        let wire = &mut stage_ps[Stage::Wire.index()];
+        // Cut-through overlaps the way out with the last frame's way in
+        // after its headers.
+        let overlap = if sw.cut_through {
+            let last = pkt.units.bytes / pkt.units.frames.max(1);
+            let bits = u64::from(last.saturating_sub(CUT_THROUGH_BYTES)) * 8;
+            let (d, _) = sw.rate.time_for_bits(bits, 0);
+            // Never more than the wire it overlaps.
+            d.as_ps().min(*wire)
+        } else {
+            0
+        };
+        *wire = *wire - overlap + sw.latency.as_ps();
+        let at = SimTime::from_ps(t.as_ps() - overlap) + sw.latency;
+        self.outbox.push((
+            at,
+            lp,
+            Crossing {
+                flow,
+                stream,
+                born: pkt.born,
+                units: pkt.units,
+                stage_ps,
+            },
+        ));
+        let f = &mut self.flows[pkt.flow as usize];
+        f.handed += 1;
+        self.release(id);
+    }
+
+    /// The crossings handed to the switch since the last call, in the
+    /// order they were handed.
+    pub(super) fn take_outbox(&mut self) -> std::vec::Drain<'_, (SimTime, u32, Crossing)> {
+        self.outbox.drain(..)
+    }
+
+    /// A packet from another host reaches this host's switch port at `at`:
+    /// it starts its flow's route there.
+    pub(super) fn inject(&mut self, at: SimTime, c: Crossing) {
+        let f = &self.flows[c.flow as usize];
+        debug_assert_eq!(f.turn, Turn::Arrives, "a crossing for a flow that arrives");
+        let route = match c.stream {
+            0 => f.route,
+            k => f.stream_routes[k as usize - 1],
+        };
+        let id = self.alloc(Packet {
+            born: c.born,
+            rr_born: c.born,
+            flow: c.flow,
+            route,
+            units: c.units,
+            role: Role::Data,
+            stage_ps: c.stage_ps,
+            ..Packet::default()
+        });
+        self.q.push(at, Ev::Arrive(id));
+    }
+
+    /// The rack's hosts as one engine, for its result: every host's
+    /// resources (named `host{k}.…`), counters and stages, and its flows in
+    /// the rack's order, `homes[g]` saying where flow `g`'s halves ran. A
+    /// flow that crossed the switch is whole again: born on one host,
+    /// delivered or dropped on either, or in flight on either or between
+    /// them (handed to the switch and not yet taken in: none, once the
+    /// parallel run has delivered its last window's messages).
+    pub(super) fn merge_rack(hosts: Vec<Engine>, homes: &[FlowHome]) -> Engine {
+        let mut hosts = hosts;
+        let mut halves: Vec<Vec<Option<FlowRt>>> = hosts
+            .iter_mut()
+            .map(|e| std::mem::take(&mut e.flows).into_iter().map(Some).collect())
+            .collect();
+        let mut take = |host: usize, local: u32| {
+            halves[host][local as usize]
+                .take()
+                .expect("each flow half is merged once")
+        };
+        let flows: Vec<FlowRt> = homes
+            .iter()
+            .map(|home| {
+                let mut f = take(home.host, home.local);
+                if let Some((host, local)) = home.arrives {
+                    let d = take(host, local);
+                    // Handed to the switch, not yet taken in.
+                    let between = f.handed - d.generated;
+                    f.handed = 0;
+                    f.delivered += d.delivered;
+                    f.dropped += d.dropped;
+                    for (a, b) in f.dropped_by.iter_mut().zip(&d.dropped_by) {
+                        *a += b;
+                    }
+                    f.live += d.live + between;
+                    if let (Some(a), Some(b)) = (f.latency.as_mut(), d.latency.as_ref()) {
+                        a.add(b).expect("flow histograms share their bounds");
+                    }
+                    f.latency_sum_ps += d.latency_sum_ps;
+                }
+                f
+            })
+            .collect();
+        let mut it = hosts.into_iter();
+        let mut rack = it.next().expect("a rack has hosts");
+        rack.prefix_names("host0");
+        for (k, mut e) in it.enumerate() {
+            e.prefix_names(&format!("host{}", k + 1));
+            rack.absorb(e);
+        }
+        rack.flows = flows;
+        rack
+    }
+
+    /// Puts `prefix.` before the names of this host's pools, links and
+    /// rings.
+    fn prefix_names(&mut self, prefix: &str) {
+        for n in &mut self.pool_names {
+            *n = format!("{prefix}.{n}");
+        }
+        for l in &mut self.links {
+            l.name = format!("{prefix}.{}", l.name);
+        }
+        for r in &mut self.ring_specs {
+            r.name = format!("{prefix}.{}", r.name);
+        }
+    }
+
+    /// Adds another host's resources and counts to this one's (see
+    /// [`Engine::merge_rack`]); not its flows.
+    fn absorb(&mut self, other: Engine) {
+        self.rec.absorb(&other.rec);
+        let used = other.stages_used();
+        for (a, b) in self.absorbed_stages.iter_mut().zip(used) {
+            *a |= b;
+        }
+        let (hits, misses) = other.iotlb.counts();
+        if !other.dma.is_empty() {
+            let (h, m) = self.absorbed_iotlb.unwrap_or_default();
+            self.absorbed_iotlb = Some((h + hits, m + misses));
+        }
+        self.hv_cores += other.hv_cores;
+        self.events += other.events;
+        self.absorbed_peak += other.q.peak_len();
+        self.pools.extend(other.pools);
+        self.pool_names.extend(other.pool_names);
+        self.task_ps.extend(other.task_ps);
+        let on_a_route = |id: usize| {
+            other.routes.iter().flat_map(|r| r.iter()).any(|s| {
+                matches!(s.kind, StepKind::Link { link, .. } | StepKind::Dma { link, .. }
+                    if link as usize == id)
+            })
+        };
+        let shown: Vec<bool> = (0..other.links.len())
+            .map(|i| !other.wire_only || on_a_route(i))
+            .collect();
+        self.links.extend(
+            other
+                .links
+                .into_iter()
+                .zip(shown)
+                .filter(|(_, s)| *s)
+                .map(|(l, _)| l),
+        );
+        self.rings.extend(other.rings);
+        self.ring_specs.extend(other.ring_specs);
+    }
+
+    /// Ends a rack host's run (after its last window): the window's
+    /// accounts settled, the books checked.
+    pub(super) fn finish(&mut self, cfg: &HostConfig) {
         self.end_window(self.window_end);
+        self.charge_timers(cfg);
+        self.settle_preemption();
+        self.check_books();
     }
 
     /// Takes off the in-window CPU time of task work that interrupts pushed
@@ -2781,7 +3129,7 @@ impl Engine {
         for f in &self.flows {
             assert_eq!(
                 f.generated,
-                f.delivered + f.dropped + f.live,
+                f.delivered + f.handed + f.dropped + f.live,
                 "flow '{}' lost packets from the books",
                 f.cfg.name
             );
@@ -2833,7 +3181,7 @@ impl Engine {
 
     /// The stages any route of the run (and its rings' notifications) uses.
     fn stages_used(&self) -> [bool; Stage::COUNT] {
-        let mut used = [false; Stage::COUNT];
+        let mut used = self.absorbed_stages;
         for r in &self.routes {
             for s in r.iter() {
                 match s.kind {
@@ -2860,7 +3208,7 @@ impl Engine {
         used
     }
 
-    fn result(&self, cfg: &HostConfig, nics: u32) -> PathResult {
+    pub(super) fn result(&self, cfg: &HostConfig, nics: u32) -> PathResult {
         let stages_used = self.stages_used();
         let addressed = |f: &FlowRt| f.cfg.addr.is_some();
         let rec = &self.rec;
@@ -2994,7 +3342,7 @@ impl Engine {
             self.links
                 .iter()
                 .enumerate()
-                .filter(|&(i, _)| !wire_only || on_a_route(i))
+                .filter(|&(i, _)| !wire_only || i >= self.own_links || on_a_route(i))
                 .map(|(_, l)| ResourceUse {
                     name: l.name.clone(),
                     servers: 1,
@@ -3065,8 +3413,7 @@ impl Engine {
                 .collect(),
             cpu: {
                 let vcpus = cfg.vms * cfg.vcpus;
-                let hv = self.pool_names.iter().position(|n| n == "hv_io_cores");
-                let host_cores = vcpus + hv.map_or(0, |i| self.pools[i].servers() as u32);
+                let host_cores = vcpus + self.hv_cores;
                 let pct =
                     |ps: u128, cores: u32| 100.0 * ps as f64 / (window_ps * cores.max(1) as f64);
                 let tcp_bytes: u64 = self
@@ -3098,9 +3445,13 @@ impl Engine {
                     service_demand_us_per_kb: (kb > 0.0).then(|| cpu_us / kb),
                 }
             },
-            iotlb: (!self.dma.is_empty()).then(|| {
+            iotlb: (!self.dma.is_empty() || self.absorbed_iotlb.is_some()).then(|| {
                 let (hits, misses) = self.iotlb.counts();
-                IotlbUse { hits, misses }
+                let (h, m) = self.absorbed_iotlb.unwrap_or_default();
+                IotlbUse {
+                    hits: hits + h,
+                    misses: misses + m,
+                }
             }),
             control: self.vpc.as_ref().map(|v| v.log.clone()).unwrap_or_default(),
             enis: self.vpc.as_ref().map(|v| v.enis()).unwrap_or_default(),
@@ -3116,7 +3467,7 @@ impl Engine {
                 } else {
                     0.0
                 },
-                peak_events_pending: self.q.peak_len() as u64,
+                peak_events_pending: (self.q.peak_len() + self.absorbed_peak) as u64,
                 ..SimSpeed::default()
             },
             latency_histogram: Some(rec.latency.clone()),

@@ -40,6 +40,13 @@ pub enum BuildError {
         /// What is wrong.
         message: String,
     },
+    /// A rack that cannot be run as configured (`[rack]`).
+    Rack {
+        /// The experiment key.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A profile value the model cannot use.
     BadProfile {
         /// The `costs.*` key.
@@ -70,7 +77,9 @@ impl fmt::Display for BuildError {
                 "flow '{flow}' names VM {vm}, but the host has {vms} VMs (0..={})",
                 vms.saturating_sub(1)
             ),
-            BuildError::Vpc { key, message } => write!(f, "{key}: {message}"),
+            BuildError::Vpc { key, message } | BuildError::Rack { key, message } => {
+                write!(f, "{key}: {message}")
+            }
             BuildError::BadProfile { key, allowed } => {
                 write!(f, "costs.{key}: allowed {allowed}")
             }

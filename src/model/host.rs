@@ -207,6 +207,10 @@ pub struct HostBuilder {
     host_rx: Vec<Vec<Option<RingId>>>,
     /// In-order workers made.
     pub workers: OrderId,
+    /// Routes made now turn at the top-of-rack switch, to or from another
+    /// host of the rack: [`HostBuilder::wire_in`] and
+    /// [`HostBuilder::wire_out`] leave out the hops beyond it.
+    pub within_rack: bool,
 }
 
 fn us_to_ps(us: f64) -> u64 {
@@ -261,6 +265,7 @@ impl HostBuilder {
             hv_io: None,
             host_rx: vec![vec![None; p.hv_io_cores as usize]; nics],
             workers: 0,
+            within_rack: false,
         };
         if p.wire_hops == 0 {
             return Err(bad("wire_hops", "1..=64"));
@@ -519,8 +524,12 @@ impl HostBuilder {
     /// Arrival from the wire: the hops in front of it (`wire_hops`), then
     /// the switch port's queue and the wire into the NIC, each link followed
     /// by its propagation delay (`wire_propagation_ns`, if any), all charged
-    /// to [`Stage::Wire`].
+    /// to [`Stage::Wire`]. Within a rack ([`HostBuilder::within_rack`]):
+    /// the switch port's queue and the wire alone.
     pub fn wire_in(&self, nic: usize) -> Vec<Step> {
+        if self.within_rack {
+            return self.nic_wire_in(nic);
+        }
         let n = &self.nics[nic];
         self.hops(n.hops_in)
             .chain(self.wire(n.wire_in, DropReason::WireQueueFull))
@@ -531,6 +540,9 @@ impl HostBuilder {
     /// [`DropReason::TxRingFull`], a full hop's with
     /// [`DropReason::WireQueueFull`].
     pub fn wire_out(&self, nic: usize) -> Vec<Step> {
+        if self.within_rack {
+            return self.nic_wire_out(nic);
+        }
         let n = &self.nics[nic];
         self.wire(n.wire_out, DropReason::TxRingFull)
             .chain(self.hops(n.hops_out))

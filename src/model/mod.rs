@@ -10,6 +10,7 @@ pub mod host;
 pub mod hw;
 pub mod pipeline;
 pub mod profile;
+pub mod rack;
 pub mod rss;
 pub mod tcp;
 pub mod traffic;
@@ -17,8 +18,9 @@ pub mod virt;
 pub mod vpc_rt;
 
 pub use config::{
-    Arrival, Client, ControlTiming, FlowAddr, FlowConfig, FlowKind, HostConfig, IoPath, Offloads,
-    RouteConfig, SizeDist, Stages, TimedStep, VpcConfig, MAX_VPC_VMS, WIRE_ONLY_FLOWS,
+    Arrival, Client, ControlTiming, FlowAddr, FlowConfig, FlowKind, Forwarding, HostConfig, IoPath,
+    Offloads, Place, RackConfig, RouteConfig, SizeDist, Stages, SwitchConfig, TimedStep, VpcConfig,
+    MAX_VPC_VMS, WIRE_ONLY_FLOWS,
 };
 pub use error::BuildError;
 pub use profile::{InterruptDelivery, IrqModeration, Profile};
@@ -34,5 +36,18 @@ use crate::metrics::PathResult;
 /// If the books do not balance at the end (generated ≠ delivered + dropped +
 /// in flight): a bug in the model, never an outcome of the configuration.
 pub fn run(cfg: &HostConfig) -> Result<PathResult, BuildError> {
-    engine::run(cfg)
+    run_on(cfg, 1)
+}
+
+/// [`run`], with a rack's hosts ([`HostConfig::rack`]) on `threads` threads
+/// (their logical processes; see [`rack`]). The result does not depend on
+/// `threads`; one host runs on the calling thread whatever it is.
+///
+/// # Panics
+/// As [`run`].
+pub fn run_on(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildError> {
+    match cfg.rack {
+        Some(_) => rack::run(cfg, threads),
+        None => engine::run(cfg),
+    }
 }

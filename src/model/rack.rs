@@ -1,0 +1,284 @@
+//! A rack: hosts behind one top-of-rack switch, each host a logical process
+//! of the parallel kernel ([`crate::sim::parallel`]) with its own event loop.
+//!
+//! The file reads top-down: the hosts (what each runs), the switch (what a
+//! packet crossing it becomes), the logical process, and the
+//! synchronization (the window and the queues).
+//!
+//! **Hosts.** Every host is the experiment's host (`[host]`, the profile,
+//! the path), with its own VMs, NICs, cores and rings. A flow whose ends
+//! are on one host (or beyond the switch: north-south `rx` and `tx`) runs
+//! there as it would on a host alone. A `vm_to_vm` flow between two hosts
+//! (east-west) runs in two halves: on the sending host a `tx` flow whose
+//! route ends where its frames leave the NIC's wire
+//! ([`Turn::Leaves`]: no hops beyond the rack, no per-flow limit), on the
+//! receiving host an `rx` flow whose packets come from the switch
+//! ([`Turn::Arrives`]: it generates none). Both halves keep the flow's name,
+//! so its 5-tuple, and with it the queues RSS picks, and its random streams
+//! are the ones it has on one host.
+//!
+//! **The switch** is output-queued: a frame waits only at the port toward
+//! its receiving host, and that port is the receiving host's `wire_in` (at
+//! link rate, `switch_buffer_frames` of buffer, drops counted as
+//! `wire_queue_full`), which north-south traffic into that host shares. So
+//! the whole switch is in its hosts: the sender hands the frame over when
+//! its last bit is in (its `wire_out` and cable crossed), plus the switch's
+//! latency; with cut-through, counted from when its first
+//! [`CUT_THROUGH_BYTES`] were in instead. The time between is charged to
+//! the wire stage.
+//!
+//! **Logical processes and synchronization.** A frame handed over at `t`
+//! reaches the other host no sooner than the cable's propagation plus the
+//! switch's latency after the sender's event that sent it (its
+//! serialization started no sooner than that event). That is the
+//! lookahead: the kernel's windows are that long, each host runs a window
+//! without waiting for any other, and crossings are delivered between
+//! windows in (time, sender, sender's count) order, so the result is the
+//! same on any number of threads (tested at 1, 2, 3 and 8). A packet handed
+//! over and not yet taken in is in flight, never lost from the books (the
+//! kernel delivers a window's crossings before it stops, even those due
+//! after the horizon: they stay in flight on the receiving host).
+
+use super::config::{FlowKind, HostConfig, RackConfig};
+use super::engine::{Crossing, Engine, FlowHome, SwitchRt, Turn};
+use super::error::BuildError;
+use super::host::nic_count;
+use crate::metrics::PathResult;
+use crate::sim::parallel::{self, LogicalProcess, Outbox, ParallelConfig};
+use crate::sim::{BitsPerSec, SimDuration, SimTime};
+
+// ---- Hosts ----
+
+/// What each host of the rack runs: its configuration, and each of its
+/// flows' part in the rack.
+struct HostPlan {
+    cfg: HostConfig,
+    turns: Vec<Turn>,
+}
+
+/// Splits the rack's flows among its hosts (see the module docs), and says
+/// where each of the rack's flows ran.
+fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowHome>), BuildError> {
+    let bad = |key: &str, message: String| BuildError::Rack {
+        key: key.to_string(),
+        message,
+    };
+    if rack.hosts < 2 {
+        return Err(bad("rack.hosts", "a rack has 2 hosts or more".into()));
+    }
+    if rack.places.len() != cfg.flows.len() {
+        return Err(bad(
+            "flows",
+            format!(
+                "{} flows but {} placements (a bug in validation)",
+                cfg.flows.len(),
+                rack.places.len()
+            ),
+        ));
+    }
+    if cfg.max_packets.is_some() {
+        return Err(bad(
+            "run.packets",
+            "a packet cap is not supported in a rack; bound the run by its duration".into(),
+        ));
+    }
+    if cfg.vpc.is_some() {
+        return Err(bad(
+            "vpc",
+            "ENIs across the hosts of a rack are not modelled yet: a [vpc] runs on one host".into(),
+        ));
+    }
+    let mut plans: Vec<HostPlan> = (0..rack.hosts)
+        .map(|_| HostPlan {
+            cfg: HostConfig {
+                flows: Vec::new(),
+                rack: None,
+                ..cfg.clone()
+            },
+            turns: Vec::new(),
+        })
+        .collect();
+    let mut homes = Vec::with_capacity(cfg.flows.len());
+    for (f, place) in cfg.flows.iter().zip(&rack.places) {
+        for h in [place.host, place.dst_host] {
+            if h >= rack.hosts {
+                return Err(bad(
+                    &format!("flows ({})", f.name),
+                    format!(
+                        "host {h}, but the rack has {} (0..={})",
+                        rack.hosts,
+                        rack.hosts - 1
+                    ),
+                ));
+            }
+        }
+        let (s, d) = (place.host as usize, place.dst_host as usize);
+        let local = |p: &HostPlan| p.cfg.flows.len() as u32;
+        match f.kind {
+            FlowKind::VmToVm { src, dst } if s != d => {
+                let at_dst = local(&plans[d]);
+                plans[d].cfg.flows.push(super::FlowConfig {
+                    kind: FlowKind::Rx { vm: dst },
+                    ..f.clone()
+                });
+                plans[d].turns.push(Turn::Arrives);
+                let at_src = local(&plans[s]);
+                plans[s].cfg.flows.push(super::FlowConfig {
+                    kind: FlowKind::Tx { vm: src },
+                    ..f.clone()
+                });
+                plans[s].turns.push(Turn::Leaves {
+                    lp: d as u32,
+                    flow: at_dst,
+                });
+                homes.push(FlowHome {
+                    host: s,
+                    local: at_src,
+                    arrives: Some((d, at_dst)),
+                });
+            }
+            _ if s != d => {
+                return Err(bad(
+                    &format!("flows ({})", f.name),
+                    "only vm_to_vm flows cross between hosts".into(),
+                ))
+            }
+            _ => {
+                homes.push(FlowHome {
+                    host: s,
+                    local: local(&plans[s]),
+                    arrives: None,
+                });
+                plans[s].cfg.flows.push(f.clone());
+                plans[s].turns.push(Turn::Local);
+            }
+        }
+    }
+    Ok((plans, homes))
+}
+
+// ---- The switch ----
+
+/// The switch as the hosts see it, and the lookahead it gives.
+fn switch(cfg: &HostConfig, rack: &RackConfig) -> Result<(SwitchRt, SimDuration), BuildError> {
+    let p = &cfg.profile;
+    let rate = BitsPerSec::from_gbps(p.link_gbps).ok_or_else(|| BuildError::BadProfile {
+        key: "link_gbps",
+        allowed: "a positive rate in whole bit/s".into(),
+    })?;
+    let lookahead = SimDuration::from_ns(u64::from(p.wire_propagation_ns)) + rack.switch.latency;
+    if lookahead == SimDuration::ZERO {
+        return Err(BuildError::Rack {
+            key: "rack.switch.latency_ns".into(),
+            message: "the hosts' window (cable propagation + switch latency) must be > 0: \
+                      give the switch a latency of 1 ns or more, or set \
+                      costs.wire_propagation_ns"
+                .into(),
+        });
+    }
+    Ok((
+        SwitchRt {
+            latency: rack.switch.latency,
+            cut_through: rack.switch.forwarding == super::config::Forwarding::CutThrough,
+            rate,
+        },
+        lookahead,
+    ))
+}
+
+// ---- The logical process ----
+
+/// A host of the rack as a logical process.
+struct HostLp {
+    engine: Engine,
+}
+
+impl LogicalProcess for HostLp {
+    type Msg = Crossing;
+
+    fn next_time(&self) -> Option<SimTime> {
+        self.engine.next_time()
+    }
+
+    fn run_until(&mut self, end: SimTime, out: &mut Outbox<'_, Crossing>) {
+        self.engine.run_until(end);
+        for (at, lp, c) in self.engine.take_outbox() {
+            out.send(lp as usize, at, c);
+        }
+    }
+
+    fn receive(&mut self, at: SimTime, _from: usize, msg: Crossing) {
+        self.engine.inject(at, msg);
+    }
+}
+
+// ---- Synchronization ----
+
+/// Crossings one host can be sent in one window, at most: every other
+/// host's transmit queue (which a window can fill at once) plus the frames
+/// its wire can send in a window, of the smallest size.
+fn queue_capacity(cfg: &HostConfig, hosts: u32, lookahead: SimDuration) -> usize {
+    let p = &cfg.profile;
+    let frame_bits = (64 + u64::from(p.wire_framing_bytes)) * 8;
+    let per_window = (p.link_gbps * lookahead.as_secs_f64() * 1e9 / frame_bits as f64).ceil();
+    let queue = u64::from(p.nic_ring) + u64::from(p.qdisc_frames);
+    let per_sender = queue + per_window as u64 + 2;
+    (u64::from(hosts - 1) * per_sender).min(MAX_QUEUE) as usize
+}
+
+/// The most crossings a host's queue holds (about 15 MB of them): a rack
+/// that would need more stops with an error naming it.
+const MAX_QUEUE: u64 = 1 << 16;
+
+/// Runs the rack `cfg.rack` on `threads` threads (the result does not
+/// depend on how many).
+pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildError> {
+    let rack = cfg.rack.as_ref().expect("a rack's configuration");
+    let (plans, homes) = plan(cfg, rack)?;
+    let (sw, lookahead) = switch(cfg, rack)?;
+    let mut lps = Vec::with_capacity(plans.len());
+    for p in &plans {
+        lps.push(HostLp {
+            engine: Engine::build_turned(&p.cfg, &p.turns, Some(sw))?,
+        });
+    }
+    for lp in &mut lps {
+        lp.engine.start();
+    }
+    let horizon = SimTime::ZERO + cfg.window + cfg.drain;
+    let pc = ParallelConfig {
+        threads: threads.max(1),
+        lookahead,
+        // The engines run events at their horizon; the kernel's is
+        // exclusive.
+        horizon: horizon + SimDuration::from_ps(1),
+        queue_capacity: queue_capacity(cfg, rack.hosts, lookahead),
+    };
+    parallel::run(&mut lps, &pc).map_err(|e| BuildError::Rack {
+        key: "rack".into(),
+        message: format!("the hosts' parallel run stopped: {e}"),
+    })?;
+    let mut engines = Vec::with_capacity(lps.len());
+    for (lp, p) in lps.into_iter().zip(&plans) {
+        let mut e = lp.engine;
+        e.finish(&p.cfg);
+        engines.push(e);
+    }
+    let merged = Engine::merge_rack(engines, &homes);
+    let whole = HostConfig {
+        vms: cfg.vms * rack.hosts,
+        ..cfg.clone()
+    };
+    let r = merged.result(&whole, nic_count(cfg) as u32 * rack.hosts);
+    // The rack's books: every flow whole again (each host's were checked
+    // in `finish`).
+    for f in &r.flows {
+        assert_eq!(
+            f.generated,
+            f.delivered + f.dropped + f.in_flight,
+            "flow '{}' lost packets from the rack's books",
+            f.name
+        );
+    }
+    Ok(r)
+}
