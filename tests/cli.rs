@@ -125,6 +125,14 @@ fn validate_refuses_bad_files_naming_the_file_and_the_key() {
             &GOOD.replace("load = 0.05", "rate_pps = 1e-9"),
             &["flows.0.rate_pps", "cannot be represented"],
         ),
+        (
+            &format!("{GOOD}[rack]\nhosts = 1\n"),
+            &["rack.hosts = 1", "2..=1024"],
+        ),
+        (
+            &GOOD.replace("vm = 1", "vm = 1\nhost = 0"),
+            &["flows.1.host", "applies only with a [rack]"],
+        ),
     ];
     for (text, needles) in cases {
         let f = file_with("bad", text);

@@ -43,6 +43,10 @@ pub struct ExperimentSpec {
     /// routes, control-plane timings.
     #[serde(default)]
     pub vpc: Option<VpcSpec>,
+    /// `[rack]`: several copies of the host behind one top-of-rack switch;
+    /// absent: one host.
+    #[serde(default)]
+    pub rack: Option<RackSpec>,
     /// `[sweep]`: axes over any key, and replications.
     #[serde(default)]
     pub sweep: Option<SweepSpec>,
@@ -135,6 +139,27 @@ pub struct TimingSpec {
     pub reassign_us: Option<toml::Value>,
     /// Instance state changes \[µs\].
     pub instance_us: Option<toml::Value>,
+}
+
+/// `[rack]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RackSpec {
+    /// Hosts in the rack, each a copy of `[host]` (required).
+    pub hosts: Option<i64>,
+    /// `[rack.switch]`.
+    #[serde(default)]
+    pub switch: SwitchSpec,
+}
+
+/// `[rack.switch]`: the top-of-rack switch.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchSpec {
+    /// Port-to-port latency \[ns\]; default 500.
+    pub latency_ns: Option<i64>,
+    /// `"cut-through"` (the default) or `"store-and-forward"`.
+    pub forwarding: Option<String>,
 }
 
 /// `[run]`: how long traffic flows.
@@ -236,6 +261,11 @@ pub struct FlowSpec {
     pub vm: Option<toml::Value>,
     /// Destination VM (vm_to_vm only).
     pub dst_vm: Option<toml::Value>,
+    /// With a `[rack]`: the host of `vm`, an index or `"all"`; default 0.
+    pub host: Option<toml::Value>,
+    /// With a `[rack]`, vm_to_vm only: the host of `dst_vm`, an index,
+    /// `"all"` (every other host) or `"next"`; default `host`.
+    pub dst_host: Option<toml::Value>,
     /// Arrival process; default poisson.
     pub arrival: Option<ArrivalSpec>,
     /// Burst length \[µs\] (on_off only).

@@ -719,3 +719,398 @@ fn a_vpc_host_with_more_vms_than_the_data_plane_holds_is_refused_by_validation()
     let at = format!("host.vms={}", crate::model::MAX_VPC_VMS);
     Experiment::from_file(&file, &[Override::parse(&at).unwrap()]).unwrap();
 }
+
+/// A rack of `hosts` hosts of 2 VMs, with `flows` (whole `[[flows]]`
+/// entries) and any `extra` tables after them.
+fn rack(hosts: u32, flows: &str) -> String {
+    format!(
+        "name = \"r\"\nprofile = \"kvm-modern-25g\"\n[host]\nvms = 2\n[rack]\nhosts = {hosts}\n\n{flows}"
+    )
+}
+
+fn names_and_places(exp: &Experiment) -> Vec<(String, u32, u32)> {
+    let rack = exp.base.rack.as_ref().expect("a rack");
+    assert_eq!(rack.places.len(), exp.flows().len());
+    exp.flows()
+        .iter()
+        .zip(&rack.places)
+        .map(|(f, p)| (f.name.clone(), p.host, p.dst_host))
+        .collect()
+}
+
+fn owned(v: &[(&str, u32, u32)]) -> Vec<(String, u32, u32)> {
+    v.iter()
+        .map(|(n, h, d)| ((*n).to_owned(), *h, *d))
+        .collect()
+}
+
+#[test]
+fn without_a_rack_the_experiment_has_one_host_as_before() {
+    for exp in [
+        Experiment::from_toml("full.toml", FULL, &[]).unwrap(),
+        ok_set(&small(""), &[]),
+        Experiment::from_toml(EMBEDDED_COMPARE_LABEL, EMBEDDED_COMPARE, &[]).unwrap(),
+        Experiment::from_toml(EMBEDDED_COMPARE_STREAM_LABEL, EMBEDDED_COMPARE_STREAM, &[]).unwrap(),
+    ] {
+        assert_eq!(exp.base.rack, None, "{}", exp.name);
+        assert!(exp.host_configs().iter().all(|c| c.rack.is_none()));
+    }
+    // The flows are as they were: the names of FULL, unchanged.
+    let exp = Experiment::from_toml("full.toml", FULL, &[]).unwrap();
+    let names: Vec<&str> = exp.flows().iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["in.vm0", "in.vm1", "out", "east", "ping"]);
+}
+
+#[test]
+fn a_rack_copies_each_flow_over_its_hosts() {
+    use crate::model::config::{Forwarding, SwitchConfig};
+    // Every ordered pair of 3 hosts: 6 flows, one VM each; the same VM
+    // index at both ends is fine on two hosts.
+    let ew = "[[flows]]\nname = \"ew\"\nkind = \"vm_to_vm\"\nhost = \"all\"\ndst_host = \"all\"\nvm = 0\ndst_vm = 0\nload = 0.1\n";
+    let exp = ok_set(&rack(3, ew), &[]);
+    assert_eq!(
+        names_and_places(&exp),
+        owned(&[
+            ("ew.h0-h1", 0, 1),
+            ("ew.h0-h2", 0, 2),
+            ("ew.h1-h0", 1, 0),
+            ("ew.h1-h2", 1, 2),
+            ("ew.h2-h0", 2, 0),
+            ("ew.h2-h1", 2, 1),
+        ])
+    );
+    assert!(exp
+        .flows()
+        .iter()
+        .all(|f| f.kind == FlowKind::VmToVm { src: 0, dst: 0 }));
+    let r = exp.base.rack.as_ref().unwrap();
+    assert_eq!(r.hosts, 3);
+    assert_eq!(
+        r.switch,
+        SwitchConfig {
+            latency: SwitchConfig::DEFAULT_LATENCY,
+            forwarding: Forwarding::CutThrough,
+        }
+    );
+    // Every path's configuration carries the rack.
+    assert!(exp
+        .host_configs()
+        .iter()
+        .all(|c| c.rack.as_ref() == Some(r)));
+
+    // "next": one flow per host, to its neighbour (wrapping); rx on every
+    // host and VM: host copies first, then VMs.
+    let text = rack(
+        3,
+        &format!(
+            "{}[[flows]]\nname = \"in\"\nkind = \"rx\"\nhost = \"all\"\nvm = \"all\"\nload = 0.1\n",
+            ew.replace("\"all\"\nvm = 0", "\"next\"\nvm = 0")
+        ),
+    );
+    assert_eq!(
+        names_and_places(&ok_set(&text, &[])),
+        owned(&[
+            ("ew.h0-h1", 0, 1),
+            ("ew.h1-h2", 1, 2),
+            ("ew.h2-h0", 2, 0),
+            ("in.h0.vm0", 0, 0),
+            ("in.h0.vm1", 0, 0),
+            ("in.h1.vm0", 1, 1),
+            ("in.h1.vm1", 1, 1),
+            ("in.h2.vm0", 2, 2),
+            ("in.h2.vm1", 2, 2),
+        ])
+    );
+
+    // Indices: names unchanged; no host is host 0, no dst_host is host.
+    let one = "[[flows]]\nname = \"x\"\nkind = \"vm_to_vm\"\nhost = 2\ndst_host = 0\nvm = 1\ndst_vm = 1\nload = 0.1\n\
+               [[flows]]\nname = \"y\"\nkind = \"vm_to_vm\"\nvm = 0\ndst_vm = 1\nload = 0.1\n\
+               [[flows]]\nname = \"z\"\nkind = \"tx\"\nhost = 1\nvm = 1\nload = 0.1\n\
+               [[flows]]\nname = \"w\"\nkind = \"vm_to_vm\"\nhost = 1\ndst_host = 1\nvm = 0\ndst_vm = 1\nload = 0.1\n";
+    let exp = ok_set(&rack(3, one), &[]);
+    assert_eq!(
+        names_and_places(&exp),
+        owned(&[("x", 2, 0), ("y", 0, 0), ("z", 1, 1), ("w", 1, 1)])
+    );
+    // An index with dst_host = "all" names the pairs; host = "all" with a
+    // dst_host index names the hosts (and includes the same-host pair).
+    let text = rack(
+        3,
+        "[[flows]]\nname = \"f\"\nkind = \"vm_to_vm\"\nhost = 1\ndst_host = \"all\"\nvm = 0\ndst_vm = 1\nload = 0.1\n\
+         [[flows]]\nname = \"g\"\nkind = \"vm_to_vm\"\nhost = \"all\"\ndst_host = 0\nvm = 0\ndst_vm = 1\nload = 0.1\n",
+    );
+    assert_eq!(
+        names_and_places(&ok_set(&text, &[])),
+        owned(&[
+            ("f.h1-h0", 1, 0),
+            ("f.h1-h2", 1, 2),
+            ("g.h0", 0, 0),
+            ("g.h1", 1, 0),
+            ("g.h2", 2, 0),
+        ])
+    );
+
+    // TCP streams and request/response flows stay on their host.
+    let text = rack(
+        2,
+        "[[flows]]\nname = \"t\"\nkind = \"tcp_stream\"\nhost = \"all\"\nvm = 0\ndirection = \"vm_to_vm\"\ndst_vm = 1\n\
+         [[flows]]\nname = \"rr\"\nkind = \"request_response\"\nhost = 1\nvm = \"all\"\n",
+    );
+    let exp = ok_set(&text, &[]);
+    assert_eq!(
+        names_and_places(&exp),
+        owned(&[
+            ("t.h0", 0, 0),
+            ("t.h1", 1, 1),
+            ("rr.vm0", 1, 1),
+            ("rr.vm1", 1, 1),
+        ])
+    );
+
+    // The switch's keys.
+    let text = format!(
+        "{}[rack.switch]\nlatency_ns = 0\nforwarding = \"store-and-forward\"\n[costs]\nwire_propagation_ns = 5\n",
+        rack(2, "[[flows]]\nname = \"a\"\nkind = \"rx\"\nvm = 0\nload = 0.1\n")
+    );
+    let r = ok_set(&text, &[]).base.rack.unwrap();
+    assert_eq!(
+        r.switch,
+        SwitchConfig {
+            latency: SimDuration::ZERO,
+            forwarding: Forwarding::StoreAndForward,
+        }
+    );
+    let r = ok_set(&text, &["rack.switch.latency_ns=1000000"])
+        .base
+        .rack
+        .unwrap();
+    assert_eq!(r.switch.latency, SimDuration::from_ms(1));
+}
+
+/// Every refusal of `[rack]` and of a flow's `host` and `dst_host` names
+/// its key, the value and what is allowed.
+#[test]
+fn rack_and_flow_host_errors_name_the_key() {
+    let ew = "[[flows]]\nname = \"ew\"\nkind = \"vm_to_vm\"\nhost = 0\ndst_host = 1\nvm = 0\ndst_vm = 0\nload = 0.1\n\
+              [[flows]]\nname = \"in\"\nkind = \"rx\"\nvm = 1\nload = 0.1\n\
+              [[flows]]\nname = \"t\"\nkind = \"tcp_stream\"\nvm = 1\n\
+              [[flows]]\nname = \"rr\"\nkind = \"request_response\"\nvm = 1\n";
+    let text = rack(3, ew);
+    ok_set(&text, &[]);
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("rack.hosts=1", "rack.hosts", &["= 1", "2..=1024 hosts"]),
+        ("rack.hosts=1025", "rack.hosts", &["= 1025", "2..=1024"]),
+        ("rack.hosts=many", "rack.hosts", &["\"many\"", "an integer"]),
+        ("rack.hosts=2.5", "rack.hosts", &["2.5", "an integer"]),
+        (
+            "rack.switch.latency_ns=-1",
+            "rack.switch.latency_ns",
+            &["= -1", "0..=1000000"],
+        ),
+        (
+            "rack.switch.latency_ns=1000001",
+            "rack.switch.latency_ns",
+            &["0..=1000000"],
+        ),
+        (
+            "rack.switch.latency_ns=0",
+            "rack.switch.latency_ns",
+            &[
+                "= 0",
+                "synchronization window (cable propagation + switch latency) must be > 0",
+                "allowed ≥ 1 ns (or set costs.wire_propagation_ns)",
+            ],
+        ),
+        (
+            "rack.switch.forwarding=fast",
+            "rack.switch.forwarding",
+            &["\"fast\"", "\"cut-through\"", "\"store-and-forward\""],
+        ),
+        (
+            "rack.switch.forwarding=1",
+            "rack.switch.forwarding",
+            &["invalid type"],
+        ),
+        ("rack.racks=2", "rack.racks", &["unknown key", "hosts"]),
+        (
+            "rack.switch.ports=2",
+            "rack.switch.ports",
+            &["unknown key", "latency_ns"],
+        ),
+        (
+            "flows.0.host=3",
+            "flows.0.host",
+            &["= 3", "no such host; allowed 0..=2 (rack.hosts = 3)"],
+        ),
+        (
+            "flows.0.host=-1",
+            "flows.0.host",
+            &["no such host; allowed 0..=2"],
+        ),
+        (
+            "flows.0.host=next",
+            "flows.0.host",
+            &["\"next\"", "expected a host index (0..=2) or \"all\""],
+        ),
+        (
+            "flows.0.dst_host=7",
+            "flows.0.dst_host",
+            &["= 7", "no such host; allowed 0..=2 (rack.hosts = 3)"],
+        ),
+        (
+            "flows.0.dst_host=true",
+            "flows.0.dst_host",
+            &["true", "\"all\" (every other host)", "\"next\""],
+        ),
+        (
+            "flows.1.dst_host=0",
+            "flows.1.dst_host",
+            &["applies to kind = \"vm_to_vm\" only", "beyond the switch"],
+        ),
+        (
+            "flows.2.dst_host=0",
+            "flows.2.dst_host",
+            &["applies to kind = \"vm_to_vm\" only", "tcp_stream"],
+        ),
+        (
+            "flows.3.dst_host=all",
+            "flows.3.dst_host",
+            &["applies to kind = \"vm_to_vm\" only", "request_response"],
+        ),
+        // Both ends on one host: the VMs must differ, as without a rack.
+        (
+            "flows.0.dst_host=0",
+            "flows.0.dst_vm",
+            &["must differ from the source VM", "host 0"],
+        ),
+        (
+            "flows.0.host=all",
+            "flows.0.dst_vm",
+            &["must differ from the source VM", "host 1"],
+        ),
+        (
+            "run.packets=100",
+            "run.packets",
+            &[
+                "= 100",
+                "a packet cap is not supported with a [rack] (hosts run in parallel windows); \
+                 give run.duration_us",
+            ],
+        ),
+    ];
+    for (set, key, words) in cases {
+        let o = Override::parse(set).unwrap();
+        let e = Experiment::from_toml("exp.toml", &text, &[o]).expect_err(set);
+        assert_about(&e, key, words);
+    }
+    // In the file: the line of the key.
+    let e = err(&text.replace("hosts = 3", "hosts = 0"));
+    assert_about(&e, "rack.hosts", &["exp.toml:6:9:", "= 0", "2..=1024"]);
+    let e = err(&text.replace("hosts = 3\n", ""));
+    assert_about(&e, "rack.hosts", &["required key is missing", "2..=1024"]);
+    // Without the cable's propagation, a switch of 0 ns is fine.
+    ok_set(
+        &text,
+        &["rack.switch.latency_ns=0", "costs.wire_propagation_ns=1"],
+    );
+    // An explicit dst_host equal to host is a flow within one host.
+    ok_set(&text, &["flows.0.dst_host=0", "flows.0.dst_vm=1"]);
+
+    // host and dst_host need a [rack].
+    let e = err_set(&small(""), &["flows.0.host=0"]);
+    assert_about(
+        &e,
+        "flows.0.host",
+        &["= 0 (from --set)", "applies only with a [rack]"],
+    );
+    let v2v = "[[flows]]\nname = \"e\"\nkind = \"vm_to_vm\"\nvm = 0\ndst_vm = 1\ndst_host = 1\nload = 0.1\n";
+    let e = err(&small(v2v));
+    assert_about(
+        &e,
+        "flows.1.dst_host",
+        &["exp.toml:", "= 1", "applies only with a [rack]"],
+    );
+
+    // Names made by host copies must not collide with others.
+    let e = err(&rack(
+        2,
+        "[[flows]]\nname = \"a.h1\"\nkind = \"rx\"\nvm = 0\nload = 0.1\n\
+         [[flows]]\nname = \"a\"\nkind = \"rx\"\nhost = \"all\"\nvm = 0\nload = 0.1\n",
+    ));
+    assert_about(
+        &e,
+        "flows.1.name",
+        &[
+            "\"a.h1\"",
+            "host = \"all\" names its flows <name>.h<h>",
+            "unique",
+        ],
+    );
+
+    // Not yet with a rack: a [vpc] (and so addressed flows).
+    let ha = include_str!("../../experiments/ha-eni-failover.toml");
+    let e = err_set(ha, &["rack.hosts=2"]);
+    assert_about(
+        &e,
+        "rack",
+        &["ENIs across the hosts of a rack are not modelled yet: a [vpc] runs on one host"],
+    );
+}
+
+/// `--set` and sweep axes reach `[rack]` keys as any other: the table is
+/// edited first, then validated.
+#[test]
+fn set_and_sweep_axes_reach_the_rack() {
+    // --set creates the [rack] table.
+    let exp = ok_set(&small(""), &["rack.hosts=4"]);
+    let r = exp.base.rack.as_ref().unwrap();
+    assert_eq!((r.hosts, r.places.len()), (4, 1));
+    let exp = ok_set(&small(""), &["rack.hosts=4", "flows.0.host=all"]);
+    let names: Vec<&str> = exp.flows().iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["a.h0", "a.h1", "a.h2", "a.h3"]);
+
+    let ew = "[[flows]]\nname = \"ew\"\nkind = \"vm_to_vm\"\nhost = \"all\"\ndst_host = \"all\"\nvm = 0\ndst_vm = 1\nload = 0.1\n";
+    let sweep = "[sweep]\n[[sweep.axes]]\nkey = \"rack.hosts\"\nvalues = [2, 3, 4]\n";
+    let exp = ok_set(&rack(2, &format!("{ew}{sweep}")), &[]);
+    let points = &exp.sweep.as_ref().unwrap().points;
+    let counts: Vec<(u32, usize)> = points
+        .iter()
+        .map(|p| {
+            let r = p.exp.base.rack.as_ref().unwrap();
+            assert_eq!(r.places.len(), p.exp.flows().len());
+            (r.hosts, p.exp.flows().len())
+        })
+        .collect();
+    assert_eq!(counts, [(2, 2), (3, 6), (4, 12)]);
+    assert_eq!(points[1].label, "rack.hosts=3");
+    // A point out of range names the axis's point and the rule.
+    let bad = sweep.replace("[2, 3, 4]", "[2, 1]");
+    let e = err(&rack(2, &format!("{ew}{bad}")));
+    let ExperimentError::SweepPoint { index, error, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(*index, 1);
+    assert_about(error, "rack.hosts", &["= 1 (from [sweep])", "2..=1024"]);
+}
+
+/// Every `[rack]` key the parser accepts is in docs/experiments.md (as
+/// tests/docs.rs checks the other tables), with the flows' `host` and
+/// `dst_host`.
+#[test]
+fn every_rack_key_is_in_the_experiment_guide() {
+    let guide = include_str!("../../docs/experiments.md");
+    for (set, expected) in [
+        ("rack.bogus=1", &["hosts", "switch"][..]),
+        ("rack.switch.bogus=1", &["latency_ns", "forwarding"][..]),
+    ] {
+        let e = err_set(&small(""), &["rack.hosts=2", set]).to_string();
+        for k in expected {
+            assert!(e.contains(&format!("`{k}`")), "{e}");
+            assert!(guide.contains(&format!("| `{k}` |")), "`{k}` undocumented");
+        }
+    }
+    for k in ["host", "dst_host"] {
+        assert!(guide.contains(&format!("| `{k}` |")), "`{k}` undocumented");
+    }
+    assert!(guide.contains("## `[rack]`"));
+}

@@ -6,6 +6,7 @@ use super::check::{check_range, check_us, num, tidy, val, Cx, MAX_US};
 use super::error::ExperimentError;
 use super::spec::{ArrivalSpec, ExperimentSpec, FlowKindSpec, FlowSpec};
 use super::Experiment;
+use crate::model::config::{Forwarding, Place, RackConfig, SwitchConfig};
 use crate::model::{
     Arrival, BuildError, Client, FlowAddr, FlowConfig, FlowKind, HostConfig, IoPath, Offloads,
     Profile, SizeDist, Stages, TcpParams, WIRE_ONLY_FLOWS,
@@ -22,6 +23,11 @@ const MIN_INTERVAL_PS: f64 = 1.0;
 const MAX_INTERVAL_PS: f64 = 1e18;
 /// Largest `load` (fraction of line rate): enough to overload any path.
 const MAX_LOAD: f64 = 10.0;
+/// Fewest and most hosts in a `[rack]`.
+const MIN_HOSTS: i64 = 2;
+const MAX_HOSTS: i64 = 1024;
+/// Largest port-to-port latency of a rack's switch \[ns\] (1 ms).
+const MAX_SWITCH_NS: i64 = 1_000_000;
 /// The wire a flow's `load` is a fraction of.
 #[derive(Clone, Copy)]
 struct Wire {
@@ -418,6 +424,240 @@ fn stages(cx: &Cx, spec: &ExperimentSpec) -> Result<Stages, ExperimentError> {
     Ok(stages)
 }
 
+/// `[rack]`, checked: its hosts and switch (the flows' places are checked
+/// with the flows). `None` without a `[rack]`.
+fn rack(
+    cx: &Cx,
+    spec: &ExperimentSpec,
+    profile: &Profile,
+) -> Result<Option<(u32, SwitchConfig)>, ExperimentError> {
+    let Some(r) = &spec.rack else {
+        return Ok(None);
+    };
+    let Some(hosts) = r.hosts else {
+        return Err(cx.invalid(
+            "rack.hosts",
+            None,
+            format!(
+                "required key is missing (the hosts in the rack, {MIN_HOSTS}..={MAX_HOSTS}; \
+                 without a [rack] the experiment has one host)"
+            ),
+        ));
+    };
+    let hosts = check_int(cx, "rack.hosts", hosts, MIN_HOSTS, MAX_HOSTS, "hosts")?;
+    let latency = match r.switch.latency_ns {
+        None => SwitchConfig::DEFAULT_LATENCY,
+        Some(ns) => {
+            let ns = check_range(
+                cx,
+                "rack.switch.latency_ns",
+                ns,
+                0,
+                MAX_SWITCH_NS,
+                "[ns, port to port]",
+            )?;
+            SimDuration::from_ns(ns as u64)
+        }
+    };
+    let forwarding = match r.switch.forwarding.as_deref() {
+        None => Forwarding::default(),
+        Some(s) if s == Forwarding::CutThrough.name() => Forwarding::CutThrough,
+        Some(s) if s == Forwarding::StoreAndForward.name() => Forwarding::StoreAndForward,
+        Some(other) => {
+            return Err(cx.invalid(
+                "rack.switch.forwarding",
+                Some(format!("{other:?}")),
+                "allowed \"cut-through\" (a frame leaves once its first 64 B have arrived; \
+                 the default) or \"store-and-forward\" (once all of it has)",
+            ))
+        }
+    };
+    // The hosts run in parallel windows of wire_propagation_ns +
+    // latency_ns (the lookahead): both 0 leave no window.
+    if latency == SimDuration::ZERO && profile.wire_propagation_ns == 0 {
+        return Err(cx.invalid(
+            "rack.switch.latency_ns",
+            Some("0".into()),
+            "the synchronization window (cable propagation + switch latency) must be > 0, and \
+             costs.wire_propagation_ns is 0 too; allowed ≥ 1 ns (or set \
+             costs.wire_propagation_ns)",
+        ));
+    }
+    if spec.vpc.is_some() {
+        return Err(cx.invalid(
+            "rack",
+            None,
+            "ENIs across the hosts of a rack are not modelled yet: a [vpc] runs on one host; \
+             remove one or the other",
+        ));
+    }
+    if let Some(n) = spec.run.packets {
+        return Err(cx.invalid(
+            "run.packets",
+            Some(n.to_string()),
+            "a packet cap is not supported with a [rack] (hosts run in parallel windows); give \
+             run.duration_us",
+        ));
+    }
+    Ok(Some((
+        hosts,
+        SwitchConfig {
+            latency,
+            forwarding,
+        },
+    )))
+}
+
+/// A host named by a flow's `host` key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HostSel {
+    One(u32),
+    All,
+}
+
+/// A vm_to_vm flow's `dst_host`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DstHostSel {
+    /// Absent: the flow's own host.
+    Same,
+    One(u32),
+    /// Every other host.
+    All,
+    /// `(host + 1) mod hosts`.
+    Next,
+}
+
+fn host_index(
+    cx: &Cx,
+    key: &str,
+    v: &toml::Value,
+    hosts: u32,
+) -> Option<Result<u32, ExperimentError>> {
+    match v {
+        toml::Value::Integer(i) if (0..hosts as i64).contains(i) => Some(Ok(*i as u32)),
+        toml::Value::Integer(_) => Some(Err(cx.invalid(
+            key,
+            Some(v.to_string()),
+            format!(
+                "no such host; allowed 0..={} (rack.hosts = {hosts})",
+                hosts - 1
+            ),
+        ))),
+        _ => None,
+    }
+}
+
+/// Where the copies of one `[[flows]]` entry sit: one [`Place`] per copy,
+/// in order (hosts ascending, then destination hosts ascending), each with
+/// the suffix its copy's name takes after the entry's name (empty when
+/// neither `host` nor `dst_host` expands). Without a `[rack]`: one copy on
+/// host 0, and `host` and `dst_host` are refused.
+fn places(
+    cx: &Cx,
+    prefix: &str,
+    f: &FlowSpec,
+    hosts: Option<u32>,
+) -> Result<Vec<(Place, String)>, ExperimentError> {
+    let keys = [("host", &f.host), ("dst_host", &f.dst_host)];
+    let Some(n) = hosts else {
+        if let Some((k, Some(v))) = keys.iter().find(|(_, v)| v.is_some()) {
+            return Err(cx.invalid(
+                &format!("{prefix}.{k}"),
+                Some(v.to_string()),
+                "applies only with a [rack] (rack.hosts): without one the experiment has one \
+                 host",
+            ));
+        }
+        return Ok(vec![(
+            Place {
+                host: 0,
+                dst_host: 0,
+            },
+            String::new(),
+        )]);
+    };
+    if let (Some(v), false) = (&f.dst_host, f.kind == FlowKindSpec::VmToVm) {
+        let why = match f.kind {
+            FlowKindSpec::Rx | FlowKindSpec::Tx => {
+                "its other end is a client beyond the switch".to_owned()
+            }
+            other => format!("a {} flow has both ends on its host for now", other.name()),
+        };
+        return Err(cx.invalid(
+            &format!("{prefix}.dst_host"),
+            Some(v.to_string()),
+            format!("applies to kind = \"vm_to_vm\" only ({why})"),
+        ));
+    }
+    let host_key = format!("{prefix}.host");
+    let host = match &f.host {
+        None => HostSel::One(0),
+        Some(toml::Value::String(s)) if s == "all" => HostSel::All,
+        Some(v) => match host_index(cx, &host_key, v, n) {
+            Some(h) => HostSel::One(h?),
+            None => {
+                return Err(cx.invalid(
+                    &host_key,
+                    Some(v.to_string()),
+                    format!("expected a host index (0..={}) or \"all\"", n - 1),
+                ))
+            }
+        },
+    };
+    let dst_key = format!("{prefix}.dst_host");
+    let dst = match &f.dst_host {
+        None => DstHostSel::Same,
+        Some(toml::Value::String(s)) if s == "all" => DstHostSel::All,
+        Some(toml::Value::String(s)) if s == "next" => DstHostSel::Next,
+        Some(v) => match host_index(cx, &dst_key, v, n) {
+            Some(d) => DstHostSel::One(d?),
+            None => {
+                return Err(cx.invalid(
+                    &dst_key,
+                    Some(v.to_string()),
+                    format!(
+                        "expected a host index (0..={}), \"all\" (every other host) or \"next\" \
+                         ((host + 1) mod rack.hosts)",
+                        n - 1
+                    ),
+                ))
+            }
+        },
+    };
+    let srcs: Vec<u32> = match host {
+        HostSel::One(h) => vec![h],
+        HostSel::All => (0..n).collect(),
+    };
+    let dst_expands = matches!(dst, DstHostSel::All | DstHostSel::Next);
+    let host_expands = host == HostSel::All || dst_expands;
+    let mut out = Vec::new();
+    for h in srcs {
+        let dsts: Vec<u32> = match dst {
+            DstHostSel::Same => vec![h],
+            DstHostSel::One(d) => vec![d],
+            DstHostSel::All => (0..n).filter(|&d| d != h).collect(),
+            DstHostSel::Next => vec![(h + 1) % n],
+        };
+        for d in dsts {
+            let mut suffix = String::new();
+            if host_expands {
+                suffix.push_str(&format!(".h{h}"));
+            }
+            if dst_expands {
+                suffix.push_str(&format!("-h{d}"));
+            }
+            out.push((
+                Place {
+                    host: h,
+                    dst_host: d,
+                },
+                suffix,
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// The mean interval between packets \[ps\] of an open-loop flow, from its
 /// one rate key.
 fn mean_interval_ps(
@@ -599,13 +839,18 @@ fn arrival(cx: &Cx, prefix: &str, f: &FlowSpec) -> Result<Arrival, ExperimentErr
     })
 }
 
-/// The flows of one `[[flows]]` entry (several with `vm = "all"`).
+/// The flows of one `[[flows]]` entry on one host (several with
+/// `vm = "all"`). `same_host`: whether a vm_to_vm flow may have its two
+/// ends on one host, and if so what the refusal of `vm == dst_vm` adds to
+/// its message (`None`: every copy of the entry runs between two hosts,
+/// whose VMs may share an index).
 fn expand_flow(
     cx: &Cx,
     i: usize,
     f: &FlowSpec,
     vms: u32,
     link: Wire,
+    same_host: Option<&str>,
 ) -> Result<Vec<FlowConfig>, ExperimentError> {
     let prefix = format!("flows.{i}");
     if f.name.trim().is_empty() {
@@ -662,12 +907,12 @@ fn expand_flow(
                     return Err(cx.invalid(&key, None, "required key is missing (a VM index)"));
                 };
                 let d = vm_index(cx, &key, d, vms)?;
-                if let VmSel::One(src) = sel {
+                if let (VmSel::One(src), Some(note)) = (sel, same_host) {
                     if src == d {
                         return Err(cx.invalid(
                             &key,
                             Some(d.to_string()),
-                            format!("must differ from the source VM ({prefix}.vm = {src})"),
+                            format!("must differ from the source VM ({prefix}.vm = {src}){note}"),
                         ));
                     }
                 }
@@ -1153,10 +1398,14 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         "vCPUs per VM (and queue pairs per device)",
     )?;
 
+    let rack = rack(cx, &spec, &profile)?;
+    let hosts = rack.map(|(n, _)| n);
+
     if spec.flows.is_empty() {
         return Err(cx.invalid("flows", None, "at least one [[flows]] entry is needed"));
     }
     let mut flows = Vec::new();
+    let mut flow_places = Vec::new();
     let mut raw_names: BTreeMap<&str, usize> = BTreeMap::new();
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     for (i, f) in spec.flows.iter().enumerate() {
@@ -1168,19 +1417,46 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
                 format!("flow names must be unique; flows.{j} has this name"),
             ));
         }
-        for fc in expand_flow(cx, i, f, vms, link)? {
-            if let Some(j) = names.insert(fc.name.clone(), i) {
-                return Err(cx.invalid(
-                    &name_key,
-                    Some(format!("{:?}", f.name)),
-                    format!(
-                        "the flow name {:?} is also made by flows.{j} (vm = \"all\" names its \
-                         flows <name>.vm<i>); flow names must be unique",
-                        fc.name
-                    ),
-                ));
+        let copies = places(cx, &format!("flows.{i}"), f, hosts)?;
+        // vm == dst_vm is refused where a copy has both ends on one host.
+        let same_host = match (hosts, copies.iter().find(|(p, _)| p.host == p.dst_host)) {
+            (None, _) => Some(String::new()),
+            (Some(_), Some((p, _))) => Some(format!(
+                " when both ends are on one host (here host {}); VMs of two hosts may share an \
+                 index",
+                p.host
+            )),
+            (Some(_), None) => None,
+        };
+        let one_host = expand_flow(cx, i, f, vms, link, same_host.as_deref())?;
+        for (place, suffix) in &copies {
+            for fc in &one_host {
+                let mut fc = fc.clone();
+                if !suffix.is_empty() {
+                    // `<name>.vm<i>` becomes `<name><suffix>.vm<i>`.
+                    debug_assert!(fc.name.starts_with(&f.name));
+                    fc.name = format!("{}{suffix}{}", f.name, &fc.name[f.name.len()..]);
+                }
+                if let Some(j) = names.insert(fc.name.clone(), i) {
+                    let how = if hosts.is_some() {
+                        "host = \"all\" names its flows <name>.h<h>, dst_host = \"all\" or \
+                         \"next\" <name>.h<h>-h<d>, vm = \"all\" <name>.vm<i>"
+                    } else {
+                        "vm = \"all\" names its flows <name>.vm<i>"
+                    };
+                    return Err(cx.invalid(
+                        &name_key,
+                        Some(format!("{:?}", f.name)),
+                        format!(
+                            "the flow name {:?} is also made by flows.{j} ({how}); flow names \
+                             must be unique",
+                            fc.name
+                        ),
+                    ));
+                }
+                flows.push(fc);
+                flow_places.push(*place);
             }
-            flows.push(fc);
         }
     }
 
@@ -1225,7 +1501,11 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         vpc: None,
         offloads: offloads(cx, spec.host.offloads.as_ref())?,
         stages,
-        rack: None,
+        rack: rack.map(|(hosts, switch)| RackConfig {
+            hosts,
+            switch,
+            places: flow_places,
+        }),
     };
     let mut vpc_timing = Vec::new();
     match &spec.vpc {
