@@ -359,10 +359,14 @@ pub fn run_jobs(
 ) -> Result<Vec<Outcome>, ExperimentError> {
     let total = jobs.len();
     let done = AtomicUsize::new(0);
+    // Threads the jobs leave idle go to a rack's hosts (the result does not
+    // depend on how many a run gets).
+    let workers = threads.unwrap_or_else(rayon::current_num_threads).max(1);
+    let rack_threads = (workers / total.max(1)).max(1);
     let run_all = || -> Vec<Result<PathResult, BuildError>> {
         jobs.par_iter()
             .map(|job| {
-                let r = run_timed(&job.cfg);
+                let r = run_timed(&job.cfg, rack_threads);
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                 r
             })
@@ -568,10 +572,11 @@ pub(crate) fn bottleneck(runs: &[PathResult]) -> Option<Bottleneck> {
     })
 }
 
-/// One `model::run`, with the wall-clock fields filled in.
-fn run_timed(cfg: &model::HostConfig) -> Result<PathResult, model::BuildError> {
+/// One `model::run_on` (a rack's hosts on `threads`), with the wall-clock
+/// fields filled in.
+fn run_timed(cfg: &model::HostConfig, threads: usize) -> Result<PathResult, model::BuildError> {
     let start = Instant::now();
-    let mut r = model::run(cfg)?;
+    let mut r = model::run_on(cfg, threads)?;
     let wall = start.elapsed().as_secs_f64();
     r.sim.wall_s = wall;
     if wall > 0.0 {

@@ -214,20 +214,24 @@ impl LogicalProcess for HostLp {
 
 // ---- Synchronization ----
 
-/// Crossings one host can be sent in one window, at most: every other
-/// host's transmit queue (which a window can fill at once) plus the frames
-/// its wire can send in a window, of the smallest size.
+/// Crossings one host can be sent in one window, at most: from every other
+/// host, the frames its NICs can hand to the switch in a window. A frame is
+/// handed over when it enters its NIC's wire (its time at the switch is then
+/// known), and frames enter the wire no faster than the NIC's transmit DMA
+/// brings them across PCIe, so a window of `L` sees at most `PCIe rate × L ÷
+/// smallest frame`, plus one in each link at either edge, per NIC. (A
+/// bound from the model's structure: were it broken, the run would stop
+/// with the kernel's overflow error, not lose a packet.)
 fn queue_capacity(cfg: &HostConfig, hosts: u32, lookahead: SimDuration) -> usize {
     let p = &cfg.profile;
-    let frame_bits = (64 + u64::from(p.wire_framing_bytes)) * 8;
-    let per_window = (p.link_gbps * lookahead.as_secs_f64() * 1e9 / frame_bits as f64).ceil();
-    let queue = u64::from(p.nic_ring) + u64::from(p.qdisc_frames);
-    let per_sender = queue + per_window as u64 + 2;
-    (u64::from(hosts - 1) * per_sender).min(MAX_QUEUE) as usize
+    let pcie_gbps = p.pcie_lane_gbps().unwrap_or(32.0) * f64::from(p.pcie_lanes);
+    let per_window = (pcie_gbps * 1e9 * lookahead.as_secs_f64() / (64.0 * 8.0)).ceil() as u64;
+    let per_sender = nic_count(cfg) as u64 * (per_window + 2);
+    (u64::from(hosts - 1) * per_sender).clamp(16, MAX_QUEUE) as usize
 }
 
-/// The most crossings a host's queue holds (about 15 MB of them): a rack
-/// that would need more stops with an error naming it.
+/// The most crossings a host's queue holds (two such queues a host, about
+/// 15 MB each): a rack that would need more stops with an error naming it.
 const MAX_QUEUE: u64 = 1 << 16;
 
 /// Runs the rack `cfg.rack` on `threads` threads (the result does not

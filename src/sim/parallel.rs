@@ -25,18 +25,24 @@
 //! when the LPs order same-time events by the same keys (tested against one,
 //! [`testing::run_sequential`]).
 //!
-//! **Queues.** Each LP has one bounded [`crossbeam_queue::ArrayQueue`] of
-//! incoming messages, allocated before the run: many threads push into it
-//! during a window without a lock, and its owner drains it after the
-//! window's barrier. Nothing allocates per message (the drain buffer keeps
+//! **Queues.** Each LP has two bounded [`crossbeam_queue::ArrayQueue`]s of
+//! incoming messages, allocated before the run, used in alternate windows:
+//! many threads push into one during a window without a lock, and its
+//! owner drains it after the window's barrier (while the others may
+//! already fill the other with the next window's). Nothing allocates per message (the drain buffer keeps
 //! its capacity). A bound is safe to choose because a window is no longer
 //! than the lookahead: at most `link rate × L ÷ smallest frame` messages per
 //! port fit in one. A full queue ends the run with [`ParallelError::Overflow`]
 //! rather than blocking (a blocked sender would deadlock the barrier).
 //!
-//! **Barriers.** Two per window (after agreeing on its start, after running
-//! it); the barrier is the only place threads wait, and it is not on the
-//! packet path. It spins (crossbeam's `Backoff`, which yields to the
+//! **Barriers.** One per window: before it, each thread votes the earliest
+//! of its LPs' pending events and of the messages they just sent (the
+//! next window's start is the least vote), after it each delivers its LPs'
+//! messages (ns-3's distributed simulator and the first version of this
+//! kernel used two: one to agree on the start, one after the messages;
+//! folding the first into the second halved the waits, see
+//! `benches/parallel.rs`). The barrier is the only place threads wait, and
+//! it is not on the packet path. It spins (crossbeam's `Backoff`, which yields to the
 //! operating system once spinning has gone on for a while) rather than
 //! sleeping on a futex as `std::sync::Barrier` does: a window of a host is
 //! a few microseconds of work, and a futex wake-up costs as much as the
@@ -50,6 +56,10 @@ use crossbeam_utils::Backoff;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
+
+/// Checks of the barrier's flag before backing off (see
+/// [`SpinBarrier::wait`]).
+const SPINS: u32 = 1 << 14;
 
 /// A sense-reversing barrier that spins, then yields (see the module's
 /// docs for why not `std::sync::Barrier`).
@@ -77,6 +87,16 @@ impl SpinBarrier {
             self.arrived.store(0, Ordering::Relaxed);
             self.generation.fetch_add(1, Ordering::AcqRel);
             return;
+        }
+        // Spin on the flag for about a window's work (a few µs) before
+        // backing off towards yielding as crossbeam's `Backoff` does (after
+        // ~100 spins): the two-host bench (experiments/bench-rack.toml, 2
+        // threads) took 0.94× the wall time (median of 9 paired runs).
+        for _ in 0..SPINS {
+            if self.generation.load(Ordering::Acquire) != generation {
+                return;
+            }
+            std::hint::spin_loop();
         }
         let backoff = Backoff::new();
         while self.generation.load(Ordering::Acquire) == generation {
@@ -121,7 +141,7 @@ pub struct ParallelConfig {
 /// What a parallel run did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ParallelStats {
-    /// Windows run (each: two barriers).
+    /// Windows run (each: one barrier).
     pub windows: u64,
     /// Messages passed between LPs.
     pub messages: u64,
@@ -219,6 +239,8 @@ pub struct Outbox<'a, M> {
     queues: &'a [ArrayQueue<Envelope<M>>],
     error: &'a Mutex<Option<ParallelError>>,
     failed: &'a AtomicBool,
+    /// The earliest arrival sent through it \[ps\].
+    earliest: u64,
 }
 
 impl<M> Outbox<'_, M> {
@@ -255,6 +277,7 @@ impl<M> Outbox<'_, M> {
         }
         let seq = *self.seq;
         *self.seq += 1;
+        self.earliest = self.earliest.min(at.as_ps());
         let env = Envelope {
             at,
             from: self.from,
@@ -298,9 +321,12 @@ pub fn run<P: LogicalProcess>(
     }
     let n = lps.len();
     let threads = cfg.threads.min(n.max(1));
-    let queues: Vec<ArrayQueue<Envelope<P::Msg>>> = (0..n)
-        .map(|_| ArrayQueue::new(cfg.queue_capacity))
-        .collect();
+    let set = || -> Vec<ArrayQueue<Envelope<P::Msg>>> {
+        (0..n)
+            .map(|_| ArrayQueue::new(cfg.queue_capacity))
+            .collect()
+    };
+    let queues = [set(), set()];
     let mut groups: Vec<Vec<Slot<'_, P>>> = (0..threads).map(|_| Vec::new()).collect();
     for (index, lp) in lps.iter_mut().enumerate() {
         groups[index % threads].push(Slot {
@@ -314,8 +340,8 @@ pub fn run<P: LogicalProcess>(
         cfg: *cfg,
         queues: &queues,
         barrier: SpinBarrier::new(threads),
-        mins: [AtomicU64::new(u64::MAX), AtomicU64::new(u64::MAX)],
-        stops: [AtomicBool::new(false), AtomicBool::new(false)],
+        mins: [(); 3].map(|_| AtomicU64::new(u64::MAX)),
+        stops: [(); 3].map(|_| AtomicBool::new(false)),
         error: Mutex::new(None),
         failed: AtomicBool::new(false),
         panic: Mutex::new(None),
@@ -359,13 +385,16 @@ pub fn run<P: LogicalProcess>(
 /// What the workers share.
 struct Shared<'q, M> {
     cfg: ParallelConfig,
-    queues: &'q [ArrayQueue<Envelope<M>>],
+    /// Each LP's incoming queue, two sets: window `k`'s messages go into
+    /// set `k mod 2` while set `(k − 1) mod 2`, last window's, is drained
+    /// (see [`worker`]).
+    queues: &'q [Vec<ArrayQueue<Envelope<M>>>; 2],
     barrier: SpinBarrier,
-    /// The earliest pending event of all LPs, for even and odd windows
-    /// (one is reset while the other is read).
-    mins: [AtomicU64; 2],
-    /// Whether any thread saw a failure, for even and odd windows.
-    stops: [AtomicBool; 2],
+    /// The earliest pending event or message of all LPs, voted before each
+    /// window's barrier, in three rotating slots (see [`worker`]).
+    mins: [AtomicU64; 3],
+    /// Whether any thread saw a failure, in the same slots.
+    stops: [AtomicBool; 3],
     error: Mutex<Option<ParallelError>>,
     failed: AtomicBool,
     /// The first panic of an LP. A worker whose LP panics keeps meeting the
@@ -388,56 +417,47 @@ impl<M> Shared<'_, M> {
 }
 
 /// One worker thread's loop over its LPs; returns its counts.
+///
+/// One barrier per window: before it, each thread votes the earliest of
+/// its LPs' pending events and of the messages they sent in the window
+/// just run (which are their receivers' next events at the latest), and
+/// whether it saw a failure; after it, every message of that window is in
+/// its queue and every vote is in, so each thread delivers its LPs'
+/// messages and all read the same next window. Votes rotate over three
+/// slots: the one voted into, the one read, and the one reset for the
+/// window after next, so no thread resets a slot another is still using.
+/// Queues alternate between two sets: a thread past the barrier may run
+/// the next window and send its messages before a slower thread has
+/// drained the last window's, and those must not be delivered with them
+/// (a message delivered a window early would take its place among its
+/// receiver's events at the same time differently).
 fn worker<P: LogicalProcess>(sh: &Shared<'_, P::Msg>, group: &mut [Slot<'_, P>]) -> ParallelStats {
     let mut st = ParallelStats::default();
+    let next_times = |group: &[Slot<'_, P>]| {
+        group
+            .iter()
+            .filter_map(|s| s.lp.next_time())
+            .min()
+            .map_or(u64::MAX, SimTime::as_ps)
+    };
+    let mut local = u64::MAX;
+    sh.guard(|| local = next_times(group));
     for k in 0u64.. {
-        let (this, next) = (&sh.mins[(k % 2) as usize], &sh.mins[((k + 1) % 2) as usize]);
-        let mut local = u64::MAX;
-        sh.guard(|| {
-            local = group
-                .iter()
-                .filter_map(|s| s.lp.next_time())
-                .min()
-                .map_or(u64::MAX, SimTime::as_ps);
-        });
-        this.fetch_min(local, Ordering::AcqRel);
+        let (vote, reset) = ((k % 3) as usize, ((k + 2) % 3) as usize);
+        sh.mins[vote].fetch_min(local, Ordering::AcqRel);
         // A failure (a broken rule, an LP's panic) can be recorded while
         // another thread is already past any given point, so the decision to
-        // stop is a reduction like the minimum: every thread that has seen
-        // one votes before B1, and all read the same vote after it.
+        // stop is a reduction like the minimum.
         if sh.failed.load(Ordering::Acquire) {
-            sh.stops[(k % 2) as usize].store(true, Ordering::Release);
+            sh.stops[vote].store(true, Ordering::Release);
         }
-        // B1: every LP's next event is known; last window's deliveries done.
         sh.barrier.wait();
-        let start = this.load(Ordering::Acquire);
-        let stop = sh.stops[(k % 2) as usize].load(Ordering::Acquire);
-        // Nobody writes the other parity's slots until after the next B1's
-        // votes, which follow B2 below; everyone read them (last window)
-        // before this B1.
-        next.store(u64::MAX, Ordering::Release);
-        sh.stops[((k + 1) % 2) as usize].store(false, Ordering::Release);
-        if stop || start >= sh.cfg.horizon.as_ps() {
-            break;
-        }
-        let start = SimTime::from_ps(start);
-        let end = start.saturating_add(sh.cfg.lookahead).min(sh.cfg.horizon);
+        let start = sh.mins[vote].load(Ordering::Acquire);
+        let stop = sh.stops[vote].load(Ordering::Acquire);
+        sh.mins[reset].store(u64::MAX, Ordering::Release);
+        sh.stops[reset].store(false, Ordering::Release);
         for s in group.iter_mut() {
-            let mut out = Outbox {
-                from: s.index,
-                window_start: start,
-                window_end: end,
-                seq: &mut s.sent,
-                queues: sh.queues,
-                error: &sh.error,
-                failed: &sh.failed,
-            };
-            sh.guard(|| s.lp.run_until(end, &mut out));
-        }
-        // B2: every message of the window is in its queue.
-        sh.barrier.wait();
-        for s in group.iter_mut() {
-            let q = &sh.queues[s.index];
+            let q = &sh.queues[((k + 1) % 2) as usize][s.index];
             while let Some(e) = q.pop() {
                 s.inbox.push(e);
             }
@@ -452,6 +472,27 @@ fn worker<P: LogicalProcess>(sh: &Shared<'_, P::Msg>, group: &mut [Slot<'_, P>])
             });
             s.inbox.clear();
         }
+        if stop || start >= sh.cfg.horizon.as_ps() {
+            break;
+        }
+        let start = SimTime::from_ps(start);
+        let end = start.saturating_add(sh.cfg.lookahead).min(sh.cfg.horizon);
+        local = u64::MAX;
+        for s in group.iter_mut() {
+            let mut out = Outbox {
+                from: s.index,
+                window_start: start,
+                window_end: end,
+                seq: &mut s.sent,
+                queues: &sh.queues[(k % 2) as usize],
+                error: &sh.error,
+                failed: &sh.failed,
+                earliest: u64::MAX,
+            };
+            sh.guard(|| s.lp.run_until(end, &mut out));
+            local = local.min(out.earliest);
+        }
+        sh.guard(|| local = local.min(next_times(group)));
         st.windows += 1;
     }
     st
