@@ -6,6 +6,10 @@
 //! one run, is the speed-up; the cost per message at 1 thread against a
 //! global event queue ([`run_sequential`]) is what windows and hand-offs
 //! cost.
+//!
+//! `rack`: the hosts of experiments/bench-rack.toml (two hosts, sriov,
+//! east-west and north-south traffic) at 1 and 2 threads: the host model's
+//! own hand-off through the switch, 20 ms of traffic.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use enisim::sim::parallel::testing::{run_sequential, Toy, ToyLp};
@@ -60,5 +64,27 @@ fn handoff(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, handoff);
+fn rack(c: &mut Criterion) {
+    let set = enisim::experiment::Override::parse("run.duration_us=20000").expect("an override");
+    let exp = enisim::experiment::Experiment::from_file(
+        std::path::Path::new("experiments/bench-rack.toml"),
+        &[set],
+    )
+    .expect("experiments/bench-rack.toml is valid");
+    let cfg = exp.host_config(exp.paths[0]);
+    let packets = enisim::model::run_on(&cfg, 1).expect("runs").generated;
+    let mut g = c.benchmark_group("rack");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(packets));
+    for threads in [1usize, 2] {
+        g.bench_with_input(
+            BenchmarkId::new("two_hosts", format!("{threads}threads")),
+            &cfg,
+            |b, cfg| b.iter(|| enisim::model::run_on(cfg, threads).expect("runs")),
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, handoff, rack);
 criterion_main!(benches);
