@@ -3028,21 +3028,16 @@ impl Engine {
             let (h, m) = self.absorbed_iotlb.unwrap_or_default();
             self.absorbed_iotlb = Some((h + hits, m + misses));
         }
+        let shown: Vec<bool> = (0..other.links.len())
+            .map(|i| !other.wire_only || other.on_a_route(i))
+            .collect();
         self.hv_cores += other.hv_cores;
         self.events += other.events;
         self.absorbed_peak += other.q.peak_len();
         self.pools.extend(other.pools);
         self.pool_names.extend(other.pool_names);
         self.task_ps.extend(other.task_ps);
-        let on_a_route = |id: usize| {
-            other.routes.iter().flat_map(|r| r.iter()).any(|s| {
-                matches!(s.kind, StepKind::Link { link, .. } | StepKind::Dma { link, .. }
-                    if link as usize == id)
-            })
-        };
-        let shown: Vec<bool> = (0..other.links.len())
-            .map(|i| !other.wire_only || on_a_route(i))
-            .collect();
+
         self.links.extend(
             other
                 .links
@@ -3177,6 +3172,14 @@ impl Engine {
         let dropped: u64 = self.flows.iter().map(|f| f.dropped).sum();
         assert_eq!(delivered, self.rec.delivered, "delivery counters disagree");
         assert_eq!(dropped, self.rec.dropped_total(), "drop counters disagree");
+    }
+
+    /// Whether a route of this host crosses its link `id`.
+    fn on_a_route(&self, id: usize) -> bool {
+        self.routes.iter().flat_map(|r| r.iter()).any(|s| {
+            matches!(s.kind, StepKind::Link { link, .. } | StepKind::Dma { link, .. }
+                if link as usize == id)
+        })
     }
 
     /// The stages any route of the run (and its rings' notifications) uses.
@@ -3331,12 +3334,7 @@ impl Engine {
             .collect();
         // A wire-only host lists the wires its routes cross, not the PCIe
         // links and unused directions of a NIC it does not model.
-        let on_a_route = |id: usize| {
-            self.routes.iter().flat_map(|r| r.iter()).any(|s| {
-                matches!(s.kind, StepKind::Link { link, .. } | StepKind::Dma { link, .. }
-                    if link as usize == id)
-            })
-        };
+        let on_a_route = |id: usize| self.on_a_route(id);
         let wire_only = cfg.stages == Stages::Wire;
         resources.extend(
             self.links
