@@ -171,7 +171,8 @@ struct RunArgs {
     /// files appear complete or not at all).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// Worker threads for running the paths in parallel [default: one per CPU].
+    /// Worker threads for running the paths in parallel; threads the runs
+    /// leave idle go to a rack's hosts [default: one per CPU].
     #[arg(long, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
     #[command(flatten)]

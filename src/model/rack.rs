@@ -227,12 +227,16 @@ fn queue_capacity(cfg: &HostConfig, hosts: u32, lookahead: SimDuration) -> usize
     let pcie_gbps = p.pcie_lane_gbps().unwrap_or(32.0) * f64::from(p.pcie_lanes);
     let per_window = (pcie_gbps * 1e9 * lookahead.as_secs_f64() / (64.0 * 8.0)).ceil() as u64;
     let per_sender = nic_count(cfg) as u64 * (per_window + 2);
-    (u64::from(hosts - 1) * per_sender).clamp(16, MAX_QUEUE) as usize
+    // Two queues a host, within the budget.
+    let slot = std::mem::size_of::<Crossing>() as u64 + 24;
+    let most = QUEUE_BUDGET_BYTES / (2 * u64::from(hosts) * slot);
+    (u64::from(hosts - 1) * per_sender).min(most).max(16) as usize
 }
 
-/// The most crossings a host's queue holds (two such queues a host, about
-/// 15 MB each): a rack that would need more stops with an error naming it.
-const MAX_QUEUE: u64 = 1 << 16;
+/// Memory for all hosts' queues of crossings \[B\]: a rack so large that
+/// its bound does not fit gets smaller queues, and stops with the kernel's
+/// overflow error, naming the host, if a window ever fills one.
+const QUEUE_BUDGET_BYTES: u64 = 512 << 20;
 
 /// Runs the rack `cfg.rack` on `threads` threads (the result does not
 /// depend on how many).
