@@ -2299,6 +2299,7 @@ impl Engine {
     fn poll_at(&mut self, r: u16, mut t: SimTime) {
         while shortcut(Shortcut::Carry)
             && t <= self.horizon
+            && t < self.run_end
             && self.q.peek_time().is_none_or(|next| t < next)
         {
             self.now = t;
@@ -2810,8 +2811,9 @@ impl Engine {
     }
 
     /// Runs every event before `end` (and not past the horizon). Nothing
-    /// moves on inline past `end` either: a rack's host may yet receive a
-    /// packet from another before it.
+    /// moves on inline past `end` either (a packet's next step, a ring's
+    /// next poll): a rack's host may yet receive a packet from another
+    /// before it.
     pub(super) fn run_until(&mut self, end: SimTime) {
         self.run_end = end;
         while let Some(t) = self.q.peek_time() {
@@ -2932,6 +2934,7 @@ impl Engine {
     pub(super) fn inject(&mut self, at: SimTime, c: Crossing) {
         let f = &self.flows[c.flow as usize];
         debug_assert_eq!(f.turn, Turn::Arrives, "a crossing for a flow that arrives");
+        debug_assert!(at >= self.now, "a crossing due before the receiver's clock");
         let route = match c.stream {
             0 => f.route,
             k => f.stream_routes[k as usize - 1],
