@@ -527,23 +527,30 @@ enum DstHostSel {
     Next,
 }
 
+/// A host index `v` of `key`; `words`: what else the key takes, for the
+/// message if `v` is not an integer.
 fn host_index(
     cx: &Cx,
     key: &str,
     v: &toml::Value,
     hosts: u32,
-) -> Option<Result<u32, ExperimentError>> {
+    words: &str,
+) -> Result<u32, ExperimentError> {
     match v {
-        toml::Value::Integer(i) if (0..hosts as i64).contains(i) => Some(Ok(*i as u32)),
-        toml::Value::Integer(_) => Some(Err(cx.invalid(
+        toml::Value::Integer(i) if (0..hosts as i64).contains(i) => Ok(*i as u32),
+        toml::Value::Integer(_) => Err(cx.invalid(
             key,
             Some(v.to_string()),
             format!(
                 "no such host; allowed 0..={} (rack.hosts = {hosts})",
                 hosts - 1
             ),
-        ))),
-        _ => None,
+        )),
+        _ => Err(cx.invalid(
+            key,
+            Some(v.to_string()),
+            format!("expected a host index (0..={}){words}", hosts - 1),
+        )),
     }
 }
 
@@ -593,36 +600,20 @@ fn places(
     let host = match &f.host {
         None => HostSel::One(0),
         Some(toml::Value::String(s)) if s == "all" => HostSel::All,
-        Some(v) => match host_index(cx, &host_key, v, n) {
-            Some(h) => HostSel::One(h?),
-            None => {
-                return Err(cx.invalid(
-                    &host_key,
-                    Some(v.to_string()),
-                    format!("expected a host index (0..={}) or \"all\"", n - 1),
-                ))
-            }
-        },
+        Some(v) => HostSel::One(host_index(cx, &host_key, v, n, " or \"all\"")?),
     };
     let dst_key = format!("{prefix}.dst_host");
     let dst = match &f.dst_host {
         None => DstHostSel::Same,
         Some(toml::Value::String(s)) if s == "all" => DstHostSel::All,
         Some(toml::Value::String(s)) if s == "next" => DstHostSel::Next,
-        Some(v) => match host_index(cx, &dst_key, v, n) {
-            Some(d) => DstHostSel::One(d?),
-            None => {
-                return Err(cx.invalid(
-                    &dst_key,
-                    Some(v.to_string()),
-                    format!(
-                        "expected a host index (0..={}), \"all\" (every other host) or \"next\" \
-                         ((host + 1) mod rack.hosts)",
-                        n - 1
-                    ),
-                ))
-            }
-        },
+        Some(v) => DstHostSel::One(host_index(
+            cx,
+            &dst_key,
+            v,
+            n,
+            ", \"all\" (every other host) or \"next\" ((host + 1) mod rack.hosts)",
+        )?),
     };
     let srcs: Vec<u32> = match host {
         HostSel::One(h) => vec![h],

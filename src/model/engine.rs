@@ -719,12 +719,8 @@ pub(super) struct Engine {
     own_links: usize,
     /// Stages other hosts' routes use ([`Engine::absorb`]).
     absorbed_stages: [bool; Stage::COUNT],
-    /// IOTLB hits and misses of other hosts ([`Engine::absorb`]).
-    absorbed_iotlb: Option<(u64, u64)>,
     /// The most events other hosts had pending at once, summed.
     absorbed_peak: usize,
-    /// Only the wire is modelled (`[host] stages = "wire"`).
-    wire_only: bool,
     /// The end of the events [`Engine::run_until`] is running.
     run_end: SimTime,
 }
@@ -1453,9 +1449,7 @@ impl Engine {
             hv_cores,
             own_links,
             absorbed_stages: [false; Stage::COUNT],
-            absorbed_iotlb: None,
             absorbed_peak: 0,
-            wire_only,
             run_end: SimTime::MAX,
         })
     }
@@ -2954,13 +2948,17 @@ impl Engine {
 
     /// The rack's hosts as one engine, for its result: every host's
     /// resources (named `host{k}.…`), counters and stages, and its flows in
-    /// the rack's order, `homes[g]` saying where flow `g`'s halves ran. A
+    /// the rack's order, `homes[g]` saying where flow `g`'s halves ran
+    /// (`cfg`: the rack's configuration). A
     /// flow that crossed the switch is whole again: born on one host,
     /// delivered or dropped on either, or in flight on either or between
     /// them (handed to the switch and not yet taken in: none, once the
     /// parallel run has delivered its last window's messages).
-    pub(super) fn merge_rack(hosts: Vec<Engine>, homes: &[FlowHome]) -> Engine {
-        let mut hosts = hosts;
+    pub(super) fn merge_rack(
+        mut hosts: Vec<Engine>,
+        homes: &[FlowHome],
+        cfg: &HostConfig,
+    ) -> Engine {
         let mut halves: Vec<Vec<Option<FlowRt>>> = hosts
             .iter_mut()
             .map(|e| std::mem::take(&mut e.flows).into_iter().map(Some).collect())
@@ -2998,7 +2996,7 @@ impl Engine {
         rack.prefix_names("host0");
         for (k, mut e) in it.enumerate() {
             e.prefix_names(&format!("host{}", k + 1));
-            rack.absorb(e);
+            rack.absorb(e, cfg.stages == Stages::Wire);
         }
         rack.flows = flows;
         rack
@@ -3020,19 +3018,17 @@ impl Engine {
 
     /// Adds another host's resources and counts to this one's (see
     /// [`Engine::merge_rack`]); not its flows.
-    fn absorb(&mut self, other: Engine) {
+    fn absorb(&mut self, other: Engine, wire_only: bool) {
         self.rec.absorb(&other.rec);
         let used = other.stages_used();
         for (a, b) in self.absorbed_stages.iter_mut().zip(used) {
             *a |= b;
         }
-        let (hits, misses) = other.iotlb.counts();
-        if !other.dma.is_empty() {
-            let (h, m) = self.absorbed_iotlb.unwrap_or_default();
-            self.absorbed_iotlb = Some((h + hits, m + misses));
-        }
+        // Every host of a rack is on the same path: all have DMA regions
+        // behind the IOMMU, or none.
+        self.iotlb.add_counts(other.iotlb.counts());
         let shown: Vec<bool> = (0..other.links.len())
-            .map(|i| !other.wire_only || other.on_a_route(i))
+            .map(|i| !wire_only || other.on_a_route(i))
             .collect();
         self.hv_cores += other.hv_cores;
         self.events += other.events;
@@ -3446,13 +3442,9 @@ impl Engine {
                     service_demand_us_per_kb: (kb > 0.0).then(|| cpu_us / kb),
                 }
             },
-            iotlb: (!self.dma.is_empty() || self.absorbed_iotlb.is_some()).then(|| {
+            iotlb: (!self.dma.is_empty()).then(|| {
                 let (hits, misses) = self.iotlb.counts();
-                let (h, m) = self.absorbed_iotlb.unwrap_or_default();
-                IotlbUse {
-                    hits: hits + h,
-                    misses: misses + m,
-                }
+                IotlbUse { hits, misses }
             }),
             control: self.vpc.as_ref().map(|v| v.log.clone()).unwrap_or_default(),
             enis: self.vpc.as_ref().map(|v| v.enis()).unwrap_or_default(),

@@ -39,7 +39,7 @@
 //! kernel delivers a window's crossings before it stops, even those due
 //! after the horizon: they stay in flight on the receiving host).
 
-use super::config::{FlowKind, HostConfig, RackConfig};
+use super::config::{FlowConfig, FlowKind, HostConfig, RackConfig};
 use super::engine::{Crossing, Engine, FlowHome, SwitchRt, Turn};
 use super::error::BuildError;
 use super::host::nic_count;
@@ -53,7 +53,17 @@ use crate::sim::{BitsPerSec, SimDuration, SimTime};
 /// flows' part in the rack.
 struct HostPlan {
     cfg: HostConfig,
+    /// `turns[i]` is `cfg.flows[i]`'s.
     turns: Vec<Turn>,
+}
+
+impl HostPlan {
+    /// Adds flow `f` with its part in the rack; returns its index here.
+    fn add(&mut self, f: FlowConfig, turn: Turn) -> u32 {
+        self.cfg.flows.push(f);
+        self.turns.push(turn);
+        (self.cfg.flows.len() - 1) as u32
+    }
 }
 
 /// Splits the rack's flows among its hosts (see the module docs), and says
@@ -113,24 +123,15 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
             }
         }
         let (s, d) = (place.host as usize, place.dst_host as usize);
-        let local = |p: &HostPlan| p.cfg.flows.len() as u32;
         match f.kind {
             FlowKind::VmToVm { src, dst } if s != d => {
-                let at_dst = local(&plans[d]);
-                plans[d].cfg.flows.push(super::FlowConfig {
-                    kind: FlowKind::Rx { vm: dst },
-                    ..f.clone()
-                });
-                plans[d].turns.push(Turn::Arrives);
-                let at_src = local(&plans[s]);
-                plans[s].cfg.flows.push(super::FlowConfig {
-                    kind: FlowKind::Tx { vm: src },
-                    ..f.clone()
-                });
-                plans[s].turns.push(Turn::Leaves {
+                let half = |kind| FlowConfig { kind, ..f.clone() };
+                let at_dst = plans[d].add(half(FlowKind::Rx { vm: dst }), Turn::Arrives);
+                let leaves = Turn::Leaves {
                     lp: d as u32,
                     flow: at_dst,
-                });
+                };
+                let at_src = plans[s].add(half(FlowKind::Tx { vm: src }), leaves);
                 homes.push(FlowHome {
                     host: s,
                     local: at_src,
@@ -143,15 +144,11 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
                     "only vm_to_vm flows cross between hosts".into(),
                 ))
             }
-            _ => {
-                homes.push(FlowHome {
-                    host: s,
-                    local: local(&plans[s]),
-                    arrives: None,
-                });
-                plans[s].cfg.flows.push(f.clone());
-                plans[s].turns.push(Turn::Local);
-            }
+            _ => homes.push(FlowHome {
+                host: s,
+                local: plans[s].add(f.clone(), Turn::Local),
+                arrives: None,
+            }),
         }
     }
     Ok((plans, homes))
@@ -272,7 +269,7 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
         e.finish(&p.cfg);
         engines.push(e);
     }
-    let merged = Engine::merge_rack(engines, &homes);
+    let merged = Engine::merge_rack(engines, &homes, cfg);
     let whole = HostConfig {
         vms: cfg.vms * rack.hosts,
         ..cfg.clone()

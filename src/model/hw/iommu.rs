@@ -76,6 +76,13 @@ impl Iotlb {
     pub fn counts(&self) -> (u64, u64) {
         (self.hits, self.misses)
     }
+
+    /// Adds another IOTLB's hits and misses (another host of a rack) to
+    /// this one's counts.
+    pub fn add_counts(&mut self, (hits, misses): (u64, u64)) {
+        self.hits += hits;
+        self.misses += misses;
+    }
 }
 
 /// A device's DMA buffer region: where its next buffer lies.
