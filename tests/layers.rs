@@ -520,6 +520,24 @@ fn strongly_connected(edges: &BTreeMap<String, BTreeMap<String, String>>) -> Vec
 }
 
 #[test]
+fn the_checker_finds_a_cycle_and_only_the_cycle() {
+    // a → b → c → a is a cycle; d → a and c → e are not part of it.
+    let mut edges: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (from, to) in [("a", "b"), ("b", "c"), ("c", "a"), ("d", "a"), ("c", "e")] {
+        edges
+            .entry(from.to_string())
+            .or_default()
+            .insert(to.to_string(), String::new());
+    }
+    assert_eq!(
+        strongly_connected(&edges),
+        vec![vec!["a".to_string(), "b".into(), "c".into()]]
+    );
+    edges.get_mut("c").unwrap().remove("a");
+    assert!(strongly_connected(&edges).is_empty());
+}
+
+#[test]
 fn no_module_imports_from_a_layer_above_its_own() {
     let v = layer_violations();
     assert!(

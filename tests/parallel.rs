@@ -271,4 +271,13 @@ fn two_broken_rules_in_one_window_give_the_same_error_at_any_thread_count() {
         })
         .collect();
     assert!(errors.iter().all(|e| *e == errors[0]), "{errors:?}");
+    // The least of the two in the error's order: the unknown LP.
+    assert_eq!(
+        errors[0],
+        ParallelError::NoSuchLp {
+            from: 1,
+            to: 9,
+            lps: 2
+        }
+    );
 }

@@ -240,3 +240,41 @@ fn a_rack_without_a_window_is_refused() {
     let e = enisim::model::run(&cfg).expect_err("no lookahead");
     assert!(e.to_string().contains("rack.switch.latency_ns"), "{e}");
 }
+
+#[test]
+fn a_rack_the_model_cannot_run_is_refused_naming_the_key() {
+    // Validation refuses these with file and line; a configuration built
+    // by hand meets the model's own checks.
+    let base = || mixed(IoPath::Sriov, 2, 0.1);
+    let refused = |cfg: HostConfig, key: &str| {
+        let e = enisim::model::run(&cfg).expect_err("refused");
+        assert!(
+            matches!(&e, enisim::model::BuildError::Rack { key: k, .. } if k.starts_with(key)),
+            "{key}: {e}"
+        );
+    };
+    let mut one = base();
+    one.rack.as_mut().unwrap().hosts = 1;
+    refused(one, "rack.hosts");
+    let mut short = base();
+    short.rack.as_mut().unwrap().places.pop();
+    refused(short, "flows");
+    refused(
+        HostConfig {
+            max_packets: Some(100),
+            ..base()
+        },
+        "run.packets",
+    );
+    let mut far = base();
+    far.rack.as_mut().unwrap().places[0].dst_host = 7;
+    refused(far, "flows (ew.h0-h1)");
+    let mut rx_across = base();
+    let i = rx_across
+        .flows
+        .iter()
+        .position(|f| f.name == "rx.h0")
+        .unwrap();
+    rx_across.rack.as_mut().unwrap().places[i].dst_host = 1;
+    refused(rx_across, "flows (rx.h0)");
+}

@@ -42,6 +42,7 @@ pub const BUILTIN: &[Builtin] = builtin!(
     "bench",
     "bench-tcp",
     "bench-rack",
+    "bench-rack-one-host",
     "ha-eni-failover",
     "ha-ip-reassign",
     "dual-homed",

@@ -94,6 +94,12 @@ impl Shard {
     pub fn owns(&self, job: usize) -> bool {
         job % self.count as usize == self.index as usize
     }
+
+    /// How many of `jobs` jobs (indices `0..jobs`) belong to this shard.
+    pub fn owned_of(&self, jobs: usize) -> usize {
+        let (i, n) = (self.index as usize, self.count as usize);
+        (jobs + n - 1 - i) / n
+    }
 }
 
 impl fmt::Display for Shard {
@@ -451,7 +457,7 @@ pub fn merge(shards: Vec<(String, ShardFile)>) -> Result<(Experiment, RunReport)
             file: file.clone(),
             message,
         };
-        let owned = all.iter().filter(|j| s.shard.owns(j.index)).count();
+        let owned = s.shard.owned_of(all.len());
         if s.runs.len() != owned {
             return Err(bad(format!(
                 "shard {} holds {} runs; it owns {owned} of the {} jobs",
@@ -530,4 +536,22 @@ pub fn merge(shards: Vec<(String, ShardFile)>) -> Result<(Experiment, RunReport)
     let outcomes = outcomes.into_iter().flatten().collect();
     let report = assemble(&exp, outcomes);
     Ok((exp, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Shard;
+
+    #[test]
+    fn a_shard_owns_as_many_jobs_as_its_rule_picks() {
+        for count in 1..=7u32 {
+            for index in 0..count {
+                let s = Shard { index, count };
+                for jobs in 0..=30usize {
+                    let by_rule = (0..jobs).filter(|&j| s.owns(j)).count();
+                    assert_eq!(s.owned_of(jobs), by_rule, "{s} of {jobs} jobs");
+                }
+            }
+        }
+    }
 }

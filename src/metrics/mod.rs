@@ -484,6 +484,18 @@ pub struct SimSpeed {
     /// resources' queues. Absent from results written before it existed: 0.
     #[serde(default)]
     pub peak_events_pending: u64,
+    /// A rack: the parallel windows its hosts ran (the same at any thread
+    /// count); absent for one host.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub windows: u64,
+    /// A rack: packets that crossed the switch between hosts; absent for
+    /// one host.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub crossings: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What a timeline action did.

@@ -259,7 +259,7 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
         horizon: horizon + SimDuration::from_ps(1),
         queue_capacity: queue_capacity(cfg, rack.hosts, lookahead),
     };
-    parallel::run(&mut lps, &pc).map_err(|e| BuildError::Rack {
+    let stats = parallel::run(&mut lps, &pc).map_err(|e| BuildError::Rack {
         key: "rack".into(),
         message: format!("the hosts' parallel run stopped: {e}"),
     })?;
@@ -274,7 +274,9 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
         vms: cfg.vms * rack.hosts,
         ..cfg.clone()
     };
-    let r = merged.result(&whole, nic_count(cfg) as u32 * rack.hosts);
+    let mut r = merged.result(&whole, nic_count(cfg) as u32 * rack.hosts);
+    r.sim.windows = stats.windows;
+    r.sim.crossings = stats.messages;
     // The rack's books: every flow whole again (each host's were checked
     // in `finish`).
     for f in &r.flows {

@@ -111,7 +111,7 @@ fn table(o: &mut String, t: &Table) {
 
 /// Text for a table cell: pipes escaped, no line breaks, Markdown and HTML
 /// markup made literal.
-fn cell(s: &str) -> String {
+pub(super) fn cell(s: &str) -> String {
     inline(s).replace('|', "\\|")
 }
 

@@ -143,6 +143,7 @@ pub(crate) mod tests {
                 events: 10_000,
                 events_per_packet: 10.0,
                 peak_events_pending: 12,
+                ..SimSpeed::default()
             },
             latency_histogram: None,
             rtt_histogram: None,

@@ -69,26 +69,6 @@ pub fn pass_line(r: &SuiteReport) -> String {
     format!("{} of {} pass ({}%)", r.passed, r.total, number(pct))
 }
 
-/// Text for a Markdown table cell.
-fn md_cell(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The suite's table in Markdown ([`TABLE_FILE`]): one row per row of the
 /// suite — id, category, title, source and where, published, target,
 /// measured, tolerance, result, note (what the model lacks, when failing) —
@@ -105,22 +85,22 @@ pub fn markdown(r: &SuiteReport) -> String {
         let source = match &s.url {
             Some(u) => format!(
                 "[{}]({})",
-                md_cell(&cite),
+                super::markdown::cell(&cite),
                 u.replace(' ', "%20").replace(')', "%29")
             ),
-            None => md_cell(&cite),
+            None => super::markdown::cell(&cite),
         };
         let cells = [
-            md_cell(&s.id),
-            md_cell(&s.category),
-            md_cell(&s.title),
+            super::markdown::cell(&s.id),
+            super::markdown::cell(&s.category),
+            super::markdown::cell(&s.title),
             source,
-            md_cell(&s.published),
-            md_cell(&with_unit(s.target, &s.unit)),
-            md_cell(&measured_text(row)),
-            md_cell(&tolerance_text(s)),
+            super::markdown::cell(&s.published),
+            super::markdown::cell(&with_unit(s.target, &s.unit)),
+            super::markdown::cell(&measured_text(row)),
+            super::markdown::cell(&tolerance_text(s)),
             if row.pass { "PASS" } else { "**FAIL**" }.to_owned(),
-            md_cell(&row.note),
+            super::markdown::cell(&row.note),
         ];
         let _ = writeln!(o, "| {} |", cells.join(" | "));
     }

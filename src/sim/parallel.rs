@@ -40,15 +40,14 @@
 //! next window's start is the least vote), after it each delivers its LPs'
 //! messages (ns-3's distributed simulator and the first version of this
 //! kernel used two: one to agree on the start, one after the messages;
-//! folding the first into the second halved the waits, see
-//! `benches/parallel.rs`). The barrier is the only place threads wait, and
-//! it is not on the packet path. It spins (crossbeam's `Backoff`, which yields to the
-//! operating system once spinning has gone on for a while) rather than
-//! sleeping on a futex as `std::sync::Barrier` does: a window of a host is
-//! a few microseconds of work, and a futex wake-up costs as much as the
-//! window (measured in `benches/parallel.rs`: std's barrier made two
-//! threads 20× slower than one on sparse traffic). LPs go to threads round
-//! robin (`i mod threads`).
+//! folding the first into the second halves the waits, and a window of a
+//! host is short: README.md, "A rack in parallel", gives the figures). The
+//! barrier is the only place threads wait, and it is not on the packet
+//! path. It spins, then backs off towards yielding to the operating system
+//! (crossbeam's `Backoff`), rather than sleeping on a futex as
+//! `std::sync::Barrier` does: a window of a host is a few microseconds of
+//! work, about what a futex wake-up costs. LPs go to threads round robin
+//! (`i mod threads`).
 
 use super::time::{SimDuration, SimTime};
 use crossbeam_queue::ArrayQueue;
@@ -90,8 +89,7 @@ impl SpinBarrier {
         }
         // Spin on the flag for about a window's work (a few µs) before
         // backing off towards yielding as crossbeam's `Backoff` does (after
-        // ~100 spins): the two-host bench (experiments/bench-rack.toml, 2
-        // threads) took 0.94× the wall time (median of 9 paired runs).
+        // ~100 spins): the other thread is most often a window's work away.
         for _ in 0..SPINS {
             if self.generation.load(Ordering::Acquire) != generation {
                 return;
@@ -470,7 +468,6 @@ fn worker<P: LogicalProcess>(sh: &Shared<'_, P::Msg>, group: &mut [Slot<'_, P>])
                     lp.receive(e.at, e.from, e.msg);
                 }
             });
-            s.inbox.clear();
         }
         if stop || start >= sh.cfg.horizon.as_ps() {
             break;
