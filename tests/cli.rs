@@ -3,27 +3,13 @@
 //! Tests marked "needs the engine" run a simulation; the others stop at
 //! validation.
 
+use crate::common::{enisim as bin, output as run};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_enisim"))
-}
 
 /// A path under the system temp dir that nothing else uses.
 fn unique(tag: &str) -> PathBuf {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    std::env::temp_dir().join(format!(
-        "enisim-cli-{tag}-{}-{nanos}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ))
+    crate::common::unique_path(&format!("cli-{tag}"))
 }
 
 /// Writes `text` to a fresh `.toml` file and returns its path.
@@ -31,19 +17,6 @@ fn file_with(tag: &str, text: &str) -> PathBuf {
     let p = unique(tag).with_extension("toml");
     fs::write(&p, text).unwrap();
     p
-}
-
-fn run(cmd: &mut Command) -> (Option<i32>, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("the binary runs");
-    (
-        status.code(),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
 }
 
 const GOOD: &str = r#"

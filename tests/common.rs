@@ -4,6 +4,42 @@
 use enisim::metrics::PathResult;
 use enisim::model::{Arrival, Client, FlowConfig, FlowKind, HostConfig, IoPath, Profile, SizeDist};
 use enisim::sim::SimDuration;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The `enisim` binary, as a command to give arguments.
+pub fn enisim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_enisim"))
+}
+
+/// Runs `cmd`: its exit code, stdout and stderr.
+pub fn output(cmd: &mut Command) -> (Option<i32>, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("the binary runs");
+    (
+        status.code(),
+        String::from_utf8_lossy(&stdout).into_owned(),
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
+}
+
+/// A path under the system temp dir that nothing else uses (not created).
+pub fn unique_path(tag: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::env::temp_dir().join(format!(
+        "enisim-{tag}-{}-{nanos}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ))
+}
 
 /// Mean interval \[ps\] for `load` (fraction of `link_gbps` on the wire) at `bytes`.
 pub fn interval_for_load(link_gbps: f64, load: f64, bytes: f64) -> f64 {

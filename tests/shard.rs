@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::common::output as run_cmd;
 
 fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_enisim"))
@@ -15,28 +16,13 @@ fn bin() -> PathBuf {
 
 /// A fresh directory under the system temp dir.
 fn scratch(tag: &str) -> PathBuf {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "enisim-shard-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = fs::remove_dir_all(&d);
+    let d = crate::common::unique_path(&format!("shard-{tag}"));
     fs::create_dir_all(&d).unwrap();
     d
 }
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     run_cmd(Command::new(bin()).args(args))
-}
-
-fn run_cmd(cmd: &mut Command) -> (Option<i32>, String, String) {
-    let o = cmd.output().expect("the command runs");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
 }
 
 fn ok(out: (Option<i32>, String, String)) -> String {

@@ -3,43 +3,16 @@
 //! directory, determinism, and the shipped suite against
 //! `results/validation/`.
 
+use crate::common::{enisim as bin, output as run};
 use enisim::experiment::validation::{self, parse_case, SuiteReport};
 use enisim::experiment::{run_experiment, Experiment, RunReport};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_enisim"))
-}
 
 /// A path under the system temp dir that nothing else uses.
 fn unique(tag: &str) -> PathBuf {
-    static N: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    std::env::temp_dir().join(format!(
-        "enisim-val-{tag}-{}-{nanos}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ))
-}
-
-fn run(cmd: &mut Command) -> (Option<i32>, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = cmd.output().expect("the binary runs");
-    (
-        status.code(),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
+    crate::common::unique_path(&format!("val-{tag}"))
 }
 
 /// A short experiment: 2 ms of a light receive flow and a ping-pong, on

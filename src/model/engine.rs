@@ -430,6 +430,14 @@ const SERIES_BUCKET: SimDuration = SimDuration::from_ms(1);
 /// deliveries are not in the series (the flow's totals still count them).
 const SERIES_MAX_BUCKETS: u64 = 100_000;
 
+/// The buckets of a delivery series up to `horizon`.
+fn series_buckets(horizon: SimTime) -> u64 {
+    horizon
+        .as_ps()
+        .div_ceil(SERIES_BUCKET.as_ps())
+        .min(SERIES_MAX_BUCKETS)
+}
+
 /// One picosecond.
 const ONE_PS: SimDuration = SimDuration::from_ps(1);
 
@@ -1320,7 +1328,7 @@ impl Engine {
             }
         }
         let horizon = window_end.saturating_add(cfg.drain);
-        let buckets = (horizon.as_ps().div_ceil(SERIES_BUCKET.as_ps())).min(SERIES_MAX_BUCKETS);
+        let buckets = series_buckets(horizon);
         for f in flows.iter_mut().filter(|f| f.cfg.addr.is_some()) {
             f.series = vec![0; buckets as usize];
         }
@@ -1836,9 +1844,11 @@ impl Engine {
             let bits = pkt.units.bytes as u64 * 8;
             rec.delivered_in_window += 1;
             rec.delivered_bits_in_window += bits;
-            let floor = self.w_floor.max(self.now + ONE_PS);
-            if let Some(tv) = self.tentative.as_mut().filter(|_| t > floor) {
-                push_unsettled(&mut tv.late, (t, bits), |&(t, _)| t <= floor);
+            if self.tentative.is_some() {
+                let floor = self.floor();
+                if let Some(tv) = self.tentative.as_mut().filter(|_| t > floor) {
+                    push_unsettled(&mut tv.late, (t, bits), |&(t, _)| t <= floor);
+                }
             }
         }
     }
@@ -2731,7 +2741,7 @@ impl Engine {
                 self.q.push(t, Ev::Deliver(id));
             }
         }
-        let buckets = (h.as_ps().div_ceil(SERIES_BUCKET.as_ps())).min(SERIES_MAX_BUCKETS);
+        let buckets = series_buckets(h);
         for f in &mut self.flows {
             f.series.truncate(buckets as usize);
         }
