@@ -280,13 +280,8 @@ fn dispatch(command: Command) -> Result<(), Failure> {
                 run_and_report(&exp, &run)
             }
             None => {
-                let exp = load_compare(&run.overrides.all())?;
-                let streams = load_builtin(
-                    "experiments/compare-stream.toml",
-                    experiment::EMBEDDED_COMPARE_STREAM_LABEL,
-                    experiment::EMBEDDED_COMPARE_STREAM,
-                    &[],
-                )?;
+                let exp = load_builtin("compare", &run.overrides.all())?;
+                let streams = load_builtin("compare-stream", &[])?;
                 run_and_report(&exp, &run)?;
                 if run.json {
                     // The JSON is the reference's; the streams' report is
@@ -359,7 +354,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
                         .report
                 }
                 None => {
-                    let exp = load_compare(&[])?;
+                    let exp = load_builtin("compare", &[])?;
                     with_progress(|progress| {
                         experiment::run_experiment_with(&exp, threads.map(usize::from), progress)
                     })?
@@ -456,17 +451,6 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// `experiments/compare.toml` from the current directory, else the built-in
-/// copy.
-fn load_compare(overrides: &[Override]) -> Result<Experiment, Failure> {
-    load_builtin(
-        "experiments/compare.toml",
-        experiment::EMBEDDED_COMPARE_LABEL,
-        experiment::EMBEDDED_COMPARE,
-        overrides,
-    )
-}
-
 /// The experiment in `file`; or, when no such file exists, the built-in
 /// experiment it names (saying so on stderr). Neither: the read error with
 /// the built-in names.
@@ -534,23 +518,19 @@ fn experiments() -> Result<(), Failure> {
     emit(&out)
 }
 
-/// The experiment at `path` in the current directory, or the copy built
-/// into enisim (`label`, `text`) when there is none.
-fn load_builtin(
-    path: &str,
-    label: &str,
-    text: &str,
-    overrides: &[Override],
-) -> Result<Experiment, Failure> {
-    let path = Path::new(path);
+/// The built-in experiment `name`: `experiments/NAME.toml` in the current
+/// directory, or the copy built into enisim when there is none.
+fn load_builtin(name: &str, overrides: &[Override]) -> Result<Experiment, Failure> {
+    let b = experiment::builtin::find(name).expect("a shipped experiment's name");
+    let path = Path::new("experiments").join(format!("{}.toml", b.name));
     if path.exists() {
-        Ok(Experiment::from_file(path, overrides)?)
+        Ok(Experiment::from_file(&path, overrides)?)
     } else {
         eprintln!(
             "note: {} not found in the current directory; using the copy built into enisim",
             path.display()
         );
-        Ok(Experiment::from_toml(label, text, overrides)?)
+        Ok(Experiment::from_toml(&b.label(), b.text, overrides)?)
     }
 }
 

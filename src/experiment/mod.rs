@@ -80,20 +80,6 @@ use spec::ExperimentSpec;
 use std::borrow::Cow;
 use std::path::Path;
 
-/// The shipped `experiments/compare.toml`, built into the binary so
-/// `enisim compare` works from any directory.
-pub const EMBEDDED_COMPARE: &str = builtin::BUILTIN[0].text;
-
-/// The name errors use for [`EMBEDDED_COMPARE`].
-pub const EMBEDDED_COMPARE_LABEL: &str = "<built-in experiments/compare.toml>";
-
-/// The shipped `experiments/compare-stream.toml`: the second table of
-/// `enisim compare` (TCP streams, CPU, service demand).
-pub const EMBEDDED_COMPARE_STREAM: &str = builtin::BUILTIN[1].text;
-
-/// The name errors use for [`EMBEDDED_COMPARE_STREAM`].
-pub const EMBEDDED_COMPARE_STREAM_LABEL: &str = "<built-in experiments/compare-stream.toml>";
-
 /// A validated experiment: the same host, profile and traffic, to be run once
 /// per I/O path.
 #[derive(Clone, Debug, PartialEq)]

@@ -577,15 +577,8 @@ pub(crate) fn bottleneck(runs: &[PathResult]) -> Option<Bottleneck> {
 fn run_timed(cfg: &model::HostConfig, threads: usize) -> Result<PathResult, model::BuildError> {
     let start = Instant::now();
     let mut r = model::run_on(cfg, threads)?;
-    let wall = start.elapsed().as_secs_f64();
-    r.sim.wall_s = wall;
-    if wall > 0.0 {
-        r.sim.packets_per_s = r.generated as f64 / wall;
-        r.sim.events_per_s = r.sim.events as f64 / wall;
-    } else {
-        r.sim.packets_per_s = 0.0;
-        r.sim.events_per_s = 0.0;
-    }
+    r.sim
+        .set_wall_clock(start.elapsed().as_secs_f64(), r.generated);
     Ok(r)
 }
 
@@ -701,18 +694,15 @@ fn notes(exp: &Experiment, paths: &[&PathResult]) -> Vec<String> {
 
 /// The `sim` fields measured on the wall clock ([`strip_timing`] zeroes
 /// them): the only ones two runs of the same experiment and seed differ in.
-pub const WALL_CLOCK_FIELDS: [&str; 3] = ["wall_s", "packets_per_s", "events_per_s"];
+pub const WALL_CLOCK_FIELDS: [&str; 3] = crate::metrics::SimSpeed::WALL_CLOCK_FIELDS;
 
 /// Zeroes the wall-clock fields (`sim.wall_s`, `sim.packets_per_s`,
 /// `sim.events_per_s`), the only ones that differ between two runs of the same
 /// experiment and seed.
 pub fn strip_timing(report: &mut RunReport) {
-    // WALL_CLOCK_FIELDS names what this zeroes.
     for pp in report.points.iter_mut().flat_map(|p| p.paths.iter_mut()) {
         for p in &mut pp.runs {
-            p.sim.wall_s = 0.0;
-            p.sim.packets_per_s = 0.0;
-            p.sim.events_per_s = 0.0;
+            p.sim.clear_wall_clock();
         }
     }
 }

@@ -192,8 +192,7 @@ fn defaults_fill_what_the_file_leaves_out() {
 
 #[test]
 fn the_embedded_compare_experiment_validates() {
-    let exp = Experiment::from_toml(EMBEDDED_COMPARE_LABEL, EMBEDDED_COMPARE, &[])
-        .unwrap_or_else(|e| panic!("{e}"));
+    let exp = builtin_exp("compare");
     assert_eq!(exp.name, "compare");
     assert_eq!(exp.paths, IoPath::ALL);
     assert_eq!(exp.profile().name, "kvm-modern-25g");
@@ -749,8 +748,8 @@ fn without_a_rack_the_experiment_has_one_host_as_before() {
     for exp in [
         Experiment::from_toml("full.toml", FULL, &[]).unwrap(),
         ok_set(&small(""), &[]),
-        Experiment::from_toml(EMBEDDED_COMPARE_LABEL, EMBEDDED_COMPARE, &[]).unwrap(),
-        Experiment::from_toml(EMBEDDED_COMPARE_STREAM_LABEL, EMBEDDED_COMPARE_STREAM, &[]).unwrap(),
+        builtin_exp("compare"),
+        builtin_exp("compare-stream"),
     ] {
         assert_eq!(exp.base.rack, None, "{}", exp.name);
         assert!(exp.host_configs().iter().all(|c| c.rack.is_none()));
@@ -1113,4 +1112,10 @@ fn every_rack_key_is_in_the_experiment_guide() {
         assert!(guide.contains(&format!("| `{k}` |")), "`{k}` undocumented");
     }
     assert!(guide.contains("## `[rack]`"));
+}
+
+/// The built-in experiment `name`, validated.
+fn builtin_exp(name: &str) -> Experiment {
+    let b = super::builtin::find(name).expect("a built-in experiment");
+    Experiment::from_toml(&b.label(), b.text, &[]).unwrap_or_else(|e| panic!("{e}"))
 }

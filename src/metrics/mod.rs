@@ -498,6 +498,26 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+impl SimSpeed {
+    /// The fields measured on the wall clock: the only ones two runs of the
+    /// same experiment and seed differ in.
+    pub const WALL_CLOCK_FIELDS: [&'static str; 3] = ["wall_s", "packets_per_s", "events_per_s"];
+
+    /// Sets the wall-clock fields for a run of `generated` packets that took
+    /// `wall_s` seconds.
+    pub fn set_wall_clock(&mut self, wall_s: f64, generated: u64) {
+        let per_s = |n: u64| if wall_s > 0.0 { n as f64 / wall_s } else { 0.0 };
+        self.wall_s = wall_s;
+        self.packets_per_s = per_s(generated);
+        self.events_per_s = per_s(self.events);
+    }
+
+    /// Zeroes the wall-clock fields ([`SimSpeed::WALL_CLOCK_FIELDS`]).
+    pub fn clear_wall_clock(&mut self) {
+        self.set_wall_clock(0.0, 0);
+    }
+}
+
 /// What a timeline action did.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ControlRecord {
@@ -625,4 +645,38 @@ pub struct PathResult {
     /// `<path>.rtt.hgrm`).
     #[serde(skip)]
     pub rtt_histogram: Option<hdrhistogram::Histogram<u64>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SimSpeed;
+
+    #[test]
+    fn clearing_the_wall_clock_zeroes_exactly_its_named_fields() {
+        let mut s = SimSpeed {
+            events: 7,
+            events_per_packet: 2.0,
+            peak_events_pending: 3,
+            windows: 4,
+            crossings: 5,
+            ..SimSpeed::default()
+        };
+        s.set_wall_clock(0.5, 10);
+        assert_eq!((s.packets_per_s, s.events_per_s), (20.0, 14.0));
+        let before = serde_json::to_value(&s).unwrap();
+        s.clear_wall_clock();
+        let after = serde_json::to_value(&s).unwrap();
+        let mut changed: Vec<&str> = before
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, v)| after[k.as_str()] != **v)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        let mut named = SimSpeed::WALL_CLOCK_FIELDS;
+        changed.sort_unstable();
+        named.sort_unstable();
+        assert_eq!(changed, named);
+        assert_eq!(s.events, 7);
+    }
 }

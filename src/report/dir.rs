@@ -265,10 +265,15 @@ pub(crate) fn sync_dir(dir: &Path) {
 
 /// A temporary directory, removed with its contents when dropped unless
 /// disarmed.
-struct TempDir {
-    path: PathBuf,
-    armed: bool,
+pub(crate) struct TempDir {
+    /// Where it is.
+    pub(crate) path: PathBuf,
+    /// Whether dropping it removes it.
+    pub(crate) armed: bool,
 }
+
+/// The tag of [`TempDir::create_in`]'s directories (`.<stem>.tmp-…`).
+const TMP_TAG: &str = "tmp";
 
 /// The stem of the temporary directory files are written into before they
 /// replace those of an existing directory.
@@ -282,11 +287,18 @@ impl TempDir {
     fn named(name: &str, stem: &str) -> bool {
         name.strip_prefix('.')
             .and_then(|n| n.strip_prefix(stem))
-            .is_some_and(|n| n.starts_with(".tmp-"))
+            .and_then(|n| n.strip_prefix('.'))
+            .and_then(|n| n.strip_prefix(TMP_TAG))
+            .is_some_and(|n| n.starts_with('-'))
     }
 
     /// A new, empty directory `.<stem>.tmp-<pid>-<unique>` in `parent`.
     fn create_in(parent: &Path, stem: &OsStr) -> io::Result<TempDir> {
+        TempDir::tagged(parent, stem, TMP_TAG)
+    }
+
+    /// A new, empty directory `.<stem>.<tag>-<pid>-<unique>` in `parent`.
+    pub(crate) fn tagged(parent: &Path, stem: &OsStr, tag: &str) -> io::Result<TempDir> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -296,7 +308,7 @@ impl TempDir {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
             let mut name = std::ffi::OsString::from(".");
             name.push(stem);
-            name.push(format!(".tmp-{}-{nanos}-{n}", std::process::id()));
+            name.push(format!(".{tag}-{}-{nanos}-{n}", std::process::id()));
             let path = parent.join(name);
             match fs::create_dir(&path) {
                 Ok(()) => return Ok(TempDir { path, armed: true }),
@@ -312,13 +324,17 @@ impl TempDir {
 
     fn write_all(&self, files: &[(&str, &str)]) -> io::Result<()> {
         for (name, body) in files {
-            let p = self.path.join(name);
-            let mut f = fs::File::create(&p).map_err(|e| ctx(&p, e))?;
-            f.write_all(body.as_bytes()).map_err(|e| ctx(&p, e))?;
-            f.sync_all().map_err(|e| ctx(&p, e))?;
+            write_synced(&self.path.join(name), body)?;
         }
         Ok(())
     }
+}
+
+/// Writes `body` to a new file at `path` and syncs it.
+pub(crate) fn write_synced(path: &Path, body: &str) -> io::Result<()> {
+    let mut f = fs::File::create(path).map_err(|e| ctx(path, e))?;
+    f.write_all(body.as_bytes()).map_err(|e| ctx(path, e))?;
+    f.sync_all().map_err(|e| ctx(path, e))
 }
 
 impl Drop for TempDir {

@@ -3,17 +3,16 @@
 //! the results directory, written whole.
 
 use super::csv::field as csv_field;
-use super::dir::{ctx, sync_dir};
+use super::dir::{ctx, sync_dir, write_synced, TempDir};
 use crate::experiment::validation::{
     PointRef, RelationKind, Row, RowSpec, SuiteReport, ToleranceKind, CSV_FILE, JSON_FILE, SCHEMA,
     TABLE_FILE, TEXT_FILE,
 };
+use std::ffi::OsStr;
 use std::fmt::{self, Write as _};
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// `x` with four significant digits, trailing zeros dropped; `-` when it is
 /// not a number.
@@ -367,42 +366,6 @@ fn is_results_dir(dir: &Path) -> bool {
         .is_some_and(|v| v["schema"] == SCHEMA)
 }
 
-/// A directory removed with its contents when dropped, unless disarmed.
-struct Scratch {
-    path: PathBuf,
-    armed: bool,
-}
-
-impl Scratch {
-    fn new(parent: &Path, stem: &str, tag: &str) -> io::Result<Scratch> {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let path = parent.join(format!(
-            ".{stem}.{tag}-{}-{nanos}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        fs::create_dir(&path).map_err(|e| ctx(&path, e))?;
-        Ok(Scratch { path, armed: true })
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if self.armed {
-            let _ = fs::remove_dir_all(&self.path);
-        }
-    }
-}
-
-fn write_file(path: &Path, body: &str) -> io::Result<()> {
-    let mut f = fs::File::create(path).map_err(|e| ctx(path, e))?;
-    f.write_all(body.as_bytes()).map_err(|e| ctx(path, e))?;
-    f.sync_all().map_err(|e| ctx(path, e))
-}
-
 /// Writes the results into `out`: [`TABLE_FILE`], [`TEXT_FILE`], [`JSON_FILE`],
 /// [`CSV_FILE`], and per row a subdirectory named after its file holding
 /// that run's `summary.json`, `summary.csv`, histograms (as `run --out`
@@ -431,19 +394,19 @@ pub fn write_results(out: &Path, r: &SuiteReport) -> Result<(), WriteError> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent).map_err(|e| io(ctx(&parent, e)))?;
-    let mut tmp = Scratch::new(&parent, &name, "tmp").map_err(io)?;
-    write_file(&tmp.path.join(TABLE_FILE), &markdown(r)).map_err(io)?;
-    write_file(&tmp.path.join(TEXT_FILE), &table(r)).map_err(io)?;
-    write_file(&tmp.path.join(JSON_FILE), &json(r)).map_err(io)?;
-    write_file(&tmp.path.join(CSV_FILE), &csv(r)).map_err(io)?;
+    let mut tmp = TempDir::tagged(&parent, OsStr::new(&name), "tmp").map_err(io)?;
+    write_synced(&tmp.path.join(TABLE_FILE), &markdown(r)).map_err(io)?;
+    write_synced(&tmp.path.join(TEXT_FILE), &table(r)).map_err(io)?;
+    write_synced(&tmp.path.join(JSON_FILE), &json(r)).map_err(io)?;
+    write_synced(&tmp.path.join(CSV_FILE), &csv(r)).map_err(io)?;
     for (row, run) in r.rows.iter().zip(&r.runs) {
         let sub = tmp.path.join(&row.results);
         super::write_dir(&sub, run).map_err(io)?;
-        write_file(&sub.join("table.txt"), &super::table(run)).map_err(io)?;
+        write_synced(&sub.join("table.txt"), &super::table(run)).map_err(io)?;
     }
     sync_dir(&tmp.path);
     if out.exists() {
-        let old = Scratch::new(&parent, &name, "old").map_err(io)?;
+        let old = TempDir::tagged(&parent, OsStr::new(&name), "old").map_err(io)?;
         // `old` is an empty directory: rename replaces it.
         fs::rename(out, &old.path).map_err(|e| io(ctx(out, e)))?;
         if let Err(e) = fs::rename(&tmp.path, out) {
