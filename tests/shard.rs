@@ -322,6 +322,27 @@ fn merging_refuses_what_is_not_one_whole_run() {
             vec!["1/4000000000 is not a valid I/N"],
         ),
         (
+            "count-differs",
+            text.replacen("\"count\":3", "\"count\":2", 1),
+            vec!["not shards of the same run", "the shard counts"],
+        ),
+        (
+            "jobs-differ",
+            text.replacen("\"jobs\":", "\"jobs\":1", 1),
+            vec!["not shards of the same run", "the numbers of jobs"],
+        ),
+        (
+            // Job 1 is replication 1 of point 0's first path.
+            "replication",
+            text.replacen("\"replication\":1", "\"replication\":0", 1),
+            vec!["job 1 is point 0, path baremetal, replication 1 in the experiment"],
+        ),
+        (
+            "both",
+            text.replacen("\"job\":1,", "\"job\":1,\"infeasible\":\"x\",", 1),
+            vec!["job 1 has both a result and a reason it is infeasible"],
+        ),
+        (
             "job",
             text.replacen("\"job\":1,", "\"job\":2,", 1),
             vec!["job 2 is not one shard 1/3 owns"],

@@ -224,9 +224,10 @@ fn queue_capacity(cfg: &HostConfig, hosts: u32, lookahead: SimDuration) -> usize
     let pcie_gbps = p.pcie_lane_gbps().unwrap_or(32.0) * f64::from(p.pcie_lanes);
     let per_window = (pcie_gbps * 1e9 * lookahead.as_secs_f64() / (64.0 * 8.0)).ceil() as u64;
     let per_sender = nic_count(cfg) as u64 * (per_window + 2);
-    // Two queues a host, within the budget.
-    let slot = std::mem::size_of::<Crossing>() as u64 + 24;
-    let most = QUEUE_BUDGET_BYTES / (2 * u64::from(hosts) * slot);
+    // A queue a host, within the budget (an envelope: the crossing, its
+    // time, sender, count and window).
+    let slot = std::mem::size_of::<Crossing>() as u64 + 40;
+    let most = QUEUE_BUDGET_BYTES / (u64::from(hosts) * slot);
     (u64::from(hosts - 1) * per_sender).min(most).max(16) as usize
 }
 

@@ -25,11 +25,11 @@
 //! when the LPs order same-time events by the same keys (tested against one,
 //! [`testing::run_sequential`]).
 //!
-//! **Queues.** Each LP has two bounded [`crossbeam_queue::ArrayQueue`]s of
-//! incoming messages, allocated before the run, used in alternate windows:
-//! many threads push into one during a window without a lock, and its
-//! owner drains it after the window's barrier (while the others may
-//! already fill the other with the next window's). Nothing allocates per message (the drain buffer keeps
+//! **Queues.** Each LP has one bounded [`crossbeam_queue::ArrayQueue`] of
+//! incoming messages, allocated before the run: many threads push into it
+//! during a window without a lock, and its owner drains it after the
+//! window's barrier (while the others may already push the next window's:
+//! see [`worker`]). Nothing allocates per message (the drain buffer keeps
 //! its capacity). A bound is safe to choose because a window is no longer
 //! than the lookahead: at most `link rate × L ÷ smallest frame` messages per
 //! port fit in one. A full queue ends the run with [`ParallelError::Overflow`]
@@ -225,6 +225,8 @@ struct Envelope<M> {
     at: SimTime,
     from: usize,
     seq: u64,
+    /// The window it was sent in.
+    window: u64,
     msg: M,
 }
 
@@ -235,6 +237,8 @@ pub struct Outbox<'a, M> {
     window_end: SimTime,
     seq: &'a mut u64,
     queues: &'a [ArrayQueue<Envelope<M>>],
+    /// The window being run.
+    window: u64,
     error: &'a Mutex<Option<ParallelError>>,
     failed: &'a AtomicBool,
     /// The earliest arrival sent through it \[ps\].
@@ -280,6 +284,7 @@ impl<M> Outbox<'_, M> {
             at,
             from: self.from,
             seq,
+            window: self.window,
             msg,
         };
         if q.push(env).is_err() {
@@ -300,6 +305,9 @@ struct Slot<'p, P: LogicalProcess> {
     sent: u64,
     /// Drained envelopes, sorted before delivery (capacity kept).
     inbox: Vec<Envelope<P::Msg>>,
+    /// A message of the window being run, drained with the last window's
+    /// (see [`worker`]): delivered after this window.
+    early: Option<Envelope<P::Msg>>,
 }
 
 /// Runs `lps` to `cfg.horizon` on `cfg.threads` worker threads (see the
@@ -319,12 +327,9 @@ pub fn run<P: LogicalProcess>(
     }
     let n = lps.len();
     let threads = cfg.threads.min(n.max(1));
-    let set = || -> Vec<ArrayQueue<Envelope<P::Msg>>> {
-        (0..n)
-            .map(|_| ArrayQueue::new(cfg.queue_capacity))
-            .collect()
-    };
-    let queues = [set(), set()];
+    let queues: Vec<ArrayQueue<Envelope<P::Msg>>> = (0..n)
+        .map(|_| ArrayQueue::new(cfg.queue_capacity))
+        .collect();
     let mut groups: Vec<Vec<Slot<'_, P>>> = (0..threads).map(|_| Vec::new()).collect();
     for (index, lp) in lps.iter_mut().enumerate() {
         groups[index % threads].push(Slot {
@@ -332,6 +337,7 @@ pub fn run<P: LogicalProcess>(
             lp,
             sent: 0,
             inbox: Vec::with_capacity(cfg.queue_capacity.min(1024)),
+            early: None,
         });
     }
     let shared = Shared {
@@ -383,10 +389,8 @@ pub fn run<P: LogicalProcess>(
 /// What the workers share.
 struct Shared<'q, M> {
     cfg: ParallelConfig,
-    /// Each LP's incoming queue, two sets: window `k`'s messages go into
-    /// set `k mod 2` while set `(k − 1) mod 2`, last window's, is drained
-    /// (see [`worker`]).
-    queues: &'q [Vec<ArrayQueue<Envelope<M>>>; 2],
+    /// Each LP's incoming queue.
+    queues: &'q [ArrayQueue<Envelope<M>>],
     barrier: SpinBarrier,
     /// The earliest pending event or message of all LPs, voted before each
     /// window's barrier, in three rotating slots (see [`worker`]).
@@ -424,11 +428,13 @@ impl<M> Shared<'_, M> {
 /// messages and all read the same next window. Votes rotate over three
 /// slots: the one voted into, the one read, and the one reset for the
 /// window after next, so no thread resets a slot another is still using.
-/// Queues alternate between two sets: a thread past the barrier may run
-/// the next window and send its messages before a slower thread has
-/// drained the last window's, and those must not be delivered with them
-/// (a message delivered a window early would take its place among its
-/// receiver's events at the same time differently).
+/// A thread past the barrier may run the next window and send its
+/// messages before a slower thread has drained the last window's; those
+/// must not be delivered with them (a message delivered a window early
+/// would take its place among its receiver's events at the same time
+/// differently). All of the last window's messages were queued before the
+/// barrier, so in each queue they come first: draining stops at the first
+/// message of the window being run, and keeps it for the next delivery.
 fn worker<P: LogicalProcess>(sh: &Shared<'_, P::Msg>, group: &mut [Slot<'_, P>]) -> ParallelStats {
     let mut st = ParallelStats::default();
     let next_times = |group: &[Slot<'_, P>]| {
@@ -455,8 +461,14 @@ fn worker<P: LogicalProcess>(sh: &Shared<'_, P::Msg>, group: &mut [Slot<'_, P>])
         sh.mins[reset].store(u64::MAX, Ordering::Release);
         sh.stops[reset].store(false, Ordering::Release);
         for s in group.iter_mut() {
-            let q = &sh.queues[((k + 1) % 2) as usize][s.index];
+            let q = &sh.queues[s.index];
+            s.inbox.extend(s.early.take());
             while let Some(e) = q.pop() {
+                if e.window == k {
+                    // A faster thread's: this window's, not the last's.
+                    s.early = Some(e);
+                    break;
+                }
                 s.inbox.push(e);
             }
             st.messages += s.inbox.len() as u64;
@@ -481,7 +493,8 @@ fn worker<P: LogicalProcess>(sh: &Shared<'_, P::Msg>, group: &mut [Slot<'_, P>])
                 window_start: start,
                 window_end: end,
                 seq: &mut s.sent,
-                queues: &sh.queues[(k % 2) as usize],
+                queues: sh.queues,
+                window: k,
                 error: &sh.error,
                 failed: &sh.failed,
                 earliest: u64::MAX,
