@@ -27,6 +27,7 @@ mod shard;
 mod tcp;
 mod validation;
 mod vpc;
+mod vpc_devices;
 mod vpc_failover;
 mod vpc_local_route;
 mod vpc_props;

@@ -298,7 +298,7 @@ fn passthrough_cannot_share_a_nic() {
     );
     cfg.passthrough_nic_per_vm = false;
     let e = enisim::model::run(&cfg).unwrap_err();
-    assert_eq!(e, BuildError::PassthroughShared { vms: 2 });
+    assert_eq!(e, BuildError::PassthroughShared { vms: 2, devices: 2 });
     assert!(e.to_string().contains("passthrough_nic_per_vm"));
     // One VM on one NIC is fine, and one NIC per VM is what the default buys.
     cfg.vms = 1;
@@ -330,6 +330,7 @@ fn more_vf_interfaces_than_vfs_is_an_error() {
         e,
         BuildError::TooManyVfs {
             needed: 4,
+            vms: 4,
             max_vfs: 3
         }
     );

@@ -12,7 +12,7 @@ use enisim::model::{
 use enisim::sim::SimDuration;
 use enisim::vpc::Script;
 
-const SETUP: &str = r#"
+pub(crate) const SETUP: &str = r#"
 [[actions]]
 action = "CreateVpc"
 CidrBlock = "10.0.0.0/16"
@@ -76,7 +76,7 @@ DeviceIndex = 1
 name = "on-active"
 "#;
 
-const FAILOVER: &str = r#"
+pub(crate) const FAILOVER: &str = r#"
 [[actions]]
 action = "DetachNetworkInterface"
 AttachmentId = "$on-active"
@@ -89,10 +89,15 @@ InstanceId = "$standby"
 DeviceIndex = 1
 "#;
 
-const SETUP_STEPS: usize = 10;
+pub(crate) const SETUP_STEPS: usize = 10;
 
 /// A VPC with `active` as VM 0 and `standby` as VM 1.
-fn vpc(text: &str, setup: usize, timeline: Vec<TimedStep>, timing: ControlTiming) -> VpcConfig {
+pub(crate) fn vpc(
+    text: &str,
+    setup: usize,
+    timeline: Vec<TimedStep>,
+    timing: ControlTiming,
+) -> VpcConfig {
     VpcConfig {
         script: Script::parse("test.toml", text).unwrap(),
         setup,
@@ -108,7 +113,7 @@ fn vpc(text: &str, setup: usize, timeline: Vec<TimedStep>, timing: ControlTiming
 }
 
 /// Durations of zero, or `us` microseconds for attach, detach, reassign.
-fn timing_us(attach: u64, detach: u64, reassign: u64) -> ControlTiming {
+pub(crate) fn timing_us(attach: u64, detach: u64, reassign: u64) -> ControlTiming {
     ControlTiming {
         attach: SimDuration::from_us(attach),
         detach: SimDuration::from_us(detach),
@@ -118,7 +123,7 @@ fn timing_us(attach: u64, detach: u64, reassign: u64) -> ControlTiming {
 }
 
 /// Constant-rate TCP to the Elastic IP from the internet.
-fn to_eip(name: &str, pps: f64, bytes: u32, src_port: u16) -> enisim::model::FlowConfig {
+pub(crate) fn to_eip(name: &str, pps: f64, bytes: u32, src_port: u16) -> enisim::model::FlowConfig {
     let mut f = flow(
         name,
         FlowKind::Addressed,
@@ -138,7 +143,7 @@ fn to_eip(name: &str, pps: f64, bytes: u32, src_port: u16) -> enisim::model::Flo
     f
 }
 
-fn run_vpc(
+pub(crate) fn run_vpc(
     path: IoPath,
     vpc: VpcConfig,
     flows: Vec<enisim::model::FlowConfig>,
@@ -153,7 +158,7 @@ fn run_vpc(
     r
 }
 
-fn failover(path: IoPath, timing: ControlTiming, pps: f64) -> PathResult {
+pub(crate) fn failover(path: IoPath, timing: ControlTiming, pps: f64) -> PathResult {
     let timeline = vec![
         TimedStep {
             step: SETUP_STEPS,

@@ -89,16 +89,21 @@ impl Key {
 pub enum Hop {
     /// The host's wire (the packet comes from, or goes to, elsewhere).
     Wire,
-    /// A VM on the host.
-    Vm(u32),
+    /// A device of a VM on the host: (VM index, device index of the ENI it
+    /// serves). Each attached ENI is its own device (a VF under SR-IOV, its
+    /// own NIC under passthrough, its own virtio or emulated device), so a
+    /// packet for an ENI's address lands on that ENI's queues and one sent
+    /// from an ENI leaves through them.
+    Vm(u32, u32),
 }
 
 /// Where a packet goes, and whose allowances it uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Journey {
-    /// Hops in order (2 or 3 used): the sender's side, an appliance, the
-    /// receiver's side.
-    pub hops: [Hop; 3],
+    /// Hops in order (2 to 4 used): the sender's side, an appliance (the
+    /// device it receives on, then the one it sends from if they differ),
+    /// the receiver's side.
+    pub hops: [Hop; 4],
     /// Number of hops used.
     pub len: u8,
     /// Instances whose outbound allowances the packet uses (sender,
@@ -433,6 +438,14 @@ impl Tables {
         Some(best.2)
     }
 
+    /// Where a packet through `eni` of `inst` is on this host: the ENI's
+    /// device in the instance's VM, or the wire if the instance runs
+    /// elsewhere.
+    fn hop(&self, inst: &Instance, eni: &Eni) -> Hop {
+        inst.vm
+            .map_or(Hop::Wire, |vm| Hop::Vm(vm, eni.device_index))
+    }
+
     /// The ENI instance `inst` sends `key` from.
     fn egress_eni(&self, inst: usize, key: &Key, via_source_eni: bool) -> Option<usize> {
         let enis = &self.instances[inst].enis;
@@ -468,7 +481,7 @@ impl Tables {
         via_source_eni: bool,
     ) -> Result<Journey, DropReason> {
         let mut j = Journey {
-            hops: [Hop::Wire; 3],
+            hops: [Hop::Wire; 4],
             len: 0,
             out: [None; 2],
             inbound: [None; 2],
@@ -499,7 +512,7 @@ impl Tables {
                 if !reply && !self.group_allows(eni, false, key) {
                     return Err(DropReason::SgDenied);
                 }
-                push(&mut j, inst.vm.map_or(Hop::Wire, Hop::Vm));
+                push(&mut j, self.hop(inst, eni));
                 j.out[0] = Some(i);
                 vpc = Some(inst.vpc);
                 // A route to the sender's own ENI sends the packet nowhere
@@ -524,9 +537,19 @@ impl Tables {
             if !reply && !allowed {
                 return Err(DropReason::SgDenied);
             }
-            let vm = self.instances[inst].vm.map_or(Hop::Wire, Hop::Vm);
-            if j.hops()[j.len as usize - 1] != vm {
-                push(&mut j, vm);
+            // It receives on the route's ENI and sends from the ENI its own
+            // routing picks for the destination (the same one, unless the
+            // appliance has an ENI in the destination's subnet).
+            let app = &self.instances[inst];
+            let in_hop = self.hop(app, eni);
+            if j.hops()[j.len as usize - 1] != in_hop {
+                push(&mut j, in_hop);
+            }
+            let out_hop = self
+                .egress_eni(inst, key, false)
+                .map_or(in_hop, |e| self.hop(app, &self.enis[e]));
+            if out_hop != in_hop {
+                push(&mut j, out_hop);
             }
             j.inbound[0] = Some(inst as u32);
             j.out[1] = Some(inst as u32);
@@ -596,7 +619,7 @@ impl Tables {
         if !reply && !self.group_allows(eni, true, key) {
             return Err(DropReason::SgDenied);
         }
-        let vm = self.instances[inst].vm.map_or(Hop::Wire, Hop::Vm);
+        let vm = self.hop(&self.instances[inst], eni);
         if vm == Hop::Wire && j.hops()[j.len as usize - 1] == Hop::Wire {
             // Neither end is on this host.
             return Err(DropReason::NoRoute);

@@ -106,7 +106,7 @@ fn g4_public_address_is_translated_and_groups_allow_a_union() {
             false,
         )
         .unwrap();
-    assert_eq!(j.hops(), &[Hop::Wire, Hop::Vm(0)]);
+    assert_eq!(j.hops(), &[Hop::Wire, Hop::Vm(0, 0)]);
     assert_eq!(j.inbound[1], Some(0));
     // The guest sees its private address, not the Elastic IP.
     assert_eq!(j.dst, ip("10.0.1.10"));
@@ -170,7 +170,7 @@ name = "spare"
     let j = t
         .journey(Some(1), &key("10.0.1.20", "10.0.1.10", 443), false, false)
         .unwrap();
-    assert_eq!(j.hops(), &[Hop::Vm(1), Hop::Vm(0)]);
+    assert_eq!(j.hops(), &[Hop::Vm(1, 0), Hop::Vm(0, 0)]);
 }
 
 #[test]
@@ -203,7 +203,7 @@ SourceDestCheck = false
             false,
         )
         .unwrap();
-    assert_eq!(j.hops(), &[Hop::Vm(1), Hop::Wire]);
+    assert_eq!(j.hops(), &[Hop::Vm(1, 0), Hop::Wire]);
 }
 
 #[test]
@@ -258,7 +258,7 @@ IpPermissions = [{ IpProtocol = "-1", IpRanges = [{ CidrIp = "10.0.0.0/16" }] }]
             false,
         )
         .unwrap();
-    assert_eq!(j.hops(), &[Hop::Vm(0), Hop::Vm(1), Hop::Wire]);
+    assert_eq!(j.hops(), &[Hop::Vm(0, 0), Hop::Vm(1, 0), Hop::Wire]);
     assert_eq!((j.out, j.inbound[0]), ([Some(0), Some(1)], Some(1)));
     // The NAT masquerades: the internet sees the NAT's public address.
     let nat_public = ec2.eni_views()[1].private_ipv4[0]
@@ -424,7 +424,7 @@ Ipv6AddressCount = 1
         dst_port: 443,
     };
     let j = t.journey(None, &k, false, false).unwrap();
-    assert_eq!(j.hops(), &[Hop::Wire, Hop::Vm(2)]);
+    assert_eq!(j.hops(), &[Hop::Wire, Hop::Vm(2, 0)]);
     assert_eq!(j.dst, addr);
     // The VPC's IPv6 block has a local route too: an address of it that no
     // ENI holds goes nowhere, while one outside it goes to the internet.
@@ -444,7 +444,10 @@ Ipv6AddressCount = 1
     let unheld = IpAddr::V6(block.nth((1u128 << 64) + 0x99).unwrap());
     assert!(six.ipv6.iter().all(|a| IpAddr::V6(*a) != unheld));
     assert_eq!(from_six(unheld), Err(DropReason::NoRoute));
-    assert_eq!(from_six(ip("2001:db8::1")), Ok(vec![Hop::Vm(2), Hop::Wire]));
+    assert_eq!(
+        from_six(ip("2001:db8::1")),
+        Ok(vec![Hop::Vm(2, 0), Hop::Wire])
+    );
 }
 
 /// BASE plus a second subnet holding `c` (10.0.2.30, VM 2), and `b` made an
@@ -506,12 +509,12 @@ fn route_priority_local_route_wins_ties_and_a_more_specific_route_wins_over_it()
             .map(|j| (j.hops().to_vec(), j.out, j.inbound))
     };
     let direct = Ok((
-        vec![Hop::Vm(0), Hop::Vm(2)],
+        vec![Hop::Vm(0, 0), Hop::Vm(2, 0)],
         [Some(0), None],
         [None, Some(2)],
     ));
     let through_b = Ok((
-        vec![Hop::Vm(0), Hop::Vm(1), Hop::Vm(2)],
+        vec![Hop::Vm(0, 0), Hop::Vm(1, 0), Hop::Vm(2, 0)],
         [Some(0), Some(1)],
         [Some(1), Some(2)],
     ));
@@ -532,7 +535,7 @@ fn route_priority_local_route_wins_ties_and_a_more_specific_route_wins_over_it()
             &key("10.0.1.10", "10.0.1.20", 443)
         ),
         Ok((
-            vec![Hop::Vm(0), Hop::Vm(1)],
+            vec![Hop::Vm(0, 0), Hop::Vm(1, 0)],
             [Some(0), None],
             [None, Some(1)]
         ))
@@ -543,7 +546,7 @@ fn route_priority_local_route_wins_ties_and_a_more_specific_route_wins_over_it()
     let out = key("10.0.1.10", "198.51.100.7", 443);
     assert_eq!(
         hops(&[], &out).map(|h| h.0),
-        Ok(vec![Hop::Vm(0), Hop::Wire])
+        Ok(vec![Hop::Vm(0, 0), Hop::Wire])
     );
     assert_eq!(hops(&["0.0.0.0/0"], &out), Err(DropReason::NoRoute));
 }

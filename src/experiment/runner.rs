@@ -637,8 +637,13 @@ fn notes(exp: &Experiment, paths: &[&PathResult]) -> Vec<String> {
         .iter()
         .find(|p| p.path == IoPath::Passthrough.name() && p.nics > 1)
     {
+        let per = if pt.nics > pt.vms {
+            "one per attached ENI: each VM's primary and each further ENI"
+        } else {
+            "one per VM"
+        };
         notes.push(format!(
-            "passthrough used {} physical NICs (one per VM); the other paths share one",
+            "passthrough used {} physical NICs ({per}); the other paths share one",
             pt.nics
         ));
     }

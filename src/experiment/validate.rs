@@ -1462,7 +1462,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
         return Err(cx.invalid(
             "host.passthrough_nic_per_vm",
             Some("false".into()),
-            BuildError::PassthroughShared { vms }.to_string(),
+            BuildError::PassthroughShared { vms, devices: vms }.to_string(),
         ));
     }
     if paths.contains(&IoPath::Sriov) && vms > profile.max_vfs && !sweep_point {
@@ -1471,6 +1471,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
             Some(vms.to_string()),
             BuildError::TooManyVfs {
                 needed: vms,
+                vms,
                 max_vfs: profile.max_vfs,
             }
             .to_string(),
@@ -1509,13 +1510,33 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
             // Run the setup and resolve every name now, so that `validate`
             // reports what the run would refuse.
             let addrs: Vec<_> = base.flows.iter().map(|f| f.addr.as_ref()).collect();
-            if let Err(e) = crate::model::vpc_rt::VpcRt::build(&cfg, &addrs, Default::default()) {
-                return Err(match e {
-                    crate::model::BuildError::Vpc { key, message } => {
-                        cx.invalid(&key, None, message)
-                    }
-                    other => cx.invalid("vpc", None, other.to_string()),
-                });
+            let rt = crate::model::vpc_rt::VpcRt::build(&cfg, &addrs).map_err(|e| match e {
+                crate::model::BuildError::Vpc { key, message } => cx.invalid(&key, None, message),
+                other => cx.invalid("vpc", None, other.to_string()),
+            })?;
+            // Each attached ENI is its own device: a VF under SR-IOV, a NIC
+            // under passthrough.
+            let devices = rt.devices(vms).len() as u32;
+            if devices > vms && !sweep_point {
+                if paths.contains(&IoPath::Sriov) && devices > base.profile.max_vfs {
+                    return Err(cx.invalid(
+                        "vpc.actions",
+                        None,
+                        BuildError::TooManyVfs {
+                            needed: devices,
+                            vms,
+                            max_vfs: base.profile.max_vfs,
+                        }
+                        .to_string(),
+                    ));
+                }
+                if paths.contains(&IoPath::Passthrough) && !nic_per_vm {
+                    return Err(cx.invalid(
+                        "host.passthrough_nic_per_vm",
+                        Some("false".into()),
+                        BuildError::PassthroughShared { vms, devices }.to_string(),
+                    ));
+                }
             }
             base.vpc = Some(cfg);
         }

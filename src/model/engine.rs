@@ -79,6 +79,7 @@ use super::rss;
 use super::tcp::{AckPlan, Burst, Receiver, Sacks, Sender, TcpParams, ACK_BYTES, FRAME_OVERHEAD};
 use super::traffic::{ArrivalGen, SizeGen};
 use super::virt;
+use super::virt::Device;
 use super::vpc_rt::{Follow, Segments, VpcRt};
 use crate::metrics::record::{flow_latency_histogram, latency_histogram, summarize};
 use crate::metrics::{
@@ -639,6 +640,8 @@ struct RrSlot {
 /// One host, one path, ready to run.
 pub(super) struct Engine {
     q: EventQueue<Ev>,
+    /// NICs of the host.
+    nics: u32,
     now: SimTime,
     events: u64,
     /// A packet's arrival at its next resource may run at once, without an
@@ -906,32 +909,69 @@ impl Engine {
             caps.vms_per_nic = None;
             caps.needs_vf = false;
         }
-        if let Some(per_nic) = caps.vms_per_nic {
-            if nic_count(cfg) as u32 * per_nic < cfg.vms {
-                return Err(BuildError::PassthroughShared { vms: cfg.vms });
-            }
-        }
-        // Checked for the whole host here, so the error names every VM that
-        // needs a VF, not the first one that found none.
-        if caps.needs_vf && cfg.vms > cfg.profile.max_vfs {
-            return Err(BuildError::TooManyVfs {
-                needed: cfg.vms,
-                max_vfs: cfg.profile.max_vfs,
-            });
-        }
-        let nics = nic_count(cfg);
-        let mut h = HostBuilder::new(cfg, nics)?;
         if wire_only && cfg.vpc.is_some() {
             return Err(BuildError::Vpc {
                 key: "host.stages".into(),
                 message: "a wire-only host (stages = \"wire\") has no instances for a [vpc]".into(),
             });
         }
-        let mut devs: Vec<Vec<VmDev>> = Vec::with_capacity(cfg.vms as usize);
+        // The VPC first: the ENIs its instances have decide the devices.
+        let mut vpc = match &cfg.vpc {
+            None => {
+                if let Some(f) = cfg.flows.iter().find(|f| f.addr.is_some()) {
+                    return Err(BuildError::Vpc {
+                        key: format!("flows ({})", f.name),
+                        message: "addresses need a [vpc] section".into(),
+                    });
+                }
+                None
+            }
+            Some(v) => {
+                if cfg.vms > MAX_VPC_VMS {
+                    return Err(BuildError::Vpc {
+                        key: "host.vms".into(),
+                        message: format!("at most {MAX_VPC_VMS} VMs on a host with a [vpc]"),
+                    });
+                }
+                let addrs: Vec<_> = cfg.flows.iter().map(|f| f.addr.as_ref()).collect();
+                Some(VpcRt::build(v, &addrs)?)
+            }
+        };
+        // Each VM's primary device (slot = VM), then one per further ENI.
+        let devices: Vec<(u32, u32)> = match &vpc {
+            Some(rt) => rt.devices(cfg.vms),
+            None => (0..cfg.vms).map(|v| (v, 0)).collect(),
+        };
+        let n_devices = if wire_only { 0 } else { devices.len() as u32 };
+        if let Some(per_nic) = caps.vms_per_nic {
+            if nic_count(cfg, n_devices) as u32 * per_nic < n_devices {
+                return Err(BuildError::PassthroughShared {
+                    vms: cfg.vms,
+                    devices: n_devices,
+                });
+            }
+        }
+        // Checked for the whole host here, so the error counts every device
+        // that needs a VF, not the first one that found none.
+        if caps.needs_vf && n_devices > cfg.profile.max_vfs {
+            return Err(BuildError::TooManyVfs {
+                needed: n_devices,
+                vms: cfg.vms,
+                max_vfs: cfg.profile.max_vfs,
+            });
+        }
+        let nics = nic_count(cfg, n_devices);
+        let mut h = HostBuilder::new(cfg, nics)?;
+        let mut devs: Vec<Vec<VmDev>> = Vec::with_capacity(n_devices as usize);
         // A wire-only host has no devices, vCPUs or rings.
-        for vm in (0..cfg.vms).filter(|_| !wire_only) {
-            let nic = if nics > 1 { vm as usize } else { 0 };
-            devs.push(model.attach(&mut h, vm, nic, cfg.vcpus)?);
+        for (slot, &(vm, index)) in devices.iter().enumerate().filter(|_| !wire_only) {
+            let nic = if nics > 1 { slot } else { 0 };
+            let dev = Device {
+                vm,
+                index,
+                slot: slot as u32,
+            };
+            devs.push(model.attach(&mut h, dev, nic, cfg.vcpus)?);
         }
         let mut routes: Vec<Box<[Step]>> = Vec::new();
         let mut flows = Vec::with_capacity(cfg.flows.len());
@@ -1257,53 +1297,35 @@ impl Engine {
         // A packet cap ends the window at the birth of the cap's last
         // open-loop packet (so throughput is over the span that traffic was
         // offered), and caps generation exactly.
-        let vpc = match &cfg.vpc {
-            None => {
-                if let Some(f) = cfg.flows.iter().find(|f| f.addr.is_some()) {
-                    return Err(BuildError::Vpc {
-                        key: format!("flows ({})", f.name),
-                        message: "addresses need a [vpc] section".into(),
-                    });
-                }
-                None
+        if let Some(rt) = vpc.as_mut() {
+            // Addressed flows use each device's first queue.
+            let mut seg = Segments::default();
+            let firsts: Vec<VmDev> = devs.iter().map(|q| q[0]).collect();
+            for d in &firsts {
+                seg.rx.push(model.rx(&mut h, d));
+                seg.tx.push(model.tx(&mut h, d));
             }
-            Some(v) => {
-                if cfg.vms > MAX_VPC_VMS {
-                    return Err(BuildError::Vpc {
-                        key: "host.vms".into(),
-                        message: format!("at most {MAX_VPC_VMS} VMs on a host with a [vpc]"),
-                    });
-                }
-                let mut seg = Segments::default();
-                // Addressed flows use each VM's first queue.
-                let firsts: Vec<VmDev> = devs.iter().map(|q| q[0]).collect();
-                for d in &firsts {
-                    seg.rx.push(model.rx(&mut h, d));
-                    seg.tx.push(model.tx(&mut h, d));
-                }
-                for r in seg.rx.iter().chain(&seg.tx) {
+            for r in seg.rx.iter().chain(&seg.tx) {
+                check_route(r, &h.rings);
+            }
+            for a in &firsts {
+                let row: Vec<Vec<Step>> = firsts
+                    .iter()
+                    .map(|b| {
+                        if a.vm == b.vm {
+                            Vec::new()
+                        } else {
+                            model.vm_to_vm(&mut h, a, b)
+                        }
+                    })
+                    .collect();
+                for r in &row {
                     check_route(r, &h.rings);
                 }
-                for a in &firsts {
-                    let row: Vec<Vec<Step>> = firsts
-                        .iter()
-                        .map(|b| {
-                            if a.vm == b.vm {
-                                Vec::new()
-                            } else {
-                                model.vm_to_vm(&mut h, a, b)
-                            }
-                        })
-                        .collect();
-                    for r in &row {
-                        check_route(r, &h.rings);
-                    }
-                    seg.v2v.push(row);
-                }
-                let addrs: Vec<_> = cfg.flows.iter().map(|f| f.addr.as_ref()).collect();
-                Some(VpcRt::build(v, &addrs, seg)?)
+                seg.v2v.push(row);
             }
-        };
+            rt.set_segments(seg, &devices);
+        }
         let window_end = SimTime::ZERO + cfg.window;
         let no_replay = shortcut(Shortcut::NoReplay);
         let window_end = match cfg.max_packets {
@@ -1401,6 +1423,7 @@ impl Engine {
         }
         Ok(Engine {
             q: EventQueue::with_capacity(bound),
+            nics: nics as u32,
             now: SimTime::ZERO,
             events: 0,
             inline_until: SimTime::ZERO,
@@ -3486,7 +3509,8 @@ pub fn run(cfg: &HostConfig) -> Result<PathResult, BuildError> {
     e.charge_timers(cfg);
     e.settle_preemption();
     e.check_books();
-    Ok(e.result(cfg, nic_count(cfg) as u32))
+    let nics = e.nics;
+    Ok(e.result(cfg, nics))
 }
 
 #[cfg(test)]

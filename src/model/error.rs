@@ -9,11 +9,17 @@ pub enum BuildError {
     PassthroughShared {
         /// VMs on the host.
         vms: u32,
+        /// Devices they have (one per VM, and one per further ENI).
+        devices: u32,
     },
-    /// More VF-backed interfaces than the NIC has virtual functions.
+    /// More devices than the NIC has virtual functions: under SR-IOV each
+    /// attached ENI is its own VF.
     TooManyVfs {
-        /// Interfaces that need a VF.
+        /// Devices that need a VF (every VM's primary ENI, and each further
+        /// ENI an instance has during the run).
         needed: u32,
+        /// VMs on the host.
+        vms: u32,
         /// The NIC's VF limit.
         max_vfs: u32,
     },
@@ -59,15 +65,36 @@ pub enum BuildError {
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BuildError::PassthroughShared { vms } => write!(
+            BuildError::PassthroughShared { vms, devices } if devices == vms => write!(
                 f,
                 "passthrough assigns a whole NIC to one VM, but {vms} VMs would share one NIC; \
                  set host.passthrough_nic_per_vm = true (one NIC per VM) or use host.vms = 1"
             ),
-            BuildError::TooManyVfs { needed, max_vfs } => write!(
+            BuildError::PassthroughShared { vms, devices } => write!(
+                f,
+                "passthrough assigns a whole NIC to each device, but {vms} VM(s) with {devices} \
+                 attached ENIs (each its own device) would share one NIC; set \
+                 host.passthrough_nic_per_vm = true (one NIC per ENI)"
+            ),
+            BuildError::TooManyVfs {
+                needed,
+                vms,
+                max_vfs,
+            } if needed == vms => write!(
                 f,
                 "sriov needs {needed} virtual functions but the NIC has {max_vfs} (costs.max_vfs); \
                  use at most {max_vfs} VMs or raise costs.max_vfs"
+            ),
+            BuildError::TooManyVfs {
+                needed,
+                vms,
+                max_vfs,
+            } => write!(
+                f,
+                "sriov gives each attached ENI its own virtual function: {vms} VMs' primary ENIs \
+                 and {} more attached during the run need {needed}, but the NIC has {max_vfs} \
+                 (costs.max_vfs); attach fewer ENIs, use fewer VMs or raise costs.max_vfs",
+                needed - vms
             ),
             BuildError::WireOnly { flow } => {
                 write!(f, "flow '{flow}': {}", super::config::WIRE_ONLY_FLOWS)

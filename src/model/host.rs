@@ -202,6 +202,9 @@ pub struct HostBuilder {
     /// Physical NICs.
     pub nics: Vec<NicParts>,
     hv_io: Option<PoolId>,
+    /// vCPUs made so far, by (VM, vCPU index): every device of a VM
+    /// interrupts and runs on the same vCPUs.
+    vcpus: std::collections::BTreeMap<(u32, u32), PoolId>,
     /// Each NIC's host-owned receive rings (one per host queue), made on
     /// first use.
     host_rx: Vec<Vec<Option<RingId>>>,
@@ -263,6 +266,7 @@ impl HostBuilder {
             ),
             nics: Vec::new(),
             hv_io: None,
+            vcpus: Default::default(),
             host_rx: vec![vec![None; p.hv_io_cores as usize]; nics],
             workers: 0,
             within_rack: false,
@@ -410,18 +414,25 @@ impl HostBuilder {
     }
 
     /// A vCPU for VM `vm` (bare metal: a dedicated core).
-    pub fn vcpu(&mut self, vm: u32) -> PoolId {
+    fn vcpu(&mut self, vm: u32) -> PoolId {
         let room = self.profile.socket_backlog;
         self.os_cpu(format!("vm{vm}.vcpu"), room)
     }
 
-    /// vCPU `i` of VM `vm`'s `n` (named `vm<vm>.vcpu` when it has one).
+    /// vCPU `i` of VM `vm`'s `n` (named `vm<vm>.vcpu` when it has one),
+    /// made on first use.
     pub fn vcpu_of(&mut self, vm: u32, i: u32, n: u32) -> PoolId {
-        if n == 1 {
-            return self.vcpu(vm);
+        if let Some(&id) = self.vcpus.get(&(vm, i)) {
+            return id;
         }
-        let room = self.profile.socket_backlog;
-        self.os_cpu(format!("vm{vm}.vcpu{i}"), room)
+        let id = if n == 1 {
+            self.vcpu(vm)
+        } else {
+            let room = self.profile.socket_backlog;
+            self.os_cpu(format!("vm{vm}.vcpu{i}"), room)
+        };
+        self.vcpus.insert((vm, i), id);
+        id
     }
 
     /// The host's receive queues per NIC (emulated, virtio): one per I/O
@@ -757,11 +768,13 @@ pub fn delay(parts: &[Part]) -> Step {
     }
 }
 
-/// Which path a config asks for, and how many NICs it needs.
-pub fn nic_count(cfg: &HostConfig) -> usize {
+/// How many NICs a host of `cfg` with `devices` devices needs: one per
+/// device under passthrough with `passthrough_nic_per_vm` (a NIC per VM, or
+/// per ENI when instances have several), else one.
+pub fn nic_count(cfg: &HostConfig, devices: u32) -> usize {
     // A wire-only host has one wire, whatever the path would give its VMs.
     if cfg.stages == Stages::All && cfg.path == IoPath::Passthrough && cfg.passthrough_nic_per_vm {
-        cfg.vms as usize
+        devices as usize
     } else {
         1
     }

@@ -223,7 +223,7 @@ fn queue_capacity(cfg: &HostConfig, hosts: u32, lookahead: SimDuration) -> usize
     let p = &cfg.profile;
     let pcie_gbps = p.pcie_lane_gbps().unwrap_or(32.0) * f64::from(p.pcie_lanes);
     let per_window = (pcie_gbps * 1e9 * lookahead.as_secs_f64() / (64.0 * 8.0)).ceil() as u64;
-    let per_sender = nic_count(cfg) as u64 * (per_window + 2);
+    let per_sender = nic_count(cfg, cfg.vms) as u64 * (per_window + 2);
     // A queue a host, within the budget (an envelope: the crossing, its
     // time, sender, count and window).
     let slot = std::mem::size_of::<Crossing>() as u64 + 40;
@@ -275,7 +275,7 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
         vms: cfg.vms * rack.hosts,
         ..cfg.clone()
     };
-    let mut r = merged.result(&whole, nic_count(cfg) as u32 * rack.hosts);
+    let mut r = merged.result(&whole, nic_count(cfg, cfg.vms) as u32 * rack.hosts);
     r.sim.windows = stats.windows;
     r.sim.crossings = stats.messages;
     // The rack's books: every flow whole again (each host's were checked

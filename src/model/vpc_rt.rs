@@ -108,14 +108,17 @@ struct FlowSteer {
     route: [(u64, u32); 2],
 }
 
-/// The I/O path's route segments between the host's wire and VMs.
+/// The I/O path's route segments between the host's wire and its VMs'
+/// devices, indexed by device slot (the position of `(VM, device index)` in
+/// [`VpcRt::devices`]).
 #[derive(Clone, Debug, Default)]
 pub struct Segments {
-    /// Wire → VM v.
+    /// Wire → device d.
     pub rx: Vec<Vec<Step>>,
-    /// VM v → wire.
+    /// Device d → wire.
     pub tx: Vec<Vec<Step>>,
-    /// VM a → VM b (`v2v[a][b]`, empty for a = b).
+    /// Device a → device b (`v2v[a][b]`; unused when both belong to one VM,
+    /// whose own stack routes between its interfaces).
     pub v2v: Vec<Vec<Vec<Step>>>,
 }
 
@@ -139,6 +142,8 @@ pub struct VpcRt {
     tracked: Vec<BTreeSet<usize>>,
     flows: Vec<Option<FlowSteer>>,
     segments: Segments,
+    /// Device slot of each (VM, device index) the host has a device for.
+    slot_of: BTreeMap<(u32, u32), u32>,
     route_of: BTreeMap<Vec<Hop>, u32>,
     /// Started transitions: (timeline entry, transition).
     transitions: Vec<(usize, Transition)>,
@@ -260,12 +265,10 @@ fn check_route(ec2: &Ec2, route: &ApplianceRoute, i: usize) -> Result<(), BuildE
 
 impl VpcRt {
     /// Runs the setup actions and resolves names. `flows` are the flows'
-    /// addresses (by flow position), `segments` the I/O path's routes.
-    pub fn build(
-        cfg: &VpcConfig,
-        flows: &[Option<&FlowAddr>],
-        segments: Segments,
-    ) -> Result<VpcRt, BuildError> {
+    /// addresses (by flow position). The routes come later
+    /// ([`VpcRt::set_segments`]), once the host has made the
+    /// [`VpcRt::devices`] this one needs.
+    pub fn build(cfg: &VpcConfig, flows: &[Option<&FlowAddr>]) -> Result<VpcRt, BuildError> {
         let mut ec2 = Ec2::new(cfg.seed);
         let mut script = cfg.script.clone();
         for i in 0..cfg.setup {
@@ -356,7 +359,8 @@ impl VpcRt {
             burst_s: cfg.burst_s,
             tracked: Vec::new(),
             flows: steer,
-            segments,
+            segments: Segments::default(),
+            slot_of: BTreeMap::new(),
             route_of: BTreeMap::new(),
             transitions: Vec::new(),
             pending: vec![0; cfg.timeline.len()],
@@ -367,6 +371,46 @@ impl VpcRt {
         };
         rt.recompile();
         Ok(rt)
+    }
+
+    /// The devices a host of `vms` VMs needs for this VPC, as (VM, device
+    /// index), sorted: every VM's primary device (index 0, also the device of
+    /// flows that name a VM rather than addresses), then a device for each
+    /// ENI the setup attached at another index, and for each index a
+    /// timeline attachment names (a device is made for the whole run: a
+    /// hot-plug reuses its slot, and a detached ENI's VF is not handed to
+    /// another instance during the run).
+    pub fn devices(&self, vms: u32) -> Vec<(u32, u32)> {
+        let mut out: BTreeSet<(u32, u32)> = BTreeSet::new();
+        for e in self.ec2.eni_views() {
+            let at = e.attachment.as_ref();
+            if let Some(&vm) = at.and_then(|a| self.vm_of.get(&a.instance)) {
+                out.insert((vm, at.map_or(0, |a| a.device_index)));
+            }
+        }
+        for t in &self.timeline {
+            if let Ok(crate::vpc::Action::AttachNetworkInterface(a)) = self.script.action(t.step) {
+                let vm = a.instance_id.as_ref().and_then(|i| self.vm_of.get(i));
+                if let (Some(&vm), Some(d)) = (vm, a.device_index) {
+                    out.insert((vm, d));
+                }
+            }
+        }
+        let primaries = (0..vms).map(|v| (v, 0));
+        let others = out.into_iter().filter(|&(v, d)| v < vms && d > 0);
+        primaries.chain(others).collect()
+    }
+
+    /// Gives the routes between the wire and the host's `devices` (in the
+    /// order of [`VpcRt::devices`]).
+    pub fn set_segments(&mut self, segments: Segments, devices: &[(u32, u32)]) {
+        self.slot_of = devices
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| (d, i as u32))
+            .collect();
+        self.segments = segments;
+        self.route_of.clear();
     }
 
     /// Puts `ip` in transit for timeline entry `k`; what ends the transit
@@ -565,12 +609,25 @@ impl VpcRt {
             return Ok(r);
         }
         let mut steps: Vec<Step> = Vec::new();
+        // Every device an attachment can reach was made at the start
+        // (`devices`); a hop without one finds no attachment.
+        let slot = |h: Hop| match h {
+            Hop::Vm(v, d) => self
+                .slot_of
+                .get(&(v, d))
+                .map(|&s| s as usize)
+                .ok_or(DropReason::NoAttachment),
+            Hop::Wire => Ok(usize::MAX),
+        };
         for w in hops.windows(2) {
+            let seg = &self.segments;
             match (w[0], w[1]) {
-                (Hop::Wire, Hop::Vm(v)) => steps.extend_from_slice(&self.segments.rx[v as usize]),
-                (Hop::Vm(v), Hop::Wire) => steps.extend_from_slice(&self.segments.tx[v as usize]),
-                (Hop::Vm(a), Hop::Vm(b)) => {
-                    steps.extend_from_slice(&self.segments.v2v[a as usize][b as usize])
+                (Hop::Wire, b @ Hop::Vm(..)) => steps.extend_from_slice(&seg.rx[slot(b)?]),
+                (a @ Hop::Vm(..), Hop::Wire) => steps.extend_from_slice(&seg.tx[slot(a)?]),
+                // One VM's stack routes between its own interfaces.
+                (Hop::Vm(a, _), Hop::Vm(b, _)) if a == b => {}
+                (a @ Hop::Vm(..), b @ Hop::Vm(..)) => {
+                    steps.extend_from_slice(&seg.v2v[slot(a)?][slot(b)?])
                 }
                 (Hop::Wire, Hop::Wire) => return Err(DropReason::NoRoute),
             }
@@ -882,13 +939,17 @@ InstanceId = "$app"
             conntrack_allowance: conntrack,
             burst_s,
         };
-        let segments = Segments {
-            rx: vec![vec![]; 2],
-            tx: vec![vec![]; 2],
-            v2v: vec![vec![vec![]; 2]; 2],
-        };
         let addrs: Vec<Option<&FlowAddr>> = flows.iter().map(Some).collect();
-        VpcRt::build(&cfg, &addrs, segments).unwrap_or_else(|e| panic!("{e}"))
+        let mut rt = VpcRt::build(&cfg, &addrs).unwrap_or_else(|e| panic!("{e}"));
+        let devices = rt.devices(2);
+        let n = devices.len();
+        let segments = Segments {
+            rx: vec![vec![]; n],
+            tx: vec![vec![]; n],
+            v2v: vec![vec![vec![]; n]; n],
+        };
+        rt.set_segments(segments, &devices);
+        rt
     }
 
     fn index(rt: &VpcRt, name: &str) -> usize {

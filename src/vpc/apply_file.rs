@@ -607,6 +607,30 @@ impl Script {
         state: &mut Ec2,
         complete: bool,
     ) -> Result<Result<super::exec::Applied, Ec2Error>, ApplyFileError> {
+        let action = self.action(i)?;
+        let result = if complete {
+            state.apply_and_complete(&action)
+        } else {
+            state.apply(&action)
+        };
+        if let (Ok(applied), Some(n)) = (&result, &self.steps[i].name) {
+            for (suffix, id) in names_from(state, &applied.response) {
+                let key = if suffix.is_empty() {
+                    n.clone()
+                } else {
+                    format!("{n}.{suffix}")
+                };
+                self.names.insert(key, id);
+            }
+        }
+        Ok(result)
+    }
+
+    /// Action `i` (0-based) with its references resolved against the names
+    /// defined so far (a name not yet defined stays as written), without
+    /// running it: what a run reads ahead, e.g. the devices a timeline's
+    /// attachments will need.
+    pub fn action(&self, i: usize) -> Result<Action, ApplyFileError> {
         let p = &self.steps[i];
         let mut params = Value::Object(p.params.clone());
         let names = &self.names;
@@ -630,30 +654,13 @@ impl Script {
         let Value::Object(params) = params else {
             unreachable!("an object stays an object")
         };
-        let action =
-            Action::from_params(&p.action, params).map_err(|e| ApplyFileError::Action {
-                file: self.file.clone(),
-                index: p.index,
-                action: Some(p.action.clone()),
-                param: e.param,
-                message: e.message,
-            })?;
-        let result = if complete {
-            state.apply_and_complete(&action)
-        } else {
-            state.apply(&action)
-        };
-        if let (Ok(applied), Some(n)) = (&result, &p.name) {
-            for (suffix, id) in names_from(state, &applied.response) {
-                let key = if suffix.is_empty() {
-                    n.clone()
-                } else {
-                    format!("{n}.{suffix}")
-                };
-                self.names.insert(key, id);
-            }
-        }
-        Ok(result)
+        Action::from_params(&p.action, params).map_err(|e| ApplyFileError::Action {
+            file: self.file.clone(),
+            index: p.index,
+            action: Some(p.action.clone()),
+            param: e.param,
+            message: e.message,
+        })
     }
 }
 

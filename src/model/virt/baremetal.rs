@@ -8,7 +8,7 @@
 //! Host CPU is 0 by definition: everything is the workload's own OS.
 
 use super::{direct_attach, direct_rx, direct_tx};
-use super::{Capabilities, PathModel};
+use super::{Capabilities, Device, PathModel};
 use crate::metrics::DropReason;
 use crate::metrics::Stage;
 use crate::model::config::IoPath;
@@ -34,16 +34,16 @@ impl PathModel for Baremetal {
     fn attach(
         &self,
         h: &mut HostBuilder,
-        vm: u32,
+        dev: Device,
         nic: usize,
         queues: u32,
     ) -> Result<Vec<VmDev>, BuildError> {
         let slots = h.profile.nic_ring;
         Ok(direct_attach(
             h,
-            vm,
+            dev,
             nic,
-            &format!("vm{vm}.nic_rx_ring"),
+            &format!("{}.nic_rx_ring", dev.prefix()),
             slots,
             false,
             false,

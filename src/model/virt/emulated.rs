@@ -22,7 +22,7 @@
 //! descriptor before it copies, and drops the frame without one. The emulated NIC moderates
 //! its interrupts as an e1000 does (H3).
 
-use super::{Capabilities, PathModel};
+use super::{Capabilities, Device, PathModel};
 use crate::metrics::{DropReason, Stage};
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
@@ -88,10 +88,11 @@ impl PathModel for Emulated {
     fn attach(
         &self,
         h: &mut HostBuilder,
-        vm: u32,
+        dev: Device,
         nic: usize,
         queues: u32,
     ) -> Result<Vec<VmDev>, BuildError> {
+        let vm = dev.vm;
         // The e1000 has one queue pair: its interrupt and its traffic go to
         // the first vCPU; the others exist, idle of network work.
         let c = h.costs;
@@ -106,7 +107,7 @@ impl PathModel for Emulated {
             &[Part::exits(regs as u64 * c.io_exit_user, regs)],
         );
         let rx_ring = h.ring(RingSpec {
-            name: format!("vm{vm}.e1000_rx"),
+            name: format!("{}.e1000_rx", dev.prefix()),
             slots: h.profile.emulated_ring,
             min_interval_ps: (h.profile.emulated_irq_interval_us * 1e6).round() as u64,
             delay_ps: 0,

@@ -53,13 +53,14 @@ pub trait PathModel {
     fn path(&self) -> IoPath;
     /// What it allows.
     fn capabilities(&self) -> Capabilities;
-    /// Makes VM `vm`'s devices on NIC `nic` for its `queues` vCPUs: one
-    /// [`VmDev`] per queue pair the device has (each queue's interrupts go
-    /// to its own vCPU), at least one.
+    /// Makes device `dev` of its VM on NIC `nic` for the VM's `queues`
+    /// vCPUs: one [`VmDev`] per queue pair the device has (each queue's
+    /// interrupts go to its own vCPU, shared by every device of the VM), at
+    /// least one.
     fn attach(
         &self,
         h: &mut HostBuilder,
-        vm: u32,
+        dev: Device,
         nic: usize,
         queues: u32,
     ) -> Result<Vec<VmDev>, BuildError>;
@@ -69,6 +70,44 @@ pub trait PathModel {
     fn tx(&self, h: &mut HostBuilder, vm: &VmDev) -> Vec<Step>;
     /// One VM's application → another's on the same host.
     fn vm_to_vm(&self, h: &mut HostBuilder, src: &VmDev, dst: &VmDev) -> Vec<Step>;
+}
+
+/// One device of a VM: the VM's primary one (device index 0, the device of
+/// flows that name a VM), or one for another ENI attached to its instance.
+/// Each attached ENI is its own PCI device in the guest with its own queues,
+/// as on EC2: under `sriov` its own VF, under `passthrough` its own NIC,
+/// under `virtio` and `emulated` its own device, rings and backend worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Device {
+    /// VM index.
+    pub vm: u32,
+    /// The ENI's device index on the instance (0: the primary).
+    pub index: u32,
+    /// Position among the host's devices (primaries first, in VM order):
+    /// the VF number under `sriov`.
+    pub slot: u32,
+}
+
+impl Device {
+    /// The VM's primary device.
+    pub fn primary(vm: u32) -> Device {
+        Device {
+            vm,
+            index: 0,
+            slot: vm,
+        }
+    }
+
+    /// The prefix of its resources' names: `vm<v>` for a primary device,
+    /// `vm<v>.eth<i>` for the device of the ENI at index i (the guest's
+    /// name for it).
+    pub fn prefix(&self) -> String {
+        if self.index == 0 {
+            format!("vm{}", self.vm)
+        } else {
+            format!("vm{}.eth{}", self.vm, self.index)
+        }
+    }
 }
 
 /// The model of `path`.
@@ -90,7 +129,7 @@ pub fn model(path: IoPath) -> &'static dyn PathModel {
 #[allow(clippy::too_many_arguments)]
 fn direct_attach(
     h: &mut HostBuilder,
-    vm: u32,
+    dev: Device,
     nic: usize,
     ring_name: &str,
     slots: u32,
@@ -103,6 +142,7 @@ fn direct_attach(
     } else {
         IrqSource::BareMetal
     };
+    let vm = dev.vm;
     (0..queues.max(1))
         .map(|q| {
             let vcpu = h.vcpu_of(vm, q, queues);

@@ -9,7 +9,7 @@
 //! through the top-of-rack switch, into the other's.
 
 use super::{direct_attach, direct_receive, direct_rx, direct_send, direct_tx};
-use super::{Capabilities, PathModel};
+use super::{Capabilities, Device, PathModel};
 use crate::metrics::Stage;
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
@@ -34,16 +34,16 @@ impl PathModel for Passthrough {
     fn attach(
         &self,
         h: &mut HostBuilder,
-        vm: u32,
+        dev: Device,
         nic: usize,
         queues: u32,
     ) -> Result<Vec<VmDev>, BuildError> {
         let slots = h.profile.nic_ring;
         Ok(direct_attach(
             h,
-            vm,
+            dev,
             nic,
-            &format!("vm{vm}.nic_rx_ring"),
+            &format!("{}.nic_rx_ring", dev.prefix()),
             slots,
             true,
             true,

@@ -1,4 +1,4 @@
-//! `sriov`: one virtual function of an SR-IOV NIC per VM.
+//! `sriov`: one virtual function of an SR-IOV NIC per attached ENI.
 //!
 //! The NIC's embedded switch sorts received frames by destination MAC into
 //! the VF's rings (the `eswitch_ns` lookup), dropping a frame its ring has no
@@ -8,11 +8,12 @@
 //! ([`crate::model::host::HostBuilder::irq_work`]). Transmit writes the VF's doorbell directly (no exit). All VFs
 //! share the port, the PCIe link and the IOTLB. VM-to-VM traffic hairpins in
 //! the embedded switch: down PCIe, through the switch, up PCIe, never on the
-//! wire. The NIC has a finite number of VFs (H1): one VF per VM, and a VM
-//! beyond the limit is a configuration error.
+//! wire. The NIC has a finite number of VFs (H1): one VF per attached ENI (a
+//! VM's primary, and each further ENI its instance has during the run), and
+//! an ENI beyond the limit is a configuration error.
 
 use super::{direct_attach, direct_deliver, direct_rx, direct_send, direct_tx};
-use super::{Capabilities, PathModel};
+use super::{Capabilities, Device, PathModel};
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
 use crate::model::host::{HostBuilder, VmDev};
@@ -36,23 +37,26 @@ impl PathModel for Sriov {
     fn attach(
         &self,
         h: &mut HostBuilder,
-        vm: u32,
+        dev: Device,
         nic: usize,
         queues: u32,
     ) -> Result<Vec<VmDev>, BuildError> {
+        // VF n serves the host's device in slot n: VM v's primary device is
+        // VF v, and the devices of further ENIs take the VFs after them.
         let max_vfs = h.profile.max_vfs;
-        if vm >= max_vfs {
+        if dev.slot >= max_vfs {
             return Err(BuildError::TooManyVfs {
-                needed: vm + 1,
+                needed: dev.slot + 1,
+                vms: dev.vm + 1,
                 max_vfs,
             });
         }
         let slots = h.profile.vf_ring;
         Ok(direct_attach(
             h,
-            vm,
+            dev,
             nic,
-            &format!("vf{vm}.rx_ring"),
+            &format!("vf{}.rx_ring", dev.slot),
             slots,
             true,
             true,

@@ -16,7 +16,7 @@
 //! is copied by the backend through the host's software switch, never
 //! touching the NIC.
 
-use super::{Capabilities, PathModel};
+use super::{Capabilities, Device, PathModel};
 use crate::metrics::{DropReason, Stage};
 use crate::model::config::IoPath;
 use crate::model::error::BuildError;
@@ -94,10 +94,11 @@ impl PathModel for Virtio {
     fn attach(
         &self,
         h: &mut HostBuilder,
-        vm: u32,
+        dev: Device,
         nic: usize,
         queues: u32,
     ) -> Result<Vec<VmDev>, BuildError> {
+        let vm = dev.vm;
         // virtio-net multi-queue: a receive and a transmit virtqueue per
         // vCPU, each pair with its own vhost worker.
         let c = h.costs;
@@ -114,7 +115,7 @@ impl PathModel for Virtio {
                 String::new()
             };
             let rx_ring = h.ring(RingSpec {
-                name: format!("vm{vm}.virtio_rx{suffix}"),
+                name: format!("{}.virtio_rx{suffix}", dev.prefix()),
                 slots: ring,
                 min_interval_ps: 0,
                 delay_ps: 0,
@@ -129,7 +130,7 @@ impl PathModel for Virtio {
                 adaptive: false,
             });
             let tx_ring = h.ring(RingSpec {
-                name: format!("vm{vm}.virtio_tx{suffix}"),
+                name: format!("{}.virtio_tx{suffix}", dev.prefix()),
                 slots: ring,
                 min_interval_ps: 0,
                 delay_ps: 0,
