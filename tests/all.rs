@@ -19,6 +19,7 @@ mod parallel;
 mod peers;
 mod preemption;
 mod rack;
+mod rack_vpc;
 mod reference_loop;
 mod regressions;
 mod report;

@@ -435,9 +435,9 @@ fn vpc_experiment_errors_name_the_key_and_action_before_running() {
             &["flows.0.dst", "ghost"],
         ),
         (
-            "vms = { active = 0, standby = 1 }",
-            "vms = { active = 0, standby = 5 }",
-            &["vpc.vms.standby", "0..=1"],
+            "standby = { host = 1, vm = 0 }",
+            "standby = { host = 1, vm = 5 }",
+            &["vpc.vms.standby.vm", "0..=0"],
         ),
         (
             "after_previous = true ",

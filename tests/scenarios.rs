@@ -54,6 +54,20 @@ fn assert_books_close(path: &str, f: &FlowResult) {
     );
 }
 
+/// In a two-host HA experiment, the active's host and the standby's both
+/// took packets (their rings are named `host0.…` and `host1.…`).
+fn assert_both_hosts_delivered(p: &PathResult) {
+    for h in ["host0.", "host1."] {
+        let n: u64 = p
+            .rings
+            .iter()
+            .filter(|r| r.name.starts_with(h))
+            .map(|r| r.packets)
+            .sum();
+        assert!(n > 0, "{}: no packets on {h}: {:?}", p.path, p.rings);
+    }
+}
+
 fn within(x: f64, target: f64, tol: f64) -> bool {
     (x - target).abs() <= tol
 }
@@ -234,6 +248,7 @@ fn ha_eni_failover_loses_rate_times_detach_plus_attach() {
     for p in r.paths() {
         let f = flow(p, "clients");
         assert_books_close(&p.path, f);
+        assert_both_hosts_delivered(p);
         let outage_us = DETACH_US + attach_us(&p.path);
         let expected = RATE_PPS * outage_us / 1e6;
         let lost = f.lost.expect("an addressed flow reports lost");
@@ -252,5 +267,20 @@ fn ha_eni_failover_loses_rate_times_detach_plus_attach() {
             "{}: outage {measured} µs, expected {gap}",
             p.path
         );
+    }
+}
+
+#[test]
+fn ha_ip_reassign_moves_the_address_to_the_other_host_losing_rate_times_reassignment() {
+    // 20,000 packets/s; the address and its Elastic IP are in transit for
+    // reassign_us = 10 ms, then the standby's host takes them.
+    let r = run("experiments/ha-ip-reassign.toml");
+    for p in r.paths() {
+        let f = flow(p, "clients");
+        assert_books_close(&p.path, f);
+        assert_both_hosts_delivered(p);
+        let lost = f.lost.expect("an addressed flow reports lost");
+        assert!(within(lost as f64, 200.0, 1.0), "{}: lost {lost}", p.path);
+        assert_drops(p, &[("address_in_transit", lost)]);
     }
 }

@@ -104,6 +104,8 @@ pub(crate) fn vpc(
         timeline,
         seed: 1,
         vms: vec![("active".into(), 0), ("standby".into(), 1)],
+        places: vec![],
+        host: 0,
         routes: vec![],
         timing,
         pps_allowance: None,

@@ -95,6 +95,9 @@ pub enum Hop {
     /// packet for an ENI's address lands on that ENI's queues and one sent
     /// from an ENI leaves through them.
     Vm(u32, u32),
+    /// Another host of the rack (the instance runs there): that host takes
+    /// the packet from here on.
+    Rack,
 }
 
 /// Where a packet goes, and whose allowances it uses.
@@ -173,6 +176,8 @@ struct Instance {
     /// Index of its VPC.
     vpc: usize,
     vm: Option<u32>,
+    /// It runs on another host of the rack.
+    elsewhere: bool,
     running: bool,
     /// ENIs with a completed attachment, by device index.
     enis: Vec<usize>,
@@ -241,12 +246,13 @@ fn compile_rule(
 
 impl Tables {
     /// Compiles `ec2`'s state. `vm_of` says which instances run on the
-    /// simulated host and as which VM; `in_transit` lists addresses whose
-    /// move has not completed; `routes` are the subnets' routes to
-    /// appliances.
+    /// simulated host and as which VM, `elsewhere` which run on other hosts
+    /// of its rack; `in_transit` lists addresses whose move has not
+    /// completed; `routes` are the subnets' routes to appliances.
     pub fn compile(
         ec2: &Ec2,
         vm_of: &BTreeMap<InstanceId, u32>,
+        elsewhere: &BTreeSet<InstanceId>,
         in_transit: &BTreeSet<IpAddr>,
         routes: &[ApplianceRoute],
     ) -> Tables {
@@ -286,6 +292,7 @@ impl Tables {
             .map(|i| Instance {
                 vpc: vpc_index(&i.vpc),
                 vm: vm_of.get(&i.id).copied(),
+                elsewhere: elsewhere.contains(&i.id),
                 running: i.state == InstanceState::Running,
                 id: i.id,
                 enis: Vec::new(),
@@ -442,8 +449,11 @@ impl Tables {
     /// device in the instance's VM, or the wire if the instance runs
     /// elsewhere.
     fn hop(&self, inst: &Instance, eni: &Eni) -> Hop {
-        inst.vm
-            .map_or(Hop::Wire, |vm| Hop::Vm(vm, eni.device_index))
+        match inst.vm {
+            Some(vm) => Hop::Vm(vm, eni.device_index),
+            None if inst.elsewhere => Hop::Rack,
+            None => Hop::Wire,
+        }
     }
 
     /// The ENI instance `inst` sends `key` from.

@@ -335,7 +335,7 @@ impl Experiment {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 #[cfg(test)]
 mod sweep_tests;

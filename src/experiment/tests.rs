@@ -68,6 +68,29 @@ fn small(extra: &str) -> String {
     )
 }
 
+/// experiments/ha-eni-failover.toml on one host: the active instance as VM
+/// 0 and the standby as VM 1 (the shipped file puts them on two hosts of a
+/// rack).
+pub(crate) fn ha_one_host() -> String {
+    let ha = include_str!("../../experiments/ha-eni-failover.toml");
+    let mut text = ha.to_owned();
+    for (old, new) in [
+        ("[rack]\nhosts = 2\n", ""),
+        ("[host]\nvms = 1 ", "[host]\nvms = 2 "),
+        (
+            "vms = { active = { host = 0, vm = 0 }, standby = { host = 1, vm = 0 } }",
+            "vms = { active = 0, standby = 1 }",
+        ),
+    ] {
+        assert!(
+            text.contains(old),
+            "ha-eni-failover.toml no longer has {old:?}"
+        );
+        text = text.replacen(old, new, 1);
+    }
+    text
+}
+
 fn err(text: &str) -> ExperimentError {
     Experiment::from_toml("exp.toml", text, &[]).expect_err("should be refused")
 }
@@ -561,7 +584,7 @@ fn results_are_identical_at_one_and_many_threads_but_for_timing() {
 /// and what is allowed, before anything runs.
 #[test]
 fn vpc_and_addressed_flow_errors_name_the_key() {
-    let ha = include_str!("../../experiments/ha-eni-failover.toml");
+    let ha = &ha_one_host();
     ok_set(ha, &[]);
     let cases: &[(&str, &str, &[&str])] = &[
         ("vpc.seed=-1", "vpc.seed", &["= -1", "≥ 0"]),
@@ -705,18 +728,15 @@ fn a_configuration_the_engine_refuses_is_an_error_naming_the_path_and_point() {
 /// says it), not first by the engine when the run starts.
 #[test]
 fn a_vpc_host_with_more_vms_than_the_data_plane_holds_is_refused_by_validation() {
-    let file =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/ha-eni-failover.toml");
+    let ha = &ha_one_host();
     let over = format!("host.vms={}", crate::model::MAX_VPC_VMS + 1);
-    let e = Experiment::from_file(&file, &[Override::parse(&over).unwrap()])
-        .unwrap_err()
-        .to_string();
+    let e = err_set(ha, &[&over]).to_string();
     assert!(
         e.contains("host.vms") && e.contains("at most 64 VMs on a host with a [vpc]"),
         "{e}"
     );
     let at = format!("host.vms={}", crate::model::MAX_VPC_VMS);
-    Experiment::from_file(&file, &[Override::parse(&at).unwrap()]).unwrap();
+    ok_set(ha, &[&at]);
 }
 
 /// A rack of `hosts` hosts of 2 VMs, with `flows` (whole `[[flows]]`
@@ -1046,13 +1066,13 @@ fn rack_and_flow_host_errors_name_the_key() {
         ],
     );
 
-    // Not yet with a rack: a [vpc] (and so addressed flows).
-    let ha = include_str!("../../experiments/ha-eni-failover.toml");
+    // A [vpc] in a rack places its instances on hosts.
+    let ha = &ha_one_host();
     let e = err_set(ha, &["rack.hosts=2"]);
     assert_about(
         &e,
-        "rack",
-        &["ENIs across the hosts of a rack are not modelled yet: a [vpc] runs on one host"],
+        "vpc.vms.active",
+        &["in a [rack], place each instance on a host: { host = H, vm = V }"],
     );
 }
 

@@ -483,13 +483,26 @@ fn rack(
              costs.wire_propagation_ns)",
         ));
     }
-    if spec.vpc.is_some() {
-        return Err(cx.invalid(
-            "rack",
-            None,
-            "ENIs across the hosts of a rack are not modelled yet: a [vpc] runs on one host; \
-             remove one or the other",
-        ));
+    if let Some(v) = &spec.vpc {
+        if !v.routes.is_empty() {
+            return Err(cx.invalid(
+                "vpc.routes",
+                None,
+                "routes to appliances are not modelled in a [rack] yet (an appliance on another \
+                 host than its traffic); run them on one host",
+            ));
+        }
+        for (i, f) in spec.flows.iter().enumerate() {
+            if f.dst.is_some() && (f.from.is_some() || !matches!(f.kind, FlowKindSpec::Rx)) {
+                return Err(cx.invalid(
+                    &format!("flows.{i}"),
+                    None,
+                    "in a [rack], addressed flows come from beyond it (kind = \"rx\", no \
+                     `from`); flows from an instance and request/response across hosts are \
+                     not modelled yet",
+                ));
+            }
+        }
     }
     if let Some(n) = spec.run.packets {
         return Err(cx.invalid(
@@ -1502,7 +1515,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
     let mut vpc_timing = Vec::new();
     match &spec.vpc {
         Some(v) => {
-            let mut cfg = super::vpc::build(cx, v, seed, vms)?;
+            let mut cfg = super::vpc::build(cx, v, seed, vms, base.rack.as_ref().map(|r| r.hosts))?;
             for &p in &paths {
                 vpc_timing.push((p, super::vpc::timing(cx, &v.timing, p)?));
             }
@@ -1510,13 +1523,28 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
             // Run the setup and resolve every name now, so that `validate`
             // reports what the run would refuse.
             let addrs: Vec<_> = base.flows.iter().map(|f| f.addr.as_ref()).collect();
-            let rt = crate::model::vpc_rt::VpcRt::build(&cfg, &addrs).map_err(|e| match e {
-                crate::model::BuildError::Vpc { key, message } => cx.invalid(&key, None, message),
-                other => cx.invalid("vpc", None, other.to_string()),
-            })?;
+            // Each host with instances (one outside a rack) runs the setup.
+            let mut hosts: Vec<u32> = cfg.places.clone();
+            hosts.push(0);
+            hosts.sort_unstable();
+            hosts.dedup();
+            let mut devices = 0;
+            for host in hosts {
+                let on_host = crate::model::VpcConfig {
+                    host,
+                    ..cfg.clone()
+                };
+                let rt =
+                    crate::model::vpc_rt::VpcRt::build(&on_host, &addrs).map_err(|e| match e {
+                        crate::model::BuildError::Vpc { key, message } => {
+                            cx.invalid(&key, None, message)
+                        }
+                        other => cx.invalid("vpc", None, other.to_string()),
+                    })?;
+                devices = devices.max(rt.devices(vms).len() as u32);
+            }
             // Each attached ENI is its own device: a VF under SR-IOV, a NIC
-            // under passthrough.
-            let devices = rt.devices(vms).len() as u32;
+            // under passthrough (on the host that needs the most).
             if devices > vms && !sweep_point {
                 if paths.contains(&IoPath::Sriov) && devices > base.profile.max_vfs {
                     return Err(cx.invalid(

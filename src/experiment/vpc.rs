@@ -151,6 +151,7 @@ pub(crate) fn build(
     spec: &VpcSpec,
     seed: u64,
     vms: u32,
+    rack_hosts: Option<u32>,
 ) -> Result<VpcConfig, ExperimentError> {
     if vms > crate::model::MAX_VPC_VMS {
         return Err(cx.invalid(
@@ -238,30 +239,94 @@ pub(crate) fn build(
     let script = Script::parse(&format!("{} [vpc.actions]", cx.file), &text)
         .map_err(|e| cx.invalid("vpc.actions", None, e.to_string()))?;
     let mut vm_list = Vec::new();
+    let mut places = Vec::new();
+    let vm_index = |key: &str, v: &toml::Value| match v {
+        toml::Value::Integer(i) if (0..vms as i64).contains(i) => Ok(*i as u32),
+        other => Err(cx.invalid(
+            key,
+            Some(other.to_string()),
+            format!("a VM index 0..={} (host.vms = {vms})", vms - 1),
+        )),
+    };
     for (name, v) in &spec.vms {
         let key = format!("vpc.vms.{name}");
-        match v {
-            toml::Value::Integer(i) if (0..vms as i64).contains(i) => {
-                vm_list.push((name.clone(), *i as u32))
+        match (v, rack_hosts) {
+            (toml::Value::Table(t), Some(hosts)) => {
+                if let Some(k) = t.keys().find(|k| *k != "host" && *k != "vm") {
+                    return Err(cx.invalid(
+                        &format!("{key}.{k}"),
+                        None,
+                        "unknown key; allowed: host, vm",
+                    ));
+                }
+                let (Some(h), Some(vm)) = (t.get("host"), t.get("vm")) else {
+                    return Err(cx.invalid(
+                        &key,
+                        Some(v.to_string()),
+                        "give both: { host = H, vm = V }",
+                    ));
+                };
+                let host = match h {
+                    toml::Value::Integer(i) if (0..hosts as i64).contains(i) => *i as u32,
+                    other => {
+                        return Err(cx.invalid(
+                            &format!("{key}.host"),
+                            Some(other.to_string()),
+                            format!(
+                                "no such host; allowed 0..={} (rack.hosts = {hosts})",
+                                hosts - 1
+                            ),
+                        ))
+                    }
+                };
+                vm_list.push((name.clone(), vm_index(&format!("{key}.vm"), vm)?));
+                places.push(host);
             }
-            other => {
+            (_, Some(hosts)) => {
                 return Err(cx.invalid(
                     &key,
-                    Some(other.to_string()),
-                    format!("a VM index 0..={} (host.vms = {vms})", vms - 1),
+                    Some(v.to_string()),
+                    format!(
+                        "in a [rack], place each instance on a host: {{ host = H, vm = V }} \
+                         (host 0..={}, vm 0..={})",
+                        hosts - 1,
+                        vms - 1
+                    ),
                 ))
+            }
+            (toml::Value::Table(_), None) => {
+                return Err(cx.invalid(
+                    &key,
+                    Some(v.to_string()),
+                    format!(
+                        "a VM index 0..={} (host.vms = {vms}); {{ host, vm }} places an \
+                         instance in a [rack]",
+                        vms - 1
+                    ),
+                ))
+            }
+            (other, None) => {
+                vm_list.push((name.clone(), vm_index(&key, other)?));
+                places.push(0);
             }
         }
     }
     let mut seen = std::collections::BTreeSet::new();
-    for (name, vm) in &vm_list {
-        if !seen.insert(*vm) {
+    for ((name, vm), host) in vm_list.iter().zip(&places) {
+        if !seen.insert((*host, *vm)) {
             return Err(cx.invalid(
                 &format!("vpc.vms.{name}"),
                 Some(vm.to_string()),
-                "another instance already runs as this VM",
+                if rack_hosts.is_some() {
+                    "another instance already runs as this VM of this host"
+                } else {
+                    "another instance already runs as this VM"
+                },
             ));
         }
+    }
+    if rack_hosts.is_none() {
+        places.clear();
     }
     let mut routes = Vec::new();
     for (i, r) in spec.routes.iter().enumerate() {
@@ -318,6 +383,8 @@ pub(crate) fn build(
         timeline,
         seed,
         vms: vm_list,
+        places,
+        host: 0,
         routes,
         timing: ControlTiming {
             attach: SimDuration::ZERO,

@@ -554,6 +554,9 @@ pub struct EniSummary {
     /// VM index of that instance on the host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vm: Option<u32>,
+    /// In a rack: the host that instance runs on (with `vm`, its VM there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<u32>,
     /// `available`, `attaching`, `in-use`, `detaching`.
     pub status: String,
 }

@@ -274,8 +274,16 @@ pub struct VpcConfig {
     pub timeline: Vec<TimedStep>,
     /// Seed of the control plane's ids and MACs.
     pub seed: u64,
-    /// Instances (`$name`) on the simulated host, as VM indices.
+    /// Instances (`$name`) on the simulated host, as VM indices (in a
+    /// rack: on their host, `places`).
     pub vms: Vec<(String, u32)>,
+    /// In a rack: the host of each entry of `vms` (empty: every one on host
+    /// 0).
+    pub places: Vec<u32>,
+    /// The host this configuration runs on (0 outside a rack): its
+    /// instances are the `vms` placed on it; the others run on other hosts
+    /// of the rack.
+    pub host: u32,
     /// Routes to appliances.
     pub routes: Vec<RouteConfig>,
     /// Durations of control-plane changes on this host's I/O path.

@@ -253,6 +253,8 @@ struct FlowRt {
     /// Addressed flows: the longest time between two consecutive deliveries
     /// (the first measured from the flow's first birth).
     longest_gap: SimDuration,
+    /// In a rack, an addressed flow's runs of deliveries on this host.
+    rack_gaps: Option<RackGaps>,
     /// Addressed flows: deliveries per bucket of `SERIES_BUCKET` (by
     /// delivery time), allocated at build; empty for other flows.
     series: Vec<u32>,
@@ -289,6 +291,12 @@ pub(super) enum Turn {
     /// It arrives: packets come from the switch (its `rx` route from the
     /// switch's port on); it generates none itself.
     Arrives,
+    /// A copy of an addressed flow from beyond the rack, on a host other
+    /// than the flow's own: every host generates its packets and runs the
+    /// same VPC, so each decides each packet alike; a host keeps those the
+    /// VPC sends to its own instances and forgets the rest (the flow's own
+    /// host, [`Turn::Local`], books the VPC's drops).
+    Mirror,
 }
 
 /// A packet crossing the top-of-rack switch, from a flow that
@@ -370,7 +378,93 @@ impl FlowRt {
     fn note_delivery(&mut self, t: SimTime) {
         let since = self.last_delivery.or(self.first_birth).unwrap_or(t);
         self.longest_gap = self.longest_gap.max(t.since(since));
+        if let Some(g) = self.rack_gaps.as_mut() {
+            g.note(t, since);
+        }
         self.last_delivery = Some(t);
+    }
+}
+
+impl FlowRt {
+    /// Adds the copies other hosts of the rack ran of this addressed flow
+    /// ([`Turn::Mirror`]): each took the packets the VPC sent to its own
+    /// instances, this one (the flow's own host) those to its instances and
+    /// the VPC's drops. The gap between deliveries is taken over all hosts.
+    fn absorb_mirrors(&mut self, copies: Vec<FlowRt>) {
+        for d in &copies {
+            self.generated += d.generated;
+            self.delivered += d.delivered;
+            self.dropped += d.dropped;
+            for (a, b) in self.dropped_by.iter_mut().zip(&d.dropped_by) {
+                *a += b;
+            }
+            self.live += d.live;
+            if let (Some(a), Some(b)) = (self.latency.as_mut(), d.latency.as_ref()) {
+                a.add(b).expect("flow histograms share their bounds");
+            }
+            self.latency_sum_ps += d.latency_sum_ps;
+            self.lost += d.lost;
+            self.last_lost = self.last_lost.max(d.last_lost);
+            self.last_delivery = self.last_delivery.max(d.last_delivery);
+            for (a, b) in self.series.iter_mut().zip(&d.series) {
+                *a += b;
+            }
+        }
+        let mut all: Vec<&RackGaps> = self.rack_gaps.iter().collect();
+        all.extend(copies.iter().filter_map(|d| d.rack_gaps.as_ref()));
+        self.longest_gap = RackGaps::longest_gap(&all, self.first_birth);
+    }
+}
+
+/// The deliveries of an addressed flow that several hosts of a rack take
+/// part of, in runs a rack can merge ([`RackGaps::longest_gap`]): a run is
+/// a stretch of deliveries on one host with no packet of the flow born in
+/// between that this host did not take (another host's, or one the VPC
+/// dropped). Within a run, only packets born before it can be delivered
+/// elsewhere, so the longest gap of the whole flow is the longest gap
+/// inside a run or between the runs of all hosts laid out in time.
+#[derive(Clone, Debug, Default)]
+pub(super) struct RackGaps {
+    /// (first delivery, last delivery, longest gap between them), in time
+    /// order; at most [`RackGaps::MAX_RUNS`] (then the last run grows: its
+    /// gap may then include deliveries of other hosts, an overestimate).
+    runs: Vec<(SimTime, SimTime, SimDuration)>,
+    /// A packet this host did not take was born since its last delivery.
+    broken: bool,
+}
+
+impl RackGaps {
+    /// Runs kept per flow and host.
+    const MAX_RUNS: usize = 4096;
+
+    fn note(&mut self, t: SimTime, since: SimTime) {
+        let full = self.runs.len() >= Self::MAX_RUNS;
+        match self.runs.last_mut() {
+            Some(run) if !self.broken || full => {
+                run.2 = run.2.max(t.since(since));
+                run.1 = t;
+            }
+            _ => self.runs.push((t, t, SimDuration::ZERO)),
+        }
+        self.broken = false;
+    }
+
+    /// The longest time without a delivery over all hosts' runs, from
+    /// `first_birth` on.
+    fn longest_gap(hosts: &[&RackGaps], first_birth: Option<SimTime>) -> SimDuration {
+        let mut runs: Vec<(SimTime, SimTime, SimDuration)> =
+            hosts.iter().flat_map(|g| g.runs.iter().copied()).collect();
+        runs.sort_by_key(|r| (r.0, r.1));
+        let mut gap = SimDuration::ZERO;
+        let mut covered = first_birth;
+        for (start, end, inside) in runs {
+            gap = gap.max(inside);
+            if let Some(c) = covered {
+                gap = gap.max(start.checked_since(c).unwrap_or(SimDuration::ZERO));
+            }
+            covered = Some(covered.map_or(end, |c| c.max(end)));
+        }
+        gap
     }
 }
 
@@ -737,8 +831,9 @@ pub(super) struct Engine {
 }
 
 /// Where a rack's flow ran: the host (and index there) of its sending half
-/// and, if it crossed the switch, of its receiving half.
-#[derive(Clone, Copy, Debug)]
+/// and, if it crossed the switch, of its receiving half, or the copies of
+/// an addressed flow from beyond the rack on the other hosts.
+#[derive(Clone, Debug)]
 pub(super) struct FlowHome {
     /// The host its packets are born on.
     pub host: usize,
@@ -746,6 +841,8 @@ pub(super) struct FlowHome {
     pub local: u32,
     /// The host and index of its receiving half, if it crosses the switch.
     pub arrives: Option<(usize, u32)>,
+    /// Its [`Turn::Mirror`] copies: (host, index there).
+    pub mirrors: Vec<(usize, u32)>,
 }
 
 /// The top-of-rack switch as a sending host sees it.
@@ -979,7 +1076,7 @@ impl Engine {
             let turn = turns.get(fi).copied().unwrap_or_default();
             // A flow that crosses the switch to or from another host of the
             // rack turns there: no hops beyond it.
-            h.within_rack = turn != Turn::Local;
+            h.within_rack = matches!(turn, Turn::Leaves { .. } | Turn::Arrives);
             // The queue of VM `vm` (and of the host, if it owns the NIC) a
             // packet with tuple `t` lands on (RSS).
             let at = |h: &mut HostBuilder, vm: u32, t: rss::Tuple| -> Result<VmDev, BuildError> {
@@ -1238,6 +1335,7 @@ impl Engine {
                 last_delivery: None,
                 last_lost: None,
                 longest_gap: SimDuration::ZERO,
+                rack_gaps: (switch.is_some() && f.addr.is_some()).then(RackGaps::default),
                 series: Vec::new(),
                 tcp: match f.kind {
                     FlowKind::TcpStream { src, dst, tcp } => {
@@ -1502,6 +1600,18 @@ impl Engine {
                 (self.packets.len() - 1) as u32
             }
         }
+    }
+
+    /// Takes back packet `id`, just born, as if it never was: another host
+    /// of the rack takes its copy (a [`Turn::Mirror`] flow, or an addressed
+    /// flow whose instance runs elsewhere).
+    fn forget(&mut self, id: u32) {
+        let f = &mut self.flows[self.packets[id as usize].flow as usize];
+        f.generated -= 1;
+        if let Some(g) = f.rack_gaps.as_mut() {
+            g.broken = true;
+        }
+        self.release(id);
     }
 
     #[inline]
@@ -2499,13 +2609,26 @@ impl Engine {
         let reply = pkt.role == Role::Response;
         let f = &mut self.flows[flow];
         match vpc.steer(flow, reply, pkt.units.bytes, now, &mut self.routes) {
-            Ok(route) => {
+            Ok(Some(route)) => {
                 pkt.route = route;
                 true
+            }
+            // Another host of the rack takes it, or (a drop) the flow's own
+            // host books it.
+            Ok(None) | Err(_) if f.turn == Turn::Mirror => {
+                self.forget(id);
+                false
+            }
+            Ok(None) => {
+                self.forget(id);
+                false
             }
             Err(reason) => {
                 f.lost += 1;
                 f.last_lost = Some(now);
+                if let Some(g) = f.rack_gaps.as_mut() {
+                    g.broken = true;
+                }
                 self.drop_packet(id, reason);
                 false
             }
@@ -3021,6 +3144,11 @@ impl Engine {
                     }
                     f.latency_sum_ps += d.latency_sum_ps;
                 }
+                if !home.mirrors.is_empty() {
+                    let copies: Vec<FlowRt> =
+                        home.mirrors.iter().map(|&(h, l)| take(h, l)).collect();
+                    f.absorb_mirrors(copies);
+                }
                 f
             })
             .collect();
@@ -3033,6 +3161,17 @@ impl Engine {
         }
         rack.flows = flows;
         rack
+    }
+
+    /// NICs of the host.
+    pub(super) fn nics(&self) -> u32 {
+        self.nics
+    }
+
+    /// Every ENI as the run ends, as this host's copy of the VPC sees it
+    /// (an instance on another host has no VM here).
+    pub(super) fn enis(&self) -> Vec<crate::metrics::EniSummary> {
+        self.vpc.as_ref().map(|v| v.enis()).unwrap_or_default()
     }
 
     /// Puts `prefix.` before the names of this host's pools, links and
@@ -3480,7 +3619,7 @@ impl Engine {
                 IotlbUse { hits, misses }
             }),
             control: self.vpc.as_ref().map(|v| v.log.clone()).unwrap_or_default(),
-            enis: self.vpc.as_ref().map(|v| v.enis()).unwrap_or_default(),
+            enis: self.enis(),
             warnings: self
                 .vpc
                 .as_ref()
@@ -3773,8 +3912,14 @@ mod carry_tests {
             );
         }
         // Addressed flows through a VPC (delivery series, control events).
+        // The HA pair on one host (the shipped file is a rack).
+        let ha = crate::experiment::tests::ha_one_host();
+        add(experiment_text(&ha, &["run.packets=12000"]), true);
+        add(
+            experiment_text(&ha, &["run.packets=12000", "run.drain_us=0"]),
+            true,
+        );
         for (name, n) in [
-            ("experiments/ha-eni-failover.toml", "run.packets=12000"),
             ("experiments/dual-homed.toml", "run.packets=4000"),
             ("experiments/nat-appliance.toml", "run.packets=3000"),
         ] {

@@ -92,17 +92,35 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
             "a packet cap is not supported in a rack; bound the run by its duration".into(),
         ));
     }
-    if cfg.vpc.is_some() {
-        return Err(bad(
-            "vpc",
-            "ENIs across the hosts of a rack are not modelled yet: a [vpc] runs on one host".into(),
-        ));
+    if let Some(v) = &cfg.vpc {
+        if !v.routes.is_empty() {
+            return Err(bad(
+                "vpc.routes",
+                "routes to appliances are not modelled in a rack yet (an appliance on another \
+                 host than its traffic); run them on one host"
+                    .into(),
+            ));
+        }
+        if let Some(&h) = v.places.iter().find(|&&h| h >= rack.hosts) {
+            return Err(bad(
+                "vpc.vms",
+                format!(
+                    "host {h}, but the rack has {} (0..={})",
+                    rack.hosts,
+                    rack.hosts - 1
+                ),
+            ));
+        }
     }
     let mut plans: Vec<HostPlan> = (0..rack.hosts)
-        .map(|_| HostPlan {
+        .map(|h| HostPlan {
             cfg: HostConfig {
                 flows: Vec::new(),
                 rack: None,
+                vpc: cfg.vpc.as_ref().map(|v| super::config::VpcConfig {
+                    host: h,
+                    ..v.clone()
+                }),
                 ..cfg.clone()
             },
             turns: Vec::new(),
@@ -123,6 +141,32 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
             }
         }
         let (s, d) = (place.host as usize, place.dst_host as usize);
+        if let Some(a) = &f.addr {
+            // From beyond the rack, to whichever host runs its instance:
+            // every host runs a copy (the VPC decides each packet alike on
+            // each), the flow's own host books the VPC's drops.
+            if a.from.is_some() || f.kind != FlowKind::Addressed {
+                return Err(bad(
+                    &format!("flows ({})", f.name),
+                    "in a rack, addressed flows come from beyond it (no `from`) and are \
+                     open-loop; flows from an instance and request/response across hosts are \
+                     not modelled yet"
+                        .into(),
+                ));
+            }
+            let local = plans[s].add(f.clone(), Turn::Local);
+            let mirrors = (0..plans.len())
+                .filter(|&h| h != s)
+                .map(|h| (h, plans[h].add(f.clone(), Turn::Mirror)))
+                .collect();
+            homes.push(FlowHome {
+                host: s,
+                local,
+                arrives: None,
+                mirrors,
+            });
+            continue;
+        }
         match f.kind {
             FlowKind::VmToVm { src, dst } if s != d => {
                 let half = |kind| FlowConfig { kind, ..f.clone() };
@@ -136,6 +180,7 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
                     host: s,
                     local: at_src,
                     arrives: Some((d, at_dst)),
+                    mirrors: Vec::new(),
                 });
             }
             _ if s != d => {
@@ -148,6 +193,7 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
                 host: s,
                 local: plans[s].add(f.clone(), Turn::Local),
                 arrives: None,
+                mirrors: Vec::new(),
             }),
         }
     }
@@ -270,12 +316,23 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
         e.finish(&p.cfg);
         engines.push(e);
     }
+    let nics = engines.iter().map(Engine::nics).sum();
+    // Every host has the same ENIs; each knows the VMs of its own instances.
+    let views: Vec<_> = engines.iter().map(Engine::enis).collect();
+    let mut enis = views.first().cloned().unwrap_or_default();
+    for (i, e) in enis.iter_mut().enumerate() {
+        if let Some((h, v)) = (0..views.len()).find_map(|h| Some((h, views[h][i].vm?))) {
+            e.vm = Some(v);
+            e.host = Some(h as u32);
+        }
+    }
     let merged = Engine::merge_rack(engines, &homes, cfg);
     let whole = HostConfig {
         vms: cfg.vms * rack.hosts,
         ..cfg.clone()
     };
-    let mut r = merged.result(&whole, nic_count(cfg, cfg.vms) as u32 * rack.hosts);
+    let mut r = merged.result(&whole, nics);
+    r.enis = enis;
     r.sim.windows = stats.windows;
     r.sim.crossings = stats.messages;
     // The rack's books: every flow whole again (each host's were checked

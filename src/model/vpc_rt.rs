@@ -130,6 +130,8 @@ pub struct VpcRt {
     timeline: Vec<TimedStep>,
     timing: ControlTiming,
     vm_of: BTreeMap<InstanceId, u32>,
+    /// Instances on other hosts of the rack.
+    elsewhere: BTreeSet<InstanceId>,
     routes: Vec<ApplianceRoute>,
     tables: Tables,
     epoch: u64,
@@ -288,8 +290,14 @@ impl VpcRt {
             }
         }
         let mut vm_of = BTreeMap::new();
-        for (name, vm) in &cfg.vms {
-            vm_of.insert(instance_id(&script, name, "vpc.vms")?, *vm);
+        let mut elsewhere = BTreeSet::new();
+        for (i, (name, vm)) in cfg.vms.iter().enumerate() {
+            let id = instance_id(&script, name, "vpc.vms")?;
+            if cfg.places.get(i).copied().unwrap_or(0) == cfg.host {
+                vm_of.insert(id, *vm);
+            } else {
+                elsewhere.insert(id);
+            }
         }
         let mut routes = Vec::new();
         for r in &cfg.routes {
@@ -350,6 +358,7 @@ impl VpcRt {
             timeline: cfg.timeline.clone(),
             timing: cfg.timing,
             vm_of,
+            elsewhere,
             routes,
             epoch: 0,
             in_transit: BTreeMap::new(),
@@ -425,7 +434,13 @@ impl VpcRt {
     /// Rebuilds the tables after a control-plane change.
     fn recompile(&mut self) {
         let moving: BTreeSet<IpAddr> = self.in_transit.keys().copied().collect();
-        self.tables = Tables::compile(&self.ec2, &self.vm_of, &moving, &self.routes);
+        self.tables = Tables::compile(
+            &self.ec2,
+            &self.vm_of,
+            &self.elsewhere,
+            &moving,
+            &self.routes,
+        );
         let views = self.ec2.instance_views();
         while self.allowances.len() < views.len() {
             let v = &views[self.allowances.len()];
@@ -586,7 +601,10 @@ impl VpcRt {
     /// the forward direction, or (`reply`) the answer sent back by the
     /// instance that received the forward direction. Returns the route index
     /// into `routes` (extended with a new concatenation the first time a
-    /// combination of hops is used).
+    /// combination of hops is used), or `None` for a packet from beyond the
+    /// rack to an instance on another host of it: that host's copy of the
+    /// VPC takes it (every host decides every such packet alike, so each is
+    /// taken by one host).
     pub fn steer(
         &mut self,
         flow: usize,
@@ -594,19 +612,29 @@ impl VpcRt {
         bytes: u32,
         now: SimTime,
         routes: &mut Vec<Box<[Step]>>,
-    ) -> Result<u32, DropReason> {
+    ) -> Result<Option<u32>, DropReason> {
         let j = self.journey(flow, reply)?;
         self.admit(flow, &j, bytes, now)?;
+        let hops = j.hops();
+        if hops.contains(&Hop::Rack) {
+            // Only journeys from beyond the rack run in a rack's VPC (the
+            // rack refuses the others before the run).
+            debug_assert_eq!(hops, [Hop::Wire, Hop::Rack]);
+            return if hops == [Hop::Wire, Hop::Rack] {
+                Ok(None)
+            } else {
+                Err(DropReason::NoRoute)
+            };
+        }
         let (epoch, idx) = (self.epoch, reply as usize);
         if let Some(f) = &self.flows[flow] {
             if f.route[idx].0 == epoch {
-                return Ok(f.route[idx].1);
+                return Ok(Some(f.route[idx].1));
             }
         }
-        let hops = j.hops();
         if let Some(&r) = self.route_of.get(hops) {
             self.remember_route(flow, idx, r);
-            return Ok(r);
+            return Ok(Some(r));
         }
         let mut steps: Vec<Step> = Vec::new();
         // Every device an attachment can reach was made at the start
@@ -617,7 +645,7 @@ impl VpcRt {
                 .get(&(v, d))
                 .map(|&s| s as usize)
                 .ok_or(DropReason::NoAttachment),
-            Hop::Wire => Ok(usize::MAX),
+            Hop::Wire | Hop::Rack => Ok(usize::MAX),
         };
         for w in hops.windows(2) {
             let seg = &self.segments;
@@ -630,13 +658,14 @@ impl VpcRt {
                     steps.extend_from_slice(&seg.v2v[slot(a)?][slot(b)?])
                 }
                 (Hop::Wire, Hop::Wire) => return Err(DropReason::NoRoute),
+                (Hop::Rack, _) | (_, Hop::Rack) => unreachable!("taken above"),
             }
         }
         routes.push(steps.into_boxed_slice());
         let r = (routes.len() - 1) as u32;
         self.route_of.insert(hops.to_vec(), r);
         self.remember_route(flow, idx, r);
-        Ok(r)
+        Ok(Some(r))
     }
 
     /// The allowances of every instance journey `j` crosses, all or none: a
@@ -808,6 +837,7 @@ impl VpcRt {
                         .filter_map(|p| p.public.as_ref().map(|x| x.address.to_string()))
                         .collect(),
                     vm: instance.as_ref().and_then(|i| self.vm_of.get(i).copied()),
+                    host: None,
                     instance: instance.map(|i| i.as_str().to_owned()),
                     status: e.status.name().to_owned(),
                 }
@@ -920,6 +950,8 @@ InstanceId = "$app"
             timeline: vec![],
             seed: 1,
             vms: vec![("app".into(), 0), ("nat".into(), 1)],
+            places: vec![],
+            host: 0,
             routes: if nat_route {
                 vec![RouteConfig {
                     subnet: "$private".into(),

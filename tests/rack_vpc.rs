@@ -1,0 +1,242 @@
+//! ENIs and addresses that move between the hosts of a rack (issue 10,
+//! point 3): every host runs the same VPC, a packet from beyond the rack is
+//! taken by the host that runs its instance, and an ENI moved to an
+//! instance on another host delivers there once the attach completes and
+//! nothing before (ENI rule M1), with the same bytes on any thread count.
+
+use crate::common::*;
+use crate::vpc_failover::{timing_us, to_eip, vpc, FAILOVER, SETUP, SETUP_STEPS};
+use enisim::metrics::PathResult;
+use enisim::model::{
+    ControlTiming, Forwarding, HostConfig, IoPath, Place, Profile, RackConfig, SwitchConfig,
+    TimedStep,
+};
+use enisim::sim::SimDuration;
+
+/// Two hosts of one VM each: `active` on host 0, `standby` on host 1; the
+/// service ENI (with the Elastic IP) moves from one to the other at 20 ms.
+/// Clients beyond the rack send to the Elastic IP at `pps`.
+fn two_hosts(path: IoPath, timing: ControlTiming, pps: f64, window_us: u64) -> HostConfig {
+    let timeline = vec![
+        TimedStep {
+            step: SETUP_STEPS,
+            at: Some(SimDuration::from_ms(20)),
+        },
+        TimedStep {
+            step: SETUP_STEPS + 1,
+            at: None,
+        },
+    ];
+    let mut v = vpc(&format!("{SETUP}{FAILOVER}"), SETUP_STEPS, timeline, timing);
+    v.vms = vec![("active".into(), 0), ("standby".into(), 0)];
+    v.places = vec![0, 1];
+    HostConfig {
+        vpc: Some(v),
+        rack: Some(RackConfig {
+            hosts: 2,
+            switch: SwitchConfig {
+                latency: SwitchConfig::DEFAULT_LATENCY,
+                forwarding: Forwarding::CutThrough,
+            },
+            places: vec![Place {
+                host: 0,
+                dst_host: 0,
+            }],
+        }),
+        ..host(
+            path,
+            Profile::kvm_modern_25g(),
+            1,
+            vec![to_eip("clients", pps, 512, 40000)],
+            window_us,
+        )
+    }
+}
+
+/// Packets the consumer of ring `name` took (rings that took none are not
+/// listed).
+fn ring_packets(r: &PathResult, name: &str) -> u64 {
+    r.rings
+        .iter()
+        .find(|x| x.name == name)
+        .map_or(0, |x| x.packets)
+}
+
+/// The guest receive ring of VM 0's device for device index 1 on `host`.
+fn eth1_ring(path: IoPath, host: u32) -> String {
+    match path {
+        // VF 0 is the primary's, VF 1 the second ENI's.
+        IoPath::Sriov => format!("host{host}.vf1.rx_ring"),
+        IoPath::Virtio => format!("host{host}.vm0.eth1.virtio_rx"),
+        IoPath::Emulated => format!("host{host}.vm0.eth1.e1000_rx"),
+        IoPath::Baremetal | IoPath::Passthrough => format!("host{host}.vm0.eth1.nic_rx_ring"),
+    }
+}
+
+#[test]
+fn m1_an_eni_moved_between_hosts_delivers_on_the_new_host_after_the_attach_and_nothing_before() {
+    // 20,000 packets/s (one every 50 µs); detach 1 ms, attach 2 ms: the
+    // first host takes the packets born before 20 ms, the VPC drops the
+    // 3 ms between (60 packets, within one), the second host the rest.
+    for path in IoPath::ALL {
+        let cfg = two_hosts(path, timing_us(2000, 1000, 0), 20_000.0, 60_000);
+        let r = enisim::model::run_on(&cfg, 1).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_books(&r);
+        let f = &r.flows[0];
+        let (before, after) = (
+            ring_packets(&r, &eth1_ring(path, 0)),
+            ring_packets(&r, &eth1_ring(path, 1)),
+        );
+        let lost = f.lost.expect("an addressed flow");
+        assert!((399..=401).contains(&before), "{path}: {before} on host 0");
+        assert!((59..=61).contains(&lost), "{path}: {lost} lost");
+        assert_eq!(before + after, f.delivered, "{path}: {:?}", r.rings);
+        assert_eq!(f.generated, f.delivered + f.dropped + f.in_flight);
+        assert_eq!(f.dropped_by.get("no_attachment"), Some(&lost), "{path}");
+        // Nothing reached a primary device, on either host.
+        for h in 0..2 {
+            let primary = match path {
+                IoPath::Sriov => format!("host{h}.vf0.rx_ring"),
+                _ => eth1_ring(path, h).replace(".eth1", ""),
+            };
+            assert_eq!(ring_packets(&r, &primary), 0, "{path}: {primary}");
+        }
+        // The service ENI ends on the standby, VM 0 of host 1.
+        let service = r
+            .enis
+            .iter()
+            .find(|e| e.addresses == ["10.0.1.100"])
+            .unwrap();
+        assert_eq!((service.host, service.vm), (Some(1), Some(0)), "{path}");
+        // The outage is the detach plus the attach, plus one interval.
+        let outage = f.outage_us.expect("it lost packets");
+        assert!(
+            (3000.0..=3051.0).contains(&outage),
+            "{path}: outage {outage} µs"
+        );
+    }
+}
+
+#[test]
+fn a_failover_across_hosts_gives_the_same_bytes_on_any_thread_count() {
+    for (path, seed) in [
+        (IoPath::Sriov, 1),
+        (IoPath::Virtio, 2),
+        (IoPath::Emulated, 3),
+    ] {
+        let cfg = HostConfig {
+            seed,
+            ..two_hosts(path, timing_us(2000, 1000, 0), 50_000.0, 40_000)
+        };
+        let one = serde_json::to_string(&enisim::model::run_on(&cfg, 1).unwrap()).unwrap();
+        for threads in [2, 3, 8] {
+            let r = serde_json::to_string(&enisim::model::run_on(&cfg, threads).unwrap()).unwrap();
+            assert_eq!(one, r, "{path}: {threads} threads");
+        }
+    }
+}
+
+#[test]
+fn the_outage_across_hosts_equals_the_one_host_outage() {
+    // The same move between two VMs of one host: the same packets lost and
+    // the same outage, since only the devices' hosts differ.
+    for path in IoPath::ALL {
+        let t = timing_us(2000, 1000, 0);
+        let rack = enisim::model::run_on(&two_hosts(path, t, 20_000.0, 60_000), 2).unwrap();
+        let one = crate::vpc_failover::failover(path, t, 20_000.0);
+        let (a, b) = (&rack.flows[0], &one.flows[0]);
+        assert_eq!(a.lost, b.lost, "{path}");
+        assert_eq!(a.generated, b.generated, "{path}");
+        let (x, y) = (a.outage_us.unwrap(), b.outage_us.unwrap());
+        assert!((x - y).abs() < 1.0, "{path}: rack {x} µs, one host {y} µs");
+    }
+}
+
+#[test]
+fn a_rack_refuses_what_its_vpc_cannot_run_naming_the_key() {
+    let mut cfg = two_hosts(IoPath::Sriov, timing_us(0, 0, 0), 1000.0, 1000);
+    // An instance on a host the rack does not have.
+    cfg.vpc.as_mut().unwrap().places = vec![0, 2];
+    let e = enisim::model::run_on(&cfg, 1).unwrap_err().to_string();
+    assert!(e.starts_with("vpc.vms:") && e.contains("host 2"), "{e}");
+    // A flow from an instance.
+    let mut cfg = two_hosts(IoPath::Sriov, timing_us(0, 0, 0), 1000.0, 1000);
+    cfg.flows[0].addr.as_mut().unwrap().from = Some("$active".into());
+    let e = enisim::model::run_on(&cfg, 1).unwrap_err().to_string();
+    assert!(
+        e.contains("flows (clients)") && e.contains("from beyond"),
+        "{e}"
+    );
+}
+
+/// `enisim validate` on experiments/ha-eni-failover.toml with `old`
+/// replaced by `new`: (exit code, stderr).
+fn validate_variant(old: &str, new: &str) -> (Option<i32>, String) {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/experiments/ha-eni-failover.toml"
+    ))
+    .unwrap();
+    assert!(text.contains(old), "{old}");
+    let p = unique_path("rack-vpc").with_extension("toml");
+    std::fs::write(&p, text.replacen(old, new, 1)).unwrap();
+    let (code, _, err) = output(enisim().arg("validate").arg(&p));
+    let _ = std::fs::remove_file(&p);
+    (code, err)
+}
+
+#[test]
+fn placing_instances_on_hosts_is_validated_naming_the_key() {
+    const VMS: &str = "vms = { active = { host = 0, vm = 0 }, standby = { host = 1, vm = 0 } }";
+    let cases: [(&str, &str, &[&str]); 7] = [
+        (
+            VMS,
+            "vms = { active = { host = 0, vm = 0 }, standby = { host = 2, vm = 0 } }",
+            &["vpc.vms.standby.host", "no such host", "0..=1"],
+        ),
+        (
+            VMS,
+            "vms = { active = { host = 0, vm = 0 }, standby = { host = 1, vm = 1 } }",
+            &["vpc.vms.standby.vm", "0..=0"],
+        ),
+        (
+            VMS,
+            "vms = { active = { host = 0, vm = 0 }, standby = 0 }",
+            &["vpc.vms.standby", "{ host = H, vm = V }"],
+        ),
+        (
+            VMS,
+            "vms = { active = { host = 0, vm = 0 }, standby = { host = 0, vm = 0 } }",
+            &["vpc.vms.standby", "already runs as this VM of this host"],
+        ),
+        (
+            VMS,
+            "vms = { active = { host = 0, vm = 0 }, standby = { host = 1, cpu = 0 } }",
+            &["vpc.vms.standby.cpu", "allowed: host, vm"],
+        ),
+        (
+            "[rack]\nhosts = 2\n",
+            "",
+            &["vpc.vms.active", "places an instance in a [rack]"],
+        ),
+        (
+            "dst = \"$eip.ip\"",
+            "dst = \"$eip.ip\"\nfrom = \"$active\"",
+            &["flows.0", "come from beyond it"],
+        ),
+    ];
+    for (old, new, needles) in cases {
+        let (code, err) = validate_variant(old, new);
+        assert_eq!(code, Some(2), "{new}: {err}");
+        assert!(
+            err.contains("ha-eni-failover") || err.contains(".toml"),
+            "{err}"
+        );
+        for n in needles {
+            assert!(err.contains(n), "{new}: {n:?} not in {err}");
+        }
+    }
+    // As shipped, it is valid.
+    let (code, err) = validate_variant("seed = 1", "seed = 1");
+    assert_eq!(code, Some(0), "{err}");
+}
