@@ -3337,6 +3337,10 @@ impl Engine {
                         bucket_us: SERIES_BUCKET.as_ps() as f64 / 1e6,
                         delivered: f.series.clone(),
                     }),
+                    // A rack's (`rack::run` sets them).
+                    host: None,
+                    dst_host: None,
+                    scope: None,
                 }
             })
             .collect();
@@ -3486,6 +3490,8 @@ impl Engine {
                 .as_ref()
                 .map(|v| v.warnings.clone())
                 .unwrap_or_default(),
+            // A rack's (`rack::run` sets it).
+            rack: None,
             sim: SimSpeed {
                 events: self.events,
                 events_per_packet: if generated > 0 {

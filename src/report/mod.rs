@@ -111,6 +111,9 @@ pub(crate) mod tests {
             }],
             flows: vec![FlowResult {
                 name: "rx, \"quoted\"".into(),
+                host: None,
+                dst_host: None,
+                scope: None,
                 generated: 1000 * scale,
                 delivered: 990 * scale,
                 dropped: 4 * scale,
@@ -136,6 +139,7 @@ pub(crate) mod tests {
             control: Vec::new(),
             enis: Vec::new(),
             warnings: Vec::new(),
+            rack: None,
             sim: SimSpeed {
                 wall_s: 0.25,
                 packets_per_s: 4000.0,
