@@ -1659,6 +1659,11 @@ impl Engine {
                 }
                 StepKind::Link { link, stage, drop } => {
                     let room = self.links[link as usize].room_for(t);
+                    if room < self.packets[id as usize].units.frames {
+                        // Each link counts its own (a rack's switch ports
+                        // report theirs).
+                        self.links[link as usize].refuse(drop);
+                    }
                     if !self.fit(id, room, drop) {
                         return;
                     }
@@ -3033,6 +3038,20 @@ impl Engine {
         }
         rack.flows = flows;
         rack
+    }
+
+    /// Flow `i`'s one-way latency histogram \[ns\] and the exact sum of its
+    /// latencies \[ps\], if it is an open-loop flow: what a rack's latency
+    /// by scope is built from (`rack::run`).
+    pub(super) fn flow_latency(&self, i: usize) -> Option<(&Histogram<u32>, u128)> {
+        let f = &self.flows[i];
+        f.latency.as_ref().map(|h| (h, f.latency_sum_ps))
+    }
+
+    /// The links, in resource order: what a rack's switch ports report
+    /// (`rack::run`).
+    pub(super) fn links(&self) -> &[Link] {
+        &self.links
     }
 
     /// Puts `prefix.` before the names of this host's pools, links and
