@@ -17,6 +17,7 @@ mod html;
 pub mod load;
 mod markdown;
 pub mod plot;
+mod rack;
 mod render;
 mod summary_table;
 mod table;
