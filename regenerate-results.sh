@@ -2,8 +2,8 @@
 # Regenerates results/: every experiment in experiments/ (not the bench), run
 # with its own seed into results/<experiment>/ (summary.json, summary.csv,
 # .hgrm histograms), then its report (report.html, report.md, plots/*.svg),
-# and for the reference comparison and the load sweep the explanation of
-# sriov vs emulated, for the noisy neighbour sriov vs emulated and virtio,
+# and for the reference comparison, the load sweep and the rack the
+# explanation of sriov vs emulated, for the noisy neighbour sriov vs emulated and virtio,
 # for the TCP streams sriov vs virtio and emulated, for the application
 # sriov vs passthrough (explain.txt); then the validation suite
 # (experiments/validation → results/validation).
@@ -21,7 +21,7 @@ for f in experiments/*.toml; do
   mv "results/.$name.txt" "results/$name/table.txt"
   "$bin" report "results/$name" >/dev/null
 done
-for name in compare load-sweep; do
+for name in compare load-sweep rack; do
   "$bin" explain "results/$name" >"results/$name/explain.txt"
 done
 "$bin" explain results/noisy-neighbour --pair sriov,emulated --pair sriov,virtio \

@@ -21,6 +21,16 @@
 //! (the busiest `util_` statistic not of a VM's own vCPU): isolation, or
 //! its absence, in the run's own numbers.
 //!
+//! ## Racks
+//!
+//! For a rack's runs it adds, after the latency, each path's one-way
+//! latency by scope (east-west, north-south, local: p50 and p99 of each
+//! scope's flows' histograms added together, and its packets), whether the
+//! east-west median is above or below the north-south one, why an
+//! east-west packet has more to cross, and each path's busiest switch port
+//! (`util_host<k>.nic<j>.wire_in`) and the port that dropped most
+//! (`port_<name>_dropped`).
+//!
 //! ## Method: only the run's numbers
 //!
 //! Every number the text prints is a numeric value of the report — the
@@ -348,6 +358,7 @@ fn pair(out: &mut String, report: &RunReport, pi: usize, fast: &str, slow: &str)
     if let Some(line) = how_much(point, fast, slow) {
         out.push_str(&line);
     }
+    rack(out, fast, slow, a, b);
     stages(out, fast, slow, a, b);
     exits(out, fast, slow, a, b, uc);
     copies(out, fast, slow, a, b, uc);
@@ -512,6 +523,102 @@ fn how_much(point: &PointReport, fast: &str, slow: &str) -> Option<String> {
     }
     line.push_str(".\n");
     Some(line)
+}
+
+/// Whether `name` is a switch port of a rack: `host<k>.nic<j>.wire_in`.
+fn is_port(name: &str) -> bool {
+    name.starts_with("host") && name.contains(".nic") && name.ends_with(".wire_in")
+}
+
+/// The port of `pp` with the largest statistic `<prefix><port><suffix>`
+/// (the first by name on a tie): (port, mean).
+fn top_port<'a>(pp: &'a PathPoint, prefix: &str, suffix: &str) -> Option<(&'a str, f64)> {
+    pp.stats
+        .iter()
+        .filter_map(|(k, e)| {
+            let port = k.strip_prefix(prefix)?.strip_suffix(suffix)?;
+            is_port(port).then_some((port, e.mean))
+        })
+        .fold(None, |best, (n, v)| match best {
+            Some((_, bv)) if bv >= v => best,
+            _ => Some((n, v)),
+        })
+}
+
+/// A rack: each path's one-way latency by scope (east-west against
+/// north-south, and local), which of the two medians is the higher, why
+/// an east-west packet has more to cross; then each path's busiest switch
+/// port and the port that dropped most. Silent for one host.
+fn rack(out: &mut String, fast: &str, slow: &str, a: &PathPoint, b: &PathPoint) {
+    use crate::metrics::Scope;
+    let scopes = |pp: &PathPoint| -> Vec<String> {
+        Scope::ALL
+            .iter()
+            .filter_map(|&s| {
+                let [delivered, p50, p99, ..] = s.stat_names();
+                Some(format!(
+                    "{} p50 {}, p99 {} ({} packets)",
+                    s.name(),
+                    us(mean(pp, p50)?),
+                    us(mean(pp, p99)?),
+                    count(mean(pp, delivered)?)
+                ))
+            })
+            .collect()
+    };
+    if scopes(a).is_empty() && scopes(b).is_empty() {
+        return;
+    }
+    out.push_str(
+        "\nEast-west and north-south (a rack: one-way latency of each scope's flows, their \
+         histograms added)\n",
+    );
+    let [_, ew, ..] = Scope::EastWest.stat_names();
+    let [_, ns, ..] = Scope::NorthSouth.stat_names();
+    let mut both = false;
+    for (name, pp) in [(fast, a), (slow, b)] {
+        let parts = scopes(pp);
+        if parts.is_empty() {
+            continue;
+        }
+        let mut line = format!("  {name}: {}", parts.join("; "));
+        if let (Some(x), Some(y)) = (mean(pp, ew), mean(pp, ns)) {
+            both = true;
+            let word = if x > y {
+                "above"
+            } else if x < y {
+                "below"
+            } else {
+                "equal to"
+            };
+            let _ = write!(line, ". Its east-west median is {word} its north-south one");
+        }
+        let _ = writeln!(out, "{line}.");
+    }
+    if both {
+        out.push_str(
+            "  An east-west packet crosses two hosts' I/O paths (out of the sender's VM and \
+             NIC, into the receiver's) and the switch between them; a north-south packet \
+             crosses one host's I/O path and the wire to or from beyond the rack.\n",
+        );
+    }
+    for (name, pp) in [(fast, a), (slow, b)] {
+        let Some((port, u)) = top_port(pp, "util_", "") else {
+            continue;
+        };
+        let drops = match top_port(pp, "port_", "_dropped") {
+            Some((p, d)) if d > 0.0 => {
+                format!("the port that dropped most is {p}, {} packets", count(d))
+            }
+            Some(_) => "no port dropped a packet".to_owned(),
+            None => continue,
+        };
+        let _ = writeln!(
+            out,
+            "  {name}: the busiest switch port is {port}, {} busy; {drops}.",
+            pct(u)
+        );
+    }
 }
 
 /// The stage names either path has.

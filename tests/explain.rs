@@ -641,3 +641,45 @@ fn explain_states_whether_a_flood_reaches_its_neighbour() {
         );
     }
 }
+
+/// A rack (experiments/rack.toml on 3 hosts, a shallow switch buffer so
+/// that ports drop): the east-west and north-south section keeps the rule,
+/// every number a number of the report.
+#[test]
+fn a_rack_is_explained_by_scope_and_switch_port_with_the_report_numbers_only() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/rack.toml");
+    let set = |s: &str| Override::parse(s).unwrap();
+    let exp = Experiment::from_file(
+        &file,
+        &[
+            set("rack.hosts=3"),
+            set("run.duration_us=2000"),
+            set("costs.switch_buffer_frames=1"),
+            set("paths=[\"sriov\",\"emulated\"]"),
+        ],
+    )
+    .unwrap();
+    let r = run_experiment(&exp, None).unwrap();
+    let text = explain(&r, &default_pairs()).unwrap();
+    let n = check_numbers(&r, &text);
+    let section = text
+        .split("\nEast-west and north-south")
+        .nth(1)
+        .and_then(|s| s.split("\n\n").next())
+        .unwrap_or_else(|| panic!("no rack section: {text}"));
+    assert!(n > 10 && section.lines().count() == 6, "{section}");
+    for path in ["sriov", "emulated"] {
+        assert!(
+            section.contains(&format!("\n  {path}: east-west p50 ")),
+            "{section}"
+        );
+        assert!(
+            section.contains(&format!("\n  {path}: the busiest switch port is host")),
+            "{section}"
+        );
+    }
+    assert!(
+        section.contains("the port that dropped most is host"),
+        "{section}"
+    );
+}

@@ -1,13 +1,15 @@
 //! A rack of hosts behind a top-of-rack switch, each host a logical process
 //! of the parallel kernel (issue 10): the same result on any number of
 //! threads, books that balance across hosts, flows that stay on one host
-//! unchanged by the rack, and the switch's timing.
+//! unchanged by the rack, and the switch's timing; and what a rack reports:
+//! each flow's hosts and scope, each host's and switch port's figures, the
+//! latency of each scope from its flows' histograms.
 
 use crate::common;
-use enisim::metrics::PathResult;
+use enisim::metrics::{PathResult, Scope};
 use enisim::model::{
-    Arrival, FlowConfig, FlowKind, Forwarding, HostConfig, IoPath, Place, Profile, RackConfig,
-    SizeDist, SwitchConfig,
+    Arrival, Client, FlowConfig, FlowKind, Forwarding, HostConfig, IoPath, Place, Profile,
+    RackConfig, SizeDist, SwitchConfig,
 };
 use enisim::sim::SimDuration;
 
@@ -138,9 +140,23 @@ fn flows_that_stay_on_their_host_are_what_the_host_alone_gives() {
         .expect("runs");
         for f in &alone.flows {
             let in_rack = r.flows.iter().find(|g| g.name == f.name).expect("the flow");
+            // The rack says where it ran; the rest is the host's alone.
+            let scope = if f.name.starts_with("rx") {
+                Scope::NorthSouth
+            } else {
+                Scope::Local
+            };
+            assert_eq!(in_rack.host, Some(h));
+            assert_eq!(in_rack.scope, Some(scope));
+            let unplaced = enisim::metrics::FlowResult {
+                host: None,
+                dst_host: None,
+                scope: None,
+                ..in_rack.clone()
+            };
             assert_eq!(
                 serde_json::to_string(f).unwrap(),
-                serde_json::to_string(in_rack).unwrap(),
+                serde_json::to_string(&unplaced).unwrap(),
                 "{}",
                 f.name
             );
@@ -274,4 +290,543 @@ fn a_rack_the_model_cannot_run_is_refused_naming_the_key() {
         .unwrap();
     rx_across.rack.as_mut().unwrap().places[i].dst_host = 1;
     refused(rx_across, "flows (rx.h0)");
+}
+
+/// The host whose VMs receive flow `i` of a rack: `dst_host` for
+/// `vm_to_vm`, `host` for the others.
+fn receiver(cfg: &HostConfig, i: usize) -> u32 {
+    let place = cfg.rack.as_ref().unwrap().places[i];
+    match cfg.flows[i].kind {
+        FlowKind::VmToVm { .. } => place.dst_host,
+        _ => place.host,
+    }
+}
+
+#[test]
+fn each_flow_of_a_rack_says_its_hosts_and_scope() {
+    let mut cfg = mixed(IoPath::Sriov, 3, 0.05);
+    let local = poisson("v2v.h2", FlowKind::VmToVm { src: 1, dst: 0 }, 256, 0.05);
+    let rr_out = common::rr("rr.h1", 0, 20);
+    let rr_in = FlowConfig {
+        kind: FlowKind::RequestResponse {
+            client: Client::Vm(1),
+            server: 0,
+            request_bytes: 128,
+            response_bytes: 512,
+            outstanding: 1,
+            think: SimDuration::from_us(20),
+            timeout: SimDuration::from_us(1000),
+            server_cycles: 0,
+            server_millicycles_per_byte: 0,
+        },
+        ..common::rr("rr.h0", 0, 20)
+    };
+    for (f, p) in [
+        (local, place(2, 2)),
+        (rr_out, place(1, 1)),
+        (rr_in, place(0, 0)),
+    ] {
+        cfg.flows.push(f);
+        cfg.rack.as_mut().unwrap().places.push(p);
+    }
+    let r = enisim::model::run_on(&cfg, 2).expect("runs");
+    let want = |name: &str| -> (Option<u32>, Option<u32>, Option<Scope>) {
+        let ew = |s: &str| -> Option<(u32, u32)> {
+            let (a, b) = s.strip_prefix("ew.h")?.split_once("-h")?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        };
+        let h = |s: &str| s.rsplit(".h").next().unwrap().parse::<u32>().unwrap();
+        match name {
+            n if ew(n).is_some() => {
+                let (a, b) = ew(n).unwrap();
+                (Some(a), Some(b), Some(Scope::EastWest))
+            }
+            n if n.starts_with("rx.") || n.starts_with("tx.") => {
+                (Some(h(n)), None, Some(Scope::NorthSouth))
+            }
+            "v2v.h2" => (Some(2), Some(2), Some(Scope::Local)),
+            "rr.h1" => (Some(1), None, Some(Scope::NorthSouth)),
+            "rr.h0" => (Some(0), None, Some(Scope::Local)),
+            n => panic!("unexpected flow {n}"),
+        }
+    };
+    assert_eq!(r.flows.len(), 3 * 2 + 3 * 2 + 3);
+    for f in &r.flows {
+        assert_eq!((f.host, f.dst_host, f.scope), want(&f.name), "{}", f.name);
+    }
+    // The JSON names them as reports read them.
+    let v: serde_json::Value = serde_json::to_value(&r).unwrap();
+    let first = &v["flows"][0];
+    assert_eq!(first["name"], "ew.h0-h1");
+    assert_eq!(
+        (&first["host"], &first["dst_host"], &first["scope"]),
+        (
+            &serde_json::json!(0),
+            &serde_json::json!(1),
+            &serde_json::json!("east-west")
+        )
+    );
+    let rx = v["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "rx.h1")
+        .unwrap();
+    assert_eq!(rx["scope"], "north-south");
+    assert!(rx.get("dst_host").is_none(), "{rx}");
+    // The round trips have no one-way latency: no class of their own.
+    let scopes: Vec<Scope> = r
+        .rack
+        .as_ref()
+        .unwrap()
+        .latency
+        .iter()
+        .map(|s| s.scope)
+        .collect();
+    assert_eq!(scopes, [Scope::EastWest, Scope::NorthSouth, Scope::Local]);
+}
+
+#[test]
+fn one_host_results_carry_nothing_of_a_rack() {
+    let r = enisim::model::run(&common::host(
+        IoPath::Virtio,
+        Profile::kvm_modern_25g(),
+        2,
+        vec![
+            poisson("rx", FlowKind::Rx { vm: 0 }, 512, 0.1),
+            poisson("v2v", FlowKind::VmToVm { src: 1, dst: 0 }, 512, 0.05),
+        ],
+        200,
+    ))
+    .expect("runs");
+    assert!(r.rack.is_none());
+    let text = serde_json::to_string(&r).unwrap();
+    for key in [
+        "\"rack\"",
+        "\"scope\"",
+        "\"host\"",
+        "\"dst_host\"",
+        "east_west",
+    ] {
+        assert!(!text.contains(key), "{key} in a one-host result");
+    }
+    let stats = enisim::experiment::stats::metric_values(&r);
+    assert!(
+        !stats
+            .iter()
+            .any(|(k, _)| k.starts_with("host0_") || k.starts_with("port_") || k.contains("west")),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn the_switch_ports_and_hosts_agree_with_the_resources_and_the_flows() {
+    for (path, hosts, vms) in [(IoPath::Sriov, 3, 2), (IoPath::Passthrough, 2, 2)] {
+        let cfg = mixed(path, hosts, 0.05);
+        let r = enisim::model::run_on(&cfg, 2).expect("runs");
+        common::assert_books(&r);
+        let rack = r.rack.as_ref().expect("a rack's figures");
+        // A port toward each NIC of each host: one per host, or one per VM
+        // with a NIC per VM; each the resource of that name.
+        let nics = if path == IoPath::Passthrough { vms } else { 1 };
+        assert_eq!(rack.ports.len() as u32, hosts * nics, "{path}");
+        for (i, port) in rack.ports.iter().enumerate() {
+            let (h, j) = (i as u32 / nics, i as u32 % nics);
+            assert_eq!(port.name, format!("host{h}.nic{j}.wire_in"));
+            assert_eq!(port.host, h);
+            let res = r.resources.iter().find(|u| u.name == port.name).unwrap();
+            assert_eq!(port.utilization, res.utilization, "{}", port.name);
+            // Only the ports toward a receiving VM carry anything (with a
+            // NIC per VM, VM 0's only sends).
+            let busy = path == IoPath::Sriov || j == 1;
+            assert_eq!(port.utilization > 0.0, busy, "{}", port.name);
+            assert_eq!(port.frames > 0, busy, "{}", port.name);
+        }
+        // Light load, a drain: everything delivered, nothing dropped, so a
+        // host's ports carried exactly the frames its VMs received (one
+        // frame a packet here).
+        assert_eq!((r.in_flight, r.dropped.values().sum::<u64>()), (0, 0));
+        for h in 0..hosts {
+            let received: u64 = (0..cfg.flows.len())
+                .filter(|&i| receiver(&cfg, i) == h)
+                .filter(|&i| !matches!(cfg.flows[i].kind, FlowKind::Tx { .. }))
+                .map(|i| r.flows[i].delivered)
+                .sum();
+            let frames: u64 = rack
+                .ports
+                .iter()
+                .filter(|p| p.host == h)
+                .map(|p| p.frames)
+                .sum();
+            assert!(received > 0);
+            assert_eq!(frames, received, "{path} host {h}");
+        }
+        // The hosts' books add up to the rack's; each one's uplink is its
+        // busiest wire out.
+        assert_eq!(rack.hosts.len() as u32, hosts);
+        assert_eq!(
+            rack.hosts.iter().map(|h| h.delivered).sum::<u64>(),
+            r.delivered
+        );
+        for h in &rack.hosts {
+            let busiest = r
+                .resources
+                .iter()
+                .filter(|u| {
+                    u.name.starts_with(&format!("host{}.nic", h.host))
+                        && u.name.ends_with(".wire_out")
+                })
+                .map(|u| u.utilization)
+                .fold(0.0, f64::max);
+            assert_eq!(h.uplink_utilization, busiest, "host {}", h.host);
+            assert!(h.guest_cpu_pct > 0.0 && h.guest_cpu_pct < 100.0);
+            assert!(h.pcie_utilization.is_some_and(|u| u > 0.0));
+        }
+    }
+}
+
+#[test]
+fn a_port_in_front_of_an_overloaded_host_drops_and_counts_it() {
+    // Hosts 1, 2 and 3 each send VM 1 of host 0 half the link in jumbo
+    // frames (few enough for a vCPU to keep up with): its port, with a
+    // shallow buffer, is offered 1.5 times what it carries; no other port
+    // is loaded past a fraction.
+    let mut flows = Vec::new();
+    for h in 1..4 {
+        flows.push((
+            poisson(
+                &format!("ew.h{h}-h0"),
+                FlowKind::VmToVm { src: 0, dst: 1 },
+                9000,
+                0.5,
+            ),
+            place(h, 0),
+        ));
+        flows.push((
+            poisson(&format!("rx.h{h}"), FlowKind::Rx { vm: 0 }, 512, 0.05),
+            place(h, h),
+        ));
+    }
+    let mut cfg = rack(IoPath::Sriov, 4, 2, flows, 1000);
+    // A shallow buffer, soon full.
+    cfg.profile.switch_buffer_frames = 8;
+    let r = enisim::model::run_on(&cfg, 2).expect("runs");
+    common::assert_books(&r);
+    let rack = r.rack.as_ref().unwrap();
+    let wire = r.dropped["wire_queue_full"];
+    assert!(wire > 0, "the port toward host 0 overflowed");
+    let port = |h: u32| rack.ports.iter().find(|p| p.host == h).unwrap();
+    assert_eq!(port(0).dropped, wire);
+    assert_eq!(port(0).dropped_by.get("wire_queue_full"), Some(&wire));
+    assert_eq!(port(0).dropped_by.len(), 1);
+    for h in 1..4 {
+        assert_eq!(port(h).dropped, 0, "host {h}");
+    }
+    // The port's drops are its host's, and the east-west flows' into it.
+    assert_eq!(rack.hosts[0].dropped_by.get("wire_queue_full"), Some(&wire));
+    let flows_wire: u64 = r
+        .flows
+        .iter()
+        .filter(|f| f.scope == Some(Scope::EastWest))
+        .filter_map(|f| f.dropped_by.get("wire_queue_full"))
+        .sum();
+    assert_eq!(flows_wire, wire);
+    assert!(port(0).utilization > 0.95, "{}", port(0).utilization);
+}
+
+#[test]
+fn each_scope_adds_its_flows_histograms() {
+    let cfg = mixed(IoPath::Virtio, 3, 0.1);
+    let r = enisim::model::run_on(&cfg, 2).expect("runs");
+    let rack = r.rack.as_ref().unwrap();
+    let mut in_scopes = 0;
+    for s in &rack.latency {
+        let flows: Vec<_> = r
+            .flows
+            .iter()
+            .filter(|f| f.scope == Some(s.scope) && f.latency_ns.is_some())
+            .collect();
+        assert_eq!(s.flows as usize, flows.len(), "{:?}", s.scope);
+        // Every delivered packet of the scope's flows is in its histogram.
+        assert_eq!(
+            s.delivered,
+            flows.iter().map(|f| f.delivered).sum::<u64>(),
+            "{:?}",
+            s.scope
+        );
+        in_scopes += s.delivered;
+        // A percentile of a mixture lies within its parts' percentiles.
+        let l = &s.latency_ns;
+        for (q, of) in [
+            (
+                l.p50,
+                (|x: &enisim::metrics::LatencySummary| x.p50) as fn(&_) -> u64,
+            ),
+            (l.p99, |x| x.p99),
+        ] {
+            let parts: Vec<u64> = flows
+                .iter()
+                .map(|f| of(f.latency_ns.as_ref().unwrap()))
+                .collect();
+            assert!(
+                *parts.iter().min().unwrap() <= q && q <= *parts.iter().max().unwrap(),
+                "{:?}: {q} outside {parts:?}",
+                s.scope
+            );
+        }
+        assert!(l.p50 <= l.p99 && l.p99 <= l.p999 && l.p999 <= l.max);
+    }
+    // Every open-loop delivery of the rack is in one scope.
+    assert_eq!(in_scopes, r.latency_histogram.as_ref().unwrap().len());
+    // An east-west packet crosses two hosts and the switch; a north-south
+    // one, one host.
+    let p50 = |scope| {
+        rack.latency
+            .iter()
+            .find(|s| s.scope == scope)
+            .unwrap()
+            .latency_ns
+            .p50
+    };
+    assert!(p50(Scope::EastWest) > p50(Scope::NorthSouth));
+}
+
+#[test]
+fn a_scope_of_one_flow_is_that_flow() {
+    // Merging is exact: a scope with a single flow has that flow's
+    // percentiles, max and mean.
+    let r = enisim::model::run_on(
+        &rack(
+            IoPath::Sriov,
+            2,
+            2,
+            vec![
+                (
+                    poisson("ew", FlowKind::VmToVm { src: 0, dst: 1 }, 1024, 0.3),
+                    place(0, 1),
+                ),
+                (poisson("rx", FlowKind::Rx { vm: 0 }, 256, 0.2), place(1, 1)),
+            ],
+            300,
+        ),
+        1,
+    )
+    .expect("runs");
+    let rack = r.rack.as_ref().unwrap();
+    for (name, scope) in [("ew", Scope::EastWest), ("rx", Scope::NorthSouth)] {
+        let f = r.flows.iter().find(|f| f.name == name).unwrap();
+        let s = rack.latency.iter().find(|s| s.scope == scope).unwrap();
+        assert_eq!((s.flows, s.delivered), (1, f.delivered));
+        assert_eq!(Some(&s.latency_ns), f.latency_ns.as_ref(), "{name}");
+    }
+}
+
+#[test]
+fn a_scope_with_every_flow_has_the_paths_latency() {
+    // Only east-west flows, of unlike sizes and loads: the scope's
+    // histogram holds every packet the path's does, so its percentiles
+    // are the path's to its 1% resolution (an average of the flows'
+    // percentiles would not be), and its mean is the path's.
+    let mut flows = Vec::new();
+    for (h, d, bytes, load) in [
+        (0, 1, 64, 0.02),
+        (1, 2, 1500, 0.3),
+        (2, 0, 512, 0.1),
+        (1, 0, 9000, 0.2),
+    ] {
+        flows.push((
+            poisson(
+                &format!("ew.h{h}-h{d}"),
+                FlowKind::VmToVm { src: 0, dst: 1 },
+                bytes,
+                load,
+            ),
+            place(h, d),
+        ));
+    }
+    let r = enisim::model::run_on(&rack(IoPath::Virtio, 3, 2, flows, 300), 2).expect("runs");
+    let rack = r.rack.as_ref().unwrap();
+    assert_eq!(rack.latency.len(), 1);
+    let s = &rack.latency[0];
+    assert_eq!((s.scope, s.flows), (Scope::EastWest, 4));
+    let path = &r.latency_ns;
+    for (got, want) in [(s.latency_ns.p50, path.p50), (s.latency_ns.p99, path.p99)] {
+        let tol = want as f64 * 0.01 + 1.0;
+        assert!(
+            (got as f64 - want as f64).abs() <= tol,
+            "scope {got} ns, path {want} ns"
+        );
+    }
+    assert!((s.latency_ns.mean - path.mean).abs() < 1e-6 * path.mean);
+    // The flows differ: their medians spread wider than the resolution.
+    let p50s: Vec<u64> = r
+        .flows
+        .iter()
+        .map(|f| f.latency_ns.as_ref().unwrap().p50)
+        .collect();
+    let (lo, hi) = (*p50s.iter().min().unwrap(), *p50s.iter().max().unwrap());
+    assert!(hi as f64 > lo as f64 * 1.1, "{p50s:?}");
+}
+
+/// experiments/rack.toml on 3 hosts for 1 ms, two paths, and its
+/// directory with the report written.
+fn small_rack_report(
+    tag: &str,
+    sets: &[&str],
+) -> (enisim::experiment::RunReport, std::path::PathBuf) {
+    use enisim::experiment::{run_experiment, Experiment, Override};
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/rack.toml");
+    let overrides: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
+    let exp = Experiment::from_file(&file, &overrides).unwrap();
+    let r = run_experiment(&exp, Some(2)).unwrap();
+    let dir = common::unique_path(tag);
+    enisim::report::write_dir(&dir, &r).unwrap();
+    enisim::report::write_report(&dir).unwrap();
+    (r, dir)
+}
+
+#[test]
+fn a_racks_reports_show_its_scopes_hosts_and_ports() {
+    let (r, dir) = small_rack_report(
+        "rack-report",
+        &[
+            "rack.hosts=3",
+            "run.duration_us=1000",
+            "paths=[\"sriov\",\"emulated\"]",
+        ],
+    );
+    let t = enisim::report::table(&r);
+    let section = |title: &str| -> Vec<&str> {
+        let start = t.find(title).unwrap_or_else(|| panic!("{title}: {t}"));
+        t[start..]
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .collect()
+    };
+    let paths = r.paths();
+    // The hosts' sums are the path's books; the ports' frames are what
+    // the runs' ports carried.
+    let hosts = section("hosts (3 per path");
+    let ports = section("switch ports (");
+    let scopes = section("latency by scope");
+    for p in &paths {
+        let rack = p.rack.as_ref().unwrap();
+        let row = |rows: &[&str], measure: &str| -> Vec<String> {
+            let i = rows.iter().position(|l| l.starts_with(&p.path)).unwrap();
+            rows[i..]
+                .iter()
+                .find(|l| l.contains(measure))
+                .unwrap_or_else(|| panic!("{} {measure}", p.path))
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect()
+        };
+        assert_eq!(
+            row(&hosts, "delivered [packets]").last().unwrap(),
+            &p.delivered.to_string()
+        );
+        let dropped: u64 = p.dropped.values().sum();
+        assert_eq!(
+            row(&hosts, "dropped [packets]").last().unwrap(),
+            &dropped.to_string()
+        );
+        let frames: u64 = rack.ports.iter().map(|x| x.frames).sum();
+        assert_eq!(row(&ports, "frames").last().unwrap(), &frames.to_string());
+        let ew = rack
+            .latency
+            .iter()
+            .find(|s| s.scope == Scope::EastWest)
+            .unwrap();
+        let cells = row(&scopes, "east-west");
+        assert!(cells.contains(&ew.delivered.to_string()), "{cells:?}");
+        assert!(
+            cells.contains(&format!("{:.2}", ew.latency_ns.p50 as f64 / 1e3)),
+            "{cells:?}"
+        );
+    }
+    // The Markdown and HTML reports have the same three tables; the HTML
+    // latency cells carry summary.json's statistics.
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for title in ["Latency by scope", "Hosts", "Switch ports"] {
+        assert!(md.contains(&format!("\n## {title}")), "{title}");
+    }
+    for id in ["rack-latency", "rack-hosts", "rack-ports"] {
+        assert!(html.contains(&format!("<h2 id=\"{id}\">")), "{id}");
+    }
+    let sriov = &r.points[0].paths[0];
+    let p50 = sriov.stats["east_west_latency_p50_ns"].mean;
+    assert!(
+        html.contains(&format!(
+            "data-metric=\"east_west_latency_p50_ns\" data-value=\"{p50}\""
+        )),
+        "{p50}"
+    );
+    // The CSV has a column per scope statistic, host and port.
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    for col in [
+        "east_west_latency_p99_ns",
+        "north_south_delivered",
+        "host2_guest_cpu_pct",
+        "port_host1.nic0.wire_in_frames",
+        "port_host1.nic0.wire_in_dropped",
+    ] {
+        assert!(header.split(',').any(|c| c == col), "{col}");
+    }
+    // explain says how east-west compares with north-south, in the run's
+    // numbers.
+    let text = enisim::explain::explain(&r, &enisim::explain::default_pairs()).unwrap();
+    let ns_p50 = sriov.stats["north_south_latency_p50_ns"].mean;
+    let want = format!(
+        "sriov: east-west p50 {:.2} µs, p99 {:.2} µs",
+        p50 / 1e3,
+        sriov.stats["east_west_latency_p99_ns"].mean / 1e3
+    );
+    assert!(text.contains(&want), "{want}\n{text}");
+    let word = if p50 > ns_p50 { "above" } else { "below" };
+    assert!(
+        text.contains(&format!(
+            "Its east-west median is {word} its north-south one"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("the busiest switch port is host"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn one_host_reports_have_no_rack_tables() {
+    let (r, dir) = {
+        use enisim::experiment::{run_experiment, Experiment, Override};
+        let file =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/compare.toml");
+        let o = Override::parse("run.duration_us=500").unwrap();
+        let r = run_experiment(&Experiment::from_file(&file, &[o]).unwrap(), Some(2)).unwrap();
+        let dir = common::unique_path("one-host-report");
+        enisim::report::write_dir(&dir, &r).unwrap();
+        enisim::report::write_report(&dir).unwrap();
+        (r, dir)
+    };
+    let t = enisim::report::table(&r);
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    let json = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    let text = enisim::explain::explain(&r, &enisim::explain::default_pairs()).unwrap();
+    for (what, s, bad) in [
+        ("table", &t, "latency by scope"),
+        ("table", &t, "switch ports"),
+        ("markdown", &md, "## Hosts"),
+        ("html", &html, "id=\"rack-"),
+        ("csv", &csv, "east_west"),
+        ("csv", &csv, "host0_"),
+        ("json", &json, "\"scope\""),
+        ("json", &json, "\"rack\""),
+        ("explain", &text, "East-west"),
+    ] {
+        assert!(!s.contains(bad), "{what} has {bad}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -77,7 +77,13 @@ pub fn estimate(xs: &[f64]) -> Option<Estimate> {
 /// latency is absent from a run in which it delivered nothing, so its mean
 /// is over the runs that have it, `n` says how many), the mean per
 /// stage (`stage_<name>_ns`) and each resource's utilization
-/// (`util_<resource>`, 0..=1).
+/// (`util_<resource>`, 0..=1). A rack's run adds, per [`crate::metrics::Scope`]
+/// with open-loop flows, its packets delivered and one-way latency
+/// ([`crate::metrics::Scope::stat_names`]: `east_west_delivered`,
+/// `east_west_latency_p50_ns`, …), per host `host<k>_delivered`,
+/// `host<k>_dropped`, `host<k>_host_cpu_pct` and `host<k>_guest_cpu_pct`,
+/// and per switch port `port_<name>_frames` and `port_<name>_dropped` (its
+/// utilization is its resource's `util_<name>`).
 pub fn metric_values(p: &PathResult) -> Vec<(String, f64)> {
     let mut v: Vec<(String, f64)> = Vec::with_capacity(64);
     let mut put = |k: &str, x: f64| v.push((k.to_owned(), x));
@@ -171,6 +177,31 @@ pub fn metric_values(p: &PathResult) -> Vec<(String, f64)> {
     }
     for r in &p.resources {
         put(&format!("util_{}", r.name), r.utilization);
+    }
+    if let Some(rack) = &p.rack {
+        for s in &rack.latency {
+            let [delivered, p50, p99, p999, max, mean] = s.scope.stat_names();
+            put(delivered, s.delivered as f64);
+            if s.delivered > 0 {
+                let l = &s.latency_ns;
+                put(p50, l.p50 as f64);
+                put(p99, l.p99 as f64);
+                put(p999, l.p999 as f64);
+                put(max, l.max as f64);
+                put(mean, l.mean);
+            }
+        }
+        for h in &rack.hosts {
+            let k = h.host;
+            put(&format!("host{k}_delivered"), h.delivered as f64);
+            put(&format!("host{k}_dropped"), h.dropped as f64);
+            put(&format!("host{k}_host_cpu_pct"), h.host_cpu_pct);
+            put(&format!("host{k}_guest_cpu_pct"), h.guest_cpu_pct);
+        }
+        for port in &rack.ports {
+            put(&format!("port_{}_frames", port.name), port.frames as f64);
+            put(&format!("port_{}_dropped", port.name), port.dropped as f64);
+        }
     }
     v
 }

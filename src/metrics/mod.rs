@@ -272,6 +272,18 @@ pub struct StageMean {
 pub struct FlowResult {
     /// Flow name.
     pub name: String,
+    /// In a rack: the host of the flow's VM (the sending VM of a
+    /// `vm_to_vm` flow); absent on one host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<u32>,
+    /// In a rack, `vm_to_vm` flows: the host of the receiving VM (`host`
+    /// for a flow within one host).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dst_host: Option<u32>,
+    /// In a rack: whether the flow crosses the switch between two hosts,
+    /// comes from or goes beyond the rack, or stays on its host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<Scope>,
     /// Packets created.
     pub generated: u64,
     /// Packets that reached their end.
@@ -321,6 +333,68 @@ pub struct FlowResult {
     /// run of empty buckets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_series: Option<DeliverySeries>,
+}
+
+/// Where a rack's flow runs, by where its two ends sit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    /// Between VMs on two hosts: through the top-of-rack switch.
+    #[serde(rename = "east-west")]
+    EastWest,
+    /// Between a VM and a client beyond the rack (`rx`, `tx`, a
+    /// request/response flow with an external client, a TCP stream to or
+    /// from beyond the wire).
+    #[serde(rename = "north-south")]
+    NorthSouth,
+    /// Between two VMs of one host: the switch is not crossed.
+    #[serde(rename = "local")]
+    Local,
+}
+
+impl Scope {
+    /// Every scope, in report order.
+    pub const ALL: [Scope; 3] = [Scope::EastWest, Scope::NorthSouth, Scope::Local];
+
+    /// The scope's name in reports (as in JSON).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::EastWest => "east-west",
+            Scope::NorthSouth => "north-south",
+            Scope::Local => "local",
+        }
+    }
+
+    /// The names of the scope's statistics ([`ScopeLatency`] of a run):
+    /// packets delivered, then one-way latency p50, p99, p99.9, max and
+    /// mean \[ns\].
+    pub fn stat_names(self) -> [&'static str; 6] {
+        match self {
+            Scope::EastWest => [
+                "east_west_delivered",
+                "east_west_latency_p50_ns",
+                "east_west_latency_p99_ns",
+                "east_west_latency_p999_ns",
+                "east_west_latency_max_ns",
+                "east_west_latency_mean_ns",
+            ],
+            Scope::NorthSouth => [
+                "north_south_delivered",
+                "north_south_latency_p50_ns",
+                "north_south_latency_p99_ns",
+                "north_south_latency_p999_ns",
+                "north_south_latency_max_ns",
+                "north_south_latency_mean_ns",
+            ],
+            Scope::Local => [
+                "local_delivered",
+                "local_latency_p50_ns",
+                "local_latency_p99_ns",
+                "local_latency_p999_ns",
+                "local_latency_max_ns",
+                "local_latency_mean_ns",
+            ],
+        }
+    }
 }
 
 /// What a TCP stream moved, and how (its packet books — generated,
@@ -561,6 +635,85 @@ pub struct EniSummary {
     pub status: String,
 }
 
+/// A rack's own figures: each host's, each switch port's, and the one-way
+/// latency of each [`Scope`] of flow. The resources of host `k` are also in
+/// [`PathResult::resources`], named `host<k>.…`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RackUse {
+    /// One per host, in host order.
+    pub hosts: Vec<HostUse>,
+    /// One per switch port (the port toward each NIC of each host), in host
+    /// and NIC order.
+    pub ports: Vec<PortUse>,
+    /// One per scope that has open-loop flows, in [`Scope::ALL`] order.
+    pub latency: Vec<ScopeLatency>,
+}
+
+/// One host of a rack over the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostUse {
+    /// Host index.
+    pub host: u32,
+    /// Packets whose journey ended on this host: into its VMs (from
+    /// another host, beyond the rack, or one of its own), or out of its
+    /// uplink to clients beyond the rack.
+    pub delivered: u64,
+    /// Packets dropped on this host, all reasons; the switch port toward it
+    /// is counted here (its drops are also in [`PortUse::dropped`]).
+    pub dropped: u64,
+    /// Its drops by reason ([`DropReason::name`]), those that happened.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dropped_by: BTreeMap<String, u64>,
+    /// Its host CPU time within the traffic window ÷ (window × its host
+    /// cores: I/O cores and the core of each vCPU) \[%\] ([`CpuUse::host_pct`]).
+    pub host_cpu_pct: f64,
+    /// Its guest CPU time within the window ÷ (window × its vCPUs) \[%\]
+    /// ([`CpuUse::guest_pct`]).
+    pub guest_cpu_pct: f64,
+    /// Utilization of its uplink into the switch (`nic<j>.wire_out`; the
+    /// busiest, with a NIC per VM), 0..=1.
+    pub uplink_utilization: f64,
+    /// Utilization of its NICs' PCIe links (the busiest direction of the
+    /// busiest NIC), 0..=1; absent on a wire-only host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pcie_utilization: Option<f64>,
+}
+
+/// One port of the top-of-rack switch: the output port toward one NIC of
+/// one host, which is that NIC's `wire_in` (the switch's buffer is the
+/// wire's queue).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PortUse {
+    /// The resource it is (`host3.nic0.wire_in`).
+    pub name: String,
+    /// The host it leads to.
+    pub host: u32,
+    /// Busy time within the traffic window ÷ the window, 0..=1 (the
+    /// resource's).
+    pub utilization: f64,
+    /// Frames it carried over the whole run (drain included).
+    pub frames: u64,
+    /// Packets it dropped over the whole run, all reasons.
+    pub dropped: u64,
+    /// Its drops by reason, those that happened.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dropped_by: BTreeMap<String, u64>,
+}
+
+/// The one-way latency of one scope's open-loop flows, from their
+/// histograms merged (2 significant digits, as each flow's).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScopeLatency {
+    /// The scope.
+    pub scope: Scope,
+    /// Its open-loop flows.
+    pub flows: u32,
+    /// Their packets delivered (every one is in the histogram).
+    pub delivered: u64,
+    /// Percentiles of the merged histogram, exact mean \[ns\].
+    pub latency_ns: LatencySummary,
+}
+
 /// Everything measured for one I/O path in one run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PathResult {
@@ -638,6 +791,10 @@ pub struct PathResult {
     /// Conditions that are not errors but cost money or packets (M2, M3, E9).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// A rack's hosts, switch ports and latency by scope (absent for one
+    /// host).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rack: Option<RackUse>,
     /// Simulator speed.
     pub sim: SimSpeed,
     /// The one-way latency histogram \[ns\] (written as `<path>.hgrm`, not

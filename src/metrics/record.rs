@@ -21,6 +21,25 @@ pub fn flow_latency_histogram() -> Histogram<u32> {
     Histogram::new_with_bounds(1, LATENCY_MAX_NS, 2).expect("static histogram bounds are valid")
 }
 
+/// The one-way latency of a class of flows (a rack's [`super::Scope`]):
+/// their [`flow_latency_histogram`]s added, so it has their 2 significant
+/// digits (adding keeps every count in its bucket: see
+/// [`add_flow_histogram`]), with 64-bit counts.
+pub fn scope_latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, LATENCY_MAX_NS, 2).expect("static histogram bounds are valid")
+}
+
+/// Adds a flow's histogram ([`flow_latency_histogram`]) to a scope's
+/// ([`scope_latency_histogram`]): each of its buckets' counts into the same
+/// bucket, so the sum is exact.
+pub fn add_flow_histogram(scope: &mut Histogram<u64>, flow: &Histogram<u32>) {
+    for v in flow.iter_recorded() {
+        scope
+            .record_n(v.value_iterated_to(), u64::from(v.count_at_value()))
+            .expect("a flow's values are within a scope's bounds");
+    }
+}
+
 /// Summarizes a histogram; `sum_ps` gives the exact mean.
 pub fn summarize<T: hdrhistogram::Counter>(h: &Histogram<T>, sum_ps: u128) -> LatencySummary {
     if h.is_empty() {
@@ -153,6 +172,29 @@ mod tests {
         rec.drop(DropReason::HvBacklogFull);
         assert_eq!(rec.dropped[DropReason::HvBacklogFull as usize], 2);
         assert_eq!(rec.dropped_total(), 2);
+    }
+
+    #[test]
+    fn flows_added_into_a_scope_keep_their_counts_and_percentiles() {
+        let mut a = flow_latency_histogram();
+        let mut b = flow_latency_histogram();
+        for ns in [1_000u64, 2_000, 3_000, 50_000] {
+            Recorder::record_ps(&mut a, ns * 1000);
+        }
+        for ns in [7_000u64, 7_100, 900_000] {
+            Recorder::record_ps(&mut b, ns * 1000);
+        }
+        let mut both = flow_latency_histogram();
+        both.add(&a).unwrap();
+        both.add(&b).unwrap();
+        let mut scope = scope_latency_histogram();
+        add_flow_histogram(&mut scope, &a);
+        add_flow_histogram(&mut scope, &b);
+        assert_eq!(scope.len(), a.len() + b.len());
+        for q in [0.0, 0.3, 0.5, 0.99, 1.0] {
+            assert_eq!(scope.value_at_quantile(q), both.value_at_quantile(q), "{q}");
+        }
+        assert_eq!(scope.max(), both.max());
     }
 
     #[test]

@@ -1769,6 +1769,11 @@ impl Engine {
                 }
                 StepKind::Link { link, stage, drop } => {
                     let room = self.links[link as usize].room_for(t);
+                    if room < self.packets[id as usize].units.frames {
+                        // Each link counts its own (a rack's switch ports
+                        // report theirs).
+                        self.links[link as usize].refuse(drop);
+                    }
                     if !self.fit(id, room, drop) {
                         return;
                     }
@@ -3174,6 +3179,20 @@ impl Engine {
         self.vpc.as_ref().map(|v| v.enis()).unwrap_or_default()
     }
 
+    /// Flow `i`'s one-way latency histogram \[ns\] and the exact sum of its
+    /// latencies \[ps\], if it is an open-loop flow: what a rack's latency
+    /// by scope is built from (`rack::run`).
+    pub(super) fn flow_latency(&self, i: usize) -> Option<(&Histogram<u32>, u128)> {
+        let f = &self.flows[i];
+        f.latency.as_ref().map(|h| (h, f.latency_sum_ps))
+    }
+
+    /// The links, in resource order: what a rack's switch ports report
+    /// (`rack::run`).
+    pub(super) fn links(&self) -> &[Link] {
+        &self.links
+    }
+
     /// Puts `prefix.` before the names of this host's pools, links and
     /// rings.
     fn prefix_names(&mut self, prefix: &str) {
@@ -3476,6 +3495,10 @@ impl Engine {
                         bucket_us: SERIES_BUCKET.as_ps() as f64 / 1e6,
                         delivered: f.series.clone(),
                     }),
+                    // A rack's (`rack::run` sets them).
+                    host: None,
+                    dst_host: None,
+                    scope: None,
                 }
             })
             .collect();
@@ -3625,6 +3648,8 @@ impl Engine {
                 .as_ref()
                 .map(|v| v.warnings.clone())
                 .unwrap_or_default(),
+            // A rack's (`rack::run` sets it).
+            rack: None,
             sim: SimSpeed {
                 events: self.events,
                 events_per_packet: if generated > 0 {

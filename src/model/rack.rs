@@ -38,12 +38,22 @@
 //! over and not yet taken in is in flight, never lost from the books (the
 //! kernel delivers a window's crossings before it stops, even those due
 //! after the horizon: they stay in flight on the receiving host).
+//!
+//! **What the rack reports**, besides what one host reports (its
+//! resources named `host<k>.…`): each flow's hosts and [`Scope`]; each
+//! host's deliveries, drops, CPU and NIC use ([`HostUse`], from the host's
+//! own result before the hosts are merged); each switch port's use, frames
+//! and drops by reason ([`PortUse`], from the link that is the port); and
+//! the one-way latency of each scope ([`ScopeLatency`]), from the histograms
+//! of its flows added together, never from their percentiles.
 
-use super::config::{FlowConfig, FlowKind, HostConfig, RackConfig};
+use super::config::{Client, FlowConfig, FlowKind, HostConfig, Place, RackConfig};
 use super::engine::{Crossing, Engine, FlowHome, SwitchRt, Turn};
 use super::error::BuildError;
 use super::host::nic_count;
-use crate::metrics::PathResult;
+use super::hw::Link;
+use crate::metrics::record::{add_flow_histogram, scope_latency_histogram, summarize};
+use crate::metrics::{HostUse, PathResult, PortUse, RackUse, Scope, ScopeLatency};
 use crate::sim::parallel::{self, LogicalProcess, Outbox, ParallelConfig};
 use crate::sim::{BitsPerSec, SimDuration, SimTime};
 
@@ -311,9 +321,14 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
         message: format!("the hosts' parallel run stopped: {e}"),
     })?;
     let mut engines = Vec::with_capacity(lps.len());
-    for (lp, p) in lps.into_iter().zip(&plans) {
+    let mut hosts = Vec::with_capacity(lps.len());
+    for (k, (lp, p)) in lps.into_iter().zip(&plans).enumerate() {
         let mut e = lp.engine;
         e.finish(&p.cfg);
+        hosts.push(host_use(
+            k as u32,
+            &e.result(&p.cfg, nic_count(&p.cfg, p.cfg.vms) as u32),
+        ));
         engines.push(e);
     }
     let nics = engines.iter().map(Engine::nics).sum();
@@ -335,6 +350,19 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
     r.enis = enis;
     r.sim.windows = stats.windows;
     r.sim.crossings = stats.messages;
+    let latency = scope_latency(&merged, &cfg.flows, &rack.places);
+    for ((f, c), place) in r.flows.iter_mut().zip(&cfg.flows).zip(&rack.places) {
+        debug_assert_eq!(f.name, c.name, "the rack's flows in its order");
+        f.host = Some(place.host);
+        f.dst_host = matches!(c.kind, FlowKind::VmToVm { .. }).then_some(place.dst_host);
+        f.scope = scope_of(c, *place);
+    }
+    let ports = ports(&r, merged.links());
+    r.rack = Some(RackUse {
+        hosts,
+        ports,
+        latency,
+    });
     // The rack's books: every flow whole again (each host's were checked
     // in `finish`).
     for f in &r.flows {
@@ -346,4 +374,136 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
         );
     }
     Ok(r)
+}
+
+// ---- What the rack reports ----
+
+/// Where a flow placed at `place` runs: between two hosts, to or from
+/// beyond the rack, or within its host. An addressed flow comes from beyond
+/// the rack (the only kind a rack runs) to whichever host runs its
+/// instance: north-south; `None` for any other.
+fn scope_of(f: &FlowConfig, place: Place) -> Option<Scope> {
+    let beyond = |c: Client| c == Client::External;
+    Some(match f.kind {
+        FlowKind::VmToVm { .. } if place.host != place.dst_host => Scope::EastWest,
+        FlowKind::VmToVm { .. } => Scope::Local,
+        FlowKind::Rx { .. } | FlowKind::Tx { .. } => Scope::NorthSouth,
+        FlowKind::RequestResponse { client, .. } if beyond(client) => Scope::NorthSouth,
+        FlowKind::RequestResponse { .. } => Scope::Local,
+        FlowKind::TcpStream { src, dst, .. } if beyond(src) || beyond(dst) => Scope::NorthSouth,
+        FlowKind::TcpStream { .. } => Scope::Local,
+        FlowKind::Addressed if f.addr.as_ref().is_some_and(|a| a.from.is_none()) => {
+            Scope::NorthSouth
+        }
+        FlowKind::Addressed => return None,
+    })
+}
+
+/// Host `host`'s figures from its own result (its resources unprefixed).
+fn host_use(host: u32, r: &PathResult) -> HostUse {
+    let busiest = |suffixes: &[&str]| {
+        r.resources
+            .iter()
+            .filter(|u| u.name.starts_with("nic") && suffixes.iter().any(|s| u.name.ends_with(s)))
+            .map(|u| u.utilization)
+            .max_by(f64::total_cmp)
+    };
+    HostUse {
+        host,
+        delivered: r.delivered,
+        dropped: r.dropped.values().sum(),
+        dropped_by: r
+            .dropped
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| (k.clone(), *n))
+            .collect(),
+        host_cpu_pct: r.cpu.host_pct,
+        guest_cpu_pct: r.cpu.guest_pct,
+        uplink_utilization: busiest(&[".wire_out"]).unwrap_or(0.0),
+        pcie_utilization: busiest(&[".pcie_up", ".pcie_down"]),
+    }
+}
+
+/// The host a switch port leads to, if `name` is one: `host<k>.nic<j>.wire_in`.
+fn port_host(name: &str) -> Option<u32> {
+    let (host, rest) = name.strip_prefix("host")?.split_once('.')?;
+    let nic = rest.strip_prefix("nic")?.strip_suffix(".wire_in")?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(host) && digits(nic)).then(|| host.parse().ok())?
+}
+
+/// Every switch port the rack's resources list, in their order, with the
+/// frames and drops of the link that is the port.
+fn ports(r: &PathResult, links: &[Link]) -> Vec<PortUse> {
+    r.resources
+        .iter()
+        .filter_map(|u| {
+            let host = port_host(&u.name)?;
+            let link = links.iter().find(|l| l.name == u.name)?;
+            let mut dropped_by = std::collections::BTreeMap::new();
+            for (reason, n) in link.refused() {
+                *dropped_by.entry(reason.name().to_string()).or_insert(0) += n;
+            }
+            Some(PortUse {
+                name: u.name.clone(),
+                host,
+                utilization: u.utilization,
+                frames: link.frames(),
+                dropped: dropped_by.values().sum(),
+                dropped_by,
+            })
+        })
+        .collect()
+}
+
+/// The one-way latency of each scope with open-loop flows: their
+/// histograms added (a percentile of percentiles would mean nothing).
+fn scope_latency(merged: &Engine, flows: &[FlowConfig], places: &[Place]) -> Vec<ScopeLatency> {
+    Scope::ALL
+        .iter()
+        .filter_map(|&scope| {
+            let mut h = scope_latency_histogram();
+            let (mut n, mut sum_ps) = (0u32, 0u128);
+            for (i, (f, place)) in flows.iter().zip(places).enumerate() {
+                if scope_of(f, *place) != Some(scope) {
+                    continue;
+                }
+                if let Some((fh, s)) = merged.flow_latency(i) {
+                    add_flow_histogram(&mut h, fh);
+                    sum_ps += s;
+                    n += 1;
+                }
+            }
+            (n > 0).then(|| ScopeLatency {
+                scope,
+                flows: n,
+                delivered: h.len(),
+                latency_ns: summarize(&h, sum_ps),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_is_a_hosts_nic_wire_in() {
+        assert_eq!(port_host("host3.nic0.wire_in"), Some(3));
+        assert_eq!(port_host("host12.nic7.wire_in"), Some(12));
+        for not in [
+            "host3.nic0.wire_out",
+            "host3.nic0.pcie_up",
+            "host3.vm0.vcpu",
+            "nic0.wire_in",
+            "hostx.nic0.wire_in",
+            "host3.nicx.wire_in",
+            "host3.nic0.hop1_in",
+            "host.nic0.wire_in",
+        ] {
+            assert_eq!(port_host(not), None, "{not}");
+        }
+    }
 }

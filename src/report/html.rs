@@ -200,6 +200,7 @@ fn table(o: &mut String, t: &Table) {
                             json_number(v),
                             esc(&c.text)
                         ),
+                        None if c.numeric => put!(o, "<td class=\"num\">{}</td>", esc(&c.text)),
                         None => put!(o, "<td>{}</td>", esc(&c.text)),
                     }
                 }

@@ -17,6 +17,7 @@ mod html;
 pub mod load;
 mod markdown;
 pub mod plot;
+mod rack;
 mod render;
 mod summary_table;
 mod table;
@@ -111,6 +112,9 @@ pub(crate) mod tests {
             }],
             flows: vec![FlowResult {
                 name: "rx, \"quoted\"".into(),
+                host: None,
+                dst_host: None,
+                scope: None,
                 generated: 1000 * scale,
                 delivered: 990 * scale,
                 dropped: 4 * scale,
@@ -136,6 +140,7 @@ pub(crate) mod tests {
             control: Vec::new(),
             enis: Vec::new(),
             warnings: Vec::new(),
+            rack: None,
             sim: SimSpeed {
                 wall_s: 0.25,
                 packets_per_s: 4000.0,

@@ -18,6 +18,9 @@ pub(crate) struct Cell {
     /// The metric ([`crate::experiment::stats::metric_values`] name) and its
     /// mean in base units, for cells that show one.
     pub value: Option<(&'static str, f64)>,
+    /// A number without a metric of its own (a rack's smallest value over
+    /// its hosts): set like one, right-aligned.
+    pub numeric: bool,
 }
 
 impl Cell {
@@ -25,6 +28,14 @@ impl Cell {
         Cell {
             text: s.into(),
             value: None,
+            numeric: false,
+        }
+    }
+
+    fn number(s: impl Into<String>) -> Cell {
+        Cell {
+            numeric: true,
+            ..Cell::text(s)
         }
     }
 }
@@ -169,6 +180,9 @@ pub(crate) fn tables(l: &Loaded) -> Vec<Table> {
     out.extend(named_flows(l));
     out.extend(flows(l));
     out.extend(timeline(l));
+    out.extend(rack_latency(l));
+    out.extend(rack_spreads(l, false));
+    out.extend(rack_spreads(l, true));
     out
 }
 
@@ -257,6 +271,7 @@ fn summary(l: &Loaded) -> Table {
                     Some(e) => Cell {
                         text: estimate_text(e, c.div),
                         value: Some((c.metric, e.mean)),
+                        numeric: true,
                     },
                     None => Cell::text("-"),
                 });
@@ -449,6 +464,146 @@ fn timeline(l: &Loaded) -> Option<Table> {
             .into(),
         header,
         rows,
+    })
+}
+
+/// A rack's one-way latency by scope per path: the statistics of each
+/// scope ([`crate::metrics::Scope::stat_names`]), mean ± ci95 over the
+/// replications as in the summary; the flows counted in the first.
+fn rack_latency(l: &Loaded) -> Option<Table> {
+    use crate::metrics::Scope;
+    let r = &l.report;
+    let mut header = lead_header(l);
+    header.extend(
+        [
+            "scope",
+            "flows",
+            "delivered [packets]",
+            "p50 latency [µs]",
+            "p99 latency [µs]",
+            "p99.9 latency [µs]",
+            "mean latency [µs]",
+        ]
+        .map(str::to_owned),
+    );
+    let mut rows = Vec::new();
+    for p in &r.points {
+        for pp in &p.paths {
+            let Some(rack) = pp.runs.first().and_then(|run| run.rack.as_ref()) else {
+                continue;
+            };
+            for scope in Scope::ALL {
+                let Some(s) = rack.latency.iter().find(|s| s.scope == scope) else {
+                    continue;
+                };
+                let mut cells: Vec<Cell> =
+                    p.values.iter().map(value_text).map(Cell::text).collect();
+                cells.push(Cell::text(pp.path.clone()));
+                cells.push(Cell::text(scope.name()));
+                cells.push(Cell::number(s.flows.to_string()));
+                let [delivered, p50, p99, p999, _max, mean] = scope.stat_names();
+                for (metric, div) in [
+                    (delivered, 1.0),
+                    (p50, 1e3),
+                    (p99, 1e3),
+                    (p999, 1e3),
+                    (mean, 1e3),
+                ] {
+                    cells.push(match pp.stats.get(metric) {
+                        Some(e) => Cell {
+                            text: estimate_text(e, div),
+                            value: Some((metric, e.mean)),
+                            numeric: true,
+                        },
+                        None => Cell::text("-"),
+                    });
+                }
+                rows.push(Row::Cells(cells));
+            }
+        }
+    }
+    (!rows.is_empty()).then(|| Table {
+        id: "rack-latency",
+        title: "Latency by scope: east-west and north-south".into(),
+        note: super::rack::SCOPES_NOTE.into(),
+        header,
+        rows,
+    })
+}
+
+/// A rack's hosts (or, with `ports`, its switch ports) per path, first
+/// replication, summarised over the rack ([`super::rack`]).
+fn rack_spreads(l: &Loaded, ports: bool) -> Option<Table> {
+    use super::rack::{host_spreads, port_spreads, Kind};
+    let r = &l.report;
+    let mut header = lead_header(l);
+    header.extend(
+        [
+            "measure",
+            "min",
+            "median",
+            "max",
+            if ports {
+                "port with the max"
+            } else {
+                "host with the max"
+            },
+            "sum",
+        ]
+        .map(str::to_owned),
+    );
+    let mut rows = Vec::new();
+    for p in &r.points {
+        for pp in &p.paths {
+            let Some(rack) = pp.runs.first().and_then(|run| run.rack.as_ref()) else {
+                continue;
+            };
+            let spreads = if ports {
+                port_spreads(rack)
+            } else {
+                host_spreads(rack)
+            };
+            for s in spreads {
+                let v = |x: f64| {
+                    Cell::number(match s.kind {
+                        Kind::Count => num_with(x, 0),
+                        Kind::Percent => num(x),
+                    })
+                };
+                let mut cells: Vec<Cell> =
+                    p.values.iter().map(value_text).map(Cell::text).collect();
+                cells.push(Cell::text(pp.path.clone()));
+                cells.push(Cell::text(s.label.clone()));
+                cells.extend([v(s.min), v(s.median), v(s.max)]);
+                cells.push(Cell::text(s.at.clone().unwrap_or_else(|| "-".to_owned())));
+                cells.push(s.sum.map_or_else(|| Cell::text(""), v));
+                rows.push(Row::Cells(cells));
+            }
+        }
+    }
+    let first = if r.replications > 1 {
+        " First replication."
+    } else {
+        ""
+    };
+    (!rows.is_empty()).then(|| {
+        if ports {
+            Table {
+                id: "rack-ports",
+                title: "Switch ports".into(),
+                note: format!("{}{first}", super::rack::PORTS_NOTE),
+                header,
+                rows,
+            }
+        } else {
+            Table {
+                id: "rack-hosts",
+                title: "Hosts".into(),
+                note: format!("{}{first}", super::rack::HOSTS_NOTE),
+                header,
+                rows,
+            }
+        }
     })
 }
 

@@ -331,8 +331,118 @@ pub fn table(report: &RunReport) -> String {
         }
     }
 
+    push_rack(&mut out, &paths);
     push_notes(&mut out, &report.notes);
     out
+}
+
+/// A rack's sections: one-way latency by scope, then its hosts and switch
+/// ports summarised over the rack (see [`super::rack`]).
+fn push_rack(out: &mut String, paths: &[&PathResult]) {
+    let racks: Vec<(&PathResult, &crate::metrics::RackUse)> = paths
+        .iter()
+        .filter_map(|p| p.rack.as_ref().map(|r| (*p, r)))
+        .collect();
+    if racks.is_empty() {
+        return;
+    }
+    if racks.iter().any(|(_, r)| !r.latency.is_empty()) {
+        out.push_str(
+            "\nlatency by scope (one-way; each scope's flows' histograms added, 1% resolution)\n",
+        );
+        let mut rows = vec![[
+            "path",
+            "scope",
+            "flows",
+            "delivered",
+            "p50 µs",
+            "p99 µs",
+            "p99.9 µs",
+            "mean µs",
+        ]
+        .map(str::to_owned)
+        .to_vec()];
+        for (p, r) in &racks {
+            for (i, s) in r.latency.iter().enumerate() {
+                let l = &s.latency_ns;
+                let lat = |ns: u64| latency_cell(s.delivered, ns);
+                rows.push(vec![
+                    if i == 0 {
+                        p.path.clone()
+                    } else {
+                        String::new()
+                    },
+                    s.scope.name().to_owned(),
+                    s.flows.to_string(),
+                    s.delivered.to_string(),
+                    lat(l.p50),
+                    lat(l.p99),
+                    lat(l.p999),
+                    if s.delivered == 0 {
+                        "-".to_owned()
+                    } else {
+                        fixed(l.mean / 1e3, 2)
+                    },
+                ]);
+            }
+        }
+        let mut align = vec![Align::Right; 8];
+        align[..2].fill(Align::Left);
+        out.push_str(&layout(&rows, &align));
+    }
+    for (title, spreads) in [
+        (
+            format!(
+                "hosts ({} per path: min, median, max over the hosts, the host with the max, the sum)",
+                racks[0].1.hosts.len()
+            ),
+            racks
+                .iter()
+                .map(|(p, r)| (*p, super::rack::host_spreads(r)))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "switch ports (toward each host's NIC, host<k>.nic<j>.wire_in: min, median, max over \
+             the ports, the port with the max, the sum)"
+                .to_owned(),
+            racks
+                .iter()
+                .map(|(p, r)| (*p, super::rack::port_spreads(r)))
+                .collect(),
+        ),
+    ] {
+        out.push('\n');
+        out.push_str(&title);
+        out.push('\n');
+        let mut rows = vec![["path", "measure", "min", "median", "max", "max at", "sum"]
+            .map(str::to_owned)
+            .to_vec()];
+        for (p, spreads) in &spreads {
+            for (i, s) in spreads.iter().enumerate() {
+                let v = |x: f64| match s.kind {
+                    super::rack::Kind::Count => fixed(x, 0),
+                    super::rack::Kind::Percent => fixed(x, 2),
+                };
+                rows.push(vec![
+                    if i == 0 {
+                        p.path.clone()
+                    } else {
+                        String::new()
+                    },
+                    s.label.clone(),
+                    v(s.min),
+                    v(s.median),
+                    v(s.max),
+                    s.at.clone().unwrap_or_else(|| "-".to_owned()),
+                    s.sum.map_or_else(String::new, v),
+                ]);
+            }
+        }
+        let mut align = vec![Align::Right; 7];
+        align[..2].fill(Align::Left);
+        align[5] = Align::Left;
+        out.push_str(&layout(&rows, &align));
+    }
 }
 
 fn push_notes(out: &mut String, notes: &[String]) {

@@ -15,6 +15,7 @@
 //!   DLLP flow-control and ACK traffic, read-request TLPs on the other
 //!   direction, and completion splitting by the read completion boundary.
 
+use crate::metrics::DropReason;
 use crate::model::pipeline::Units;
 use crate::sim::{Admission, BitsPerSec, FcfsPool, SimDuration, SimTime};
 
@@ -76,6 +77,11 @@ pub struct Link {
     overhead: Overhead,
     carry: u64,
     pool: FcfsPool,
+    /// Frames admitted so far.
+    frames: u64,
+    /// Packets its queue had no room for, by the reason their owner dropped
+    /// them with (see [`Link::refuse`]); empty until the first.
+    refused: Vec<(DropReason, u64)>,
 }
 
 impl Link {
@@ -88,6 +94,8 @@ impl Link {
             overhead,
             carry: 0,
             pool: FcfsPool::new(1, Some(room)),
+            frames: 0,
+            refused: Vec::new(),
         }
     }
 
@@ -123,8 +131,32 @@ impl Link {
         let a = self.pool.admit_weighted(now, d, u.frames.max(1));
         if a.is_none() {
             self.carry = carry;
+        } else {
+            self.frames += u64::from(u.frames.max(1));
         }
         a
+    }
+
+    /// Counts a packet its queue had no room for (all its frames, or the
+    /// part of a burst cut off), dropped with `reason`: the owner of the
+    /// packet, which asked [`Link::room_for`], decides and drops it.
+    #[cold]
+    pub fn refuse(&mut self, reason: DropReason) {
+        match self.refused.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, n)) => *n += 1,
+            None => self.refused.push((reason, 1)),
+        }
+    }
+
+    /// Frames admitted so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Packets refused so far ([`Link::refuse`]), by reason, in the order
+    /// each reason first happened.
+    pub fn refused(&self) -> &[(DropReason, u64)] {
+        &self.refused
     }
 
     /// The frames a packet arriving at `now` may bring into the queue
@@ -196,6 +228,28 @@ mod tests {
         // A burst of three 1500 B frames: three times one.
         assert_eq!(o.link_bytes(4500, 3), 3 * (1500 + 16 + 7 * 24));
         assert_eq!(Overhead::ETHERNET.link_bytes(4500, 3), 4500 + 60);
+    }
+
+    #[test]
+    fn a_link_counts_the_frames_it_admits_and_the_packets_refused() {
+        let rate = BitsPerSec::new(3_000_000_000).unwrap();
+        let mut l = Link::new("w".into(), rate, Overhead::ETHERNET, 4);
+        l.send(SimTime::ZERO, &Units::frame(64)).unwrap();
+        let burst = Units {
+            frames: 3,
+            ..Units::frame(192)
+        };
+        l.send(SimTime::ZERO, &burst).unwrap();
+        assert!(l.send(SimTime::ZERO, &burst).is_none());
+        assert_eq!(l.frames(), 4);
+        assert!(l.refused().is_empty(), "the owner counts refusals");
+        l.refuse(DropReason::WireQueueFull);
+        l.refuse(DropReason::TxRingFull);
+        l.refuse(DropReason::WireQueueFull);
+        assert_eq!(
+            l.refused(),
+            [(DropReason::WireQueueFull, 2), (DropReason::TxRingFull, 1)]
+        );
     }
 
     #[test]
