@@ -101,6 +101,30 @@ fn m1_an_eni_moved_between_hosts_delivers_on_the_new_host_after_the_attach_and_n
             };
             assert_eq!(ring_packets(&r, &primary), 0, "{path}: {primary}");
         }
+        // Over time: host 0 delivers only before the detach (20 ms), host 1
+        // only once the attach has completed (23 ms), and together they
+        // make the flow's series.
+        let series = f.delivered_series.as_ref().expect("an addressed flow");
+        assert_eq!(series.by_host.len(), 2, "{path}");
+        let bucket_us = series.bucket_us;
+        for (i, n) in series.delivered.iter().enumerate() {
+            assert_eq!(*n, series.by_host[0][i] + series.by_host[1][i], "{path}");
+            let (start, end) = (i as f64 * bucket_us, (i + 1) as f64 * bucket_us);
+            if series.by_host[0][i] > 0 {
+                assert!(start < 20_000.0 + 100.0, "{path}: host 0 at {start} µs");
+            }
+            if series.by_host[1][i] > 0 {
+                assert!(end > 23_000.0, "{path}: host 1 at {start} µs");
+            }
+        }
+        assert_eq!(
+            series.by_host[0].iter().map(|&n| n as u64).sum::<u64>(),
+            before
+        );
+        assert_eq!(
+            series.by_host[1].iter().map(|&n| n as u64).sum::<u64>(),
+            after
+        );
         // The service ENI ends on the standby, VM 0 of host 1.
         let service = r
             .enis
@@ -239,4 +263,28 @@ fn placing_instances_on_hosts_is_validated_naming_the_key() {
     // As shipped, it is valid.
     let (code, err) = validate_variant("seed = 1", "seed = 1");
     assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn the_report_draws_a_failover_across_hosts_by_host() {
+    let out = unique_path("rack-vpc-report");
+    let (code, _, err) = output(
+        enisim()
+            .args([
+                "run",
+                "experiments/ha-ip-reassign.toml",
+                "--set",
+                "paths=[\"sriov\"]",
+                "--out",
+            ])
+            .arg(&out),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, _, err) = output(enisim().arg("report").arg(&out));
+    assert_eq!(code, Some(0), "{err}");
+    let svg = std::fs::read_to_string(out.join("plots/delivered-by-host-sriov.svg")).unwrap();
+    assert!(svg.contains("host 0") && svg.contains("host 1"), "{svg}");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("Delivered packets by host, sriov"), "{md}");
+    let _ = std::fs::remove_dir_all(&out);
 }

@@ -445,6 +445,11 @@ pub struct DeliverySeries {
     pub bucket_us: f64,
     /// Packets delivered in bucket `i`, i.e. in `[i, i + 1) × bucket_us`.
     pub delivered: Vec<u32>,
+    /// In a rack, when several hosts take the flow's packets (an ENI or an
+    /// address moved between them): `by_host[k]` is what host k delivered
+    /// per bucket (the sum over hosts is `delivered`). Empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub by_host: Vec<Vec<u32>>,
 }
 
 /// CPU as netperf reports it: utilization in % and service demand.

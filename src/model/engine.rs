@@ -255,6 +255,8 @@ struct FlowRt {
     longest_gap: SimDuration,
     /// In a rack, an addressed flow's runs of deliveries on this host.
     rack_gaps: Option<RackGaps>,
+    /// In a rack, once merged: each host's `series` (empty otherwise).
+    host_series: Vec<Vec<u32>>,
     /// Addressed flows: deliveries per bucket of `SERIES_BUCKET` (by
     /// delivery time), allocated at build; empty for other flows.
     series: Vec<u32>,
@@ -389,8 +391,17 @@ impl FlowRt {
     /// Adds the copies other hosts of the rack ran of this addressed flow
     /// ([`Turn::Mirror`]): each took the packets the VPC sent to its own
     /// instances, this one (the flow's own host) those to its instances and
-    /// the VPC's drops. The gap between deliveries is taken over all hosts.
-    fn absorb_mirrors(&mut self, copies: Vec<FlowRt>) {
+    /// the VPC's drops. The gap between deliveries is taken over all hosts;
+    /// the deliveries over time are kept per host as well. `host` is this
+    /// copy's host, each copy comes with its own.
+    fn absorb_mirrors(&mut self, host: usize, copies: Vec<(usize, FlowRt)>) {
+        let hosts = copies.iter().map(|c| c.0).chain([host]).max().unwrap_or(0) + 1;
+        self.host_series = vec![Vec::new(); hosts];
+        self.host_series[host] = self.series.clone();
+        for (h, d) in &copies {
+            self.host_series[*h] = d.series.clone();
+        }
+        let copies: Vec<FlowRt> = copies.into_iter().map(|c| c.1).collect();
         for d in &copies {
             self.generated += d.generated;
             self.delivered += d.delivered;
@@ -1336,6 +1347,7 @@ impl Engine {
                 last_lost: None,
                 longest_gap: SimDuration::ZERO,
                 rack_gaps: (switch.is_some() && f.addr.is_some()).then(RackGaps::default),
+                host_series: Vec::new(),
                 series: Vec::new(),
                 tcp: match f.kind {
                     FlowKind::TcpStream { src, dst, tcp } => {
@@ -3150,9 +3162,9 @@ impl Engine {
                     f.latency_sum_ps += d.latency_sum_ps;
                 }
                 if !home.mirrors.is_empty() {
-                    let copies: Vec<FlowRt> =
-                        home.mirrors.iter().map(|&(h, l)| take(h, l)).collect();
-                    f.absorb_mirrors(copies);
+                    let copies: Vec<(usize, FlowRt)> =
+                        home.mirrors.iter().map(|&(h, l)| (h, take(h, l))).collect();
+                    f.absorb_mirrors(home.host, copies);
                 }
                 f
             })
@@ -3494,6 +3506,7 @@ impl Engine {
                     delivered_series: (!f.series.is_empty()).then(|| DeliverySeries {
                         bucket_us: SERIES_BUCKET.as_ps() as f64 / 1e6,
                         delivered: f.series.clone(),
+                        by_host: f.host_series.clone(),
                     }),
                     // A rack's (`rack::run` sets them).
                     host: None,

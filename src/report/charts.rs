@@ -886,20 +886,26 @@ fn stage_chart(r: &RunReport, pi: usize) -> Option<Chart> {
 /// (`window_us`; the drain after it would look like an outage), at most
 /// [`MAX_SERIES_POINTS`] points (adjacent buckets summed).
 fn rate_points(f: &FlowResult, window_us: f64) -> Vec<(f64, f64)> {
-    let Some(s) = &f.delivered_series else {
-        return Vec::new();
-    };
-    if !(s.bucket_us.is_finite() && s.bucket_us > 0.0) {
+    match &f.delivered_series {
+        Some(s) => bucket_rates(s.bucket_us, &s.delivered, window_us),
+        None => Vec::new(),
+    }
+}
+
+/// Deliveries per bucket of `bucket_us` as (time [ms], packets/ms) over
+/// the traffic window, as [`rate_points`] gives them.
+fn bucket_rates(bucket_us: f64, delivered: &[u32], window_us: f64) -> Vec<(f64, f64)> {
+    if !(bucket_us.is_finite() && bucket_us > 0.0) {
         return Vec::new();
     }
     let in_window = if window_us.is_finite() && window_us > 0.0 {
-        ((window_us / s.bucket_us).ceil() as usize).min(s.delivered.len())
+        ((window_us / bucket_us).ceil() as usize).min(delivered.len())
     } else {
-        s.delivered.len()
+        delivered.len()
     };
-    let buckets = &s.delivered[..in_window];
+    let buckets = &delivered[..in_window];
     let k = buckets.len().div_ceil(MAX_SERIES_POINTS).max(1);
-    let bucket_ms = s.bucket_us / 1e3;
+    let bucket_ms = bucket_us / 1e3;
     buckets
         .chunks(k)
         .enumerate()
@@ -1058,8 +1064,70 @@ fn time_charts(r: &RunReport, pi: usize) -> Vec<Chart> {
         }),
         title,
     });
+    // A rack whose flows several hosts took (an ENI or address moved
+    // between them): each path's deliveries by host, with its actions
+    // labelled (it takes the place of the path's own chart below).
+    let mut by_host = Vec::new();
+    for ((path, run), bands) in runs.iter().zip(&all_bands) {
+        let mut series = Vec::new();
+        for f in &run.flows {
+            let Some(s) = &f.delivered_series else {
+                continue;
+            };
+            let took: Vec<usize> = (0..s.by_host.len())
+                .filter(|&h| s.by_host[h].iter().any(|&n| n > 0))
+                .collect();
+            if took.len() < 2 {
+                continue;
+            }
+            for (i, &h) in took.iter().enumerate() {
+                let mut line = Series::new(
+                    format!(
+                        "{}host {h}",
+                        if run.flows.len() > 1 {
+                            format!("{}: ", f.name)
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    plot::palette(i),
+                    bucket_rates(s.bucket_us, &s.by_host[h], run.window_us),
+                );
+                line.dashed = i % 2 == 1;
+                series.push(line);
+            }
+        }
+        if series.is_empty() {
+            continue;
+        }
+        by_host.push(*path);
+        let title = format!("Delivered packets by host, {path}{}", at_point(r, pi));
+        out.push(Chart {
+            name: format!("delivered-by-host-{}", file_safe(path)),
+            caption: format!(
+                "{path}: packets delivered per millisecond to addressed flows, one line per \
+                 host of the rack that took them. The traffic leaves one host when the \
+                 control plane cuts it off and appears on the other once the move completes \
+                 (shaded: this path's control-plane actions, issued → completed).{extra}"
+            ),
+            svg: plot::line_chart(&LineChart {
+                title: title.clone(),
+                x_label: "time [ms]".into(),
+                y_label: "delivered [packets/ms]".into(),
+                x_scale: Scale::Linear,
+                y_scale: Scale::Linear,
+                series,
+                x_categories: None,
+                bands: bands.clone(),
+            }),
+            title,
+        });
+    }
     if !same && runs.len() <= MAX_PATH_TIME_CHARTS {
         for ((path, run), bands) in runs.iter().zip(all_bands) {
+            if by_host.contains(path) {
+                continue;
+            }
             let title = format!("Delivered packets over time, {path}{}", at_point(r, pi));
             out.push(Chart {
                 name: format!("delivered-over-time-{}", file_safe(path)),
