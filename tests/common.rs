@@ -176,3 +176,12 @@ pub fn without_wall_clock(json: &str) -> Vec<&str> {
         })
         .collect()
 }
+
+/// Packets the consumer of ring `name` took in `r` (a run lists the rings
+/// that took packets: 0 for any other).
+pub fn ring_packets(r: &PathResult, name: &str) -> u64 {
+    r.rings
+        .iter()
+        .find(|x| x.name == name)
+        .map_or(0, |x| x.packets)
+}

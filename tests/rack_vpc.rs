@@ -5,11 +5,11 @@
 //! nothing before (ENI rule M1), with the same bytes on any thread count.
 
 use crate::common::*;
-use crate::vpc_failover::{timing_us, to_eip, vpc, FAILOVER, SETUP, SETUP_STEPS};
-use enisim::metrics::PathResult;
+use crate::vpc_failover::{
+    failover_timeline, timing_us, to_eip, vpc, FAILOVER, SETUP, SETUP_STEPS,
+};
 use enisim::model::{
     ControlTiming, Forwarding, HostConfig, IoPath, Place, Profile, RackConfig, SwitchConfig,
-    TimedStep,
 };
 use enisim::sim::SimDuration;
 
@@ -17,16 +17,7 @@ use enisim::sim::SimDuration;
 /// service ENI (with the Elastic IP) moves from one to the other at 20 ms.
 /// Clients beyond the rack send to the Elastic IP at `pps`.
 fn two_hosts(path: IoPath, timing: ControlTiming, pps: f64, window_us: u64) -> HostConfig {
-    let timeline = vec![
-        TimedStep {
-            step: SETUP_STEPS,
-            at: Some(SimDuration::from_ms(20)),
-        },
-        TimedStep {
-            step: SETUP_STEPS + 1,
-            at: None,
-        },
-    ];
+    let timeline = failover_timeline(SimDuration::from_ms(20));
     let mut v = vpc(&format!("{SETUP}{FAILOVER}"), SETUP_STEPS, timeline, timing);
     v.vms = vec![("active".into(), 0), ("standby".into(), 0)];
     v.places = vec![0, 1];
@@ -51,15 +42,6 @@ fn two_hosts(path: IoPath, timing: ControlTiming, pps: f64, window_us: u64) -> H
             window_us,
         )
     }
-}
-
-/// Packets the consumer of ring `name` took (rings that took none are not
-/// listed).
-fn ring_packets(r: &PathResult, name: &str) -> u64 {
-    r.rings
-        .iter()
-        .find(|x| x.name == name)
-        .map_or(0, |x| x.packets)
 }
 
 /// The guest receive ring of VM 0's device for device index 1 on `host`.

@@ -7,17 +7,7 @@
 
 use crate::common::*;
 use crate::vpc_failover::{failover, run_vpc, timing_us, to_eip, vpc, SETUP, SETUP_STEPS};
-use enisim::metrics::PathResult;
 use enisim::model::{BuildError, HostConfig, IoPath, Profile};
-
-/// Packets the consumer of ring `name` took in `r` (a run lists the rings
-/// that took packets: 0 for any other).
-fn ring_packets(r: &PathResult, name: &str) -> u64 {
-    r.rings
-        .iter()
-        .find(|x| x.name == name)
-        .map_or(0, |x| x.packets)
-}
 
 /// The guest receive ring of device `dev` of VM `vm` under `path`, and of
 /// the same VM's primary device.

@@ -160,17 +160,22 @@ pub(crate) fn run_vpc(
     r
 }
 
-pub(crate) fn failover(path: IoPath, timing: ControlTiming, pps: f64) -> PathResult {
-    let timeline = vec![
+/// FAILOVER's timeline: the detach at `at`, the attach once it completes.
+pub(crate) fn failover_timeline(at: SimDuration) -> Vec<TimedStep> {
+    vec![
         TimedStep {
             step: SETUP_STEPS,
-            at: Some(SimDuration::from_ms(20)),
+            at: Some(at),
         },
         TimedStep {
             step: SETUP_STEPS + 1,
             at: None,
         },
-    ];
+    ]
+}
+
+pub(crate) fn failover(path: IoPath, timing: ControlTiming, pps: f64) -> PathResult {
+    let timeline = failover_timeline(SimDuration::from_ms(20));
     let v = vpc(&format!("{SETUP}{FAILOVER}"), SETUP_STEPS, timeline, timing);
     run_vpc(path, v, vec![to_eip("clients", pps, 512, 40000)], 60_000)
 }

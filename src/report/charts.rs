@@ -918,6 +918,21 @@ fn bucket_rates(bucket_us: f64, delivered: &[u32], window_us: f64) -> Vec<(f64, 
         .collect()
 }
 
+/// A chart of delivery rates over time (packets/ms against ms) with the
+/// control-plane actions as shaded `bands`.
+fn rate_chart(title: &str, series: Vec<Series>, bands: Vec<(f64, f64, String)>) -> String {
+    plot::line_chart(&LineChart {
+        title: title.to_owned(),
+        x_label: "time [ms]".into(),
+        y_label: "delivered [packets/ms]".into(),
+        x_scale: Scale::Linear,
+        y_scale: Scale::Linear,
+        series,
+        x_categories: None,
+        bands,
+    })
+}
+
 /// The timeline's actions as shaded bands [ms]: actions that overlap or
 /// follow on (an attach issued when the detach completed) merge into one
 /// band labelled with each action; one never completed reaches the end.
@@ -1052,16 +1067,7 @@ fn time_charts(r: &RunReport, pi: usize) -> Vec<Chart> {
              (no attachment, address in transit) until the control plane finished; its width \
              is the outage the summary table gives. {band_words}{extra}"
         ),
-        svg: plot::line_chart(&LineChart {
-            title: title.clone(),
-            x_label: "time [ms]".into(),
-            y_label: "delivered [packets/ms]".into(),
-            x_scale: Scale::Linear,
-            y_scale: Scale::Linear,
-            series: runs.iter().flat_map(|(p, run)| lines_of(p, run)).collect(),
-            x_categories: None,
-            bands,
-        }),
+        svg: rate_chart(&title, runs.iter().flat_map(|(p, run)| lines_of(p, run)).collect(), bands),
         title,
     });
     // A rack whose flows several hosts took (an ENI or address moved
@@ -1110,16 +1116,7 @@ fn time_charts(r: &RunReport, pi: usize) -> Vec<Chart> {
                  control plane cuts it off and appears on the other once the move completes \
                  (shaded: this path's control-plane actions, issued → completed).{extra}"
             ),
-            svg: plot::line_chart(&LineChart {
-                title: title.clone(),
-                x_label: "time [ms]".into(),
-                y_label: "delivered [packets/ms]".into(),
-                x_scale: Scale::Linear,
-                y_scale: Scale::Linear,
-                series,
-                x_categories: None,
-                bands: bands.clone(),
-            }),
+            svg: rate_chart(&title, series, bands.clone()),
             title,
         });
     }
@@ -1137,16 +1134,7 @@ fn time_charts(r: &RunReport, pi: usize) -> Vec<Chart> {
                      The outage starts when the first action cuts the flow off and ends when \
                      deliveries resume.{extra}"
                 ),
-                svg: plot::line_chart(&LineChart {
-                    title: title.clone(),
-                    x_label: "time [ms]".into(),
-                    y_label: "delivered [packets/ms]".into(),
-                    x_scale: Scale::Linear,
-                    y_scale: Scale::Linear,
-                    series: lines_of(path, run),
-                    x_categories: None,
-                    bands,
-                }),
+                svg: rate_chart(&title, lines_of(path, run), bands),
                 title,
             });
         }
