@@ -165,14 +165,81 @@ fn a_rack_refuses_what_its_vpc_cannot_run_naming_the_key() {
     cfg.vpc.as_mut().unwrap().places = vec![0, 2];
     let e = enisim::model::run_on(&cfg, 1).unwrap_err().to_string();
     assert!(e.starts_with("vpc.vms:") && e.contains("host 2"), "{e}");
-    // A flow from an instance.
+    // A flow from an instance that runs on no host of the rack.
     let mut cfg = two_hosts(IoPath::Sriov, timing_us(0, 0, 0), 1000.0, 1000);
-    cfg.flows[0].addr.as_mut().unwrap().from = Some("$active".into());
-    let e = enisim::model::run_on(&cfg, 1).unwrap_err().to_string();
+    cfg.vpc.as_mut().unwrap().vms.truncate(1);
+    cfg.vpc.as_mut().unwrap().places.truncate(1);
+    cfg.flows[0].addr.as_mut().unwrap().from = Some("$standby".into());
+    let e = enisim::model::run_on(&cfg, 1)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
     assert!(
-        e.contains("flows (clients)") && e.contains("from beyond"),
+        e.contains("flows (clients)") && e.contains("must be placed on a host"),
         "{e}"
     );
+}
+
+/// `two_hosts`, but the flow comes from the standby (host 1) to the service
+/// ENI's address, which is on the active instance (host 0) until the move
+/// and on the standby itself after it.
+fn from_standby(path: IoPath, pps: f64, window_us: u64) -> HostConfig {
+    let mut cfg = two_hosts(path, timing_us(2000, 1000, 0), pps, window_us);
+    let a = cfg.flows[0].addr.as_mut().unwrap();
+    a.from = Some("$standby".into());
+    a.dst = "10.0.1.100".into();
+    cfg
+}
+
+#[test]
+fn an_instance_sends_across_the_switch_to_an_eni_on_another_host_until_it_moves() {
+    // Before the move the standby's packets cross the switch to host 0's
+    // second device; the VPC drops the 3 ms of the move; after it they stay
+    // in the standby (its own ENI now).
+    for path in IoPath::ALL {
+        let r = enisim::model::run_on(&from_standby(path, 20_000.0, 60_000), 1)
+            .map_err(|e| e.to_string())
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_books(&r);
+        let f = &r.flows[0];
+        assert_eq!(f.generated, f.delivered + f.dropped + f.in_flight, "{path}");
+        let crossed = ring_packets(&r, &eth1_ring(path, 0));
+        assert!(
+            (399..=401).contains(&crossed),
+            "{path}: {crossed} via host 0"
+        );
+        let lost = f.lost.unwrap_or(0);
+        assert!((59..=61).contains(&lost), "{path}: {lost} lost");
+        assert!(
+            r.sim.crossings >= crossed,
+            "{path}: {} crossings",
+            r.sim.crossings
+        );
+        let outage = f.outage_us.unwrap_or(0.0);
+        assert!(
+            (3000.0..=3051.0).contains(&outage),
+            "{path}: outage {outage} µs"
+        );
+        // Host 0 delivered what crossed; host 1 what stayed in the standby.
+        let series = f.delivered_series.as_ref().expect("a series");
+        let on = |h: usize| series.by_host[h].iter().map(|&n| n as u64).sum::<u64>();
+        assert_eq!((on(0), on(0) + on(1)), (crossed, f.delivered), "{path}");
+    }
+}
+
+#[test]
+fn an_instance_across_the_switch_gives_the_same_bytes_on_any_thread_count() {
+    for (path, seed) in [(IoPath::Sriov, 4), (IoPath::Virtio, 5)] {
+        let cfg = HostConfig {
+            seed,
+            ..from_standby(path, 50_000.0, 40_000)
+        };
+        let json = |t| serde_json::to_string(&enisim::model::run_on(&cfg, t).unwrap()).unwrap();
+        let one = json(1);
+        for threads in [2, 3] {
+            assert!(one == json(threads), "{path}: {threads} threads differ");
+        }
+    }
 }
 
 /// `enisim validate` on experiments/ha-eni-failover.toml with `old`
@@ -227,8 +294,8 @@ fn placing_instances_on_hosts_is_validated_naming_the_key() {
         ),
         (
             "dst = \"$eip.ip\"",
-            "dst = \"$eip.ip\"\nfrom = \"$active\"",
-            &["flows.0", "come from beyond it"],
+            "dst = \"$eip.ip\"\nhost = \"all\"",
+            &["flows.0.host", "reaches whichever host runs its instance"],
         ),
     ];
     for (old, new, needles) in cases {

@@ -95,9 +95,16 @@ pub enum Hop {
     /// packet for an ENI's address lands on that ENI's queues and one sent
     /// from an ENI leaves through them.
     Vm(u32, u32),
-    /// Another host of the rack (the instance runs there): that host takes
-    /// the packet from here on.
-    Rack,
+    /// A device of a VM on another host of the rack (the instance runs
+    /// there): that host takes the packet from here on.
+    Rack {
+        /// The host.
+        host: u32,
+        /// The VM there.
+        vm: u32,
+        /// The ENI's device index.
+        dev: u32,
+    },
 }
 
 /// Where a packet goes, and whose allowances it uses.
@@ -176,8 +183,8 @@ struct Instance {
     /// Index of its VPC.
     vpc: usize,
     vm: Option<u32>,
-    /// It runs on another host of the rack.
-    elsewhere: bool,
+    /// It runs on another host of the rack: (host, VM there).
+    elsewhere: Option<(u32, u32)>,
     running: bool,
     /// ENIs with a completed attachment, by device index.
     enis: Vec<usize>,
@@ -247,12 +254,13 @@ fn compile_rule(
 impl Tables {
     /// Compiles `ec2`'s state. `vm_of` says which instances run on the
     /// simulated host and as which VM, `elsewhere` which run on other hosts
-    /// of its rack; `in_transit` lists addresses whose move has not
-    /// completed; `routes` are the subnets' routes to appliances.
+    /// of its rack, as (host, VM there); `in_transit` lists addresses whose
+    /// move has not completed; `routes` are the subnets' routes to
+    /// appliances.
     pub fn compile(
         ec2: &Ec2,
         vm_of: &BTreeMap<InstanceId, u32>,
-        elsewhere: &BTreeSet<InstanceId>,
+        elsewhere: &BTreeMap<InstanceId, (u32, u32)>,
         in_transit: &BTreeSet<IpAddr>,
         routes: &[ApplianceRoute],
     ) -> Tables {
@@ -292,7 +300,7 @@ impl Tables {
             .map(|i| Instance {
                 vpc: vpc_index(&i.vpc),
                 vm: vm_of.get(&i.id).copied(),
-                elsewhere: elsewhere.contains(&i.id),
+                elsewhere: elsewhere.get(&i.id).copied(),
                 running: i.state == InstanceState::Running,
                 id: i.id,
                 enis: Vec::new(),
@@ -449,10 +457,14 @@ impl Tables {
     /// device in the instance's VM, or the wire if the instance runs
     /// elsewhere.
     fn hop(&self, inst: &Instance, eni: &Eni) -> Hop {
-        match inst.vm {
-            Some(vm) => Hop::Vm(vm, eni.device_index),
-            None if inst.elsewhere => Hop::Rack,
-            None => Hop::Wire,
+        match (inst.vm, inst.elsewhere) {
+            (Some(vm), _) => Hop::Vm(vm, eni.device_index),
+            (None, Some((host, vm))) => Hop::Rack {
+                host,
+                vm,
+                dev: eni.device_index,
+            },
+            (None, None) => Hop::Wire,
         }
     }
 

@@ -75,7 +75,7 @@ fn tables(more: &str, routes: impl Fn(&Ec2) -> Vec<ApplianceRoute>) -> (Tables, 
     let t = Tables::compile(
         &ec2,
         &vm_of,
-        &BTreeSet::new(),
+        &BTreeMap::new(),
         &BTreeSet::new(),
         &routes(&ec2),
     );
@@ -314,7 +314,7 @@ fn s2_an_address_in_transit_receives_nothing() {
     let ids: Vec<InstanceId> = ec2.instance_views().into_iter().map(|i| i.id).collect();
     let vm_of = ids.iter().cloned().zip(0..).collect();
     let moving: BTreeSet<IpAddr> = [ip("10.0.1.10")].into();
-    let t2 = Tables::compile(&ec2, &vm_of, &BTreeSet::new(), &moving, &[]);
+    let t2 = Tables::compile(&ec2, &vm_of, &BTreeMap::new(), &moving, &[]);
     let k = key("10.0.1.20", "10.0.1.10", 443);
     assert!(t.journey(Some(1), &k, false, false).is_ok());
     assert_eq!(
@@ -576,7 +576,7 @@ fn route_priority_an_unheld_address_in_the_vpc_is_routed_locally_to_nothing() {
     let ids: Vec<InstanceId> = ec2.instance_views().into_iter().map(|i| i.id).collect();
     let vm_of = ids.iter().cloned().zip(0..).collect();
     let moving: BTreeSet<IpAddr> = [ip("10.0.3.5")].into();
-    let t = Tables::compile(&ec2, &vm_of, &BTreeSet::new(), &moving, &[]);
+    let t = Tables::compile(&ec2, &vm_of, &BTreeMap::new(), &moving, &[]);
     assert_eq!(
         t.journey(Some(0), &k, false, false),
         Err(DropReason::AddressInTransit)

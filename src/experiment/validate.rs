@@ -492,14 +492,33 @@ fn rack(
                  host than its traffic); run them on one host",
             ));
         }
-        for (i, f) in spec.flows.iter().enumerate() {
-            if f.dst.is_some() && (f.from.is_some() || !matches!(f.kind, FlowKindSpec::Rx)) {
+        for (i, f) in spec
+            .flows
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.dst.is_some())
+        {
+            if matches!(
+                f.kind,
+                FlowKindSpec::RequestResponse | FlowKindSpec::TcpStream
+            ) {
                 return Err(cx.invalid(
-                    &format!("flows.{i}"),
+                    &format!("flows.{i}.kind"),
                     None,
-                    "in a [rack], addressed flows come from beyond it (kind = \"rx\", no \
-                     `from`); flows from an instance and request/response across hosts are \
+                    "in a [rack], addressed flows are open-loop (rx from beyond the rack, or tx \
+                     and vm_to_vm from an instance); request/response and TCP across hosts are \
                      not modelled yet",
+                ));
+            }
+            // One copy of the flow: every host takes the packets of its own
+            // instances already.
+            if let Some(h @ toml::Value::String(_)) = &f.host {
+                return Err(cx.invalid(
+                    &format!("flows.{i}.host"),
+                    Some(h.to_string()),
+                    "an addressed flow reaches whichever host runs its instance; `host` only \
+                     names the host that books the VPC's drops of a flow from beyond the rack \
+                     (an index; a flow from an instance is sent by that instance's host)",
                 ));
             }
         }

@@ -257,6 +257,9 @@ struct FlowRt {
     rack_gaps: Option<RackGaps>,
     /// In a rack, once merged: each host's `series` (empty otherwise).
     host_series: Vec<Vec<u32>>,
+    /// In a rack: packets of this addressed flow another host handed over
+    /// to this one (counted in `generated` here, and in `handed` there).
+    injected: u64,
     /// Addressed flows: deliveries per bucket of `SERIES_BUCKET` (by
     /// delivery time), allocated at build; empty for other flows.
     series: Vec<u32>,
@@ -315,6 +318,9 @@ pub(super) struct Crossing {
     pub units: Units,
     /// Time spent per stage so far \[ps\] (the switch's included).
     pub stage_ps: [u64; Stage::COUNT],
+    /// An addressed flow's packet: the (VM, device index) it goes to on
+    /// the receiving host, and its birth number ([`RackGaps`]).
+    pub to: Option<(u32, u32, u64)>,
 }
 
 /// Packets of one kind counted through a run: generated = delivered +
@@ -377,11 +383,11 @@ impl FlowRt {
     /// Notes a delivery (open-loop) or a completed round trip
     /// (request/response) at `t`, for the longest gap between them. Called
     /// in time order.
-    fn note_delivery(&mut self, t: SimTime) {
+    fn note_delivery(&mut self, t: SimTime, seq: u64) {
         let since = self.last_delivery.or(self.first_birth).unwrap_or(t);
         self.longest_gap = self.longest_gap.max(t.since(since));
         if let Some(g) = self.rack_gaps.as_mut() {
-            g.note(t, since);
+            g.note(t, since, seq);
         }
         self.last_delivery = Some(t);
     }
@@ -402,8 +408,16 @@ impl FlowRt {
             self.host_series[*h] = d.series.clone();
         }
         let copies: Vec<FlowRt> = copies.into_iter().map(|c| c.1).collect();
+        // A packet handed from one host to another was counted as generated
+        // on both, and is in flight between them until it is taken in.
+        let handed = self.handed + copies.iter().map(|d| d.handed).sum::<u64>();
+        let injected = self.injected + copies.iter().map(|d| d.injected).sum::<u64>();
+        self.generated -= self.injected;
+        self.live += handed - injected;
+        self.handed = 0;
+        self.injected = 0;
         for d in &copies {
-            self.generated += d.generated;
+            self.generated += d.generated - d.injected;
             self.delivered += d.delivered;
             self.dropped += d.dropped;
             for (a, b) in self.dropped_by.iter_mut().zip(&d.dropped_by) {
@@ -429,35 +443,40 @@ impl FlowRt {
 
 /// The deliveries of an addressed flow that several hosts of a rack take
 /// part of, in runs a rack can merge ([`RackGaps::longest_gap`]): a run is
-/// a stretch of deliveries on one host with no packet of the flow born in
-/// between that this host did not take (another host's, or one the VPC
-/// dropped). Within a run, only packets born before it can be delivered
-/// elsewhere, so the longest gap of the whole flow is the longest gap
-/// inside a run or between the runs of all hosts laid out in time.
+/// a stretch of deliveries on one host of packets born one after the other
+/// (every copy of the flow numbers its births alike, and a packet handed
+/// to another host keeps its number), so none born in between went to
+/// another host or was dropped. Within a run, only packets born before it
+/// can be delivered elsewhere, so the longest gap of the whole flow is the
+/// longest gap inside a run or between the runs of all hosts laid out in
+/// time.
 #[derive(Clone, Debug, Default)]
 pub(super) struct RackGaps {
     /// (first delivery, last delivery, longest gap between them), in time
     /// order; at most [`RackGaps::MAX_RUNS`] (then the last run grows: its
     /// gap may then include deliveries of other hosts, an overestimate).
     runs: Vec<(SimTime, SimTime, SimDuration)>,
-    /// A packet this host did not take was born since its last delivery.
-    broken: bool,
+    /// Births of the flow so far (every copy counts every birth).
+    births: u64,
+    /// The birth number of the last packet delivered here.
+    last: u64,
 }
 
 impl RackGaps {
     /// Runs kept per flow and host.
     const MAX_RUNS: usize = 4096;
 
-    fn note(&mut self, t: SimTime, since: SimTime) {
+    fn note(&mut self, t: SimTime, since: SimTime, seq: u64) {
         let full = self.runs.len() >= Self::MAX_RUNS;
+        let next = seq == self.last + 1;
         match self.runs.last_mut() {
-            Some(run) if !self.broken || full => {
+            Some(run) if next || full => {
                 run.2 = run.2.max(t.since(since));
                 run.1 = t;
             }
             _ => self.runs.push((t, t, SimDuration::ZERO)),
         }
-        self.broken = false;
+        self.last = seq;
     }
 
     /// The longest time without a delivery over all hosts' runs, from
@@ -1348,6 +1367,7 @@ impl Engine {
                 longest_gap: SimDuration::ZERO,
                 rack_gaps: (switch.is_some() && f.addr.is_some()).then(RackGaps::default),
                 host_series: Vec::new(),
+                injected: 0,
                 series: Vec::new(),
                 tcp: match f.kind {
                     FlowKind::TcpStream { src, dst, tcp } => {
@@ -1433,6 +1453,18 @@ impl Engine {
                     check_route(r, &h.rings);
                 }
                 seg.v2v.push(row);
+            }
+            if switch.is_some() {
+                // To and from the switch: no hops beyond the rack.
+                h.within_rack = true;
+                for d in &firsts {
+                    seg.rx_rack.push(model.rx(&mut h, d));
+                    seg.tx_rack.push(model.tx(&mut h, d));
+                }
+                h.within_rack = false;
+                for r in seg.rx_rack.iter().chain(&seg.tx_rack) {
+                    check_route(r, &h.rings);
+                }
             }
             rt.set_segments(seg, &devices);
         }
@@ -1620,9 +1652,6 @@ impl Engine {
     fn forget(&mut self, id: u32) {
         let f = &mut self.flows[self.packets[id as usize].flow as usize];
         f.generated -= 1;
-        if let Some(g) = f.rack_gaps.as_mut() {
-            g.broken = true;
-        }
         self.release(id);
     }
 
@@ -1934,7 +1963,15 @@ impl Engine {
     fn reach_end(&mut self, id: u32, t: SimTime) {
         let pkt = &self.packets[id as usize];
         if let Turn::Leaves { lp, flow } = self.flows[pkt.flow as usize].turn {
-            self.hand_off(id, t, lp, flow);
+            self.hand_off(id, t, lp, flow, None);
+            return;
+        }
+        if let Some((lp, vm, dev)) = self.vpc.as_ref().and_then(|v| v.exit(pkt.route)) {
+            // An addressed flow's packet to an instance on another host: its
+            // copy there has this flow's index (a rack puts addressed flows
+            // first, in one order, on every host).
+            let to = Some((vm, dev, pkt.seq));
+            self.hand_off(id, t, lp, pkt.flow, to);
             return;
         }
         if pkt.role == Role::Data && t <= self.horizon && !self.flows[pkt.flow as usize].tracks_gaps
@@ -1968,7 +2005,7 @@ impl Engine {
         let f = &mut self.flows[pkt.flow as usize];
         f.delivered += 1;
         if f.tracks_gaps && pkt.role == Role::Data {
-            f.note_delivery(t);
+            f.note_delivery(t, pkt.seq);
         }
         if let Some(n) = f
             .series
@@ -2052,7 +2089,7 @@ impl Engine {
                 f.rtt_sum_ps += rtt as u128;
                 f.completed += 1;
                 if f.tracks_gaps {
-                    f.note_delivery(now);
+                    f.note_delivery(now, pkt.seq);
                 }
                 if now <= self.window_end {
                     f.completed_in_window += 1;
@@ -2625,6 +2662,11 @@ impl Engine {
         let now = self.now;
         let reply = pkt.role == Role::Response;
         let f = &mut self.flows[flow];
+        if let Some(g) = f.rack_gaps.as_mut() {
+            // Every copy numbers the births alike (see `RackGaps`).
+            g.births += 1;
+            pkt.seq = g.births;
+        }
         match vpc.steer(flow, reply, pkt.units.bytes, now, &mut self.routes) {
             Ok(Some(route)) => {
                 pkt.route = route;
@@ -2643,9 +2685,6 @@ impl Engine {
             Err(reason) => {
                 f.lost += 1;
                 f.last_lost = Some(now);
-                if let Some(g) = f.rack_gaps.as_mut() {
-                    g.broken = true;
-                }
                 self.drop_packet(id, reason);
                 false
             }
@@ -3048,7 +3087,7 @@ impl Engine {
     /// into the switch), to the switch for flow `flow` of host `lp`: it
     /// arrives at that host's port after the switch's latency (cut-through:
     /// counted from its first bytes). Booked here as handed.
-    fn hand_off(&mut self, id: u32, t: SimTime, lp: u32, flow: u32) {
+    fn hand_off(&mut self, id: u32, t: SimTime, lp: u32, flow: u32, to: Option<(u32, u32, u64)>) {
         let sw = self.switch.expect("a flow leaves only in a rack");
         let pkt = &self.packets[id as usize];
         let f = &self.flows[pkt.flow as usize];
@@ -3083,6 +3122,7 @@ impl Engine {
                 born: pkt.born,
                 units: pkt.units,
                 stage_ps,
+                to,
             },
         ));
         let f = &mut self.flows[pkt.flow as usize];
@@ -3099,12 +3139,25 @@ impl Engine {
     /// A packet from another host reaches this host's switch port at `at`:
     /// it starts its flow's route there.
     pub(super) fn inject(&mut self, at: SimTime, c: Crossing) {
-        let f = &self.flows[c.flow as usize];
-        debug_assert_eq!(f.turn, Turn::Arrives, "a crossing for a flow that arrives");
         debug_assert!(at >= self.now, "a crossing due before the receiver's clock");
-        let route = match c.stream {
-            0 => f.route,
-            k => f.stream_routes[k as usize - 1],
+        let f = &mut self.flows[c.flow as usize];
+        let (route, seq) = match c.to {
+            Some((vm, dev, seq)) => {
+                f.injected += 1;
+                let vpc = self.vpc.as_mut().expect("addressed flows have a VPC");
+                let route = vpc
+                    .arrival_route(vm, dev, &mut self.routes)
+                    .expect("every host of a rack has the devices of its instances' ENIs");
+                (route, seq)
+            }
+            None => {
+                debug_assert_eq!(f.turn, Turn::Arrives, "a crossing for a flow that arrives");
+                let route = match c.stream {
+                    0 => f.route,
+                    k => f.stream_routes[k as usize - 1],
+                };
+                (route, 0)
+            }
         };
         let id = self.alloc(Packet {
             born: c.born,
@@ -3114,6 +3167,7 @@ impl Engine {
             units: c.units,
             role: Role::Data,
             stage_ps: c.stage_ps,
+            seq,
             ..Packet::default()
         });
         self.q.push(at, Ev::Arrive(id));

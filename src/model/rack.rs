@@ -136,8 +136,70 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
             turns: Vec::new(),
         })
         .collect();
-    let mut homes = Vec::with_capacity(cfg.flows.len());
-    for (f, place) in cfg.flows.iter().zip(&rack.places) {
+    // Addressed flows first, in one order, on every host: a flow's copy has
+    // the same index on each (a packet handed between hosts names it).
+    let mut homes: Vec<Option<FlowHome>> = vec![None; cfg.flows.len()];
+    for (g, (f, place)) in cfg.flows.iter().zip(&rack.places).enumerate() {
+        let Some(a) = &f.addr else { continue };
+        if f.kind != FlowKind::Addressed {
+            return Err(bad(
+                &format!("flows ({})", f.name),
+                "in a rack, addressed flows are open-loop; request/response across hosts is \
+                 not modelled yet"
+                    .into(),
+            ));
+        }
+        // From an instance: its host sends it. From beyond the rack: the
+        // flow's own host books the VPC's drops. Every host runs a copy
+        // (the VPC decides each packet alike on each) and takes the packets
+        // that are its own.
+        let s = match &a.from {
+            None => place.host as usize,
+            Some(from) => {
+                let v = cfg.vpc.as_ref().expect("addressed flows have a VPC");
+                let name = from.strip_prefix('$').unwrap_or(from);
+                let i = v.vms.iter().position(|(n, _)| n == name).ok_or_else(|| {
+                    bad(
+                        &format!("flows ({})", f.name),
+                        format!(
+                            "from {from}: in a rack, the sending instance must be placed on a \
+                             host (vpc.vms)"
+                        ),
+                    )
+                })?;
+                v.places.get(i).copied().unwrap_or(0) as usize
+            }
+        };
+        if s >= plans.len() {
+            return Err(bad(
+                &format!("flows ({})", f.name),
+                format!(
+                    "host {s}, but the rack has {} (0..={})",
+                    rack.hosts,
+                    rack.hosts - 1
+                ),
+            ));
+        }
+        let mut local = 0;
+        let mut mirrors = Vec::new();
+        for (h, plan) in plans.iter_mut().enumerate() {
+            if h == s {
+                local = plan.add(f.clone(), Turn::Local);
+            } else {
+                mirrors.push((h, plan.add(f.clone(), Turn::Mirror)));
+            }
+        }
+        homes[g] = Some(FlowHome {
+            host: s,
+            local,
+            arrives: None,
+            mirrors,
+        });
+    }
+    for (g, (f, place)) in cfg.flows.iter().zip(&rack.places).enumerate() {
+        if f.addr.is_some() {
+            continue;
+        }
         for h in [place.host, place.dst_host] {
             if h >= rack.hosts {
                 return Err(bad(
@@ -151,33 +213,7 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
             }
         }
         let (s, d) = (place.host as usize, place.dst_host as usize);
-        if let Some(a) = &f.addr {
-            // From beyond the rack, to whichever host runs its instance:
-            // every host runs a copy (the VPC decides each packet alike on
-            // each), the flow's own host books the VPC's drops.
-            if a.from.is_some() || f.kind != FlowKind::Addressed {
-                return Err(bad(
-                    &format!("flows ({})", f.name),
-                    "in a rack, addressed flows come from beyond it (no `from`) and are \
-                     open-loop; flows from an instance and request/response across hosts are \
-                     not modelled yet"
-                        .into(),
-                ));
-            }
-            let local = plans[s].add(f.clone(), Turn::Local);
-            let mirrors = (0..plans.len())
-                .filter(|&h| h != s)
-                .map(|h| (h, plans[h].add(f.clone(), Turn::Mirror)))
-                .collect();
-            homes.push(FlowHome {
-                host: s,
-                local,
-                arrives: None,
-                mirrors,
-            });
-            continue;
-        }
-        match f.kind {
+        homes[g] = Some(match f.kind {
             FlowKind::VmToVm { src, dst } if s != d => {
                 let half = |kind| FlowConfig { kind, ..f.clone() };
                 let at_dst = plans[d].add(half(FlowKind::Rx { vm: dst }), Turn::Arrives);
@@ -186,12 +222,12 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
                     flow: at_dst,
                 };
                 let at_src = plans[s].add(half(FlowKind::Tx { vm: src }), leaves);
-                homes.push(FlowHome {
+                FlowHome {
                     host: s,
                     local: at_src,
                     arrives: Some((d, at_dst)),
                     mirrors: Vec::new(),
-                });
+                }
             }
             _ if s != d => {
                 return Err(bad(
@@ -199,14 +235,18 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
                     "only vm_to_vm flows cross between hosts".into(),
                 ))
             }
-            _ => homes.push(FlowHome {
+            _ => FlowHome {
                 host: s,
                 local: plans[s].add(f.clone(), Turn::Local),
                 arrives: None,
                 mirrors: Vec::new(),
-            }),
-        }
+            },
+        });
     }
+    let homes = homes
+        .into_iter()
+        .map(|h| h.expect("every flow placed"))
+        .collect();
     Ok((plans, homes))
 }
 

@@ -120,6 +120,10 @@ pub struct Segments {
     /// Device a → device b (`v2v[a][b]`; unused when both belong to one VM,
     /// whose own stack routes between its interfaces).
     pub v2v: Vec<Vec<Vec<Step>>>,
+    /// In a rack: the switch's port → device d (no hops beyond the rack).
+    pub rx_rack: Vec<Vec<Step>>,
+    /// In a rack: device d → the NIC's wire, where the switch takes it.
+    pub tx_rack: Vec<Vec<Step>>,
 }
 
 /// The VPC side of a run.
@@ -130,8 +134,13 @@ pub struct VpcRt {
     timeline: Vec<TimedStep>,
     timing: ControlTiming,
     vm_of: BTreeMap<InstanceId, u32>,
-    /// Instances on other hosts of the rack.
-    elsewhere: BTreeSet<InstanceId>,
+    /// Instances on other hosts of the rack: (host, VM there).
+    elsewhere: BTreeMap<InstanceId, (u32, u32)>,
+    /// By route index: where a route that leaves through the rack's switch
+    /// goes (host, VM, device index).
+    exits: Vec<Option<(u32, u32, u32)>>,
+    /// Routes from the switch's port to each (VM, device index) here.
+    arrivals: BTreeMap<(u32, u32), u32>,
     routes: Vec<ApplianceRoute>,
     tables: Tables,
     epoch: u64,
@@ -290,13 +299,14 @@ impl VpcRt {
             }
         }
         let mut vm_of = BTreeMap::new();
-        let mut elsewhere = BTreeSet::new();
+        let mut elsewhere = BTreeMap::new();
         for (i, (name, vm)) in cfg.vms.iter().enumerate() {
             let id = instance_id(&script, name, "vpc.vms")?;
-            if cfg.places.get(i).copied().unwrap_or(0) == cfg.host {
+            let host = cfg.places.get(i).copied().unwrap_or(0);
+            if host == cfg.host {
                 vm_of.insert(id, *vm);
             } else {
-                elsewhere.insert(id);
+                elsewhere.insert(id, (host, *vm));
             }
         }
         let mut routes = Vec::new();
@@ -359,6 +369,8 @@ impl VpcRt {
             timing: cfg.timing,
             vm_of,
             elsewhere,
+            exits: Vec::new(),
+            arrivals: BTreeMap::new(),
             routes,
             epoch: 0,
             in_transit: BTreeMap::new(),
@@ -616,16 +628,18 @@ impl VpcRt {
         let j = self.journey(flow, reply)?;
         self.admit(flow, &j, bytes, now)?;
         let hops = j.hops();
-        if hops.contains(&Hop::Rack) {
-            // Only journeys from beyond the rack run in a rack's VPC (the
-            // rack refuses the others before the run).
-            debug_assert_eq!(hops, [Hop::Wire, Hop::Rack]);
-            return if hops == [Hop::Wire, Hop::Rack] {
-                Ok(None)
-            } else {
-                Err(DropReason::NoRoute)
-            };
-        }
+        let exit = match hops {
+            // Sent here to an instance on another host: through the switch.
+            &[Hop::Vm(..), Hop::Rack { host, vm, dev }] => Some((host, vm, dev)),
+            // Another host sends it, or takes it from beyond the rack.
+            [Hop::Rack { .. }, ..] | [Hop::Wire, Hop::Rack { .. }] => return Ok(None),
+            // An appliance on another host (the rack refuses appliance
+            // routes before the run).
+            h if h.iter().any(|h| matches!(h, Hop::Rack { .. })) => {
+                return Err(DropReason::NoRoute)
+            }
+            _ => None,
+        };
         let (epoch, idx) = (self.epoch, reply as usize);
         if let Some(f) = &self.flows[flow] {
             if f.route[idx].0 == epoch {
@@ -645,7 +659,7 @@ impl VpcRt {
                 .get(&(v, d))
                 .map(|&s| s as usize)
                 .ok_or(DropReason::NoAttachment),
-            Hop::Wire | Hop::Rack => Ok(usize::MAX),
+            Hop::Wire | Hop::Rack { .. } => Ok(usize::MAX),
         };
         for w in hops.windows(2) {
             let seg = &self.segments;
@@ -657,15 +671,48 @@ impl VpcRt {
                 (a @ Hop::Vm(..), b @ Hop::Vm(..)) => {
                     steps.extend_from_slice(&seg.v2v[slot(a)?][slot(b)?])
                 }
+                (a @ Hop::Vm(..), Hop::Rack { .. }) => {
+                    steps.extend_from_slice(&seg.tx_rack[slot(a)?])
+                }
                 (Hop::Wire, Hop::Wire) => return Err(DropReason::NoRoute),
-                (Hop::Rack, _) | (_, Hop::Rack) => unreachable!("taken above"),
+                (Hop::Rack { .. }, _) | (_, Hop::Rack { .. }) => unreachable!("taken above"),
             }
         }
         routes.push(steps.into_boxed_slice());
         let r = (routes.len() - 1) as u32;
+        if let Some(x) = exit {
+            self.exits.resize(routes.len(), None);
+            self.exits[r as usize] = Some(x);
+        }
         self.route_of.insert(hops.to_vec(), r);
         self.remember_route(flow, idx, r);
         Ok(Some(r))
+    }
+
+    /// Where route `route` leaves through the rack's switch, if it does:
+    /// (host, VM, device index).
+    #[inline]
+    pub fn exit(&self, route: u32) -> Option<(u32, u32, u32)> {
+        self.exits.get(route as usize).copied().flatten()
+    }
+
+    /// The route from the switch's port to device `dev` of VM `vm` here (a
+    /// packet another host of the rack sent to it), made on first use;
+    /// `None` if this host has no such device.
+    pub fn arrival_route(
+        &mut self,
+        vm: u32,
+        dev: u32,
+        routes: &mut Vec<Box<[Step]>>,
+    ) -> Option<u32> {
+        if let Some(&r) = self.arrivals.get(&(vm, dev)) {
+            return Some(r);
+        }
+        let slot = *self.slot_of.get(&(vm, dev))? as usize;
+        routes.push(self.segments.rx_rack.get(slot)?.clone().into_boxed_slice());
+        let r = (routes.len() - 1) as u32;
+        self.arrivals.insert((vm, dev), r);
+        Some(r)
     }
 
     /// The allowances of every instance journey `j` crosses, all or none: a
@@ -979,6 +1026,7 @@ InstanceId = "$app"
             rx: vec![vec![]; n],
             tx: vec![vec![]; n],
             v2v: vec![vec![vec![]; n]; n],
+            ..Segments::default()
         };
         rt.set_segments(segments, &devices);
         rt
