@@ -99,7 +99,8 @@ fn l1_the_vf_limit_counts_enis_not_vms() {
     );
     let msg = e.to_string();
     assert!(
-        msg.contains("each attached ENI its own virtual function") && msg.contains("2 more"),
+        msg.contains("each attached ENI its own virtual function")
+            && msg.contains("2 further ENIs"),
         "{msg}"
     );
     // Four suffice; the other paths need no VF.
@@ -178,4 +179,107 @@ fn validate_refuses_more_enis_than_vfs_naming_the_actions() {
         err.contains("vpc.actions") && err.contains("virtual function") && err.contains("need 2"),
         "{err}"
     );
+}
+
+#[test]
+fn enis_at_one_device_index_on_two_network_cards_are_two_devices() {
+    // p4d.24xlarge has 4 network cards, each numbering its ENIs from 0: an
+    // ENI at index 1 on card 0 and one at index 1 on card 1 are two devices
+    // (two VFs under sriov), each taking the packets for its own address.
+    let text = r#"
+name = "cards"
+profile = "kvm-modern-25g"
+paths = ["sriov", "virtio"]
+[run]
+duration_us = 2000
+[host]
+vms = 1
+[vpc]
+vms = { gpu = 0 }
+[[vpc.actions]]
+action = "CreateVpc"
+CidrBlock = "10.0.0.0/16"
+name = "vpc"
+[[vpc.actions]]
+action = "CreateSubnet"
+VpcId = "$vpc"
+CidrBlock = "10.0.1.0/24"
+AvailabilityZone = "us-east-1a"
+name = "s"
+[[vpc.actions]]
+action = "AuthorizeSecurityGroupIngress"
+GroupId = "$vpc.sg"
+IpPermissions = [{ IpProtocol = "-1", IpRanges = [{ CidrIp = "0.0.0.0/0" }] }]
+[[vpc.actions]]
+action = "RunInstances"
+ImageId = "ami-12345678"
+InstanceType = "p4d.24xlarge"
+SubnetId = "$s"
+name = "gpu"
+[[vpc.actions]]
+action = "CreateNetworkInterface"
+SubnetId = "$s"
+PrivateIpAddress = "10.0.1.101"
+name = "e1"
+[[vpc.actions]]
+action = "CreateNetworkInterface"
+SubnetId = "$s"
+PrivateIpAddress = "10.0.1.102"
+name = "e2"
+[[vpc.actions]]
+action = "AttachNetworkInterface"
+NetworkInterfaceId = "$e1"
+InstanceId = "$gpu"
+DeviceIndex = 1
+[[vpc.actions]]
+action = "AttachNetworkInterface"
+NetworkInterfaceId = "$e2"
+InstanceId = "$gpu"
+DeviceIndex = 1
+NetworkCardIndex = 1
+[[vpc.actions]]
+action = "AllocateAddress"
+Domain = "vpc"
+name = "ip1"
+[[vpc.actions]]
+action = "AssociateAddress"
+AllocationId = "$ip1"
+NetworkInterfaceId = "$e1"
+[[vpc.actions]]
+action = "AllocateAddress"
+Domain = "vpc"
+name = "ip2"
+[[vpc.actions]]
+action = "AssociateAddress"
+AllocationId = "$ip2"
+NetworkInterfaceId = "$e2"
+[[flows]]
+name = "to-e1"
+kind = "rx"
+dst = "$ip1.ip"
+rate_pps = 100000
+[[flows]]
+name = "to-e2"
+kind = "rx"
+dst = "$ip2.ip"
+rate_pps = 100000
+"#;
+    let exp = enisim::experiment::Experiment::from_toml("cards.toml", text, &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let report = enisim::experiment::run_experiment(&exp, Some(1)).unwrap();
+    for r in report.paths() {
+        let (a, b) = match r.path.as_str() {
+            "sriov" => ("vf1.rx_ring", "vf2.rx_ring"),
+            _ => ("vm0.eth1.virtio_rx", "vm0.card1.eth1.virtio_rx"),
+        };
+        let (na, nb) = (ring_packets(r, a), ring_packets(r, b));
+        assert_eq!(
+            (na, nb),
+            (r.flows[0].delivered, r.flows[1].delivered),
+            "{}: {:?}",
+            r.path,
+            r.rings
+        );
+        assert!(na > 0 && nb > 0, "{}", r.path);
+    }
 }

@@ -89,8 +89,8 @@ impl Key {
 pub enum Hop {
     /// The host's wire (the packet comes from, or goes to, elsewhere).
     Wire,
-    /// A device of a VM on the host: (VM index, device index of the ENI it
-    /// serves). Each attached ENI is its own device (a VF under SR-IOV, its
+    /// A device of a VM on the host: (VM index, [`device_key`] of the ENI
+    /// it serves: its device index on card 0). Each attached ENI is its own device (a VF under SR-IOV, its
     /// own NIC under passthrough, its own virtio or emulated device), so a
     /// packet for an ENI's address lands on that ENI's queues and one sent
     /// from an ENI leaves through them.
@@ -105,6 +105,14 @@ pub enum Hop {
         /// The ENI's device index.
         dev: u32,
     },
+}
+
+/// The device key of an ENI attached at `device_index` on network card
+/// `card` (what [`Hop::Vm`] carries): the device index itself on card 0,
+/// and distinct per card on instance types with several, where each card
+/// numbers its ENIs from 0 (one device each).
+pub fn device_key(card: u32, device_index: u32) -> u32 {
+    (card << 16) | (device_index & 0xffff)
 }
 
 /// Where a packet goes, and whose allowances it uses.
@@ -353,7 +361,9 @@ impl Tables {
                 subnet: v.subnet.clone(),
                 subnet_cidr: v.subnet_cidr,
                 instance,
-                device_index: attached.map_or(u32::MAX, |a| a.device_index),
+                device_index: attached.map_or(u32::MAX, |a| {
+                    device_key(a.network_card_index, a.device_index)
+                }),
                 groups: v
                     .groups
                     .iter()
@@ -516,6 +526,8 @@ impl Tables {
         };
         // 1. Leaving the sender.
         let mut appliance = None;
+        // The ENI an appliance sends from.
+        let mut appliance_out: Option<usize> = None;
         let mut vpc = None;
         match from {
             None => push(&mut j, Hop::Wire),
@@ -549,30 +561,34 @@ impl Tables {
             if !self.instances[inst].running {
                 return Err(DropReason::NoAttachment);
             }
-            if eni.source_dest_check
-                && !eni.addrs.contains(&key.dst)
-                && !eni.addrs.contains(&key.src)
-            {
+            // It receives on the route's ENI and sends from the ENI its own
+            // routing picks for the destination (the same one, unless the
+            // appliance has an ENI in the destination's subnet): each ENI
+            // applies its source/destination check (G5: a packet neither
+            // from nor to it is dropped unless the check is off), the first
+            // its groups' ingress rules, the second their egress rules.
+            let out_e = self.egress_eni(inst, key, false).unwrap_or(a);
+            let out = &self.enis[out_e];
+            let foreign = |e: &Eni| {
+                e.source_dest_check && !e.addrs.contains(&key.dst) && !e.addrs.contains(&key.src)
+            };
+            if foreign(eni) || foreign(out) {
                 return Err(DropReason::SrcDstCheck);
             }
-            let allowed = self.group_allows(eni, true, key) && self.group_allows(eni, false, key);
+            let allowed = self.group_allows(eni, true, key) && self.group_allows(out, false, key);
             if !reply && !allowed {
                 return Err(DropReason::SgDenied);
             }
-            // It receives on the route's ENI and sends from the ENI its own
-            // routing picks for the destination (the same one, unless the
-            // appliance has an ENI in the destination's subnet).
             let app = &self.instances[inst];
             let in_hop = self.hop(app, eni);
             if j.hops()[j.len as usize - 1] != in_hop {
                 push(&mut j, in_hop);
             }
-            let out_hop = self
-                .egress_eni(inst, key, false)
-                .map_or(in_hop, |e| self.hop(app, &self.enis[e]));
+            let out_hop = self.hop(app, out);
             if out_hop != in_hop {
                 push(&mut j, out_hop);
             }
+            appliance_out = Some(out_e);
             j.inbound[0] = Some(inst as u32);
             j.out[1] = Some(inst as u32);
         }
@@ -600,7 +616,9 @@ impl Tables {
                         return Err(DropReason::AddressInTransit);
                     }
                     let src = match appliance {
-                        Some(a) => self.enis[a].addrs[0],
+                        // Translated from the address of the ENI it
+                        // sends from.
+                        Some(a) => self.enis[appliance_out.unwrap_or(a)].addrs[0],
                         None => key.src,
                     };
                     let public = match src {

@@ -582,3 +582,113 @@ fn route_priority_an_unheld_address_in_the_vpc_is_routed_locally_to_nothing() {
         Err(DropReason::AddressInTransit)
     );
 }
+
+/// A NAT with two ENIs: `b`'s primary in the public subnet holds the
+/// Elastic IP, its second ENI `b-in` sits in a private subnet whose default
+/// route points at it; `c` in the private subnet sends to the internet.
+/// With `checks_off`, both of b's ENIs have the source/destination check off.
+fn two_eni_nat(checks_off: &[&str]) -> (Tables, Ec2) {
+    let mut more = String::from(
+        r#"
+[[actions]]
+action = "CreateSubnet"
+VpcId = "$vpc"
+CidrBlock = "10.0.3.0/24"
+AvailabilityZone = "us-east-1a"
+name = "private"
+
+[[actions]]
+action = "AuthorizeSecurityGroupIngress"
+GroupId = "$web"
+IpPermissions = [{ IpProtocol = "-1", IpRanges = [{ CidrIp = "10.0.0.0/16" }] }]
+
+[[actions]]
+action = "RunInstances"
+ImageId = "ami-12345678"
+InstanceType = "m5.large"
+SubnetId = "$private"
+SecurityGroupIds = ["$web"]
+PrivateIpAddress = "10.0.3.10"
+name = "c"
+
+[[actions]]
+action = "CreateNetworkInterface"
+SubnetId = "$private"
+Groups = ["$web"]
+PrivateIpAddress = "10.0.3.5"
+name = "b-in"
+
+[[actions]]
+action = "AttachNetworkInterface"
+NetworkInterfaceId = "$b-in"
+InstanceId = "$b"
+DeviceIndex = 1
+
+[[actions]]
+action = "AllocateAddress"
+Domain = "vpc"
+name = "nat-ip"
+
+[[actions]]
+action = "AssociateAddress"
+AllocationId = "$nat-ip"
+NetworkInterfaceId = "$b.eni0"
+"#,
+    );
+    for eni in checks_off {
+        more.push_str(&format!(
+            "\n[[actions]]\naction = \"ModifyNetworkInterfaceAttribute\"\nNetworkInterfaceId = \"{eni}\"\nSourceDestCheck = false\n"
+        ));
+    }
+    let routes = |ec2: &Ec2| {
+        let v = ec2.eni_views();
+        let by_ip = |a: &str| {
+            v.iter()
+                .find(|e| IpAddr::V4(e.private_ipv4[0].address) == ip(a))
+                .unwrap()
+        };
+        vec![ApplianceRoute {
+            subnet: by_ip("10.0.3.10").subnet.clone(),
+            destination: Ipv4Net::new(Ipv4Addr::new(0, 0, 0, 0), 0).unwrap(),
+            target: by_ip("10.0.3.5").id.clone(),
+        }]
+    };
+    tables(&more, routes)
+}
+
+#[test]
+fn g5_an_appliance_with_two_enis_receives_on_the_routes_eni_and_sends_from_its_primary() {
+    let to_internet = key("10.0.3.10", "198.51.100.7", 443);
+    let (t, ec2) = two_eni_nat(&["$b.eni0", "$b-in"]);
+    let j = t.journey(Some(2), &to_internet, false, false).unwrap();
+    // In on b's second device, out of its primary, then the wire.
+    assert_eq!(
+        j.hops(),
+        &[Hop::Vm(2, 0), Hop::Vm(1, 1), Hop::Vm(1, 0), Hop::Wire]
+    );
+    // Masqueraded behind the Elastic IP of the ENI it sends from.
+    let public = ec2
+        .eni_views()
+        .into_iter()
+        .find_map(|e| {
+            e.private_ipv4[0]
+                .public
+                .as_ref()
+                .filter(|_| e.private_ipv4[0].address == Ipv4Addr::new(10, 0, 1, 20))
+                .map(|p| p.address)
+        })
+        .unwrap();
+    assert_eq!(j.src_public, Some(IpAddr::V4(public)));
+    // Each ENI applies its own check: with the outside one's on, the
+    // packet (from c, to the internet) is foreign to it and dropped.
+    let (t, _) = two_eni_nat(&["$b-in"]);
+    assert_eq!(
+        t.journey(Some(2), &to_internet, false, false),
+        Err(DropReason::SrcDstCheck)
+    );
+    let (t, _) = two_eni_nat(&["$b.eni0"]);
+    assert_eq!(
+        t.journey(Some(2), &to_internet, false, false),
+        Err(DropReason::SrcDstCheck)
+    );
+}

@@ -316,7 +316,7 @@ pub(crate) fn build(
         if !seen.insert((*host, *vm)) {
             return Err(cx.invalid(
                 &format!("vpc.vms.{name}"),
-                Some(vm.to_string()),
+                spec.vms.get(name).map(|v| v.to_string()),
                 if rack_hosts.is_some() {
                     "another instance already runs as this VM of this host"
                 } else {

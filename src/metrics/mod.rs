@@ -273,7 +273,10 @@ pub struct FlowResult {
     /// Flow name.
     pub name: String,
     /// In a rack: the host of the flow's VM (the sending VM of a
-    /// `vm_to_vm` flow); absent on one host.
+    /// `vm_to_vm` flow; for an addressed flow, the host that sends it, from
+    /// an instance, or that books the VPC's drops, from beyond the rack:
+    /// its packets are taken by whichever host runs their instance); absent
+    /// on one host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<u32>,
     /// In a rack, `vm_to_vm` flows: the host of the receiving VM (`host`
@@ -447,7 +450,8 @@ pub struct DeliverySeries {
     pub delivered: Vec<u32>,
     /// In a rack, when several hosts take the flow's packets (an ENI or an
     /// address moved between them): `by_host[k]` is what host k delivered
-    /// per bucket (the sum over hosts is `delivered`). Empty otherwise.
+    /// per bucket (the sum over hosts is `delivered`). Empty when one host
+    /// took them all, and outside a rack.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub by_host: Vec<Vec<u32>>,
 }
@@ -676,7 +680,7 @@ pub struct HostUse {
     /// ([`CpuUse::guest_pct`]).
     pub guest_cpu_pct: f64,
     /// Utilization of its uplink into the switch (`nic<j>.wire_out`; the
-    /// busiest, with a NIC per VM), 0..=1.
+    /// busiest, with a NIC per device), 0..=1.
     pub uplink_utilization: f64,
     /// Utilization of its NICs' PCIe links (the busiest direction of the
     /// busiest NIC), 0..=1; absent on a wire-only host.
@@ -724,7 +728,8 @@ pub struct ScopeLatency {
 pub struct PathResult {
     /// I/O path name.
     pub path: String,
-    /// Physical NICs the configuration needed (passthrough: one per VM).
+    /// Physical NICs the configuration needed (passthrough: one per device:
+    /// each VM's, and each further ENI's).
     pub nics: u32,
     /// VMs on the host.
     pub vms: u32,

@@ -401,11 +401,18 @@ impl FlowRt {
     /// the deliveries over time are kept per host as well. `host` is this
     /// copy's host, each copy comes with its own.
     fn absorb_mirrors(&mut self, host: usize, copies: Vec<(usize, FlowRt)>) {
-        let hosts = copies.iter().map(|c| c.0).chain([host]).max().unwrap_or(0) + 1;
-        self.host_series = vec![Vec::new(); hosts];
-        self.host_series[host] = self.series.clone();
-        for (h, d) in &copies {
-            self.host_series[*h] = d.series.clone();
+        // Deliveries per host over time, kept when two hosts or more took
+        // some (an ENI or an address moved between them).
+        let took = |s: &[u32]| s.iter().any(|&n| n > 0);
+        let hosts_took =
+            copies.iter().filter(|c| took(&c.1.series)).count() + took(&self.series) as usize;
+        if hosts_took >= 2 {
+            let hosts = copies.iter().map(|c| c.0).chain([host]).max().unwrap_or(0) + 1;
+            self.host_series = vec![Vec::new(); hosts];
+            self.host_series[host] = self.series.clone();
+            for (h, d) in &copies {
+                self.host_series[*h] = d.series.clone();
+            }
         }
         let copies: Vec<FlowRt> = copies.into_iter().map(|c| c.1).collect();
         // A packet handed from one host to another was counted as generated
@@ -449,7 +456,9 @@ impl FlowRt {
 /// another host or was dropped. Within a run, only packets born before it
 /// can be delivered elsewhere, so the longest gap of the whole flow is the
 /// longest gap inside a run or between the runs of all hosts laid out in
-/// time.
+/// time — an upper bound: a gap inside a run that another host's delivery
+/// of an older packet (born before the run, on a slower path) falls into is
+/// counted whole. Gaps between runs, the outage of a move, are exact.
 #[derive(Clone, Debug, Default)]
 pub(super) struct RackGaps {
     /// (first delivery, last delivery, longest gap between them), in time

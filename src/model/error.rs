@@ -92,7 +92,7 @@ impl fmt::Display for BuildError {
             } => write!(
                 f,
                 "sriov gives each attached ENI its own virtual function: {vms} VMs' primary ENIs \
-                 and {} more attached during the run need {needed}, but the NIC has {max_vfs} \
+                 and {} further ENIs (attached in the setup or the timeline) need {needed}, but the NIC has {max_vfs} \
                  (costs.max_vfs); attach fewer ENIs, use fewer VMs or raise costs.max_vfs",
                 needed - vms
             ),

@@ -365,10 +365,7 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
     for (k, (lp, p)) in lps.into_iter().zip(&plans).enumerate() {
         let mut e = lp.engine;
         e.finish(&p.cfg);
-        hosts.push(host_use(
-            k as u32,
-            &e.result(&p.cfg, nic_count(&p.cfg, p.cfg.vms) as u32),
-        ));
+        hosts.push(host_use(k as u32, &e.result(&p.cfg, e.nics())));
         engines.push(e);
     }
     let nics = engines.iter().map(Engine::nics).sum();
@@ -391,9 +388,15 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
     r.sim.windows = stats.windows;
     r.sim.crossings = stats.messages;
     let latency = scope_latency(&merged, &cfg.flows, &rack.places);
-    for ((f, c), place) in r.flows.iter_mut().zip(&cfg.flows).zip(&rack.places) {
+    for (((f, c), place), home) in r
+        .flows
+        .iter_mut()
+        .zip(&cfg.flows)
+        .zip(&rack.places)
+        .zip(&homes)
+    {
         debug_assert_eq!(f.name, c.name, "the rack's flows in its order");
-        f.host = Some(place.host);
+        f.host = Some(home.host as u32);
         f.dst_host = matches!(c.kind, FlowKind::VmToVm { .. }).then_some(place.dst_host);
         f.scope = scope_of(c, *place);
     }
@@ -419,9 +422,10 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
 // ---- What the rack reports ----
 
 /// Where a flow placed at `place` runs: between two hosts, to or from
-/// beyond the rack, or within its host. An addressed flow comes from beyond
-/// the rack (the only kind a rack runs) to whichever host runs its
-/// instance: north-south; `None` for any other.
+/// beyond the rack, or within its host. An addressed flow from beyond the
+/// rack reaches whichever host runs its instance: north-south. `None` for
+/// an addressed flow from an instance, whose packets cross the switch or
+/// not as its destination's ENI moves.
 fn scope_of(f: &FlowConfig, place: Place) -> Option<Scope> {
     let beyond = |c: Client| c == Client::External;
     Some(match f.kind {

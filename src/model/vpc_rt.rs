@@ -21,7 +21,7 @@
 use super::config::{ControlTiming, FlowAddr, TimedStep, VpcConfig};
 use super::error::BuildError;
 use super::pipeline::Step;
-use crate::dataplane::{ApplianceRoute, Hop, Journey, Key, Tables};
+use crate::dataplane::{device_key, ApplianceRoute, Hop, Journey, Key, Tables};
 use crate::metrics::{ControlRecord, DropReason, EniSummary};
 use crate::sim::{SimDuration, SimTime, TokenBucket};
 use crate::vpc::state::Transition;
@@ -406,14 +406,15 @@ impl VpcRt {
         for e in self.ec2.eni_views() {
             let at = e.attachment.as_ref();
             if let Some(&vm) = at.and_then(|a| self.vm_of.get(&a.instance)) {
-                out.insert((vm, at.map_or(0, |a| a.device_index)));
+                let key = at.map_or(0, |a| device_key(a.network_card_index, a.device_index));
+                out.insert((vm, key));
             }
         }
         for t in &self.timeline {
             if let Ok(crate::vpc::Action::AttachNetworkInterface(a)) = self.script.action(t.step) {
                 let vm = a.instance_id.as_ref().and_then(|i| self.vm_of.get(i));
                 if let (Some(&vm), Some(d)) = (vm, a.device_index) {
-                    out.insert((vm, d));
+                    out.insert((vm, device_key(a.network_card_index.unwrap_or(0), d)));
                 }
             }
         }

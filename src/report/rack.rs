@@ -3,7 +3,7 @@
 //! the rack, one row per measure.
 //!
 //! A rack of 16 hosts would need 16 rows per path for its hosts alone (and
-//! passthrough, a NIC per VM, 128 switch ports), so the reports give, per
+//! passthrough, a NIC per device, 128 switch ports), so the reports give, per
 //! measure, the smallest value, the median, the largest, where the largest
 //! is and the sum over the rack. With three hosts or fewer that still shows
 //! every host's value. Each host's and port's own numbers are in
@@ -152,7 +152,7 @@ delivered: packets whose journey ended on the host (into its VMs, or out of its 
 clients beyond the rack); dropped: on the host, the switch port toward it included; host CPU: \
 its host work ÷ its host cores (I/O cores and each vCPU's core); guest CPU: its guests' work ÷ \
 its vCPUs; uplink: its NIC's wire into the switch; PCIe: its NIC's busier PCIe direction (the \
-busiest NIC's, with a NIC per VM). Each host's own numbers are in summary.json (rack.hosts) and \
+busiest NIC's, with a NIC per device). Each host's own numbers are in summary.json (rack.hosts) and \
 summary.csv (host<k>_…).";
 
 /// How the ports' rows read.

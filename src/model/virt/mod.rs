@@ -81,7 +81,8 @@ pub trait PathModel {
 pub struct Device {
     /// VM index.
     pub vm: u32,
-    /// The ENI's device index on the instance (0: the primary).
+    /// The ENI's device key on the instance
+    /// ([`crate::dataplane::device_key`]; 0: the primary).
     pub index: u32,
     /// Position among the host's devices (primaries first, in VM order):
     /// the VF number under `sriov`.
@@ -89,23 +90,15 @@ pub struct Device {
 }
 
 impl Device {
-    /// The VM's primary device.
-    pub fn primary(vm: u32) -> Device {
-        Device {
-            vm,
-            index: 0,
-            slot: vm,
-        }
-    }
-
     /// The prefix of its resources' names: `vm<v>` for a primary device,
     /// `vm<v>.eth<i>` for the device of the ENI at index i (the guest's
-    /// name for it).
+    /// name for it), `vm<v>.card<c>.eth<i>` on network card c > 0.
     pub fn prefix(&self) -> String {
-        if self.index == 0 {
-            format!("vm{}", self.vm)
-        } else {
-            format!("vm{}.eth{}", self.vm, self.index)
+        let (card, index) = (self.index >> 16, self.index & 0xffff);
+        match (card, index) {
+            (0, 0) => format!("vm{}", self.vm),
+            (0, i) => format!("vm{}.eth{i}", self.vm),
+            (c, i) => format!("vm{}.card{c}.eth{i}", self.vm),
         }
     }
 }

@@ -47,7 +47,7 @@ impl PathModel for Sriov {
         if dev.slot >= max_vfs {
             return Err(BuildError::TooManyVfs {
                 needed: dev.slot + 1,
-                vms: dev.vm + 1,
+                vms: dev.slot + 1,
                 max_vfs,
             });
         }
