@@ -283,3 +283,40 @@ rate_pps = 100000
         assert!(na > 0 && nb > 0, "{}", r.path);
     }
 }
+
+#[test]
+fn a_host_with_more_devices_than_the_vpc_holds_is_refused_naming_the_actions() {
+    // 64 m5.large instances with 3 ENIs each: 192 devices, beyond 128.
+    let mut text = String::from(
+        "name = \"many\"\nprofile = \"kvm-modern-25g\"\npaths = [\"virtio\"]\n[host]\nvms = 64\n[vpc]\nvms = { ",
+    );
+    let vms: Vec<String> = (0..64).map(|i| format!("i{i} = {i}")).collect();
+    text.push_str(&vms.join(", "));
+    text.push_str(
+        " }\n[[vpc.actions]]\naction = \"CreateVpc\"\nCidrBlock = \"10.0.0.0/16\"\nname = \"vpc\"\n\
+         [[vpc.actions]]\naction = \"CreateSubnet\"\nVpcId = \"$vpc\"\nCidrBlock = \"10.0.0.0/20\"\n\
+         AvailabilityZone = \"us-east-1a\"\nname = \"s\"\n",
+    );
+    for i in 0..64 {
+        text.push_str(&format!(
+            "[[vpc.actions]]\naction = \"RunInstances\"\nImageId = \"ami-12345678\"\n\
+             InstanceType = \"m5.large\"\nSubnetId = \"$s\"\nname = \"i{i}\"\n"
+        ));
+        for d in 1..3 {
+            text.push_str(&format!(
+                "[[vpc.actions]]\naction = \"CreateNetworkInterface\"\nSubnetId = \"$s\"\n\
+                 name = \"e{i}-{d}\"\n[[vpc.actions]]\naction = \"AttachNetworkInterface\"\n\
+                 NetworkInterfaceId = \"$e{i}-{d}\"\nInstanceId = \"$i{i}\"\nDeviceIndex = {d}\n"
+            ));
+        }
+    }
+    text.push_str("[[flows]]\nname = \"f\"\nkind = \"rx\"\nvm = 0\nrate_pps = 1000\n");
+    let e = enisim::experiment::Experiment::from_toml("many.toml", &text, &[])
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("vpc.actions") && e.contains("at most 128 devices") && e.contains("have 192"),
+        "{e}"
+    );
+}

@@ -1562,6 +1562,13 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
                     })?;
                 devices = devices.max(rt.devices(vms).len() as u32);
             }
+            if devices > crate::model::MAX_VPC_DEVICES {
+                return Err(cx.invalid(
+                    "vpc.actions",
+                    None,
+                    crate::model::error::too_many_devices(devices, vms),
+                ));
+            }
             // Each attached ENI is its own device: a VF under SR-IOV, a NIC
             // under passthrough (on the host that needs the most).
             if devices > vms && !sweep_point {

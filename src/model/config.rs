@@ -305,6 +305,13 @@ pub struct VpcConfig {
 /// per-instance state in fixed arrays sized by it).
 pub const MAX_VPC_VMS: u32 = 64;
 
+/// Most devices (each VM's primary ENI and each further ENI its instance has
+/// during the run) on a host whose experiment has a `[vpc]`: the routes
+/// between them are made at the start, one per pair of devices (128² at
+/// most, about what 64 VMs of one ENI each needed before devices were per
+/// ENI).
+pub const MAX_VPC_DEVICES: u32 = 128;
+
 /// Everything one run of one I/O path needs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HostConfig {

@@ -67,8 +67,10 @@
 //! and the corrections above do the rest (a test draws two births ahead, to
 //! make them do it all).
 
-use super::config::{Client, FlowConfig, FlowKind, HostConfig, IoPath, Stages, MAX_VPC_VMS};
-use super::error::BuildError;
+use super::config::{
+    Client, FlowConfig, FlowKind, HostConfig, IoPath, Stages, MAX_VPC_DEVICES, MAX_VPC_VMS,
+};
+use super::error::{too_many_devices, BuildError};
 use super::host::{nic_count, serve_step, HostBuilder, VmDev};
 use super::hw::iommu::DmaRegion;
 use super::hw::{Iotlb, Link};
@@ -1078,6 +1080,12 @@ impl Engine {
             Some(rt) => rt.devices(cfg.vms),
             None => (0..cfg.vms).map(|v| (v, 0)).collect(),
         };
+        if vpc.is_some() && devices.len() as u32 > MAX_VPC_DEVICES {
+            return Err(BuildError::Vpc {
+                key: "vpc.actions".into(),
+                message: too_many_devices(devices.len() as u32, cfg.vms),
+            });
+        }
         let n_devices = if wire_only { 0 } else { devices.len() as u32 };
         if let Some(per_nic) = caps.vms_per_nic {
             if nic_count(cfg, n_devices) as u32 * per_nic < n_devices {

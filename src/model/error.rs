@@ -115,3 +115,14 @@ impl fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {}
+
+/// Why a host with a `[vpc]` and `devices` devices for its `vms` VMs is
+/// refused (beyond [`super::config::MAX_VPC_DEVICES`]).
+pub fn too_many_devices(devices: u32, vms: u32) -> String {
+    format!(
+        "at most {} devices on a host with a [vpc] (each VM's primary ENI and each further ENI \
+         its instance has during the run is its own device); the {vms} VMs' instances have \
+         {devices}: attach fewer ENIs or use fewer VMs",
+        super::config::MAX_VPC_DEVICES
+    )
+}

@@ -20,7 +20,7 @@ pub mod vpc_rt;
 pub use config::{
     Arrival, Client, ControlTiming, FlowAddr, FlowConfig, FlowKind, Forwarding, HostConfig, IoPath,
     Offloads, Place, RackConfig, RouteConfig, SizeDist, Stages, SwitchConfig, TimedStep, VpcConfig,
-    MAX_VPC_VMS, WIRE_ONLY_FLOWS,
+    MAX_VPC_DEVICES, MAX_VPC_VMS, WIRE_ONLY_FLOWS,
 };
 pub use error::BuildError;
 pub use profile::{InterruptDelivery, IrqModeration, Profile};
