@@ -136,6 +136,16 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
             turns: Vec::new(),
         })
         .collect();
+    let no_host = |f: &FlowConfig, h: u32| {
+        bad(
+            &format!("flows ({})", f.name),
+            format!(
+                "host {h}, but the rack has {} (0..={})",
+                rack.hosts,
+                rack.hosts - 1
+            ),
+        )
+    };
     // Addressed flows first, in one order, on every host: a flow's copy has
     // the same index on each (a packet handed between hosts names it).
     let mut homes: Vec<Option<FlowHome>> = vec![None; cfg.flows.len()];
@@ -171,14 +181,7 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
             }
         };
         if s >= plans.len() {
-            return Err(bad(
-                &format!("flows ({})", f.name),
-                format!(
-                    "host {s}, but the rack has {} (0..={})",
-                    rack.hosts,
-                    rack.hosts - 1
-                ),
-            ));
+            return Err(no_host(f, s as u32));
         }
         let mut local = 0;
         let mut mirrors = Vec::new();
@@ -202,14 +205,7 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
         }
         for h in [place.host, place.dst_host] {
             if h >= rack.hosts {
-                return Err(bad(
-                    &format!("flows ({})", f.name),
-                    format!(
-                        "host {h}, but the rack has {} (0..={})",
-                        rack.hosts,
-                        rack.hosts - 1
-                    ),
-                ));
+                return Err(no_host(f, h));
             }
         }
         let (s, d) = (place.host as usize, place.dst_host as usize);
