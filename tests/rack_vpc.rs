@@ -337,3 +337,61 @@ fn the_report_draws_a_failover_across_hosts_by_host() {
     assert!(md.contains("Delivered packets by host, sriov"), "{md}");
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn replicas_stay_in_step_under_unequal_load_and_allowance_drops() {
+    // The HA flow at 50,000 packets/s against a packet-rate allowance of
+    // 30,000/s (so the VPC's decisions depend on every earlier packet),
+    // plus east-west traffic from host 1 to host 0 and a flood into host 0
+    // only: the hosts' own loads differ, their copies of the VPC must not.
+    for path in [IoPath::Sriov, IoPath::Virtio] {
+        let mut cfg = two_hosts(path, timing_us(2000, 1000, 0), 50_000.0, 30_000);
+        cfg.vpc.as_mut().unwrap().pps_allowance = Some(30_000);
+        let poisson = |name: &str, kind, load| {
+            flow(
+                name,
+                kind,
+                enisim::model::Arrival::Poisson,
+                enisim::model::SizeDist::Fixed(1024),
+                interval_for_load(25.0, load, 1024.0),
+            )
+        };
+        cfg.flows.push(poisson(
+            "ew",
+            enisim::model::FlowKind::VmToVm { src: 0, dst: 0 },
+            0.2,
+        ));
+        cfg.flows
+            .push(poisson("flood", enisim::model::FlowKind::Rx { vm: 0 }, 0.3));
+        let rack = cfg.rack.as_mut().unwrap();
+        rack.places.push(Place {
+            host: 1,
+            dst_host: 0,
+        });
+        rack.places.push(Place {
+            host: 0,
+            dst_host: 0,
+        });
+        let one = enisim::model::run_on(&cfg, 1).unwrap();
+        assert_books(&one);
+        let f = &one.flows[0];
+        let by_allowance = f
+            .dropped_by
+            .get("pps_allowance_exceeded")
+            .copied()
+            .unwrap_or(0);
+        assert!(by_allowance > 0, "{path}: {:?}", f.dropped_by);
+        // Every packet is booked once: by the host that took it, or (the
+        // VPC's drops) by the flow's own.
+        assert_eq!(
+            f.lost,
+            Some(by_allowance + f.dropped_by.get("no_attachment").copied().unwrap_or(0))
+        );
+        assert_eq!(f.generated, 1500, "{path}: 50,000/s for 30 ms");
+        let json = serde_json::to_string(&one).unwrap();
+        for threads in [2, 3] {
+            let r = serde_json::to_string(&enisim::model::run_on(&cfg, threads).unwrap()).unwrap();
+            assert!(json == r, "{path}: {threads} threads differ");
+        }
+    }
+}

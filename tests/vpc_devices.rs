@@ -176,7 +176,10 @@ fn validate_refuses_more_enis_than_vfs_naming_the_actions() {
     // active's, then the standby's host once the service ENI moves).
     assert_eq!(code, Some(2), "{err}");
     assert!(
-        err.contains("vpc.actions") && err.contains("virtual function") && err.contains("need 2"),
+        err.contains("vpc.actions")
+            && err.contains("host 0 of the rack")
+            && err.contains("virtual function")
+            && err.contains("need 2"),
         "{err}"
     );
 }

@@ -1547,7 +1547,7 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
             hosts.push(0);
             hosts.sort_unstable();
             hosts.dedup();
-            let mut devices = 0;
+            let (mut devices, mut busiest) = (0, 0);
             for host in hosts {
                 let on_host = crate::model::VpcConfig {
                     host,
@@ -1560,13 +1560,21 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
                         }
                         other => cx.invalid("vpc", None, other.to_string()),
                     })?;
-                devices = devices.max(rt.devices(vms).len() as u32);
+                let n = rt.devices(vms).len() as u32;
+                if n > devices {
+                    (devices, busiest) = (n, host);
+                }
             }
+            // In a rack, which host the numbers below are for.
+            let on = |msg: String| match base.rack {
+                Some(_) => format!("host {busiest} of the rack: {msg}"),
+                None => msg,
+            };
             if devices > crate::model::MAX_VPC_DEVICES {
                 return Err(cx.invalid(
                     "vpc.actions",
                     None,
-                    crate::model::error::too_many_devices(devices, vms),
+                    on(crate::model::error::too_many_devices(devices, vms)),
                 ));
             }
             // Each attached ENI is its own device: a VF under SR-IOV, a NIC
@@ -1576,19 +1584,19 @@ pub(crate) fn validate(spec: ExperimentSpec, cx: &Cx) -> Result<Experiment, Expe
                     return Err(cx.invalid(
                         "vpc.actions",
                         None,
-                        BuildError::TooManyVfs {
+                        on(BuildError::TooManyVfs {
                             needed: devices,
                             vms,
                             max_vfs: base.profile.max_vfs,
                         }
-                        .to_string(),
+                        .to_string()),
                     ));
                 }
                 if paths.contains(&IoPath::Passthrough) && !nic_per_vm {
                     return Err(cx.invalid(
                         "host.passthrough_nic_per_vm",
                         Some("false".into()),
-                        BuildError::PassthroughShared { vms, devices }.to_string(),
+                        on(BuildError::PassthroughShared { vms, devices }.to_string()),
                     ));
                 }
             }
