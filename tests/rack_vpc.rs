@@ -165,6 +165,17 @@ fn a_rack_refuses_what_its_vpc_cannot_run_naming_the_key() {
     cfg.vpc.as_mut().unwrap().places = vec![0, 2];
     let e = enisim::model::run_on(&cfg, 1).unwrap_err().to_string();
     assert!(e.starts_with("vpc.vms:") && e.contains("host 2"), "{e}");
+    // Hosts for some instances only.
+    let mut cfg = two_hosts(IoPath::Sriov, timing_us(0, 0, 0), 1000.0, 1000);
+    cfg.vpc.as_mut().unwrap().places = vec![1];
+    let e = enisim::model::run_on(&cfg, 1)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("vpc.vms:") && e.contains("2 instances but 1 hosts"),
+        "{e}"
+    );
     // A flow from an instance that runs on no host of the rack.
     let mut cfg = two_hosts(IoPath::Sriov, timing_us(0, 0, 0), 1000.0, 1000);
     cfg.vpc.as_mut().unwrap().vms.truncate(1);

@@ -298,6 +298,17 @@ impl VpcRt {
                 });
             }
         }
+        if !cfg.places.is_empty() && cfg.places.len() != cfg.vms.len() {
+            return Err(BuildError::Vpc {
+                key: "vpc.vms".into(),
+                message: format!(
+                    "{} instances but {} hosts for them: give a host for each instance, or \
+                     none (all on host 0)",
+                    cfg.vms.len(),
+                    cfg.places.len()
+                ),
+            });
+        }
         let mut vm_of = BTreeMap::new();
         let mut elsewhere = BTreeMap::new();
         for (i, (name, vm)) in cfg.vms.iter().enumerate() {
