@@ -2689,20 +2689,16 @@ impl Engine {
                 pkt.route = route;
                 true
             }
-            // Another host of the rack takes it, or (a drop) the flow's own
-            // host books it.
-            Ok(None) | Err(_) if f.turn == Turn::Mirror => {
-                self.forget(id);
-                false
-            }
-            Ok(None) => {
-                self.forget(id);
-                false
-            }
-            Err(reason) => {
+            // The VPC drops it: the flow's own host books it.
+            Err(reason) if f.turn != Turn::Mirror => {
                 f.lost += 1;
                 f.last_lost = Some(now);
                 self.drop_packet(id, reason);
+                false
+            }
+            // Another host of the rack takes it, or books its drop.
+            Ok(None) | Err(_) => {
+                self.forget(id);
                 false
             }
         }
