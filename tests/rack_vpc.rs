@@ -165,6 +165,21 @@ fn a_rack_refuses_what_its_vpc_cannot_run_naming_the_key() {
     cfg.vpc.as_mut().unwrap().places = vec![0, 2];
     let e = enisim::model::run_on(&cfg, 1).unwrap_err().to_string();
     assert!(e.starts_with("vpc.vms:") && e.contains("host 2"), "{e}");
+    // A route to an appliance.
+    let mut cfg = two_hosts(IoPath::Sriov, timing_us(0, 0, 0), 1000.0, 1000);
+    cfg.vpc.as_mut().unwrap().routes = vec![enisim::model::RouteConfig {
+        subnet: "$app".into(),
+        destination: "10.0.1.0/24".parse().unwrap(),
+        target: "$service".into(),
+    }];
+    let e = enisim::model::run_on(&cfg, 1)
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("vpc.routes:") && e.contains("not modelled in a rack"),
+        "{e}"
+    );
     // Hosts for some instances only.
     let mut cfg = two_hosts(IoPath::Sriov, timing_us(0, 0, 0), 1000.0, 1000);
     cfg.vpc.as_mut().unwrap().places = vec![1];
@@ -272,7 +287,7 @@ fn validate_variant(old: &str, new: &str) -> (Option<i32>, String) {
 #[test]
 fn placing_instances_on_hosts_is_validated_naming_the_key() {
     const VMS: &str = "vms = { active = { host = 0, vm = 0 }, standby = { host = 1, vm = 0 } }";
-    let cases: [(&str, &str, &[&str]); 7] = [
+    let cases: [(&str, &str, &[&str]); 9] = [
         (
             VMS,
             "vms = { active = { host = 0, vm = 0 }, standby = { host = 2, vm = 0 } }",
@@ -307,6 +322,16 @@ fn placing_instances_on_hosts_is_validated_naming_the_key() {
             "dst = \"$eip.ip\"",
             "dst = \"$eip.ip\"\nhost = \"all\"",
             &["flows.0.host", "reaches whichever host runs its instance"],
+        ),
+        (
+            "kind = \"rx\"                      # from the internet",
+            "kind = \"tcp_stream\"",
+            &["flows.0.kind", "request/response and TCP across hosts"],
+        ),
+        (
+            "[[flows]]",
+            "[[vpc.routes]]\nsubnet = \"$app\"\ndestination = \"10.0.1.0/24\"\ntarget = \"$service\"\n\n[[flows]]",
+            &["vpc.routes", "not modelled in a [rack] yet"],
         ),
     ];
     for (old, new, needles) in cases {

@@ -666,18 +666,11 @@ fn g5_an_appliance_with_two_enis_receives_on_the_routes_eni_and_sends_from_its_p
         j.hops(),
         &[Hop::Vm(2, 0), Hop::Vm(1, 1), Hop::Vm(1, 0), Hop::Wire]
     );
-    // Masqueraded behind the Elastic IP of the ENI it sends from.
-    let public = ec2
-        .eni_views()
-        .into_iter()
-        .find_map(|e| {
-            e.private_ipv4[0]
-                .public
-                .as_ref()
-                .filter(|_| e.private_ipv4[0].address == Ipv4Addr::new(10, 0, 1, 20))
-                .map(|p| p.address)
-        })
-        .unwrap();
+    // Masqueraded behind the Elastic IP of the ENI it sends from (b's
+    // primary, the second ENI created).
+    let primary = &ec2.eni_views()[1];
+    assert_eq!(primary.private_ipv4[0].address, Ipv4Addr::new(10, 0, 1, 20));
+    let public = primary.private_ipv4[0].public.as_ref().unwrap().address;
     assert_eq!(j.src_public, Some(IpAddr::V4(public)));
     // Each ENI applies its own check: with the outside one's on, the
     // packet (from c, to the internet) is foreign to it and dropped.
