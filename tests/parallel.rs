@@ -41,7 +41,7 @@ fn any_thread_count_gives_the_sequential_results() {
         for horizon in [SimTime::from_ps(300_000_000), SimTime::MAX] {
             let oracle = fingerprint(&run_sequential(t, horizon));
             assert!(oracle.iter().all(|f| f.0 > 100), "{lps} LPs: {oracle:?}");
-            let mut windows = None;
+            let mut epochs = None;
             for threads in [1, 2, 3, 8] {
                 let mut parts = ToyLp::all(t);
                 let st = run(&mut parts, &cfg(&t, threads, horizon)).unwrap();
@@ -50,11 +50,54 @@ fn any_thread_count_gives_the_sequential_results() {
                     oracle,
                     "{lps} LPs, seed {seed}, {threads} threads, horizon {horizon}"
                 );
-                // The windows are the same at any thread count.
-                assert_eq!(*windows.get_or_insert(st.windows), st.windows);
+                // The epochs are the same at any thread count.
+                assert_eq!(*epochs.get_or_insert(st.epochs), st.epochs);
                 assert!(st.messages > 0);
             }
         }
+    }
+}
+
+#[test]
+fn epochs_grow_while_traffic_is_dense_and_skip_idle_stretches() {
+    // Dense: a packet every 0.7 lookaheads per LP. Epochs double up to
+    // MAX_SPAN lookaheads, so the barriers are far fewer than the
+    // lookaheads the run spans (a barrier per lookahead was the old
+    // kernel's), and results stay the oracle's.
+    let dense = toy(4, 5);
+    let horizon = SimTime::from_ps(1_000_000_000);
+    let oracle = fingerprint(&run_sequential(dense, horizon));
+    for threads in [1, 2] {
+        let mut parts = ToyLp::all(dense);
+        let st = run(&mut parts, &cfg(&dense, threads, horizon)).unwrap();
+        assert_eq!(fingerprint(&parts), oracle);
+        let lookaheads = horizon.as_ps() / dense.delay.as_ps();
+        assert!(
+            st.epochs * 20 < lookaheads,
+            "{} epochs for {lookaheads} lookaheads",
+            st.epochs
+        );
+    }
+    // Sparse: a packet every 10,000 lookaheads per LP, one hop. Each epoch
+    // starts at the earliest pending event, so the run costs barriers per
+    // packet, not per lookahead of idle time.
+    let sparse = Toy {
+        mean_gap_ps: 1e10,
+        hops: 0,
+        births: 20,
+        ..toy(3, 6)
+    };
+    let oracle = fingerprint(&run_sequential(sparse, SimTime::MAX));
+    for threads in [1, 3] {
+        let mut parts = ToyLp::all(sparse);
+        let st = run(&mut parts, &cfg(&sparse, threads, SimTime::MAX)).unwrap();
+        assert_eq!(fingerprint(&parts), oracle);
+        let packets = 3 * 20;
+        assert!(
+            st.epochs <= 4 * packets,
+            "{} epochs for {packets} packets",
+            st.epochs
+        );
     }
 }
 
@@ -111,7 +154,7 @@ impl LogicalProcess for Rogue {
             self.next = None;
         }
     }
-    fn receive(&mut self, _: SimTime, _: usize, _: Packet) {}
+    fn receive(&mut self, _: SimTime, _: usize, _: u64, _: Packet) {}
 }
 
 fn rogue_run(to: usize, delay_ps: u64, burst: usize) -> Result<(), ParallelError> {
@@ -236,7 +279,7 @@ impl LogicalProcess for Slow {
             self.next = None;
         }
     }
-    fn receive(&mut self, _: SimTime, _: usize, _: Packet) {}
+    fn receive(&mut self, _: SimTime, _: usize, _: u64, _: Packet) {}
 }
 
 #[test]

@@ -567,10 +567,12 @@ pub struct SimSpeed {
     /// resources' queues. Absent from results written before it existed: 0.
     #[serde(default)]
     pub peak_events_pending: u64,
-    /// A rack: the parallel windows its hosts ran (the same at any thread
-    /// count); absent for one host.
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub windows: u64,
+    /// A rack: the epochs of its hosts' parallel run, each ended by a
+    /// barrier (the same at any thread count; see
+    /// [`crate::sim::parallel`]); absent for one host. Results written
+    /// before epochs existed call them `windows` (a barrier per lookahead).
+    #[serde(default, skip_serializing_if = "is_zero", alias = "windows")]
+    pub epochs: u64,
     /// A rack: packets that crossed the switch between hosts; absent for
     /// one host.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -827,7 +829,7 @@ mod tests {
             events: 7,
             events_per_packet: 2.0,
             peak_events_pending: 3,
-            windows: 4,
+            epochs: 4,
             crossings: 5,
             ..SimSpeed::default()
         };

@@ -94,6 +94,41 @@ use crate::sim::{
 use hdrhistogram::Histogram;
 use std::collections::{BTreeMap, VecDeque};
 
+/// The flows' routes, each kept once: flows whose packets take the same
+/// steps share one route (in a rack, the fifteen halves of an all-to-all
+/// flow that leave one VM, or that arrive at one, are the same steps). A
+/// route is 15–30 steps of a few hundred bytes each (a [`Step`] carries its
+/// work inline), and the step a packet takes next is the most missed load
+/// of the event loop once a host's routes outgrow the core's caches:
+/// sharing them keeps a rack's host as small as one host carrying the same
+/// traffic. A flow's own routes (its streams', its main one, its reverse)
+/// stay distinct from one another, since a packet's route says which of
+/// them it took ([`Engine::hand_off`]). Only the flows' routes are shared:
+/// the VPC's are its own (it tells its exits by route).
+#[derive(Default)]
+struct Interned {
+    ids: std::collections::HashMap<Box<[Step]>, u32>,
+}
+
+impl Interned {
+    /// The id of a route with `steps`, pushing it onto `routes` unless an
+    /// equal one is there and is none of `own` (the flow's routes so far).
+    fn add(&mut self, routes: &mut Vec<Box<[Step]>>, steps: Vec<Step>, own: &[u32]) -> u32 {
+        let steps = steps.into_boxed_slice();
+        if let Some(&id) = self.ids.get(&steps) {
+            if !own.contains(&id) {
+                return id;
+            }
+            routes.push(steps);
+            return (routes.len() - 1) as u32;
+        }
+        routes.push(steps.clone());
+        let id = (routes.len() - 1) as u32;
+        self.ids.insert(steps, id);
+        id
+    }
+}
+
 /// An event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ev {
@@ -323,6 +358,43 @@ pub(super) struct Crossing {
     /// An addressed flow's packet: the (VM, device index) it goes to on
     /// the receiving host, and its birth number ([`RackGaps`]).
     pub to: Option<(u32, u32, u64)>,
+}
+
+/// A crossing received from another host, held until its time comes: in
+/// (arrival, sending host, the sender's count) order, which does not depend
+/// on when it was received.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Held {
+    at: SimTime,
+    from: u32,
+    seq: u64,
+    c: Crossing,
+}
+
+impl Held {
+    fn key(&self) -> (SimTime, u32, u64) {
+        (self.at, self.from, self.seq)
+    }
+}
+
+impl PartialEq for Held {
+    fn eq(&self, o: &Held) -> bool {
+        self.key() == o.key()
+    }
+}
+
+impl Eq for Held {}
+
+impl PartialOrd for Held {
+    fn partial_cmp(&self, o: &Held) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl Ord for Held {
+    fn cmp(&self, o: &Held) -> std::cmp::Ordering {
+        self.key().cmp(&o.key())
+    }
 }
 
 /// Packets of one kind counted through a run: generated = delivered +
@@ -857,6 +929,9 @@ pub(super) struct Engine {
     /// Crossings handed to the switch since they were last taken, with
     /// their arrival at the receiving host's port and that host.
     outbox: Vec<(SimTime, u32, Crossing)>,
+    /// Crossings from other hosts not yet due, earliest first (see
+    /// [`Engine::hold_crossing`]).
+    held: std::collections::BinaryHeap<std::cmp::Reverse<Held>>,
     /// Cores of the hypervisor's I/O pools (all hosts, once others are
     /// absorbed).
     hv_cores: u32,
@@ -1118,6 +1193,7 @@ impl Engine {
             devs.push(model.attach(&mut h, dev, nic, cfg.vcpus)?);
         }
         let mut routes: Vec<Box<[Step]>> = Vec::new();
+        let mut interned = Interned::default();
         let mut flows = Vec::with_capacity(cfg.flows.len());
         for (fi, f) in cfg.flows.iter().enumerate() {
             let turn = turns.get(fi).copied().unwrap_or_default();
@@ -1330,14 +1406,14 @@ impl Engine {
                     }
                     None => r,
                 };
-                routes.push(r.into_boxed_slice());
-                stream_routes.push((routes.len() - 1) as u32);
+                let id = interned.add(&mut routes, r, &stream_routes);
+                stream_routes.push(id);
             }
-            routes.push(fwd.into_boxed_slice());
-            let route = (routes.len() - 1) as u32;
+            let route = interned.add(&mut routes, fwd, &stream_routes);
             let reverse = rev.map(|r| {
-                routes.push(r.into_boxed_slice());
-                (routes.len() - 1) as u32
+                let mut own = stream_routes.clone();
+                own.push(route);
+                interned.add(&mut routes, r, &own)
             });
             // Streams are keyed by the flow's name, not its position, so
             // adding a flow or a VM never changes another flow's draws.
@@ -1636,6 +1712,11 @@ impl Engine {
             vpc,
             switch,
             outbox: Vec::with_capacity(64),
+            held: std::collections::BinaryHeap::with_capacity(if switch.is_some() {
+                1024
+            } else {
+                0
+            }),
             hv_cores,
             own_links,
             absorbed_stages: [false; Stage::COUNT],
@@ -3033,9 +3114,34 @@ impl Engine {
     /// moves on inline past `end` either (a packet's next step, a ring's
     /// next poll): a rack's host may yet receive a packet from another
     /// before it.
+    ///
+    /// A crossing from another host ([`Engine::hold_crossing`]) runs at its time,
+    /// before the events pending for the same time: where it falls among
+    /// them depends only on the times, never on when the kernel handed it
+    /// over, so the result does not depend on how the run was cut into
+    /// windows.
     pub(super) fn run_until(&mut self, end: SimTime) {
-        self.run_end = end;
-        while let Some(t) = self.q.peek_time() {
+        loop {
+            let held = self.held.peek().map_or(SimTime::MAX, |h| h.0.at);
+            // Nothing moves on inline to a held crossing's time either.
+            self.run_end = end.min(held);
+            let next = self.q.peek_time();
+            if next.is_none_or(|t| held <= t) {
+                if held > self.horizon || held >= end {
+                    break;
+                }
+                let std::cmp::Reverse(h) = self.held.pop().expect("peeked");
+                debug_assert!(
+                    h.at >= self.now,
+                    "a crossing due before the receiver's clock"
+                );
+                self.now = h.at;
+                self.events += 1;
+                let id = self.take_in(h.c);
+                self.on_arrive(id);
+                continue;
+            }
+            let t = next.expect("an event is pending");
             if t > self.horizon || t >= end {
                 break;
             }
@@ -3091,7 +3197,12 @@ impl Engine {
 
     /// The time of the next event to run, if any is due by the horizon.
     pub(super) fn next_time(&self) -> Option<SimTime> {
-        self.q.peek_time().filter(|&t| t <= self.horizon)
+        let held = self.held.peek().map(|h| h.0.at);
+        match (self.q.peek_time(), held) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+        .filter(|&t| t <= self.horizon)
     }
 
     // ---- A rack's hosts (see `crate::model::rack`) ----
@@ -3104,11 +3215,13 @@ impl Engine {
         let sw = self.switch.expect("a flow leaves only in a rack");
         let pkt = &self.packets[id as usize];
         let f = &self.flows[pkt.flow as usize];
+        // A flow's routes are distinct ([`Interned`]), not in order.
         let stream = if pkt.route == f.route {
             0
         } else {
             f.stream_routes
-                .binary_search(&pkt.route)
+                .iter()
+                .position(|&r| r == pkt.route)
                 .map_or(0, |k| k as u32 + 1)
         };
         let mut stage_ps = pkt.stage_ps;
@@ -3149,10 +3262,27 @@ impl Engine {
         self.outbox.drain(..)
     }
 
-    /// A packet from another host reaches this host's switch port at `at`:
-    /// it starts its flow's route there.
-    pub(super) fn inject(&mut self, at: SimTime, c: Crossing) {
+    /// A packet from another host (LP `from`, its `seq`-th message) reaches
+    /// this host's switch port at `at`: held until then, when it starts its
+    /// flow's route there ([`Engine::run_until`]).
+    pub(super) fn hold_crossing(&mut self, at: SimTime, from: u32, seq: u64, c: Crossing) {
         debug_assert!(at >= self.now, "a crossing due before the receiver's clock");
+        self.held.push(std::cmp::Reverse(Held { at, from, seq, c }));
+    }
+
+    /// Once the run has stopped: the crossings still held (due after the
+    /// horizon) become pending arrivals, in flight in the books as any
+    /// packet whose next event never ran.
+    pub(super) fn flush_held(&mut self) {
+        while let Some(std::cmp::Reverse(h)) = self.held.pop() {
+            let id = self.take_in(h.c);
+            self.q.push(h.at, Ev::Arrive(id));
+        }
+    }
+
+    /// A crossing's packet, on this host: on its flow's route (or, for an
+    /// addressed flow, the route to its device), at the route's start.
+    fn take_in(&mut self, c: Crossing) -> u32 {
         let f = &mut self.flows[c.flow as usize];
         let (route, seq) = match c.to {
             Some((vm, dev, seq)) => {
@@ -3172,7 +3302,7 @@ impl Engine {
                 (route, 0)
             }
         };
-        let id = self.alloc(Packet {
+        self.alloc(Packet {
             born: c.born,
             rr_born: c.born,
             flow: c.flow,
@@ -3182,8 +3312,7 @@ impl Engine {
             stage_ps: c.stage_ps,
             seq,
             ..Packet::default()
-        });
-        self.q.push(at, Ev::Arrive(id));
+        })
     }
 
     /// The rack's hosts as one engine, for its result: every host's

@@ -20,7 +20,7 @@
 use crate::metrics::{DropReason, Stage};
 
 /// Who pays for a part of the work.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CpuClass {
     /// Hardware time: no CPU is charged.
     Hardware,
@@ -35,7 +35,7 @@ pub enum CpuClass {
 /// super-packet the driver merged, a TCP burst of several segments): a
 /// driver's work per descriptor is per frame, a stack's per packet it sees,
 /// an application's per call it makes, a copy's per byte.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Per {
     /// Once per packet \[ps\].
     Packet,
@@ -100,7 +100,7 @@ impl Units {
 }
 
 /// One costed piece of a step: `amount` per unit of `per`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Part {
     /// Breakdown label.
     pub stage: Stage,
@@ -175,7 +175,7 @@ impl Part {
 pub const MAX_PARTS: usize = 12;
 
 /// The work of one step: up to [`MAX_PARTS`] parts, done back to back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Work {
     parts: [Part; MAX_PARTS],
     len: u8,
@@ -252,7 +252,7 @@ pub type DmaDevId = u16;
 /// its waiting is charged to and the reason a full queue drops a packet exist
 /// only for the kinds that wait or drop (a delay does neither; a ring's wait
 /// stage and drop reason are the ring's own, in its [`RingSpec`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum StepKind {
     /// Serialization on a link; queueing and service go to `stage`, a full
     /// queue drops with `drop`.
@@ -305,7 +305,7 @@ pub enum StepKind {
 }
 
 /// One step of a route.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Step {
     /// What it visits.
     pub kind: StepKind,

@@ -3,103 +3,140 @@
 //! threads, exchanging messages (packets on a cable) through crossbeam's
 //! lock-free queues, with results identical at any thread count.
 //!
-//! **Synchronization** is window based and conservative, as in ns-3's
-//! distributed simulator (`DistributedSimulatorImpl`, a barrier per window
-//! with a lookahead of the smallest link delay) and UNISON (ns-3 on many
-//! cores, EuroSys 2024). The *lookahead* `L` is a lower bound on the delay
-//! of every message: a message sent at time `t` arrives no earlier than
-//! `t + L` (for hosts, the cable's propagation plus the switch's latency).
-//! Every window starts at the earliest pending event of all LPs, `s`, and
-//! ends at `s + L`; no message sent inside it can arrive inside it, so each
-//! LP runs its events before the window's end without waiting for anyone.
-//! Starting each window at the earliest pending event, not where the last
-//! one ended, skips idle stretches in one step (ns-3 advances by a fixed
-//! lookahead; a sparse rack would otherwise pay a barrier per empty window).
+//! **Synchronization** is conservative, as in ns-3's distributed simulator
+//! (`DistributedSimulatorImpl`, a barrier per window with a lookahead of the
+//! smallest link delay) and UNISON (ns-3 on many cores, EuroSys 2024). The
+//! *lookahead* `L` is a lower bound on the delay of every message: a
+//! message sent at time `t` arrives no earlier than `t + L` (for hosts, the
+//! cable's propagation plus the switch's latency). Each LP has a *clock*:
+//! it has run every event before it and sent what they sent. An LP may run
+//! every event before the least clock of the others plus `L`, since no
+//! message can reach it earlier; it runs a lookahead at a time and
+//! publishes its clock after each. A barrier per window of `L` (ns-3's
+//! scheme, and this kernel's first) makes every thread wait for the slowest
+//! at every window, and a host's work varies about as much as its mean from
+//! one window to the next; with clocks a thread may run up to a lookahead
+//! ahead of another and the differences even out (README.md, "A rack in
+//! parallel", gives the figures). Barriers remain between *epochs*: each
+//! starts at the earliest pending event or message of all LPs (skipping an
+//! idle stretch in one step, where clocks alone would crawl through it a
+//! lookahead at a time) and lasts one lookahead, doubling while traffic is
+//! dense ([`MAX_SPAN`]).
 //!
-//! **Determinism.** Messages for an LP are delivered between windows, sorted
-//! by (arrival time, sending LP, the sender's own count of messages), never
-//! in the order threads happened to push them; which thread runs which LP
-//! cannot change what an LP sees. The window boundaries are the same at any
-//! thread count (each is a minimum over all LPs). So 1, 2, 3 or 8 threads
+//! **Determinism.** An LP is handed its messages whenever its thread
+//! drains its queue, which depends on the threads; it holds them and takes
+//! each in when its clock reaches the arrival, ordered against its own
+//! events by (arrival time, sending LP, the sender's own count of
+//! messages) alone ([`LogicalProcess::receive`]). An LP's runs stop on the
+//! same grid of lookaheads from the epoch's start whatever the others'
+//! clocks allow, and epochs start and end at the same times at any thread
+//! count (each start is a minimum over all LPs). So 1, 2, 3 or 8 threads
 //! give byte-identical results, and so does a single global event queue
-//! when the LPs order same-time events by the same keys (tested against one,
-//! [`testing::run_sequential`]).
+//! when the LPs order same-time events by the same keys (tested against
+//! one, [`testing::run_sequential`]). A broken rule (a message inside the
+//! lookahead, to no LP, or a full queue) stops the run with the earliest
+//! (by the clock of the run that broke it, then [`ParallelError`]'s order):
+//! every LP still runs that lookahead, so each thread count finds the same.
 //!
 //! **Queues.** Each LP has one bounded [`crossbeam_queue::ArrayQueue`] of
 //! incoming messages, allocated before the run: many threads push into it
-//! during a window without a lock, and its owner drains it after the
-//! window's barrier (while the others may already push the next window's:
-//! see [`worker`]). Nothing allocates per message (the drain buffer keeps
-//! its capacity). A bound is safe to choose because a window is no longer
-//! than the lookahead: at most `link rate × L ÷ smallest frame` messages per
-//! port fit in one. A full queue ends the run with [`ParallelError::Overflow`]
-//! rather than blocking (a blocked sender would deadlock the barrier).
+//! without a lock, and its owner drains it before each of its runs. Nothing
+//! allocates per message. A bound is safe to choose because no LP runs more
+//! than a lookahead past the least clock of the others: a queue holds at
+//! most about three lookaheads' sending, and at most `link rate × L ÷
+//! smallest frame` messages per port fit in one. A full queue ends the run
+//! with [`ParallelError::Overflow`] rather than blocking (a blocked sender
+//! could deadlock).
 //!
-//! **Barriers.** One per window: before it, each thread votes the earliest
-//! of its LPs' pending events and of the messages they just sent (the
-//! next window's start is the least vote), after it each delivers its LPs'
-//! messages (ns-3's distributed simulator and the first version of this
-//! kernel used two: one to agree on the start, one after the messages;
-//! folding the first into the second halves the waits, and a window of a
-//! host is short: README.md, "A rack in parallel", gives the figures). The
-//! barrier is the only place threads wait, and it is not on the packet
-//! path. It spins, then backs off towards yielding to the operating system
-//! (crossbeam's `Backoff`), rather than sleeping on a futex as
-//! `std::sync::Barrier` does: a window of a host is a few microseconds of
-//! work, about what a futex wake-up costs. LPs go to threads round robin
-//! (`i mod threads`).
+//! **Waiting.** A thread whose LPs cannot move (the others' clocks are not
+//! far enough) spins, then yields to the operating system; at an epoch's
+//! barrier it spins, then backs off towards yielding (crossbeam's
+//! `Backoff`), rather than sleeping on a futex as `std::sync::Barrier`
+//! does: a host's lookahead is about a microsecond of work, less than a
+//! futex wake-up. Each clock and each thread's vote has a cache line of its
+//! own, and so does each LP given to the kernel by a rack (two hosts'
+//! engines side by side in memory made the second 25% slower on two
+//! threads: false sharing). LPs go to threads round robin (`i mod
+//! threads`).
 
 use super::time::{SimDuration, SimTime};
 use crossbeam_queue::ArrayQueue;
 use crossbeam_utils::Backoff;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-/// Checks of the barrier's flag before backing off (see
-/// [`SpinBarrier::wait`]).
+/// Checks of another thread's vote before backing off (see
+/// [`Board::wait`]).
 const SPINS: u32 = 1 << 14;
 
-/// A sense-reversing barrier that spins, then yields (see the module's
-/// docs for why not `std::sync::Barrier`).
-struct SpinBarrier {
-    threads: usize,
-    arrived: AtomicUsize,
-    generation: AtomicUsize,
+/// One thread's vote for a window: its cache line alone, written only by
+/// its thread.
+#[derive(Default)]
+struct Vote {
+    /// Windows this thread has voted for (its vote for window `k` is in
+    /// once this is above `k`).
+    epoch: AtomicU64,
+    /// The earliest of its LPs' pending events and sent messages \[ps\],
+    /// by the window's parity.
+    min: [AtomicU64; 2],
+    /// Whether it saw a failure, by the window's parity.
+    stop: [AtomicBool; 2],
 }
 
-impl SpinBarrier {
-    fn new(threads: usize) -> SpinBarrier {
-        SpinBarrier {
-            threads,
-            arrived: AtomicUsize::new(0),
-            generation: AtomicUsize::new(0),
+/// The barrier between windows, with the votes folded into it: each thread
+/// writes its vote to its own cache line and raises its epoch, then reads
+/// every other thread's once that one's epoch has caught up. A counting
+/// barrier with shared minimum and stop words (the first version of this
+/// kernel) moves four or five contended lines between cores per window;
+/// this one moves each thread's line to each other thread once, which on
+/// two threads is a round trip, and nothing has to be reset. Votes
+/// alternate between two cells: a thread can be one window ahead of
+/// another (it cannot pass the next barrier without the other's vote), so
+/// the cell it writes is one the other has read.
+struct Board {
+    votes: Vec<crossbeam_utils::CachePadded<Vote>>,
+}
+
+impl Board {
+    fn new(threads: usize) -> Board {
+        Board {
+            votes: (0..threads).map(|_| Default::default()).collect(),
         }
     }
 
-    /// Returns once all `threads` have called it; everything each did
-    /// before happens before what any does after.
-    fn wait(&self) {
-        let generation = self.generation.load(Ordering::Acquire);
-        if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 == self.threads {
-            // The last to arrive: reset for the next use, then release all.
-            self.arrived.store(0, Ordering::Relaxed);
-            self.generation.fetch_add(1, Ordering::AcqRel);
-            return;
-        }
-        // Spin on the flag for about a window's work (a few µs) before
-        // backing off towards yielding as crossbeam's `Backoff` does (after
-        // ~100 spins): the other thread is most often a window's work away.
-        for _ in 0..SPINS {
-            if self.generation.load(Ordering::Acquire) != generation {
-                return;
+    /// Thread `me` votes `(min, stop)` for window `k` and returns the least
+    /// minimum and whether any voted to stop, once every thread has voted;
+    /// everything each did before its vote happens before what any does
+    /// after this returns.
+    fn wait(&self, me: usize, k: u64, min: u64, stop: bool) -> (u64, bool) {
+        let cell = (k % 2) as usize;
+        let mine = &self.votes[me];
+        mine.min[cell].store(min, Ordering::Relaxed);
+        mine.stop[cell].store(stop, Ordering::Relaxed);
+        mine.epoch.store(k + 1, Ordering::Release);
+        let (mut least, mut any) = (min, stop);
+        for (u, v) in self.votes.iter().enumerate() {
+            if u == me {
+                continue;
             }
-            std::hint::spin_loop();
+            // Spin for about a window's work (a few µs) before backing off
+            // towards yielding as crossbeam's `Backoff` does: the other
+            // thread is most often a window's work away.
+            let mut spins = 0;
+            let backoff = Backoff::new();
+            while v.epoch.load(Ordering::Acquire) <= k {
+                if spins < SPINS {
+                    spins += 1;
+                    std::hint::spin_loop();
+                } else {
+                    backoff.snooze();
+                }
+            }
+            least = least.min(v.min[cell].load(Ordering::Relaxed));
+            any |= v.stop[cell].load(Ordering::Relaxed);
         }
-        let backoff = Backoff::new();
-        while self.generation.load(Ordering::Acquire) == generation {
-            backoff.snooze();
-        }
+        (least, any)
     }
 }
 
@@ -117,10 +154,13 @@ pub trait LogicalProcess: Send {
     /// it.
     fn run_until(&mut self, end: SimTime, out: &mut Outbox<'_, Self::Msg>);
 
-    /// Takes a message sent by LP `from` that arrives at `at` (never before
-    /// the end of the window it was sent in). Called between windows, in
-    /// (time, sender, sender's sequence) order.
-    fn receive(&mut self, at: SimTime, from: usize, msg: Self::Msg);
+    /// Takes a message, the `seq`-th that LP `from` sent, arriving at `at`.
+    /// It comes before the LP runs to `at`, at a moment that depends on the
+    /// threads (possibly long before `at`, and not in arrival order): the
+    /// LP holds it and takes it in when its clock reaches `at`, ordered
+    /// against its own events and other messages by (time, sender, `seq`)
+    /// alone, so that the result does not depend on when it came.
+    fn receive(&mut self, at: SimTime, from: usize, seq: u64, msg: Self::Msg);
 }
 
 /// How to run a set of LPs.
@@ -132,15 +172,18 @@ pub struct ParallelConfig {
     pub lookahead: SimDuration,
     /// Events at or after this time are not run.
     pub horizon: SimTime,
-    /// Messages an LP can receive in one window \[messages\]; positive.
+    /// Messages an LP's queue holds \[messages\]; positive. A receiver
+    /// takes its queue in every time it runs, and no LP runs more than a
+    /// lookahead past the least clock of the others, so three lookaheads'
+    /// sending is enough.
     pub queue_capacity: usize,
 }
 
 /// What a parallel run did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ParallelStats {
-    /// Windows run (each: one barrier).
-    pub windows: u64,
+    /// Epochs run (each ended by one barrier; see the module's docs).
+    pub epochs: u64,
     /// Messages passed between LPs.
     pub messages: u64,
 }
@@ -225,42 +268,48 @@ struct Envelope<M> {
     at: SimTime,
     from: usize,
     seq: u64,
-    /// The window it was sent in.
-    window: u64,
     msg: M,
 }
 
 /// Where an LP's [`LogicalProcess::run_until`] sends messages.
 pub struct Outbox<'a, M> {
     from: usize,
-    window_start: SimTime,
-    window_end: SimTime,
+    /// The sender's clock when the run began: every message arrives at
+    /// least the lookahead after it.
+    clock: SimTime,
+    /// `clock` plus the lookahead.
+    least: SimTime,
+    /// The end of the epoch: messages due before it are taken in within it.
+    epoch_end: SimTime,
     seq: &'a mut u64,
     queues: &'a [ArrayQueue<Envelope<M>>],
-    /// The window being run.
-    window: u64,
-    error: &'a Mutex<Option<ParallelError>>,
+    error: &'a Mutex<Option<(u64, ParallelError)>>,
+    fail_at: &'a AtomicU64,
     failed: &'a AtomicBool,
-    /// The earliest arrival sent through it \[ps\].
+    /// The earliest arrival sent through it at or after the epoch's end
+    /// \[ps\].
     earliest: u64,
 }
 
 impl<M> Outbox<'_, M> {
-    /// Sends `msg` to LP `to`, arriving at `at`, which must not be before
-    /// the end of the current window (the lookahead guarantees it). A
+    /// Sends `msg` to LP `to`, arriving at `at`, which must be at least the
+    /// lookahead after the sender's clock (the lookahead guarantees it). A
     /// broken rule stops the run with an error at the next barrier; the
     /// message is dropped.
     pub fn send(&mut self, to: usize, at: SimTime, msg: M) {
+        let clock = self.clock.as_ps();
         let fail = |e: ParallelError| {
             if let Ok(mut slot) = self.error.lock() {
-                // Every error comes from one window (the run stops at the
-                // next), whose set of errors does not depend on threads:
-                // keep its least, not the first recorded.
+                // Keep the earliest error (by the time of the run that
+                // broke the rule, then this type's order), not the first
+                // recorded: see [`worker`].
+                let e = (clock, e);
                 if slot.as_ref().is_none_or(|old| e < *old) {
                     *slot = Some(e);
                 }
             }
-            self.failed.store(true, Ordering::Relaxed);
+            self.fail_at.fetch_min(clock, Ordering::AcqRel);
+            self.failed.store(true, Ordering::Release);
         };
         let Some(q) = self.queues.get(to) else {
             return fail(ParallelError::NoSuchLp {
@@ -269,29 +318,30 @@ impl<M> Outbox<'_, M> {
                 lps: self.queues.len(),
             });
         };
-        if at < self.window_end {
+        if at < self.least {
             return fail(ParallelError::Causality {
                 from: self.from,
                 to,
                 at,
-                window_end: self.window_end,
+                window_end: self.least,
             });
         }
         let seq = *self.seq;
         *self.seq += 1;
-        self.earliest = self.earliest.min(at.as_ps());
+        if at >= self.epoch_end {
+            self.earliest = self.earliest.min(at.as_ps());
+        }
         let env = Envelope {
             at,
             from: self.from,
             seq,
-            window: self.window,
             msg,
         };
         if q.push(env).is_err() {
             fail(ParallelError::Overflow {
                 to,
                 capacity: q.capacity(),
-                window_start: self.window_start,
+                window_start: self.clock,
             });
         }
     }
@@ -303,11 +353,12 @@ struct Slot<'p, P: LogicalProcess> {
     lp: &'p mut P,
     /// Messages the LP has sent (its envelopes' sequence numbers).
     sent: u64,
-    /// Drained envelopes, sorted before delivery (capacity kept).
-    inbox: Vec<Envelope<P::Msg>>,
-    /// A message of the window being run, drained with the last window's
-    /// (see [`worker`]): delivered after this window.
-    early: Option<Envelope<P::Msg>>,
+    /// How far it has run: every event before this time \[ps\] (a copy of
+    /// its shared clock).
+    clock: u64,
+    /// The earliest arrival of the messages it sent in this epoch that
+    /// are due after it \[ps\].
+    earliest: u64,
 }
 
 /// Runs `lps` to `cfg.horizon` on `cfg.threads` worker threads (see the
@@ -336,30 +387,32 @@ pub fn run<P: LogicalProcess>(
             index,
             lp,
             sent: 0,
-            inbox: Vec::with_capacity(cfg.queue_capacity.min(1024)),
-            early: None,
+            clock: 0,
+            earliest: u64::MAX,
         });
     }
     let shared = Shared {
         cfg: *cfg,
         queues: &queues,
-        barrier: SpinBarrier::new(threads),
-        mins: [(); 3].map(|_| AtomicU64::new(u64::MAX)),
-        stops: [(); 3].map(|_| AtomicBool::new(false)),
+        board: Board::new(threads),
+        clocks: (0..n).map(|_| Default::default()).collect(),
         error: Mutex::new(None),
         failed: AtomicBool::new(false),
+        fail_at: AtomicU64::new(u64::MAX),
+        panicked: AtomicBool::new(false),
         panic: Mutex::new(None),
     };
     let mut stats: Vec<ParallelStats> = Vec::with_capacity(threads);
     if threads == 1 {
-        stats.push(worker(&shared, &mut groups[0]));
+        stats.push(worker(&shared, 0, &mut groups[0]));
     } else {
         std::thread::scope(|s| {
             let handles: Vec<_> = groups
                 .iter_mut()
-                .map(|g| {
+                .enumerate()
+                .map(|(me, g)| {
                     let shared = &shared;
-                    s.spawn(move || worker(shared, g))
+                    s.spawn(move || worker(shared, me, g))
                 })
                 .collect();
             for h in handles {
@@ -377,11 +430,11 @@ pub fn run<P: LogicalProcess>(
     if let Some(p) = shared.panic.lock().ok().and_then(|mut p| p.take()) {
         std::panic::resume_unwind(p);
     }
-    if let Some(e) = shared.error.into_inner().ok().flatten() {
+    if let Some((_, e)) = shared.error.into_inner().ok().flatten() {
         return Err(e);
     }
     Ok(ParallelStats {
-        windows: stats.first().map_or(0, |s| s.windows),
+        epochs: stats.first().map_or(0, |s| s.epochs),
         messages: stats.iter().map(|s| s.messages).sum(),
     })
 }
@@ -391,14 +444,20 @@ struct Shared<'q, M> {
     cfg: ParallelConfig,
     /// Each LP's incoming queue.
     queues: &'q [ArrayQueue<Envelope<M>>],
-    barrier: SpinBarrier,
-    /// The earliest pending event or message of all LPs, voted before each
-    /// window's barrier, in three rotating slots (see [`worker`]).
-    mins: [AtomicU64; 3],
-    /// Whether any thread saw a failure, in the same slots.
-    stops: [AtomicBool; 3],
-    error: Mutex<Option<ParallelError>>,
+    /// The barrier and its votes.
+    board: Board,
+    /// Each LP's clock: it has run every event before this time \[ps\],
+    /// and sent every message those events sent.
+    clocks: Vec<crossbeam_utils::CachePadded<AtomicU64>>,
+    /// The earliest broken rule, with the clock of the run that broke it.
+    error: Mutex<Option<(u64, ParallelError)>>,
+    /// Whether a rule was broken or an LP panicked.
     failed: AtomicBool,
+    /// The earliest clock of a run that broke a rule \[ps\]: every LP still
+    /// runs up to it, so the earliest error is found at any thread count.
+    fail_at: AtomicU64,
+    /// Whether an LP panicked (every thread then stops at once).
+    panicked: AtomicBool,
     /// The first panic of an LP. A worker whose LP panics keeps meeting the
     /// barriers until all stop at the next window, so no thread waits
     /// forever for it.
@@ -413,6 +472,7 @@ impl<M> Shared<'_, M> {
             if let Ok(mut slot) = self.panic.lock() {
                 slot.get_or_insert(p);
             }
+            self.panicked.store(true, Ordering::Release);
             self.failed.store(true, Ordering::Release);
         }
     }
@@ -420,92 +480,187 @@ impl<M> Shared<'_, M> {
 
 /// One worker thread's loop over its LPs; returns its counts.
 ///
-/// One barrier per window: before it, each thread votes the earliest of
-/// its LPs' pending events and of the messages they sent in the window
-/// just run (which are their receivers' next events at the latest), and
-/// whether it saw a failure; after it, every message of that window is in
-/// its queue and every vote is in, so each thread delivers its LPs'
-/// messages and all read the same next window. Votes rotate over three
-/// slots: the one voted into, the one read, and the one reset for the
-/// window after next, so no thread resets a slot another is still using.
-/// A thread past the barrier may run the next window and send its
-/// messages before a slower thread has drained the last window's; those
-/// must not be delivered with them (a message delivered a window early
-/// would take its place among its receiver's events at the same time
-/// differently). All of the last window's messages were queued before the
-/// barrier, so in each queue they come first: draining stops at the first
-/// message of the window being run, and keeps it for the next delivery.
-fn worker<P: LogicalProcess>(sh: &Shared<'_, P::Msg>, group: &mut [Slot<'_, P>]) -> ParallelStats {
+/// Epochs: at a barrier ([`Board`]) every thread votes the earliest of its
+/// LPs' pending events and of the messages they sent that are due after
+/// the epoch, and whether it saw a failure; the next epoch starts at the
+/// least vote (skipping any idle stretch at once) and lasts
+/// `span` lookaheads. Inside it the LPs run without a barrier: each runs to
+/// the least clock of the others plus the lookahead (no message can reach
+/// it earlier), publishes its clock, and goes on as the others' clocks
+/// move. A host's work varies a great deal from one lookahead to the next
+/// (its standard deviation is about its mean in experiments/bench-rack.toml),
+/// and a barrier per lookahead makes every thread wait for the slowest
+/// each time; clocks let a thread run up to a lookahead ahead of another,
+/// which evens the work out over many. The span doubles while traffic is
+/// dense (the epoch after starts within a lookahead of this one's end), up
+/// to [`MAX_SPAN`], and falls back to one lookahead after an idle stretch,
+/// so a sparse run pays a barrier per burst, not a crawl through its idle
+/// time at a lookahead per step.
+fn worker<P: LogicalProcess>(
+    sh: &Shared<'_, P::Msg>,
+    me: usize,
+    group: &mut [Slot<'_, P>],
+) -> ParallelStats {
     let mut st = ParallelStats::default();
-    let next_times = |group: &[Slot<'_, P>]| {
-        group
-            .iter()
-            .filter_map(|s| s.lp.next_time())
-            .min()
-            .map_or(u64::MAX, SimTime::as_ps)
-    };
+    let lookahead = sh.cfg.lookahead.as_ps();
+    let horizon = sh.cfg.horizon.as_ps();
     let mut local = u64::MAX;
     sh.guard(|| local = next_times(group));
+    let (mut span, mut last_end) = (1u64, None::<u64>);
     for k in 0u64.. {
-        let (vote, reset) = ((k % 3) as usize, ((k + 2) % 3) as usize);
-        sh.mins[vote].fetch_min(local, Ordering::AcqRel);
         // A failure (a broken rule, an LP's panic) can be recorded while
         // another thread is already past any given point, so the decision to
         // stop is a reduction like the minimum.
-        if sh.failed.load(Ordering::Acquire) {
-            sh.stops[vote].store(true, Ordering::Release);
-        }
-        sh.barrier.wait();
-        let start = sh.mins[vote].load(Ordering::Acquire);
-        let stop = sh.stops[vote].load(Ordering::Acquire);
-        sh.mins[reset].store(u64::MAX, Ordering::Release);
-        sh.stops[reset].store(false, Ordering::Release);
+        let failed = sh.failed.load(Ordering::Acquire);
+        let (start, stop) = sh.board.wait(me, k, local, failed);
+        // Every message sent before the votes is in its queue.
         for s in group.iter_mut() {
-            let q = &sh.queues[s.index];
-            s.inbox.extend(s.early.take());
-            while let Some(e) = q.pop() {
-                if e.window == k {
-                    // A faster thread's: this window's, not the last's.
-                    s.early = Some(e);
-                    break;
-                }
-                s.inbox.push(e);
-            }
-            st.messages += s.inbox.len() as u64;
-            // (at, from, seq) is unique: the order does not depend on pushes.
-            s.inbox.sort_unstable_by_key(|e| (e.at, e.from, e.seq));
-            let (lp, inbox) = (&mut s.lp, &mut s.inbox);
-            sh.guard(|| {
-                for e in inbox.drain(..) {
-                    lp.receive(e.at, e.from, e.msg);
-                }
-            });
+            drain(sh, s, &mut st);
         }
-        if stop || start >= sh.cfg.horizon.as_ps() {
+        if stop || start >= horizon {
             break;
         }
-        let start = SimTime::from_ps(start);
-        let end = start.saturating_add(sh.cfg.lookahead).min(sh.cfg.horizon);
+        span = match last_end {
+            Some(e) if start < e.saturating_add(lookahead) => (span * 2).min(MAX_SPAN),
+            _ => 1,
+        };
+        let end = start.saturating_add(span * lookahead).min(horizon);
+        last_end = Some(end);
+        for s in group.iter_mut() {
+            // Nothing is pending before the epoch's start.
+            s.clock = start;
+            sh.clocks[s.index].store(start, Ordering::Release);
+        }
+        run_epoch(sh, group, start, end, &mut st);
         local = u64::MAX;
         for s in group.iter_mut() {
-            let mut out = Outbox {
-                from: s.index,
-                window_start: start,
-                window_end: end,
-                seq: &mut s.sent,
-                queues: sh.queues,
-                window: k,
-                error: &sh.error,
-                failed: &sh.failed,
-                earliest: u64::MAX,
-            };
-            sh.guard(|| s.lp.run_until(end, &mut out));
-            local = local.min(out.earliest);
+            local = local.min(std::mem::replace(&mut s.earliest, u64::MAX));
         }
         sh.guard(|| local = local.min(next_times(group)));
-        st.windows += 1;
+        st.epochs += 1;
     }
     st
+}
+
+/// The longest epoch, in lookaheads: an epoch doubles while traffic is
+/// dense, so a dense run pays a barrier per this many lookaheads at most.
+pub const MAX_SPAN: u64 = 1024;
+
+/// The earliest pending event of a thread's LPs \[ps\].
+fn next_times<P: LogicalProcess>(group: &[Slot<'_, P>]) -> u64 {
+    group
+        .iter()
+        .filter_map(|s| s.lp.next_time())
+        .min()
+        .map_or(u64::MAX, SimTime::as_ps)
+}
+
+/// Hands LP `s` the messages in its queue (it holds them until due).
+fn drain<P: LogicalProcess>(sh: &Shared<'_, P::Msg>, s: &mut Slot<'_, P>, st: &mut ParallelStats) {
+    let q = &sh.queues[s.index];
+    let lp = &mut s.lp;
+    sh.guard(|| {
+        while let Some(e) = q.pop() {
+            st.messages += 1;
+            lp.receive(e.at, e.from, e.seq, e.msg);
+        }
+    });
+}
+
+/// Runs a thread's LPs from `start` to `end` \[ps\], each as far as the others' clocks
+/// allow, until all are there or a failure stops them (see [`worker`]).
+fn run_epoch<P: LogicalProcess>(
+    sh: &Shared<'_, P::Msg>,
+    group: &mut [Slot<'_, P>],
+    start: u64,
+    end: u64,
+    st: &mut ParallelStats,
+) {
+    let lookahead = sh.cfg.lookahead.as_ps();
+    let mut idle = 0u32;
+    loop {
+        // The least clock of all LPs, whose it is, and the second least:
+        // the least of the others' for each LP. (A clock read here may be
+        // behind; a stale clock is an earlier one, so the bound stays safe.)
+        let (mut least, mut who, mut second) = (u64::MAX, usize::MAX, u64::MAX);
+        for (i, c) in sh.clocks.iter().enumerate() {
+            let c = c.load(Ordering::Acquire);
+            if c < least {
+                (second, least, who) = (least, c, i);
+            } else if c < second {
+                second = c;
+            }
+        }
+        // A broken rule: every LP runs the lookahead from the clock of the
+        // earliest run that broke one (the same step), no further; a
+        // panic: all stop now.
+        if sh.panicked.load(Ordering::Acquire) {
+            return;
+        }
+        let end = end.min(sh.fail_at.load(Ordering::Acquire).saturating_add(lookahead));
+        let (mut done, mut moved) = (true, false);
+        for s in group.iter_mut() {
+            if s.clock >= end {
+                continue;
+            }
+            done = false;
+            let others = if who == s.index { second } else { least };
+            // On the epoch's grid of lookaheads (a clock read from the last
+            // epoch is off it, and earlier).
+            let until = others.saturating_add(lookahead).min(end);
+            let until = if until < end {
+                start + (until.saturating_sub(start) / lookahead) * lookahead
+            } else {
+                until
+            };
+            if until <= s.clock {
+                continue;
+            }
+            // Every message due before `until` was queued before the clocks
+            // just read were published.
+            drain(sh, s, st);
+            // A lookahead at a time: an LP's run stops at the same times
+            // however far the others' clocks let it go (an engine carries
+            // a packet on without an event only within one run), so what
+            // it counts does not depend on the threads either. Clocks are
+            // whole lookaheads from the epoch's start, or its end.
+            while s.clock < until && s.clock <= sh.fail_at.load(Ordering::Relaxed) {
+                let step = s.clock.saturating_add(lookahead).min(until);
+                let clock = SimTime::from_ps(s.clock);
+                let mut out = Outbox {
+                    from: s.index,
+                    clock,
+                    least: clock.saturating_add(sh.cfg.lookahead),
+                    epoch_end: SimTime::from_ps(end),
+                    seq: &mut s.sent,
+                    queues: sh.queues,
+                    error: &sh.error,
+                    fail_at: &sh.fail_at,
+                    failed: &sh.failed,
+                    earliest: u64::MAX,
+                };
+                sh.guard(|| s.lp.run_until(SimTime::from_ps(step), &mut out));
+                s.earliest = s.earliest.min(out.earliest);
+                s.clock = step;
+                sh.clocks[s.index].store(step, Ordering::Release);
+            }
+            moved = true;
+        }
+        if done {
+            return;
+        }
+        if moved {
+            idle = 0;
+            continue;
+        }
+        // Waiting for another thread's LPs.
+        idle = idle.saturating_add(1);
+        if idle < SPINS {
+            std::hint::spin_loop();
+        } else {
+            std::thread::yield_now();
+        }
+    }
 }
 
 /// A small model for testing and measuring the kernel: LPs that draw
@@ -662,7 +817,7 @@ pub mod testing {
             }
         }
 
-        fn receive(&mut self, at: SimTime, _from: usize, msg: Packet) {
+        fn receive(&mut self, at: SimTime, _from: usize, _seq: u64, msg: Packet) {
             self.queue.push(at, Ev::Arrive(msg));
         }
     }
