@@ -181,7 +181,8 @@ fn rogue_run_on(
         threads,
         lookahead: SimDuration::from_ps(100),
         horizon: SimTime::MAX,
-        queue_capacity: 8,
+        // 48 ÷ (3 × 2 other LPs): at most 8 messages to one LP a lookahead.
+        queue_capacity: 48,
     };
     run(&mut lps, &cfg).map(drop)
 }
@@ -323,4 +324,125 @@ fn two_broken_rules_in_one_window_give_the_same_error_at_any_thread_count() {
             lps: 2
         }
     );
+}
+
+/// An LP that sends its `k`-th lookahead `k` messages to `to` (or, if
+/// `panic_at` is `k`, panics), for the failure paths below.
+struct Flood {
+    t: SimTime,
+    k: usize,
+    to: usize,
+    panic_at: Option<usize>,
+    sleep_us: u64,
+    /// Runs after it panicked (must stay 0: it is not run again).
+    runs_after_panic: usize,
+    panicked: bool,
+}
+
+impl Flood {
+    fn new(to: usize, panic_at: Option<usize>, sleep_us: u64) -> Flood {
+        Flood {
+            t: SimTime::from_ps(5),
+            k: 0,
+            to,
+            panic_at,
+            sleep_us,
+            runs_after_panic: 0,
+            panicked: false,
+        }
+    }
+}
+
+const FLOOD_L: u64 = 100;
+
+impl LogicalProcess for Flood {
+    type Msg = Packet;
+    fn next_time(&self) -> Option<SimTime> {
+        (self.k < 40).then_some(self.t)
+    }
+    fn run_until(&mut self, end: SimTime, out: &mut Outbox<'_, Packet>) {
+        if self.panicked {
+            self.runs_after_panic += 1;
+        }
+        if self.sleep_us > 0 {
+            std::thread::sleep(std::time::Duration::from_micros(self.sleep_us));
+        }
+        while self.k < 40 && self.t < end {
+            if self.panic_at == Some(self.k) {
+                self.panicked = true;
+                panic!("flood {} panics", self.to);
+            }
+            for i in 0..self.k {
+                let p = Packet {
+                    id: (self.to, i as u64),
+                    hops: 0,
+                };
+                out.send(self.to, self.t + SimDuration::from_ps(FLOOD_L), p);
+            }
+            self.k += 1;
+            self.t += SimDuration::from_ps(FLOOD_L);
+        }
+    }
+    fn receive(&mut self, _: SimTime, _: usize, _: u64, _: Packet) {}
+}
+
+fn flood_cfg(threads: usize, capacity: usize) -> ParallelConfig {
+    ParallelConfig {
+        threads,
+        lookahead: SimDuration::from_ps(FLOOD_L),
+        horizon: SimTime::MAX,
+        queue_capacity: capacity,
+    }
+}
+
+#[test]
+fn a_queue_overflow_is_the_same_at_any_thread_count() {
+    // LPs 0 and 1 flood LP 2, which is slow to drain its queue (it sleeps
+    // each run): how full the queue gets depends on the threads, the error
+    // must not. 60 ÷ (3 × 2): 10 messages to one LP a lookahead, broken at
+    // the 11th lookahead by both senders; the earliest is reported.
+    let mut seen = Vec::new();
+    for threads in [1, 2, 3, 8, 3, 8] {
+        let mut lps = vec![
+            Flood::new(2, None, 0),
+            Flood::new(2, None, 0),
+            Flood::new(0, None, 200),
+        ];
+        lps[2].k = 40; // LP 2 only receives.
+        seen.push(run(&mut lps, &flood_cfg(threads, 60)).unwrap_err());
+    }
+    assert!(seen.iter().all(|e| *e == seen[0]), "{seen:?}");
+    assert_eq!(
+        seen[0],
+        ParallelError::Overflow {
+            to: 2,
+            capacity: 10,
+            // The senders' clock at the lookahead of their 11th burst.
+            window_start: SimTime::from_ps(5 + 11 * FLOOD_L),
+        }
+    );
+}
+
+#[test]
+fn a_panicking_lp_is_not_run_again_and_the_earliest_panic_is_reported() {
+    // LPs 1 and 2 panic in the same lookahead (their 5th); LP 0 goes on.
+    // The panic passed on is LP 1's (the lower index at the same clock) at
+    // any thread count, and neither is run again after it panicked.
+    for threads in [1, 2, 3, 8, 2, 3] {
+        let mut lps = vec![
+            Flood::new(1, None, 0),
+            Flood::new(1, Some(5), 0),
+            Flood::new(2, Some(5), 50),
+        ];
+        let cfg = flood_cfg(threads, 1 << 12);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&mut lps, &cfg)));
+        let payload = r.expect_err("a panic is passed on");
+        let text = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(text, "flood 1 panics", "{threads} threads");
+        assert_eq!(lps[1].runs_after_panic, 0, "{threads} threads");
+        assert_eq!(lps[2].runs_after_panic, 0, "{threads} threads");
+    }
 }

@@ -3131,6 +3131,8 @@ impl Engine {
                     break;
                 }
                 let std::cmp::Reverse(h) = self.held.pop().expect("peeked");
+                // Its packet may carry on up to the next one.
+                self.run_end = end.min(self.held.peek().map_or(SimTime::MAX, |n| n.0.at));
                 debug_assert!(
                     h.at >= self.now,
                     "a crossing due before the receiver's clock"

@@ -34,19 +34,25 @@
 //! give byte-identical results, and so does a single global event queue
 //! when the LPs order same-time events by the same keys (tested against
 //! one, [`testing::run_sequential`]). A broken rule (a message inside the
-//! lookahead, to no LP, or a full queue) stops the run with the earliest
-//! (by the clock of the run that broke it, then [`ParallelError`]'s order):
-//! every LP still runs that lookahead, so each thread count finds the same.
+//! lookahead, to no LP, or more to one LP in a lookahead than its queue's
+//! share) stops the run with the earliest (by the clock of the run that
+//! broke it, then [`ParallelError`]'s order): every LP still runs that
+//! lookahead, so each thread count finds the same. A panicking LP stops it
+//! the same way (it is not run again), and the earliest panic, by (clock,
+//! LP), is passed on.
 //!
 //! **Queues.** Each LP has one bounded [`crossbeam_queue::ArrayQueue`] of
 //! incoming messages, allocated before the run: many threads push into it
 //! without a lock, and its owner drains it before each of its runs. Nothing
 //! allocates per message. A bound is safe to choose because no LP runs more
 //! than a lookahead past the least clock of the others: a queue holds at
-//! most about three lookaheads' sending, and at most `link rate × L ÷
-//! smallest frame` messages per port fit in one. A full queue ends the run
-//! with [`ParallelError::Overflow`] rather than blocking (a blocked sender
-//! could deadlock).
+//! most about two lookaheads' sending of each other LP (three are allowed
+//! for), and at most `link rate × L ÷ smallest frame` messages per port fit
+//! in one. The bound is checked where it does not depend on the threads
+//! (how full a queue gets does: it depends on when its receiver drains it):
+//! an LP sending another more than a third of its share of the queue in
+//! one lookahead ends the run with [`ParallelError::Overflow`], at any
+//! thread count, rather than blocking (a blocked sender could deadlock).
 //!
 //! **Waiting.** A thread whose LPs cannot move (the others' clocks are not
 //! far enough) spins, then yields to the operating system; at an epoch's
@@ -175,7 +181,8 @@ pub struct ParallelConfig {
     /// Messages an LP's queue holds \[messages\]; positive. A receiver
     /// takes its queue in every time it runs, and no LP runs more than a
     /// lookahead past the least clock of the others, so three lookaheads'
-    /// sending is enough.
+    /// sending is enough: one LP may send another at most
+    /// `queue_capacity ÷ (3 × (LPs − 1))` in one lookahead.
     pub queue_capacity: usize,
 }
 
@@ -214,16 +221,18 @@ pub enum ParallelError {
         to: usize,
         /// When it would arrive.
         at: SimTime,
-        /// The end of the window it was sent in.
+        /// The sender's promise plus the lookahead: the earliest allowed.
         window_end: SimTime,
     },
-    /// More messages for one LP in one window than its queue holds.
+    /// More messages from one LP to another in one lookahead than the
+    /// queue capacity allows (a third of its share per sender: see the
+    /// module's docs).
     Overflow {
         /// The receiver.
         to: usize,
-        /// Its queue's capacity.
+        /// The most one LP may send it in one lookahead.
         capacity: usize,
-        /// The window's start.
+        /// The sender's clock: the lookahead's start.
         window_start: SimTime,
     },
 }
@@ -244,8 +253,8 @@ impl fmt::Display for ParallelError {
                 window_end,
             } => write!(
                 f,
-                "logical process {from} sent a message to {to} arriving at {at}, inside its \
-                 window (which ends at {window_end}): a delay shorter than the lookahead"
+                "logical process {from} sent a message to {to} arriving at {at}, before \
+                 {window_end} (its clock plus the lookahead): a delay shorter than the lookahead"
             ),
             ParallelError::Overflow {
                 to,
@@ -253,8 +262,8 @@ impl fmt::Display for ParallelError {
                 window_start,
             } => write!(
                 f,
-                "more than {capacity} messages for logical process {to} in the window from \
-                 {window_start}: raise the queue capacity"
+                "more than {capacity} messages from one logical process to {to} in the \
+                 lookahead from {window_start}: raise the queue capacity"
             ),
         }
     }
@@ -289,6 +298,10 @@ pub struct Outbox<'a, M> {
     /// The earliest arrival sent through it at or after the epoch's end
     /// \[ps\].
     earliest: u64,
+    /// The most messages to one LP in this lookahead.
+    per_step: usize,
+    /// Messages sent in this lookahead, per receiver.
+    counts: &'a mut Vec<(usize, usize)>,
 }
 
 impl<M> Outbox<'_, M> {
@@ -326,6 +339,26 @@ impl<M> Outbox<'_, M> {
                 window_end: self.least,
             });
         }
+        // The bound is on what one LP sends another in one lookahead, which
+        // does not depend on the threads (how full a queue gets depends on
+        // when its receiver drains it); it keeps the queue from filling.
+        let sent = match self.counts.iter_mut().find(|(t, _)| *t == to) {
+            Some((_, c)) => {
+                *c += 1;
+                *c
+            }
+            None => {
+                self.counts.push((to, 1));
+                1
+            }
+        };
+        if sent > self.per_step {
+            return fail(ParallelError::Overflow {
+                to,
+                capacity: self.per_step,
+                window_start: self.clock,
+            });
+        }
         let seq = *self.seq;
         *self.seq += 1;
         if at >= self.epoch_end {
@@ -359,6 +392,11 @@ struct Slot<'p, P: LogicalProcess> {
     /// The earliest arrival of the messages it sent in this epoch that
     /// are due after it \[ps\].
     earliest: u64,
+    /// Messages it sent in the current lookahead, per receiver (see
+    /// [`Outbox::send`]; capacity kept).
+    counts: Vec<(usize, usize)>,
+    /// It panicked: it is not run again.
+    dead: bool,
 }
 
 /// Runs `lps` to `cfg.horizon` on `cfg.threads` worker threads (see the
@@ -389,17 +427,21 @@ pub fn run<P: LogicalProcess>(
             sent: 0,
             clock: 0,
             earliest: u64::MAX,
+            counts: Vec::with_capacity(n.min(64)),
+            dead: false,
         });
     }
     let shared = Shared {
         cfg: *cfg,
         queues: &queues,
         board: Board::new(threads),
+        // A queue holds at most about three lookaheads' sending of every
+        // other LP (see the module's docs).
+        per_step: (cfg.queue_capacity / (3 * n.saturating_sub(1).max(1))).max(1),
         clocks: (0..n).map(|_| Default::default()).collect(),
         error: Mutex::new(None),
         failed: AtomicBool::new(false),
         fail_at: AtomicU64::new(u64::MAX),
-        panicked: AtomicBool::new(false),
         panic: Mutex::new(None),
     };
     let mut stats: Vec<ParallelStats> = Vec::with_capacity(threads);
@@ -427,7 +469,7 @@ pub fn run<P: LogicalProcess>(
     }
     // A panicking LP is a model bug: pass it on as it was, on the caller's
     // thread, once every worker has stopped.
-    if let Some(p) = shared.panic.lock().ok().and_then(|mut p| p.take()) {
+    if let Some((_, p)) = shared.panic.lock().ok().and_then(|mut p| p.take()) {
         std::panic::resume_unwind(p);
     }
     if let Some((_, e)) = shared.error.into_inner().ok().flatten() {
@@ -446,6 +488,9 @@ struct Shared<'q, M> {
     queues: &'q [ArrayQueue<Envelope<M>>],
     /// The barrier and its votes.
     board: Board,
+    /// The most messages one LP may send one other in one lookahead (see
+    /// [`Outbox::send`]).
+    per_step: usize,
     /// Each LP's clock: it has run every event before this time \[ps\],
     /// and sent every message those events sent.
     clocks: Vec<crossbeam_utils::CachePadded<AtomicU64>>,
@@ -456,25 +501,29 @@ struct Shared<'q, M> {
     /// The earliest clock of a run that broke a rule \[ps\]: every LP still
     /// runs up to it, so the earliest error is found at any thread count.
     fail_at: AtomicU64,
-    /// Whether an LP panicked (every thread then stops at once).
-    panicked: AtomicBool,
-    /// The first panic of an LP. A worker whose LP panics keeps meeting the
-    /// barriers until all stop at the next window, so no thread waits
-    /// forever for it.
-    panic: Mutex<Option<Box<dyn std::any::Any + Send>>>,
+    /// The earliest panic of an LP, by (the clock of its run, the LP), so
+    /// the same one at any thread count: a panic stops the run as a broken
+    /// rule does, and the LP is not run again.
+    #[allow(clippy::type_complexity)]
+    panic: Mutex<Option<((u64, usize), Box<dyn std::any::Any + Send>)>>,
 }
 
 impl<M> Shared<'_, M> {
-    /// Runs `f`, recording a panic (and stopping the run) instead of
-    /// unwinding past the barriers.
-    fn guard(&self, f: impl FnOnce()) {
-        if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-            if let Ok(mut slot) = self.panic.lock() {
-                slot.get_or_insert(p);
+    /// Runs `f` for LP `lp` at `clock` \[ps\], recording a panic (and
+    /// stopping the run at that clock's lookahead, as a broken rule does)
+    /// instead of unwinding past the barriers; true if it panicked.
+    fn guard(&self, clock: u64, lp: usize, f: impl FnOnce()) -> bool {
+        let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) else {
+            return false;
+        };
+        if let Ok(mut slot) = self.panic.lock() {
+            if slot.as_ref().is_none_or(|(key, _)| (clock, lp) < *key) {
+                *slot = Some(((clock, lp), p));
             }
-            self.panicked.store(true, Ordering::Release);
-            self.failed.store(true, Ordering::Release);
         }
+        self.fail_at.fetch_min(clock, Ordering::AcqRel);
+        self.failed.store(true, Ordering::Release);
+        true
     }
 }
 
@@ -504,8 +553,7 @@ fn worker<P: LogicalProcess>(
     let mut st = ParallelStats::default();
     let lookahead = sh.cfg.lookahead.as_ps();
     let horizon = sh.cfg.horizon.as_ps();
-    let mut local = u64::MAX;
-    sh.guard(|| local = next_times(group));
+    let mut local = next_times(sh, group);
     let (mut span, mut last_end) = (1u64, None::<u64>);
     for k in 0u64.. {
         // A failure (a broken rule, an LP's panic) can be recorded while
@@ -524,7 +572,9 @@ fn worker<P: LogicalProcess>(
             Some(e) if start < e.saturating_add(lookahead) => (span * 2).min(MAX_SPAN),
             _ => 1,
         };
-        let end = start.saturating_add(span * lookahead).min(horizon);
+        let end = start
+            .saturating_add(span.saturating_mul(lookahead))
+            .min(horizon);
         last_end = Some(end);
         for s in group.iter_mut() {
             // Nothing is pending before the epoch's start.
@@ -536,7 +586,7 @@ fn worker<P: LogicalProcess>(
         for s in group.iter_mut() {
             local = local.min(std::mem::replace(&mut s.earliest, u64::MAX));
         }
-        sh.guard(|| local = local.min(next_times(group)));
+        local = local.min(next_times(sh, group));
         st.epochs += 1;
     }
     st
@@ -547,19 +597,24 @@ fn worker<P: LogicalProcess>(
 pub const MAX_SPAN: u64 = 1024;
 
 /// The earliest pending event of a thread's LPs \[ps\].
-fn next_times<P: LogicalProcess>(group: &[Slot<'_, P>]) -> u64 {
-    group
-        .iter()
-        .filter_map(|s| s.lp.next_time())
-        .min()
-        .map_or(u64::MAX, SimTime::as_ps)
+fn next_times<P: LogicalProcess>(sh: &Shared<'_, P::Msg>, group: &mut [Slot<'_, P>]) -> u64 {
+    let mut least = u64::MAX;
+    for s in group.iter_mut().filter(|s| !s.dead) {
+        let (lp, mut t) = (&mut s.lp, None);
+        s.dead = sh.guard(s.clock, s.index, || t = lp.next_time());
+        least = least.min(t.map_or(u64::MAX, SimTime::as_ps));
+    }
+    least
 }
 
 /// Hands LP `s` the messages in its queue (it holds them until due).
 fn drain<P: LogicalProcess>(sh: &Shared<'_, P::Msg>, s: &mut Slot<'_, P>, st: &mut ParallelStats) {
+    if s.dead {
+        return;
+    }
     let q = &sh.queues[s.index];
     let lp = &mut s.lp;
-    sh.guard(|| {
+    s.dead = sh.guard(s.clock, s.index, || {
         while let Some(e) = q.pop() {
             st.messages += 1;
             lp.receive(e.at, e.from, e.seq, e.msg);
@@ -591,16 +646,13 @@ fn run_epoch<P: LogicalProcess>(
                 second = c;
             }
         }
-        // A broken rule: every LP runs the lookahead from the clock of the
-        // earliest run that broke one (the same step), no further; a
-        // panic: all stop now.
-        if sh.panicked.load(Ordering::Acquire) {
-            return;
-        }
+        // A broken rule or a panic: every LP runs the lookahead from the
+        // clock of the earliest run that broke one or panicked (the same
+        // step), no further; an LP that panicked does not run again.
         let end = end.min(sh.fail_at.load(Ordering::Acquire).saturating_add(lookahead));
         let (mut done, mut moved) = (true, false);
         for s in group.iter_mut() {
-            if s.clock >= end {
+            if s.clock >= end || s.dead {
                 continue;
             }
             done = false;
@@ -624,7 +676,7 @@ fn run_epoch<P: LogicalProcess>(
             // a packet on without an event only within one run), so what
             // it counts does not depend on the threads either. Clocks are
             // whole lookaheads from the epoch's start, or its end.
-            while s.clock < until && s.clock <= sh.fail_at.load(Ordering::Relaxed) {
+            while s.clock < until && s.clock <= sh.fail_at.load(Ordering::Relaxed) && !s.dead {
                 let step = s.clock.saturating_add(lookahead).min(until);
                 let clock = SimTime::from_ps(s.clock);
                 let mut out = Outbox {
@@ -638,8 +690,17 @@ fn run_epoch<P: LogicalProcess>(
                     fail_at: &sh.fail_at,
                     failed: &sh.failed,
                     earliest: u64::MAX,
+                    per_step: sh.per_step,
+                    counts: &mut s.counts,
                 };
-                sh.guard(|| s.lp.run_until(SimTime::from_ps(step), &mut out));
+                out.counts.clear();
+                let lp = &mut s.lp;
+                if sh.guard(s.clock, s.index, || {
+                    lp.run_until(SimTime::from_ps(step), &mut out)
+                }) {
+                    s.dead = true;
+                    break;
+                }
                 s.earliest = s.earliest.min(out.earliest);
                 s.clock = step;
                 sh.clocks[s.index].store(step, Ordering::Release);
