@@ -427,12 +427,15 @@ fn a_queue_overflow_is_the_same_at_any_thread_count() {
 fn a_panicking_lp_is_not_run_again_and_the_earliest_panic_is_reported() {
     // LPs 1 and 2 panic in the same lookahead (their 5th); LP 0 goes on.
     // The panic passed on is LP 1's (the lower index at the same clock) at
-    // any thread count, and neither is run again after it panicked.
+    // any thread count, and neither is run again after it panicked (the
+    // kernel's first version failed both at 2 and 3 threads).
     for threads in [1, 2, 3, 8, 2, 3] {
         let mut lps = vec![
             Flood::new(1, None, 0),
-            Flood::new(1, Some(5), 0),
-            Flood::new(2, Some(5), 50),
+            // The slow one: the others wait for it, so its runs span two
+            // lookaheads and the faster LP 2 panics first in wall time.
+            Flood::new(1, Some(5), 200),
+            Flood::new(2, Some(5), 0),
         ];
         let cfg = flood_cfg(threads, 1 << 12);
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&mut lps, &cfg)));
