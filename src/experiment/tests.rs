@@ -1012,7 +1012,7 @@ fn rack_and_flow_host_errors_name_the_key() {
             "run.packets",
             &[
                 "= 100",
-                "a packet cap is not supported with a [rack] (hosts run in parallel windows); \
+                "a packet cap is not supported with a [rack] (its hosts run in parallel); \
                  give run.duration_us",
             ],
         ),

@@ -472,8 +472,8 @@ fn rack(
             ))
         }
     };
-    // The hosts run in parallel windows of wire_propagation_ns +
-    // latency_ns (the lookahead): both 0 leave no window.
+    // The hosts run in parallel with a lookahead of wire_propagation_ns +
+    // latency_ns: both 0 leave none.
     if latency == SimDuration::ZERO && profile.wire_propagation_ns == 0 {
         return Err(cx.invalid(
             "rack.switch.latency_ns",
@@ -527,7 +527,7 @@ fn rack(
         return Err(cx.invalid(
             "run.packets",
             Some(n.to_string()),
-            "a packet cap is not supported with a [rack] (hosts run in parallel windows); give \
+            "a packet cap is not supported with a [rack] (its hosts run in parallel); give \
              run.duration_us",
         ));
     }
