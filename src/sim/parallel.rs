@@ -649,18 +649,18 @@ fn run_epoch<P: LogicalProcess>(
         // A broken rule or a panic: every LP runs the lookahead from the
         // clock of the earliest run that broke one or panicked (the same
         // step), no further; an LP that panicked does not run again.
-        let end = end.min(sh.fail_at.load(Ordering::Acquire).saturating_add(lookahead));
+        let limit = end.min(sh.fail_at.load(Ordering::Acquire).saturating_add(lookahead));
         let (mut done, mut moved) = (true, false);
         for s in group.iter_mut() {
-            if s.clock >= end || s.dead {
+            if s.clock >= limit || s.dead {
                 continue;
             }
             done = false;
             let others = if who == s.index { second } else { least };
             // On the epoch's grid of lookaheads (a clock read from the last
             // epoch is off it, and earlier).
-            let until = others.saturating_add(lookahead).min(end);
-            let until = if until < end {
+            let until = others.saturating_add(lookahead).min(limit);
+            let until = if until < limit {
                 start + (until.saturating_sub(start) / lookahead) * lookahead
             } else {
                 until
