@@ -321,10 +321,15 @@ fn each_flow_of_a_rack_says_its_hosts_and_scope() {
         },
         ..common::rr("rr.h0", 0, 20)
     };
+    let rr_across = FlowConfig {
+        name: "rr.h0-h2".into(),
+        ..rr_in.clone()
+    };
     for (f, p) in [
         (local, place(2, 2)),
         (rr_out, place(1, 1)),
         (rr_in, place(0, 0)),
+        (rr_across, place(0, 2)),
     ] {
         cfg.flows.push(f);
         cfg.rack.as_mut().unwrap().places.push(p);
@@ -346,11 +351,12 @@ fn each_flow_of_a_rack_says_its_hosts_and_scope() {
             }
             "v2v.h2" => (Some(2), Some(2), Some(Scope::Local)),
             "rr.h1" => (Some(1), None, Some(Scope::NorthSouth)),
-            "rr.h0" => (Some(0), None, Some(Scope::Local)),
+            "rr.h0" => (Some(0), Some(0), Some(Scope::Local)),
+            "rr.h0-h2" => (Some(0), Some(2), Some(Scope::EastWest)),
             n => panic!("unexpected flow {n}"),
         }
     };
-    assert_eq!(r.flows.len(), 3 * 2 + 3 * 2 + 3);
+    assert_eq!(r.flows.len(), 3 * 2 + 3 * 2 + 4);
     for f in &r.flows {
         assert_eq!((f.host, f.dst_host, f.scope), want(&f.name), "{}", f.name);
     }
@@ -829,4 +835,133 @@ fn one_host_reports_have_no_rack_tables() {
         assert!(!s.contains(bad), "{what} has {bad}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A ping-pong from VM `client` to VM `server` (on the hosts its place
+/// says), `outstanding` requests at a time.
+fn rr_between(name: &str, client: u32, server: u32, outstanding: u32) -> FlowConfig {
+    let mut f = common::rr(name, server, 2);
+    if let FlowKind::RequestResponse {
+        client: c,
+        outstanding: o,
+        ..
+    } = &mut f.kind
+    {
+        *c = Client::Vm(client);
+        *o = outstanding;
+    }
+    f
+}
+
+/// [`mixed`] with a ping-pong from VM 0 of each host to VM 1 of the next
+/// (VM 0 of the last to VM 0 of the first: VMs of two hosts may share an
+/// index), and one within host 0.
+fn mixed_with_rr(path: IoPath, hosts: u32, load: f64, outstanding: u32) -> HostConfig {
+    let mut cfg = mixed(path, hosts, load);
+    let rack = cfg.rack.as_mut().expect("a rack");
+    for h in 0..hosts {
+        let server = if h + 1 == hosts { 0 } else { 1 };
+        cfg.flows
+            .push(rr_between(&format!("rr.h{h}"), 0, server, outstanding));
+        rack.places.push(place(h, (h + 1) % hosts));
+    }
+    cfg.flows.push(rr_between("rr.local", 1, 0, outstanding));
+    rack.places.push(place(0, 0));
+    cfg
+}
+
+#[test]
+fn request_response_between_hosts_is_the_same_on_1_2_3_and_8_threads() {
+    for (k, path) in IoPath::ALL.into_iter().enumerate() {
+        let cfg = HostConfig {
+            seed: 10 + k as u64,
+            window: SimDuration::from_us(1000),
+            ..mixed_with_rr(path, 3, 0.005, 2)
+        };
+        let one = enisim::model::run_on(&cfg, 1).expect("runs");
+        common::assert_books(&one);
+        for f in one.flows.iter().filter(|f| f.name.starts_with("rr.h")) {
+            assert!(
+                f.completed.unwrap_or(0) > 5,
+                "{path} {}: {:?} round trips",
+                f.name,
+                f.completed
+            );
+            assert_eq!(f.timeouts, Some(0), "{path} {}", f.name);
+            assert_eq!(f.scope, Some(Scope::EastWest), "{path} {}", f.name);
+        }
+        for threads in [2, 3, 8] {
+            let r = enisim::model::run_on(&cfg, threads).expect("runs");
+            assert_eq!(json(&one), json(&r), "{path}, {threads} threads");
+        }
+    }
+}
+
+#[test]
+fn books_balance_with_requests_and_answers_between_hosts_at_the_end() {
+    // No drain and many requests out: the run stops with requests and
+    // answers on both hosts and in the switch; all are in flight.
+    for path in IoPath::ALL {
+        let cfg = HostConfig {
+            drain: SimDuration::ZERO,
+            ..mixed_with_rr(path, 2, 0.05, 16)
+        };
+        let r = enisim::model::run_on(&cfg, 2).expect("runs");
+        common::assert_books(&r);
+        let rr: Vec<_> = r
+            .flows
+            .iter()
+            .filter(|f| f.name.starts_with("rr.h"))
+            .collect();
+        assert!(
+            rr.iter().any(|f| f.in_flight > 0),
+            "{path}: no request or answer in flight between hosts"
+        );
+        for f in rr {
+            assert_eq!(
+                f.generated,
+                f.delivered + f.dropped + f.in_flight,
+                "{path} {}",
+                f.name
+            );
+            // Each completed round trip delivered a request and its answer.
+            assert!(
+                f.delivered >= 2 * f.completed.unwrap_or(0),
+                "{path} {}",
+                f.name
+            );
+        }
+    }
+}
+
+#[test]
+fn a_round_trip_between_hosts_crosses_the_switch_both_ways() {
+    // One request at a time, interrupts at once: raising the switch's
+    // latency by d lengthens every round trip by 2 d (the request crosses
+    // it, then the answer), on every path.
+    for path in IoPath::ALL {
+        let rtt = |latency_ns: u64| {
+            let mut cfg = rack(
+                path,
+                2,
+                2,
+                vec![(rr_between("rr", 0, 1, 1), place(0, 1))],
+                5000,
+            );
+            cfg.profile.irq_moderation = enisim::model::IrqModeration::Static;
+            cfg.profile.nic_irq_interval_us = 0.0;
+            cfg.profile.emulated_irq_interval_us = 0.0;
+            cfg.rack.as_mut().unwrap().switch.latency = SimDuration::from_ns(latency_ns);
+            let r = enisim::model::run(&cfg).expect("runs");
+            common::assert_books(&r);
+            let f = &r.flows[0];
+            assert!(f.completed.unwrap_or(0) > 40, "{path}: {:?}", f.completed);
+            f.rtt_ns.as_ref().expect("round trips").mean
+        };
+        let (near, far) = (rtt(500), rtt(5500));
+        assert!(
+            ((far - near) - 10_000.0).abs() < 200.0,
+            "{path}: round trip {near} ns with a 0.5 µs switch, {far} ns with 5.5 µs"
+        );
+    }
 }

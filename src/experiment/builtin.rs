@@ -39,6 +39,7 @@ pub const BUILTIN: &[Builtin] = builtin!(
     "posted-interrupts",
     "app-interrupts",
     "rack",
+    "ping-pong-across-hosts",
     "bench",
     "bench-tcp",
     "bench-rack",

@@ -984,17 +984,33 @@ fn rack_and_flow_host_errors_name_the_key() {
         (
             "flows.1.dst_host=0",
             "flows.1.dst_host",
-            &["applies to kind = \"vm_to_vm\" only", "beyond the switch"],
+            &[
+                "applies to kind = \"vm_to_vm\", or \"request_response\" from a VM client, only",
+                "beyond the switch",
+            ],
         ),
         (
             "flows.2.dst_host=0",
             "flows.2.dst_host",
-            &["applies to kind = \"vm_to_vm\" only", "tcp_stream"],
+            &[
+                "applies to kind = \"vm_to_vm\", or \"request_response\" from a VM client, only",
+                "tcp_stream",
+            ],
         ),
         (
             "flows.3.dst_host=all",
             "flows.3.dst_host",
-            &["applies to kind = \"vm_to_vm\" only", "request_response"],
+            &[
+                "applies to kind = \"vm_to_vm\", or \"request_response\" from a VM client, only",
+                "its client is beyond the switch",
+            ],
+        ),
+        // A request/response flow from a VM: its client on `host`, its
+        // server on `dst_host`, distinct VMs when both are on one host.
+        (
+            "flows.3.client=1",
+            "flows.3.client",
+            &["= 1", "the client must not be the server VM", "host 0"],
         ),
         // Both ends on one host: the VMs must differ, as without a rack.
         (
@@ -1022,6 +1038,10 @@ fn rack_and_flow_host_errors_name_the_key() {
         let e = Experiment::from_toml("exp.toml", &text, &[o]).expect_err(set);
         assert_about(&e, key, words);
     }
+    // VM 1 of host 0 asking VM 1 of host 2: two hosts, one index.
+    let r = ok_set(&text, &["flows.3.client=1", "flows.3.dst_host=2"]);
+    let placed = &r.base.rack.as_ref().unwrap().places[3];
+    assert_eq!((placed.host, placed.dst_host), (0, 2));
     // In the file: the line of the key.
     let e = err(&text.replace("hosts = 3", "hosts = 0"));
     assert_about(&e, "rack.hosts", &["exp.toml:6:9:", "= 0", "2..=1024"]);

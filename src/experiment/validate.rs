@@ -615,17 +615,28 @@ fn places(
             String::new(),
         )]);
     };
-    if let (Some(v), false) = (&f.dst_host, f.kind == FlowKindSpec::VmToVm) {
+    // A request/response flow's client is on `host`, its server VM on
+    // `dst_host`; a client beyond the switch has no host.
+    let rr_from_vm = f.kind == FlowKindSpec::RequestResponse
+        && !matches!(&f.client, None | Some(toml::Value::String(_)));
+    if let (Some(v), false) = (&f.dst_host, f.kind == FlowKindSpec::VmToVm || rr_from_vm) {
         let why = match f.kind {
             FlowKindSpec::Rx | FlowKindSpec::Tx => {
                 "its other end is a client beyond the switch".to_owned()
+            }
+            FlowKindSpec::RequestResponse => {
+                "its client is beyond the switch: give client a VM index to place it on `host`"
+                    .to_owned()
             }
             other => format!("a {} flow has both ends on its host for now", other.name()),
         };
         return Err(cx.invalid(
             &format!("{prefix}.dst_host"),
             Some(v.to_string()),
-            format!("applies to kind = \"vm_to_vm\" only ({why})"),
+            format!(
+                "applies to kind = \"vm_to_vm\", or \"request_response\" from a VM client, \
+                 only ({why})"
+            ),
         ));
     }
     let host_key = format!("{prefix}.host");
@@ -863,10 +874,10 @@ fn arrival(cx: &Cx, prefix: &str, f: &FlowSpec) -> Result<Arrival, ExperimentErr
 }
 
 /// The flows of one `[[flows]]` entry on one host (several with
-/// `vm = "all"`). `same_host`: whether a vm_to_vm flow may have its two
-/// ends on one host, and if so what the refusal of `vm == dst_vm` adds to
-/// its message (`None`: every copy of the entry runs between two hosts,
-/// whose VMs may share an index).
+/// `vm = "all"`). `same_host`: whether a vm_to_vm or request/response flow
+/// may have its two ends on one host, and if so what the refusal of
+/// `vm == dst_vm` (`client == vm`) adds to its message (`None`: every copy
+/// of the entry runs between two hosts, whose VMs may share an index).
 fn expand_flow(
     cx: &Cx,
     i: usize,
@@ -1037,7 +1048,7 @@ fn expand_flow(
             };
             let rr = rr_params(cx, &prefix, f)?;
             for server in targets(sel) {
-                if client == Client::Vm(server) {
+                if let (true, Some(note)) = (client == Client::Vm(server), same_host) {
                     let why = match sel {
                         VmSel::All => " (vm = \"all\" makes every VM a server)",
                         VmSel::One(_) => "",
@@ -1045,7 +1056,7 @@ fn expand_flow(
                     return Err(cx.invalid(
                         &client_key,
                         Some(server.to_string()),
-                        format!("the client must not be the server VM{why}"),
+                        format!("the client must not be the server VM{why}{note}"),
                     ));
                 }
                 out.push(rr.flow(name_for(sel, server), client, server, None));

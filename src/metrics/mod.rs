@@ -279,8 +279,9 @@ pub struct FlowResult {
     /// on one host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<u32>,
-    /// In a rack, `vm_to_vm` flows: the host of the receiving VM (`host`
-    /// for a flow within one host).
+    /// In a rack, `vm_to_vm` flows and request/response flows from a VM:
+    /// the host of the receiving (server) VM (`host` for a flow within one
+    /// host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dst_host: Option<u32>,
     /// In a rack: whether the flow crosses the switch between two hosts,

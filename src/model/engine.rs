@@ -323,7 +323,9 @@ pub(super) enum Turn {
     Local,
     /// It leaves: its route ends at the switch (its `tx` route without the
     /// hops beyond the rack), which forwards its packets to flow `flow` of
-    /// host (logical process) `lp`.
+    /// host (logical process) `lp`. A request/response client's half: its
+    /// requests leave; the answers come back from the switch on its reverse
+    /// route, and end here.
     Leaves {
         /// The receiving host.
         lp: u32,
@@ -333,6 +335,17 @@ pub(super) enum Turn {
     /// It arrives: packets come from the switch (its `rx` route from the
     /// switch's port on); it generates none itself.
     Arrives,
+    /// The far half of a closed-loop flow between hosts (a request/response
+    /// flow's server): requests come from the switch on its route, and its
+    /// answers, on its reverse route, end at the switch, which forwards
+    /// them to flow `flow` of host `lp` (the client's half, which
+    /// [`Turn::Leaves`]). It sends nothing of its own accord.
+    Answers {
+        /// The client's host.
+        lp: u32,
+        /// The flow's index on the client's host.
+        flow: u32,
+    },
     /// A copy of an addressed flow from beyond the rack, on a host other
     /// than the flow's own: every host generates its packets and runs the
     /// same VPC, so each decides each packet alike; a host keeps those the
@@ -342,7 +355,8 @@ pub(super) enum Turn {
 }
 
 /// A packet crossing the top-of-rack switch, from a flow that
-/// [`Turn::Leaves`] to the one that [`Turn::Arrives`] on another host.
+/// [`Turn::Leaves`] to the one that [`Turn::Arrives`] (or
+/// [`Turn::Answers`]) on another host, or back.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Crossing {
     /// The flow's index on the receiving host.
@@ -358,6 +372,14 @@ pub(super) struct Crossing {
     /// An addressed flow's packet: the (VM, device index) it goes to on
     /// the receiving host, and its birth number ([`RackGaps`]).
     pub to: Option<(u32, u32, u64)>,
+    /// What it is to its flow: an answer (a response) takes its flow's
+    /// reverse route on the receiving host.
+    role: Role,
+    /// Request/response: when its request was created, its client slot
+    /// and request number.
+    rr_born: SimTime,
+    rr_slot: u16,
+    rr_seq: u32,
 }
 
 /// A crossing received from another host, held until its time comes: in
@@ -1199,7 +1221,10 @@ impl Engine {
             let turn = turns.get(fi).copied().unwrap_or_default();
             // A flow that crosses the switch to or from another host of the
             // rack turns there: no hops beyond it.
-            h.within_rack = matches!(turn, Turn::Leaves { .. } | Turn::Arrives);
+            h.within_rack = matches!(
+                turn,
+                Turn::Leaves { .. } | Turn::Arrives | Turn::Answers { .. }
+            );
             // The queue of VM `vm` (and of the host, if it owns the NIC) a
             // packet with tuple `t` lands on (RSS).
             let at = |h: &mut HostBuilder, vm: u32, t: rss::Tuple| -> Result<VmDev, BuildError> {
@@ -1298,42 +1323,53 @@ impl Engine {
                     ..
                 } => {
                     let (t, back) = pair(client, Client::Vm(server));
-                    let s = at(&mut h, server, t)?;
-                    let (fwd, mut rev) = match client {
-                        Client::External => (model.rx(&mut h, &s), model.tx(&mut h, &s)),
-                        Client::Vm(c) => {
-                            let c = at(&mut h, c, back)?;
-                            (
-                                model.vm_to_vm(&mut h, &c, &s),
-                                model.vm_to_vm(&mut h, &s, &c),
-                            )
+                    // Between two hosts of a rack, each half has one VM:
+                    // the client's sends out of its host and takes the
+                    // answers in; the server's takes the requests in and
+                    // answers out (both keep the flow's 5-tuple).
+                    if let (Client::Vm(c), Turn::Leaves { .. }) = (client, turn) {
+                        let c = at(&mut h, c, back)?;
+                        (model.tx(&mut h, &c), Some(model.rx(&mut h, &c)))
+                    } else {
+                        let s = at(&mut h, server, t)?;
+                        let (fwd, mut rev) = match (client, turn) {
+                            (Client::External, _) | (_, Turn::Answers { .. }) => {
+                                (model.rx(&mut h, &s), model.tx(&mut h, &s))
+                            }
+                            (Client::Vm(c), _) => {
+                                let c = at(&mut h, c, back)?;
+                                (
+                                    model.vm_to_vm(&mut h, &c, &s),
+                                    model.vm_to_vm(&mut h, &s, &c),
+                                )
+                            }
+                        };
+                        // A server that computes: its application's work per
+                        // request, on the vCPU that took it, before it answers.
+                        if server_cycles > 0 || server_millicycles_per_byte > 0 {
+                            let p = &cfg.profile;
+                            let per_byte = server_millicycles_per_byte as u64 * 1_000_000
+                                / p.cpu_mhz.max(1) as u64;
+                            rev.insert(
+                                0,
+                                serve_step(
+                                    s.vcpu,
+                                    Stage::VcpuWait,
+                                    DropReason::SocketBacklogFull,
+                                    &[
+                                        Part::fixed(
+                                            Stage::App,
+                                            p.cycles_ps(server_cycles as u64),
+                                            CpuClass::Guest,
+                                        ),
+                                        Part::fixed(Stage::App, per_byte, CpuClass::Guest)
+                                            .each(Per::PayloadByte),
+                                    ],
+                                ),
+                            );
                         }
-                    };
-                    // A server that computes: its application's work per
-                    // request, on the vCPU that took it, before it answers.
-                    if server_cycles > 0 || server_millicycles_per_byte > 0 {
-                        let p = &cfg.profile;
-                        let per_byte = server_millicycles_per_byte as u64 * 1_000_000
-                            / p.cpu_mhz.max(1) as u64;
-                        rev.insert(
-                            0,
-                            serve_step(
-                                s.vcpu,
-                                Stage::VcpuWait,
-                                DropReason::SocketBacklogFull,
-                                &[
-                                    Part::fixed(
-                                        Stage::App,
-                                        p.cycles_ps(server_cycles as u64),
-                                        CpuClass::Guest,
-                                    ),
-                                    Part::fixed(Stage::App, per_byte, CpuClass::Guest)
-                                        .each(Per::PayloadByte),
-                                ],
-                            ),
-                        );
+                        (fwd, Some(rev))
                     }
-                    (fwd, Some(rev))
                 }
             };
             // The network's per-flow limit on each direction that crosses
@@ -2060,9 +2096,18 @@ impl Engine {
     #[inline]
     fn reach_end(&mut self, id: u32, t: SimTime) {
         let pkt = &self.packets[id as usize];
-        if let Turn::Leaves { lp, flow } = self.flows[pkt.flow as usize].turn {
-            self.hand_off(id, t, lp, flow, None);
-            return;
+        match self.flows[pkt.flow as usize].turn {
+            // What goes out leaves; an answer coming back ends here.
+            Turn::Leaves { lp, flow } if pkt.role != Role::Response => {
+                self.hand_off(id, t, lp, flow, None);
+                return;
+            }
+            // An answer goes back; a request ends here.
+            Turn::Answers { lp, flow } if pkt.role == Role::Response => {
+                self.hand_off(id, t, lp, flow, None);
+                return;
+            }
+            _ => {}
         }
         if let Some((lp, vm, dev)) = self.vpc.as_ref().and_then(|v| v.exit(pkt.route)) {
             // An addressed flow's packet to an instance on another host: its
@@ -3067,6 +3112,9 @@ impl Engine {
                         self.push_before_end(at, Ev::TcpStart(i as u32));
                     }
                 }
+                // Its requests come from another host.
+                FlowKind::RequestResponse { .. }
+                    if matches!(self.flows[i].turn, Turn::Answers { .. }) => {}
                 FlowKind::RequestResponse {
                     outstanding, think, ..
                 } => {
@@ -3217,8 +3265,9 @@ impl Engine {
         let sw = self.switch.expect("a flow leaves only in a rack");
         let pkt = &self.packets[id as usize];
         let f = &self.flows[pkt.flow as usize];
-        // A flow's routes are distinct ([`Interned`]), not in order.
-        let stream = if pkt.route == f.route {
+        // A flow's routes are distinct ([`Interned`]), not in order. (An
+        // answer takes its flow's reverse route there, by its role.)
+        let stream = if pkt.route == f.route || pkt.role == Role::Response {
             0
         } else {
             f.stream_routes
@@ -3251,6 +3300,10 @@ impl Engine {
                 units: pkt.units,
                 stage_ps,
                 to,
+                role: pkt.role,
+                rr_born: pkt.rr_born,
+                rr_slot: pkt.rr_slot,
+                rr_seq: pkt.rr_seq,
             },
         ));
         let f = &mut self.flows[pkt.flow as usize];
@@ -3286,9 +3339,9 @@ impl Engine {
     /// addressed flow, the route to its device), at the route's start.
     fn take_in(&mut self, c: Crossing) -> u32 {
         let f = &mut self.flows[c.flow as usize];
+        f.injected += 1;
         let (route, seq) = match c.to {
             Some((vm, dev, seq)) => {
-                f.injected += 1;
                 let vpc = self.vpc.as_mut().expect("addressed flows have a VPC");
                 let route = vpc
                     .arrival_route(vm, dev, &mut self.routes)
@@ -3296,23 +3349,32 @@ impl Engine {
                 (route, seq)
             }
             None => {
-                debug_assert_eq!(f.turn, Turn::Arrives, "a crossing for a flow that arrives");
-                let route = match c.stream {
-                    0 => f.route,
-                    k => f.stream_routes[k as usize - 1],
+                let route = match (f.turn, c.role, c.stream) {
+                    (Turn::Leaves { .. }, Role::Response, _) => {
+                        f.reverse.expect("request/response has a reverse route")
+                    }
+                    (Turn::Arrives | Turn::Answers { .. }, Role::Data | Role::Request, 0) => {
+                        f.route
+                    }
+                    (Turn::Arrives, Role::Data, k) => f.stream_routes[k as usize - 1],
+                    (turn, role, _) => {
+                        unreachable!("a {role:?} crossing for a flow that {turn:?}")
+                    }
                 };
                 (route, 0)
             }
         };
         self.alloc(Packet {
             born: c.born,
-            rr_born: c.born,
+            rr_born: c.rr_born,
             flow: c.flow,
             route,
             units: c.units,
-            role: Role::Data,
+            role: c.role,
             stage_ps: c.stage_ps,
             seq,
+            rr_slot: c.rr_slot,
+            rr_seq: c.rr_seq,
             ..Packet::default()
         })
     }
@@ -3345,9 +3407,14 @@ impl Engine {
                 let mut f = take(home.host, home.local);
                 if let Some((host, local)) = home.arrives {
                     let d = take(host, local);
-                    // Handed to the switch, not yet taken in.
-                    let between = f.handed - d.generated;
+                    // Handed to the switch (either way: a request/response
+                    // flow's answers come back) and not yet taken in: in
+                    // flight between the hosts. A packet taken in was
+                    // counted as generated on both.
+                    let between = (f.handed - d.injected) + (d.handed - f.injected);
+                    f.generated = f.generated - f.injected + d.generated - d.injected;
                     f.handed = 0;
+                    f.injected = 0;
                     f.delivered += d.delivered;
                     f.dropped += d.dropped;
                     for (a, b) in f.dropped_by.iter_mut().zip(&d.dropped_by) {

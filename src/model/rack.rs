@@ -15,7 +15,14 @@
 //! receiving host an `rx` flow whose packets come from the switch
 //! ([`Turn::Arrives`]: it generates none). Both halves keep the flow's name,
 //! so its 5-tuple, and with it the queues RSS picks, and its random streams
-//! are the ones it has on one host.
+//! are the ones it has on one host. A request/response flow between two
+//! hosts runs in two halves too: on the client's host the flow itself,
+//! whose requests leave as a `tx` flow's packets do and whose answers come
+//! back from the switch as an `rx` flow's do ([`Turn::Leaves`]); on the
+//! server's host its answering half ([`Turn::Answers`]: requests from the
+//! switch, answers out through the NIC, the server's work between). Each
+//! half books what it takes in from the switch as taken in, not born, so
+//! the flow's books, merged, count each request and answer once.
 //!
 //! **The switch** is output-queued: a frame waits only at the port toward
 //! its receiving host, and that port is the receiving host's `wire_in` (at
@@ -228,10 +235,38 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
                     mirrors: Vec::new(),
                 }
             }
+            // A request/response flow between two hosts: the client's half
+            // sends the requests out and takes the answers in, the
+            // server's half answers (see [`Turn::Answers`]).
+            FlowKind::RequestResponse {
+                client: Client::Vm(_),
+                ..
+            } if s != d => {
+                let client = plans[s].cfg.flows.len() as u32;
+                let at_dst = plans[d].add(
+                    f.clone(),
+                    Turn::Answers {
+                        lp: s as u32,
+                        flow: client,
+                    },
+                );
+                let leaves = Turn::Leaves {
+                    lp: d as u32,
+                    flow: at_dst,
+                };
+                let at_src = plans[s].add(f.clone(), leaves);
+                debug_assert_eq!(at_src, client);
+                FlowHome {
+                    host: s,
+                    local: at_src,
+                    arrives: Some((d, at_dst)),
+                    mirrors: Vec::new(),
+                }
+            }
             _ if s != d => {
                 return Err(bad(
                     &format!("flows ({})", f.name),
-                    "only vm_to_vm flows cross between hosts".into(),
+                    "only vm_to_vm and request/response flows from a VM cross between hosts".into(),
                 ))
             }
             _ => FlowHome {
@@ -405,7 +440,15 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
     {
         debug_assert_eq!(f.name, c.name, "the rack's flows in its order");
         f.host = Some(home.host as u32);
-        f.dst_host = matches!(c.kind, FlowKind::VmToVm { .. }).then_some(place.dst_host);
+        f.dst_host = matches!(
+            c.kind,
+            FlowKind::VmToVm { .. }
+                | FlowKind::RequestResponse {
+                    client: Client::Vm(_),
+                    ..
+                }
+        )
+        .then_some(place.dst_host);
         f.scope = scope_of(c, *place);
     }
     let ports = ports(&r, merged.links());
@@ -441,6 +484,7 @@ fn scope_of(f: &FlowConfig, place: Place) -> Option<Scope> {
         FlowKind::VmToVm { .. } => Scope::Local,
         FlowKind::Rx { .. } | FlowKind::Tx { .. } => Scope::NorthSouth,
         FlowKind::RequestResponse { client, .. } if beyond(client) => Scope::NorthSouth,
+        FlowKind::RequestResponse { .. } if place.host != place.dst_host => Scope::EastWest,
         FlowKind::RequestResponse { .. } => Scope::Local,
         FlowKind::TcpStream { src, dst, .. } if beyond(src) || beyond(dst) => Scope::NorthSouth,
         FlowKind::TcpStream { .. } => Scope::Local,
