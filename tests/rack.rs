@@ -9,7 +9,7 @@ use crate::common;
 use enisim::metrics::{PathResult, Scope};
 use enisim::model::{
     Arrival, Client, FlowConfig, FlowKind, Forwarding, HostConfig, IoPath, Place, Profile,
-    RackConfig, SizeDist, SwitchConfig,
+    RackConfig, SizeDist, SwitchConfig, TcpParams,
 };
 use enisim::sim::SimDuration;
 
@@ -853,10 +853,39 @@ fn rr_between(name: &str, client: u32, server: u32, outstanding: u32) -> FlowCon
     f
 }
 
-/// [`mixed`] with a ping-pong from VM 0 of each host to VM 1 of the next
-/// (VM 0 of the last to VM 0 of the first: VMs of two hosts may share an
-/// index), and one within host 0.
-fn mixed_with_rr(path: IoPath, hosts: u32, load: f64, outstanding: u32) -> HostConfig {
+/// A TCP stream from VM `src` to VM `dst` (on the hosts its place says)
+/// with a receive window of `rwnd` bytes.
+fn tcp_between(name: &str, src: u32, dst: u32, rwnd: u64) -> FlowConfig {
+    FlowConfig {
+        name: name.into(),
+        kind: FlowKind::TcpStream {
+            src: Client::Vm(src),
+            dst: Client::Vm(dst),
+            tcp: TcpParams {
+                rwnd_bytes: rwnd,
+                ..TcpParams::linux()
+            },
+        },
+        arrival: Arrival::Poisson,
+        sizes: SizeDist::Fixed(1518),
+        mean_interval_ps: 1.0,
+        streams: 1,
+        addr: None,
+    }
+}
+
+/// [`mixed`] with closed-loop flows between hosts: a ping-pong from VM 0
+/// of each host to VM 1 of the next (VM 0 of the last to VM 0 of the
+/// first: VMs of two hosts may share an index) and a TCP stream from VM 1
+/// of each host to VM 1 of the next (`rwnd` bytes of window); and one of
+/// each within host 0.
+fn mixed_closed_loop(
+    path: IoPath,
+    hosts: u32,
+    load: f64,
+    outstanding: u32,
+    rwnd: u64,
+) -> HostConfig {
     let mut cfg = mixed(path, hosts, load);
     let rack = cfg.rack.as_mut().expect("a rack");
     for h in 0..hosts {
@@ -864,19 +893,23 @@ fn mixed_with_rr(path: IoPath, hosts: u32, load: f64, outstanding: u32) -> HostC
         cfg.flows
             .push(rr_between(&format!("rr.h{h}"), 0, server, outstanding));
         rack.places.push(place(h, (h + 1) % hosts));
+        cfg.flows.push(tcp_between(&format!("st.h{h}"), 1, 1, rwnd));
+        rack.places.push(place(h, (h + 1) % hosts));
     }
     cfg.flows.push(rr_between("rr.local", 1, 0, outstanding));
+    rack.places.push(place(0, 0));
+    cfg.flows.push(tcp_between("st.local", 0, 1, rwnd));
     rack.places.push(place(0, 0));
     cfg
 }
 
 #[test]
-fn request_response_between_hosts_is_the_same_on_1_2_3_and_8_threads() {
+fn request_response_and_tcp_between_hosts_are_the_same_on_1_2_3_and_8_threads() {
     for (k, path) in IoPath::ALL.into_iter().enumerate() {
         let cfg = HostConfig {
             seed: 10 + k as u64,
             window: SimDuration::from_us(1000),
-            ..mixed_with_rr(path, 3, 0.005, 2)
+            ..mixed_closed_loop(path, 3, 0.005, 2, 64 << 10)
         };
         let one = enisim::model::run_on(&cfg, 1).expect("runs");
         common::assert_books(&one);
@@ -890,6 +923,15 @@ fn request_response_between_hosts_is_the_same_on_1_2_3_and_8_threads() {
             assert_eq!(f.timeouts, Some(0), "{path} {}", f.name);
             assert_eq!(f.scope, Some(Scope::EastWest), "{path} {}", f.name);
         }
+        for f in one.flows.iter().filter(|f| f.name.starts_with("st.h")) {
+            let t = f.tcp.as_ref().expect("a TCP stream");
+            assert!(
+                t.delivered_bytes > 64 << 10 && t.acks_delivered > 10,
+                "{path} {}: {t:?}",
+                f.name
+            );
+            assert_eq!(f.scope, Some(Scope::EastWest), "{path} {}", f.name);
+        }
         for threads in [2, 3, 8] {
             let r = enisim::model::run_on(&cfg, threads).expect("runs");
             assert_eq!(json(&one), json(&r), "{path}, {threads} threads");
@@ -898,13 +940,14 @@ fn request_response_between_hosts_is_the_same_on_1_2_3_and_8_threads() {
 }
 
 #[test]
-fn books_balance_with_requests_and_answers_between_hosts_at_the_end() {
-    // No drain and many requests out: the run stops with requests and
-    // answers on both hosts and in the switch; all are in flight.
+fn books_balance_with_requests_segments_and_answers_between_hosts_at_the_end() {
+    // No drain, many requests out, a wide window: the run stops with
+    // requests, answers, segments and ACKs on both hosts and in the
+    // switch; all are in flight.
     for path in IoPath::ALL {
         let cfg = HostConfig {
             drain: SimDuration::ZERO,
-            ..mixed_with_rr(path, 2, 0.05, 16)
+            ..mixed_closed_loop(path, 2, 0.05, 16, 4 << 20)
         };
         let r = enisim::model::run_on(&cfg, 2).expect("runs");
         common::assert_books(&r);
@@ -931,6 +974,70 @@ fn books_balance_with_requests_and_answers_between_hosts_at_the_end() {
                 f.name
             );
         }
+        let st: Vec<_> = r
+            .flows
+            .iter()
+            .filter(|f| f.name.starts_with("st.h"))
+            .collect();
+        for f in &st {
+            let t = f.tcp.as_ref().expect("a TCP stream");
+            assert_eq!(
+                t.segments,
+                t.segments_delivered + t.segments_dropped + t.segments_in_flight,
+                "{path} {}: {t:?}",
+                f.name
+            );
+            assert_eq!(
+                t.acks,
+                t.acks_delivered + t.acks_dropped + t.acks_in_flight,
+                "{path} {}: {t:?}",
+                f.name
+            );
+        }
+        assert!(
+            st.iter()
+                .any(|f| f.tcp.as_ref().unwrap().segments_in_flight > 0),
+            "{path}: no segment in flight between hosts"
+        );
+    }
+}
+
+#[test]
+fn a_tcp_stream_between_hosts_sends_segments_through_the_switch_and_acks_back() {
+    // One stream, host 0 → host 1, a window that fits the switch's buffer,
+    // a drain: every segment crosses the port toward host 1 and every ACK
+    // the port toward host 0, frame for frame.
+    for path in [IoPath::Sriov, IoPath::Virtio, IoPath::Baremetal] {
+        let cfg = rack(
+            path,
+            2,
+            2,
+            vec![(tcp_between("st", 0, 1, 256 << 10), place(0, 1))],
+            5000,
+        );
+        let r = enisim::model::run(&cfg).expect("runs");
+        common::assert_books(&r);
+        let t = r.flows[0].tcp.as_ref().expect("a TCP stream");
+        assert_eq!(
+            (t.segments_dropped, t.acks_dropped),
+            (0, 0),
+            "{path}: {t:?}"
+        );
+        assert_eq!((t.segments_in_flight, t.acks_in_flight), (0, 0), "{path}");
+        let port = |h: u32| {
+            let rack = r.rack.as_ref().unwrap();
+            rack.ports.iter().find(|p| p.host == h).unwrap().frames
+        };
+        assert_eq!(port(1), t.segments_delivered, "{path}");
+        assert_eq!(port(0), t.acks_delivered, "{path}");
+        // Within the 25 GbE line rate times the payload's share of the
+        // wire (1448 of 1538 B), and most of it.
+        let line = 25.0 * 1448.0 / 1538.0;
+        assert!(
+            t.goodput_gbps < line && t.goodput_gbps > 0.5 * line,
+            "{path}: {} Gb/s",
+            t.goodput_gbps
+        );
     }
 }
 

@@ -40,6 +40,7 @@ pub const BUILTIN: &[Builtin] = builtin!(
     "app-interrupts",
     "rack",
     "ping-pong-across-hosts",
+    "stream-across-hosts",
     "bench",
     "bench-tcp",
     "bench-rack",

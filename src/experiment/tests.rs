@@ -985,7 +985,7 @@ fn rack_and_flow_host_errors_name_the_key() {
             "flows.1.dst_host=0",
             "flows.1.dst_host",
             &[
-                "applies to kind = \"vm_to_vm\", or \"request_response\" from a VM client, only",
+                "applies to kind = \"vm_to_vm\", \"request_response\" from a VM client and \"tcp_stream\" with direction = \"vm_to_vm\" only",
                 "beyond the switch",
             ],
         ),
@@ -993,15 +993,15 @@ fn rack_and_flow_host_errors_name_the_key() {
             "flows.2.dst_host=0",
             "flows.2.dst_host",
             &[
-                "applies to kind = \"vm_to_vm\", or \"request_response\" from a VM client, only",
-                "tcp_stream",
+                "applies to kind = \"vm_to_vm\", \"request_response\" from a VM client and \"tcp_stream\" with direction = \"vm_to_vm\" only",
+                "its other end is beyond the switch",
             ],
         ),
         (
             "flows.3.dst_host=all",
             "flows.3.dst_host",
             &[
-                "applies to kind = \"vm_to_vm\", or \"request_response\" from a VM client, only",
+                "applies to kind = \"vm_to_vm\", \"request_response\" from a VM client and \"tcp_stream\" with direction = \"vm_to_vm\" only",
                 "its client is beyond the switch",
             ],
         ),
@@ -1042,6 +1042,19 @@ fn rack_and_flow_host_errors_name_the_key() {
     let r = ok_set(&text, &["flows.3.client=1", "flows.3.dst_host=2"]);
     let placed = &r.base.rack.as_ref().unwrap().places[3];
     assert_eq!((placed.host, placed.dst_host), (0, 2));
+    // A TCP stream from VM 1 of host 0 to VM 1 of host 1; on one host the
+    // VMs must differ.
+    let v2v = ["flows.2.direction=vm_to_vm", "flows.2.dst_vm=1"];
+    let r = ok_set(&text, &[v2v[0], v2v[1], "flows.2.dst_host=1"]);
+    let placed = &r.base.rack.as_ref().unwrap().places[2];
+    assert_eq!((placed.host, placed.dst_host), (0, 1));
+    let o: Vec<Override> = v2v.iter().map(|s| Override::parse(s).unwrap()).collect();
+    let e = Experiment::from_toml("exp.toml", &text, &o).expect_err("same VM, same host");
+    assert_about(
+        &e,
+        "flows.2.dst_vm",
+        &["= 1", "must differ from the sending VM", "host 0"],
+    );
     // In the file: the line of the key.
     let e = err(&text.replace("hosts = 3", "hosts = 0"));
     assert_about(&e, "rack.hosts", &["exp.toml:6:9:", "= 0", "2..=1024"]);

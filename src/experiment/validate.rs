@@ -619,7 +619,13 @@ fn places(
     // `dst_host`; a client beyond the switch has no host.
     let rr_from_vm = f.kind == FlowKindSpec::RequestResponse
         && !matches!(&f.client, None | Some(toml::Value::String(_)));
-    if let (Some(v), false) = (&f.dst_host, f.kind == FlowKindSpec::VmToVm || rr_from_vm) {
+    // A TCP stream between VMs: its sender on `host`, its receiver on
+    // `dst_host`.
+    let tcp_v2v = f.kind == FlowKindSpec::TcpStream && f.direction.as_deref() == Some("vm_to_vm");
+    if let (Some(v), false) = (
+        &f.dst_host,
+        f.kind == FlowKindSpec::VmToVm || rr_from_vm || tcp_v2v,
+    ) {
         let why = match f.kind {
             FlowKindSpec::Rx | FlowKindSpec::Tx => {
                 "its other end is a client beyond the switch".to_owned()
@@ -628,14 +634,18 @@ fn places(
                 "its client is beyond the switch: give client a VM index to place it on `host`"
                     .to_owned()
             }
+            FlowKindSpec::TcpStream => {
+                "its other end is beyond the switch: direction = \"vm_to_vm\" has a VM at both"
+                    .to_owned()
+            }
             other => format!("a {} flow has both ends on its host for now", other.name()),
         };
         return Err(cx.invalid(
             &format!("{prefix}.dst_host"),
             Some(v.to_string()),
             format!(
-                "applies to kind = \"vm_to_vm\", or \"request_response\" from a VM client, \
-                 only ({why})"
+                "applies to kind = \"vm_to_vm\", \"request_response\" from a VM client and \
+                 \"tcp_stream\" with direction = \"vm_to_vm\" only ({why})"
             ),
         ));
     }
@@ -1009,11 +1019,14 @@ fn expand_flow(
                 let (src, to) = match (dir, dst) {
                     ("rx", _) => (Client::External, Client::Vm(v)),
                     ("tx", _) => (Client::Vm(v), Client::External),
-                    (_, Some(d)) if d == v => {
+                    (_, Some(d)) if d == v && same_host.is_some() => {
                         return Err(cx.invalid(
                             &dst_key,
                             Some(d.to_string()),
-                            format!("must differ from the sending VM ({prefix}.vm = {v})"),
+                            format!(
+                                "must differ from the sending VM ({prefix}.vm = {v}){}",
+                                same_host.unwrap_or_default()
+                            ),
                         ))
                     }
                     (_, Some(d)) => (Client::Vm(v), Client::Vm(d)),

@@ -180,6 +180,14 @@ enum Role {
     Ack,
 }
 
+impl Role {
+    /// Whether it goes back to its flow's sender (a response, an ACK), on
+    /// the flow's reverse route.
+    fn answers(self) -> bool {
+        matches!(self, Role::Response | Role::Ack)
+    }
+}
+
 /// A packet in flight.
 #[derive(Clone, Copy, Debug, Default)]
 struct Packet {
@@ -323,9 +331,9 @@ pub(super) enum Turn {
     Local,
     /// It leaves: its route ends at the switch (its `tx` route without the
     /// hops beyond the rack), which forwards its packets to flow `flow` of
-    /// host (logical process) `lp`. A request/response client's half: its
-    /// requests leave; the answers come back from the switch on its reverse
-    /// route, and end here.
+    /// host (logical process) `lp`. A request/response client's or TCP
+    /// sender's half: its requests or bursts leave; the answers (responses,
+    /// ACKs) come back from the switch on its reverse route, and end here.
     Leaves {
         /// The receiving host.
         lp: u32,
@@ -336,9 +344,10 @@ pub(super) enum Turn {
     /// switch's port on); it generates none itself.
     Arrives,
     /// The far half of a closed-loop flow between hosts (a request/response
-    /// flow's server): requests come from the switch on its route, and its
-    /// answers, on its reverse route, end at the switch, which forwards
-    /// them to flow `flow` of host `lp` (the client's half, which
+    /// flow's server, a TCP stream's receiver): requests or bursts come
+    /// from the switch on its route, and its answers (responses, ACKs), on
+    /// its reverse route, end at the switch, which forwards them to flow
+    /// `flow` of host `lp` (the client's or sender's half, which
     /// [`Turn::Leaves`]). It sends nothing of its own accord.
     Answers {
         /// The client's host.
@@ -380,6 +389,9 @@ pub(super) struct Crossing {
     rr_born: SimTime,
     rr_slot: u16,
     rr_seq: u32,
+    /// TCP: a burst's first byte, an ACK's cumulative ACK and SACK blocks.
+    seq: u64,
+    sacks: Sacks,
 }
 
 /// A crossing received from another host, held until its time comes: in
@@ -420,13 +432,17 @@ impl Ord for Held {
 }
 
 /// Packets of one kind counted through a run: generated = delivered +
-/// dropped + in flight.
+/// dropped + in flight (+ handed to the switch, on a rack's host).
 #[derive(Clone, Copy, Debug, Default)]
 struct Books {
     generated: u64,
     delivered: u64,
     dropped: u64,
     live: u64,
+    /// Handed to the switch for another host (an outcome here).
+    handed: u64,
+    /// Taken in from the switch: counted as generated here too.
+    injected: u64,
 }
 
 impl Books {
@@ -442,8 +458,28 @@ impl Books {
         self.dropped += n;
         self.live -= n;
     }
+    fn handed(&mut self, n: u64) {
+        self.handed += n;
+        self.live -= n;
+    }
+    fn taken_in(&mut self, n: u64) {
+        self.injected += n;
+        self.born(n);
+    }
     fn balance(&self) -> bool {
-        self.generated == self.delivered + self.dropped + self.live
+        self.generated == self.delivered + self.dropped + self.live + self.handed
+    }
+    /// Adds the books of a flow's other half on another host: what either
+    /// handed to the other and the other has not taken in is in flight
+    /// between them; what was taken in was generated once.
+    fn merge(&mut self, o: &Books) {
+        let between = (self.handed - o.injected) + (o.handed - self.injected);
+        self.generated = self.generated - self.injected + o.generated - o.injected;
+        self.delivered += o.delivered;
+        self.dropped += o.dropped;
+        self.live += o.live + between;
+        self.handed = 0;
+        self.injected = 0;
     }
 }
 
@@ -1300,6 +1336,17 @@ impl Engine {
                             let d = at(&mut h, v, back)?;
                             (model.tx(&mut h, &d), Some(model.rx(&mut h, &d)))
                         }
+                        // Between two hosts of a rack: the sender's half
+                        // sends bursts out and takes ACKs in, the
+                        // receiver's takes bursts in and sends ACKs out.
+                        (Client::Vm(a), Client::Vm(_)) if matches!(turn, Turn::Leaves { .. }) => {
+                            let a = at(&mut h, a, back)?;
+                            (model.tx(&mut h, &a), Some(model.rx(&mut h, &a)))
+                        }
+                        (Client::Vm(_), Client::Vm(b)) if matches!(turn, Turn::Answers { .. }) => {
+                            let b = at(&mut h, b, t)?;
+                            (model.rx(&mut h, &b), Some(model.tx(&mut h, &b)))
+                        }
                         (Client::Vm(a), Client::Vm(b)) => {
                             let (a, b) = (at(&mut h, a, back)?, at(&mut h, b, t)?);
                             (
@@ -2098,12 +2145,12 @@ impl Engine {
         let pkt = &self.packets[id as usize];
         match self.flows[pkt.flow as usize].turn {
             // What goes out leaves; an answer coming back ends here.
-            Turn::Leaves { lp, flow } if pkt.role != Role::Response => {
+            Turn::Leaves { lp, flow } if !pkt.role.answers() => {
                 self.hand_off(id, t, lp, flow, None);
                 return;
             }
             // An answer goes back; a request ends here.
-            Turn::Answers { lp, flow } if pkt.role == Role::Response => {
+            Turn::Answers { lp, flow } if pkt.role.answers() => {
                 self.hand_off(id, t, lp, flow, None);
                 return;
             }
@@ -3105,6 +3152,9 @@ impl Engine {
         }
         for i in 0..self.flows.len() {
             match self.flows[i].cfg.kind {
+                // Its bursts or requests come from another host.
+                FlowKind::TcpStream { .. } | FlowKind::RequestResponse { .. }
+                    if matches!(self.flows[i].turn, Turn::Answers { .. }) => {}
                 FlowKind::TcpStream { .. } => {
                     // The connection opens within 1 µs (a random phase).
                     let at = SimTime::ZERO + self.flows[i].arrivals.jitter(SimDuration::from_us(1));
@@ -3112,9 +3162,6 @@ impl Engine {
                         self.push_before_end(at, Ev::TcpStart(i as u32));
                     }
                 }
-                // Its requests come from another host.
-                FlowKind::RequestResponse { .. }
-                    if matches!(self.flows[i].turn, Turn::Answers { .. }) => {}
                 FlowKind::RequestResponse {
                     outstanding, think, ..
                 } => {
@@ -3267,7 +3314,7 @@ impl Engine {
         let f = &self.flows[pkt.flow as usize];
         // A flow's routes are distinct ([`Interned`]), not in order. (An
         // answer takes its flow's reverse route there, by its role.)
-        let stream = if pkt.route == f.route || pkt.role == Role::Response {
+        let stream = if pkt.route == f.route || pkt.role.answers() {
             0
         } else {
             f.stream_routes
@@ -3304,10 +3351,19 @@ impl Engine {
                 rr_born: pkt.rr_born,
                 rr_slot: pkt.rr_slot,
                 rr_seq: pkt.rr_seq,
+                seq: pkt.seq,
+                sacks: pkt.sacks,
             },
         ));
+        let (role, frames) = (pkt.role, pkt.units.frames as u64);
         let f = &mut self.flows[pkt.flow as usize];
         f.handed += 1;
+        if let Some(t) = f.tcp.as_mut() {
+            match role {
+                Role::Ack => t.acks.handed(1),
+                _ => t.frames.handed(frames),
+            }
+        }
         self.release(id);
     }
 
@@ -3350,20 +3406,28 @@ impl Engine {
             }
             None => {
                 let route = match (f.turn, c.role, c.stream) {
-                    (Turn::Leaves { .. }, Role::Response, _) => {
-                        f.reverse.expect("request/response has a reverse route")
+                    (Turn::Leaves { .. }, Role::Response | Role::Ack, _) => {
+                        f.reverse.expect("a closed-loop flow has a reverse route")
                     }
-                    (Turn::Arrives | Turn::Answers { .. }, Role::Data | Role::Request, 0) => {
-                        f.route
-                    }
+                    (
+                        Turn::Arrives | Turn::Answers { .. },
+                        Role::Data | Role::Request | Role::Segment,
+                        0,
+                    ) => f.route,
                     (Turn::Arrives, Role::Data, k) => f.stream_routes[k as usize - 1],
                     (turn, role, _) => {
                         unreachable!("a {role:?} crossing for a flow that {turn:?}")
                     }
                 };
-                (route, 0)
+                (route, c.seq)
             }
         };
+        if let Some(t) = f.tcp.as_mut() {
+            match c.role {
+                Role::Ack => t.acks.taken_in(1),
+                _ => t.frames.taken_in(c.units.frames as u64),
+            }
+        }
         self.alloc(Packet {
             born: c.born,
             rr_born: c.rr_born,
@@ -3375,6 +3439,7 @@ impl Engine {
             seq,
             rr_slot: c.rr_slot,
             rr_seq: c.rr_seq,
+            sacks: c.sacks,
             ..Packet::default()
         })
     }
@@ -3415,6 +3480,15 @@ impl Engine {
                     f.generated = f.generated - f.injected + d.generated - d.injected;
                     f.handed = 0;
                     f.injected = 0;
+                    if let (Some(a), Some(b)) = (f.tcp.as_mut(), d.tcp.as_ref()) {
+                        // The sender's half keeps its sender; the
+                        // receiver's half counted what reached the
+                        // application.
+                        a.frames.merge(&b.frames);
+                        a.acks.merge(&b.acks);
+                        a.goodput_bytes += b.goodput_bytes;
+                        a.delivered_bytes += b.delivered_bytes;
+                    }
                     f.delivered += d.delivered;
                     f.dropped += d.dropped;
                     for (a, b) in f.dropped_by.iter_mut().zip(&d.dropped_by) {

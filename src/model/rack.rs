@@ -20,7 +20,10 @@
 //! whose requests leave as a `tx` flow's packets do and whose answers come
 //! back from the switch as an `rx` flow's do ([`Turn::Leaves`]); on the
 //! server's host its answering half ([`Turn::Answers`]: requests from the
-//! switch, answers out through the NIC, the server's work between). Each
+//! switch, answers out through the NIC, the server's work between); so
+//! does a TCP stream between VMs of two hosts (bursts out and ACKs in on
+//! the sender's host, bursts in and ACKs out on the receiver's, each
+//! half's books of segments and ACKs merged like the flow's). Each
 //! half books what it takes in from the switch as taken in, not born, so
 //! the flow's books, merged, count each request and answer once.
 //!
@@ -241,6 +244,11 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
             FlowKind::RequestResponse {
                 client: Client::Vm(_),
                 ..
+            }
+            | FlowKind::TcpStream {
+                src: Client::Vm(_),
+                dst: Client::Vm(_),
+                ..
             } if s != d => {
                 let client = plans[s].cfg.flows.len() as u32;
                 let at_dst = plans[d].add(
@@ -266,7 +274,9 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
             _ if s != d => {
                 return Err(bad(
                     &format!("flows ({})", f.name),
-                    "only vm_to_vm and request/response flows from a VM cross between hosts".into(),
+                    "only vm_to_vm flows, request/response flows from a VM and TCP streams \
+                     between VMs cross between hosts"
+                        .into(),
                 ))
             }
             _ => FlowHome {
@@ -447,6 +457,11 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
                     client: Client::Vm(_),
                     ..
                 }
+                | FlowKind::TcpStream {
+                    src: Client::Vm(_),
+                    dst: Client::Vm(_),
+                    ..
+                }
         )
         .then_some(place.dst_host);
         f.scope = scope_of(c, *place);
@@ -487,6 +502,7 @@ fn scope_of(f: &FlowConfig, place: Place) -> Option<Scope> {
         FlowKind::RequestResponse { .. } if place.host != place.dst_host => Scope::EastWest,
         FlowKind::RequestResponse { .. } => Scope::Local,
         FlowKind::TcpStream { src, dst, .. } if beyond(src) || beyond(dst) => Scope::NorthSouth,
+        FlowKind::TcpStream { .. } if place.host != place.dst_host => Scope::EastWest,
         FlowKind::TcpStream { .. } => Scope::Local,
         FlowKind::Addressed if f.addr.as_ref().is_some_and(|a| a.from.is_none()) => {
             Scope::NorthSouth
