@@ -272,13 +272,6 @@ fn a_rack_the_model_cannot_run_is_refused_naming_the_key() {
     let mut short = base();
     short.rack.as_mut().unwrap().places.pop();
     refused(short, "flows");
-    refused(
-        HostConfig {
-            max_packets: Some(100),
-            ..base()
-        },
-        "run.packets",
-    );
     let mut far = base();
     far.rack.as_mut().unwrap().places[0].dst_host = 7;
     refused(far, "flows (ew.h0-h1)");
@@ -1070,5 +1063,46 @@ fn a_round_trip_between_hosts_crosses_the_switch_both_ways() {
             ((far - near) - 10_000.0).abs() < 200.0,
             "{path}: round trip {near} ns with a 0.5 µs switch, {far} ns with 5.5 µs"
         );
+    }
+}
+
+#[test]
+fn a_packet_cap_ends_a_racks_window_at_its_nth_birth_on_any_thread_count() {
+    // The rack's open-loop flows together give birth to exactly n packets
+    // (each host draws its own: the n-th of all of them ends the window),
+    // request/response and TCP between hosts run on beside them; the same
+    // on 1, 2 and 3 threads.
+    // About 1,240 open-loop births in the 300 µs window.
+    let n = 600;
+    for path in [IoPath::Sriov, IoPath::Virtio] {
+        let cfg = HostConfig {
+            max_packets: Some(n),
+            ..mixed_closed_loop(path, 3, 0.05, 2, 64 << 10)
+        };
+        let one = enisim::model::run_on(&cfg, 1).expect("runs");
+        common::assert_books(&one);
+        let open_loop: u64 = one
+            .flows
+            .iter()
+            .filter(|f| f.tcp.is_none() && f.rtt_ns.is_none())
+            .map(|f| f.generated)
+            .sum();
+        assert_eq!(open_loop, n, "{path}");
+        assert!(
+            one.window_us > 100.0 && one.window_us < 200.0,
+            "{path}: window {} µs",
+            one.window_us
+        );
+        for threads in [2, 3] {
+            let r = enisim::model::run_on(&cfg, threads).expect("runs");
+            assert_eq!(json(&one), json(&r), "{path}, {threads} threads");
+        }
+        // A cap beyond what the window offers leaves the window whole.
+        let all = HostConfig {
+            max_packets: Some(10 * n),
+            ..cfg.clone()
+        };
+        let r = enisim::model::run_on(&all, 2).expect("runs");
+        assert_eq!(r.window_us, 300.0, "{path}");
     }
 }

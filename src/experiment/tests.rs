@@ -1023,15 +1023,6 @@ fn rack_and_flow_host_errors_name_the_key() {
             "flows.0.dst_vm",
             &["must differ from the source VM", "host 1"],
         ),
-        (
-            "run.packets=100",
-            "run.packets",
-            &[
-                "= 100",
-                "a packet cap is not supported with a [rack] (its hosts run in parallel); \
-                 give run.duration_us",
-            ],
-        ),
     ];
     for (set, key, words) in cases {
         let o = Override::parse(set).unwrap();

@@ -523,14 +523,6 @@ fn rack(
             }
         }
     }
-    if let Some(n) = spec.run.packets {
-        return Err(cx.invalid(
-            "run.packets",
-            Some(n.to_string()),
-            "a packet cap is not supported with a [rack] (its hosts run in parallel); give \
-             run.duration_us",
-        ));
-    }
     Ok(Some((
         hosts,
         SwitchConfig {

@@ -1088,7 +1088,7 @@ fn charge_parts(pkt: &mut Packet, work: &Work) {
 /// flows' arrival streams (clones, in the order the event queue would pop them)
 /// gives the times the run will see.
 fn nth_birth(flows: &[FlowRt], n: u64, window_end: SimTime) -> Option<SimTime> {
-    let mut gens: Vec<ArrivalGen> = flows
+    let gens: Vec<ArrivalGen> = flows
         .iter()
         .filter(|f| {
             !matches!(
@@ -1098,6 +1098,12 @@ fn nth_birth(flows: &[FlowRt], n: u64, window_end: SimTime) -> Option<SimTime> {
         })
         .map(|f| f.arrivals.clone())
         .collect();
+    nth_of(gens, n, window_end)
+}
+
+/// The `n`-th birth of the arrival streams `gens` together, if it is
+/// before `window_end` (see [`nth_birth`]).
+pub(super) fn nth_of(mut gens: Vec<ArrivalGen>, n: u64, window_end: SimTime) -> Option<SimTime> {
     // The earliest next birth of all flows, from a heap: with many flows a
     // scan per birth would cost as much as the draws.
     let mut next: std::collections::BinaryHeap<std::cmp::Reverse<(SimTime, usize)>> = gens
@@ -3517,6 +3523,24 @@ impl Engine {
         }
         rack.flows = flows;
         rack
+    }
+
+    /// The arrival streams of the open-loop flows this host gives birth to
+    /// (not a rack's halves that take packets in from the switch, nor the
+    /// copies of an addressed flow other hosts also run), as they stand
+    /// before the run: clones, to replay (a rack's packet cap, `rack::run`).
+    pub(super) fn births(&self) -> Vec<ArrivalGen> {
+        self.flows
+            .iter()
+            .filter(|f| matches!(f.turn, Turn::Local | Turn::Leaves { .. }))
+            .filter(|f| {
+                !matches!(
+                    f.cfg.kind,
+                    FlowKind::RequestResponse { .. } | FlowKind::TcpStream { .. }
+                )
+            })
+            .map(|f| f.arrivals.clone())
+            .collect()
     }
 
     /// NICs of the host.

@@ -61,7 +61,7 @@
 //! of its flows added together, never from their percentiles.
 
 use super::config::{Client, FlowConfig, FlowKind, HostConfig, Place, RackConfig};
-use super::engine::{Crossing, Engine, FlowHome, SwitchRt, Turn};
+use super::engine::{nth_of, Crossing, Engine, FlowHome, SwitchRt, Turn};
 use super::error::BuildError;
 use super::host::nic_count;
 use super::hw::Link;
@@ -112,7 +112,9 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
     if cfg.max_packets.is_some() {
         return Err(bad(
             "run.packets",
-            "a packet cap is not supported in a rack; bound the run by its duration".into(),
+            "a rack's packet cap sets its window before the hosts are planned (a bug in \
+             rack::run)"
+                .into(),
         ));
     }
     if let Some(v) = &cfg.vpc {
@@ -382,8 +384,34 @@ const QUEUE_BUDGET_BYTES: u64 = 512 << 20;
 
 /// Runs the rack `cfg.rack` on `threads` threads (the result does not
 /// depend on how many).
+///
+/// A packet cap (`run.packets = n`) ends the window 1 ps after the rack's
+/// n-th open-loop birth, T, as on one host. Each host draws its own births,
+/// so no host alone can tell when the rack's n-th comes: T is found first,
+/// by replaying every host's arrival streams together (arrivals do not
+/// depend on the simulation), and the rack then runs with a window of T +
+/// 1 ps, which is what a single host's cap gives as well. (Births on two
+/// hosts at T's very picosecond would all be counted.)
 pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildError> {
     let rack = cfg.rack.as_ref().expect("a rack's configuration");
+    if let Some(n) = cfg.max_packets {
+        let uncapped = HostConfig {
+            max_packets: None,
+            ..cfg.clone()
+        };
+        let (plans, _) = plan(&uncapped, rack)?;
+        let (sw, _) = switch(&uncapped, rack)?;
+        let mut gens = Vec::new();
+        for p in &plans {
+            gens.extend(Engine::build_turned(&p.cfg, &p.turns, Some(sw))?.births());
+        }
+        let window_end = SimTime::ZERO + cfg.window;
+        let window = match nth_of(gens, n, window_end) {
+            Some(t) => t.since(SimTime::ZERO) + SimDuration::from_ps(1),
+            None => cfg.window,
+        };
+        return run(&HostConfig { window, ..uncapped }, threads);
+    }
     let (plans, homes) = plan(cfg, rack)?;
     let (sw, lookahead) = switch(cfg, rack)?;
     let mut lps = Vec::with_capacity(plans.len());
