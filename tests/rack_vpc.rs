@@ -165,21 +165,6 @@ fn a_rack_refuses_what_its_vpc_cannot_run_naming_the_key() {
     cfg.vpc.as_mut().unwrap().places = vec![0, 2];
     let e = enisim::model::run_on(&cfg, 1).unwrap_err().to_string();
     assert!(e.starts_with("vpc.vms:") && e.contains("host 2"), "{e}");
-    // A route to an appliance.
-    let mut cfg = two_hosts(IoPath::Sriov, timing_us(0, 0, 0), 1000.0, 1000);
-    cfg.vpc.as_mut().unwrap().routes = vec![enisim::model::RouteConfig {
-        subnet: "$app".into(),
-        destination: "10.0.1.0/24".parse().unwrap(),
-        target: "$service".into(),
-    }];
-    let e = enisim::model::run_on(&cfg, 1)
-        .map(|_| ())
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.starts_with("vpc.routes:") && e.contains("not modelled in a rack"),
-        "{e}"
-    );
     // Hosts for some instances only.
     let mut cfg = two_hosts(IoPath::Sriov, timing_us(0, 0, 0), 1000.0, 1000);
     cfg.vpc.as_mut().unwrap().places = vec![1];
@@ -287,7 +272,7 @@ fn validate_variant(old: &str, new: &str) -> (Option<i32>, String) {
 #[test]
 fn placing_instances_on_hosts_is_validated_naming_the_key() {
     const VMS: &str = "vms = { active = { host = 0, vm = 0 }, standby = { host = 1, vm = 0 } }";
-    let cases: [(&str, &str, &[&str]); 9] = [
+    let cases: [(&str, &str, &[&str]); 8] = [
         (
             VMS,
             "vms = { active = { host = 0, vm = 0 }, standby = { host = 2, vm = 0 } }",
@@ -327,11 +312,6 @@ fn placing_instances_on_hosts_is_validated_naming_the_key() {
             "kind = \"rx\"                      # from the internet",
             "kind = \"tcp_stream\"",
             &["flows.0.kind", "request/response and TCP across hosts"],
-        ),
-        (
-            "[[flows]]",
-            "[[vpc.routes]]\nsubnet = \"$app\"\ndestination = \"10.0.1.0/24\"\ntarget = \"$service\"\n\n[[flows]]",
-            &["vpc.routes", "not modelled in a [rack] yet"],
         ),
     ];
     for (old, new, needles) in cases {
@@ -428,6 +408,85 @@ fn replicas_stay_in_step_under_unequal_load_and_allowance_drops() {
         for threads in [2, 3] {
             let r = serde_json::to_string(&enisim::model::run_on(&cfg, threads).unwrap()).unwrap();
             assert!(json == r, "{path}: {threads} threads differ");
+        }
+    }
+}
+
+/// experiments/nat-appliance.toml on one host, or (`two`) with the NAT
+/// instance on a host of its own, on `threads` threads.
+fn nat_appliance(two: bool, threads: usize) -> enisim::experiment::RunReport {
+    use enisim::experiment::{run_experiment, Experiment};
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/experiments/nat-appliance.toml"
+    ))
+    .unwrap();
+    let text = if two {
+        let placed = text
+            .replacen("vms = 2 ", "vms = 1 ", 1)
+            .replacen(
+                "vms = { app = 0, nat = 1 }",
+                "vms = { app = { host = 0, vm = 0 }, nat = { host = 1, vm = 0 } }",
+                1,
+            )
+            .replacen("[vpc]\n", "[rack]\nhosts = 2\n\n[vpc]\n", 1);
+        assert_ne!(placed, text);
+        placed
+    } else {
+        text
+    };
+    let exp =
+        Experiment::from_toml("nat-appliance.toml", &text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    run_experiment(&exp, Some(threads)).unwrap()
+}
+
+#[test]
+fn g5_an_appliance_on_another_host_forwards_what_it_forwards_on_one_host() {
+    // The private subnet's route to the NAT (ENI rule G5) reaches it across
+    // the switch: the packets "app" sends before the source/destination
+    // check is turned off die at the NAT (booked on app's host, which
+    // decides each packet), the rest cross to the NAT's host and leave by
+    // its NIC. Same counts as on one host, on every path; the same bytes on
+    // 1 and 2 threads.
+    let one = nat_appliance(false, 1);
+    let two = nat_appliance(true, 1);
+    assert_eq!(
+        enisim::report::json(&{
+            let mut r = nat_appliance(true, 2);
+            enisim::experiment::strip_timing(&mut r);
+            r
+        }),
+        enisim::report::json(&{
+            let mut r = two.clone();
+            enisim::experiment::strip_timing(&mut r);
+            r
+        })
+    );
+    for (a, b) in one.paths().iter().zip(two.paths()) {
+        let path = &a.path;
+        assert_books(b);
+        assert_eq!(
+            (a.generated, a.delivered),
+            (b.generated, b.delivered),
+            "{path}"
+        );
+        assert_eq!(b.delivered, 2000, "{path}");
+        assert_eq!(a.dropped, b.dropped, "{path}");
+        assert_eq!(b.dropped["src_dst_check"], 2000, "{path}");
+        let hosts = &b.rack.as_ref().expect("a rack").hosts;
+        // Delivered out of the NAT's host, dropped on app's.
+        assert_eq!(hosts[1].delivered, 2000, "{path}");
+        assert_eq!(hosts[0].dropped, 2000, "{path}");
+        // Each delivered packet crossed the switch: at least its latency
+        // more than within one host, except where one host's hairpin
+        // already went through a ToR (passthrough).
+        if path != "passthrough" {
+            assert!(
+                b.latency_ns.p50 > a.latency_ns.p50 + 500,
+                "{path}: {} ns on two hosts, {} on one",
+                b.latency_ns.p50,
+                a.latency_ns.p50
+            );
         }
     }
 }

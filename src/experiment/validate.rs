@@ -483,15 +483,7 @@ fn rack(
              costs.wire_propagation_ns)",
         ));
     }
-    if let Some(v) = &spec.vpc {
-        if !v.routes.is_empty() {
-            return Err(cx.invalid(
-                "vpc.routes",
-                None,
-                "routes to appliances are not modelled in a [rack] yet (an appliance on another \
-                 host than its traffic); run them on one host",
-            ));
-        }
+    if spec.vpc.is_some() {
         for (i, f) in spec
             .flows
             .iter()

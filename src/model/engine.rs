@@ -82,7 +82,7 @@ use super::tcp::{AckPlan, Burst, Receiver, Sacks, Sender, TcpParams, ACK_BYTES, 
 use super::traffic::{ArrivalGen, SizeGen};
 use super::virt;
 use super::virt::Device;
-use super::vpc_rt::{Follow, Segments, VpcRt};
+use super::vpc_rt::{Follow, Segments, Then, VpcRt};
 use crate::metrics::record::{flow_latency_histogram, latency_histogram, summarize};
 use crate::metrics::{
     CpuUse, DeliverySeries, DropReason, FlowResult, IotlbUse, PathResult, Recorder, ResourceUse,
@@ -379,8 +379,9 @@ pub(super) struct Crossing {
     /// Time spent per stage so far \[ps\] (the switch's included).
     pub stage_ps: [u64; Stage::COUNT],
     /// An addressed flow's packet: the (VM, device index) it goes to on
-    /// the receiving host, and its birth number ([`RackGaps`]).
-    pub to: Option<(u32, u32, u64)>,
+    /// the receiving host, its birth number ([`RackGaps`]), and the hops
+    /// after that device (an appliance there forwards it).
+    pub to: Option<(u32, u32, u64, Then)>,
     /// What it is to its flow: an answer (a response) takes its flow's
     /// reverse route on the receiving host.
     role: Role,
@@ -2162,12 +2163,12 @@ impl Engine {
             }
             _ => {}
         }
-        if let Some((lp, vm, dev)) = self.vpc.as_ref().and_then(|v| v.exit(pkt.route)) {
+        if let Some(x) = self.vpc.as_ref().and_then(|v| v.exit(pkt.route)) {
             // An addressed flow's packet to an instance on another host: its
             // copy there has this flow's index (a rack puts addressed flows
             // first, in one order, on every host).
-            let to = Some((vm, dev, pkt.seq));
-            self.hand_off(id, t, lp, pkt.flow, to);
+            let to = Some((x.vm, x.dev, pkt.seq, x.then));
+            self.hand_off(id, t, x.host, pkt.flow, to);
             return;
         }
         if pkt.role == Role::Data && t <= self.horizon && !self.flows[pkt.flow as usize].tracks_gaps
@@ -3314,7 +3315,14 @@ impl Engine {
     /// into the switch), to the switch for flow `flow` of host `lp`: it
     /// arrives at that host's port after the switch's latency (cut-through:
     /// counted from its first bytes). Booked here as handed.
-    fn hand_off(&mut self, id: u32, t: SimTime, lp: u32, flow: u32, to: Option<(u32, u32, u64)>) {
+    fn hand_off(
+        &mut self,
+        id: u32,
+        t: SimTime,
+        lp: u32,
+        flow: u32,
+        to: Option<(u32, u32, u64, Then)>,
+    ) {
         let sw = self.switch.expect("a flow leaves only in a rack");
         let pkt = &self.packets[id as usize];
         let f = &self.flows[pkt.flow as usize];
@@ -3403,10 +3411,10 @@ impl Engine {
         let f = &mut self.flows[c.flow as usize];
         f.injected += 1;
         let (route, seq) = match c.to {
-            Some((vm, dev, seq)) => {
+            Some((vm, dev, seq, then)) => {
                 let vpc = self.vpc.as_mut().expect("addressed flows have a VPC");
                 let route = vpc
-                    .arrival_route(vm, dev, &mut self.routes)
+                    .arrival_route(vm, dev, then, &mut self.routes)
                     .expect("every host of a rack has the devices of its instances' ENIs");
                 (route, seq)
             }

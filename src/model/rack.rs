@@ -118,14 +118,6 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
         ));
     }
     if let Some(v) = &cfg.vpc {
-        if !v.routes.is_empty() {
-            return Err(bad(
-                "vpc.routes",
-                "routes to appliances are not modelled in a rack yet (an appliance on another \
-                 host than its traffic); run them on one host"
-                    .into(),
-            ));
-        }
         if let Some(&h) = v.places.iter().find(|&&h| h >= rack.hosts) {
             return Err(bad(
                 "vpc.vms",

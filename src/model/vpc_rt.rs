@@ -126,6 +126,46 @@ pub struct Segments {
     pub tx_rack: Vec<Vec<Step>>,
 }
 
+/// Where a route that leaves a host through the rack's switch goes: the
+/// device it enters on another host, and the hops after that one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exit {
+    /// The host.
+    pub host: u32,
+    /// The VM there.
+    pub vm: u32,
+    /// The device (ENI's device key) it enters.
+    pub dev: u32,
+    /// The hops after it.
+    pub then: Then,
+}
+
+/// The hops a packet still has to take after the device it enters on
+/// another host (an appliance forwarding it: to the wire, to another VM),
+/// each VM hop as [`Hop::Rack`] with its host (at most two: a journey has
+/// at most four hops, and the first two are behind it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Then {
+    hops: [Hop; 2],
+    len: u8,
+}
+
+impl Default for Then {
+    fn default() -> Then {
+        Then {
+            hops: [Hop::Wire; 2],
+            len: 0,
+        }
+    }
+}
+
+impl Then {
+    /// The hops.
+    pub fn hops(&self) -> &[Hop] {
+        &self.hops[..self.len as usize]
+    }
+}
+
 /// The VPC side of a run.
 #[derive(Debug)]
 pub struct VpcRt {
@@ -137,10 +177,13 @@ pub struct VpcRt {
     /// Instances on other hosts of the rack: (host, VM there).
     elsewhere: BTreeMap<InstanceId, (u32, u32)>,
     /// By route index: where a route that leaves through the rack's switch
-    /// goes (host, VM, device index).
-    exits: Vec<Option<(u32, u32, u32)>>,
-    /// Routes from the switch's port to each (VM, device index) here.
-    arrivals: BTreeMap<(u32, u32), u32>,
+    /// goes.
+    exits: Vec<Option<Exit>>,
+    /// Routes from the switch's port to each (VM, device index) here, and
+    /// on through the hops after it.
+    arrivals: BTreeMap<(u32, u32, Then), u32>,
+    /// This host's index in the rack (0 on a host alone).
+    host: u32,
     routes: Vec<ApplianceRoute>,
     tables: Tables,
     epoch: u64,
@@ -382,6 +425,7 @@ impl VpcRt {
             elsewhere,
             exits: Vec::new(),
             arrivals: BTreeMap::new(),
+            host: cfg.host,
             routes,
             epoch: 0,
             in_transit: BTreeMap::new(),
@@ -640,18 +684,11 @@ impl VpcRt {
         let j = self.journey(flow, reply)?;
         self.admit(flow, &j, bytes, now)?;
         let hops = j.hops();
-        let exit = match hops {
-            // Sent here to an instance on another host: through the switch.
-            &[Hop::Vm(..), Hop::Rack { host, vm, dev }] => Some((host, vm, dev)),
-            // Another host sends it, or takes it from beyond the rack.
-            [Hop::Rack { .. }, ..] | [Hop::Wire, Hop::Rack { .. }] => return Ok(None),
-            // An appliance on another host (the rack refuses appliance
-            // routes before the run).
-            h if h.iter().any(|h| matches!(h, Hop::Rack { .. })) => {
-                return Err(DropReason::NoRoute)
-            }
-            _ => None,
-        };
+        // Another host sends it, or takes it from beyond the rack (every
+        // host decides it alike).
+        if let [Hop::Rack { .. }, ..] | [Hop::Wire, Hop::Rack { .. }, ..] = hops {
+            return Ok(None);
+        }
         let (epoch, idx) = (self.epoch, reply as usize);
         if let Some(f) = &self.flows[flow] {
             if f.route[idx].0 == epoch {
@@ -662,7 +699,21 @@ impl VpcRt {
             self.remember_route(flow, idx, r);
             return Ok(Some(r));
         }
-        let mut steps: Vec<Step> = Vec::new();
+        let (steps, exit) = self.route_steps(hops, Vec::new())?;
+        let r = self.add_route(routes, steps, exit);
+        self.route_of.insert(hops.to_vec(), r);
+        self.remember_route(flow, idx, r);
+        Ok(Some(r))
+    }
+
+    /// The steps along `hops` after `start` (each hop here, or the wire,
+    /// until one on another host of the rack: the route then ends where
+    /// the switch takes the packet, and the [`Exit`] says where it goes on).
+    fn route_steps(
+        &self,
+        hops: &[Hop],
+        mut steps: Vec<Step>,
+    ) -> Result<(Vec<Step>, Option<Exit>), DropReason> {
         // Every device an attachment can reach was made at the start
         // (`devices`); a hop without one finds no attachment.
         let slot = |h: Hop| match h {
@@ -673,8 +724,8 @@ impl VpcRt {
                 .ok_or(DropReason::NoAttachment),
             Hop::Wire | Hop::Rack { .. } => Ok(usize::MAX),
         };
-        for w in hops.windows(2) {
-            let seg = &self.segments;
+        let seg = &self.segments;
+        for (k, w) in hops.windows(2).enumerate() {
             match (w[0], w[1]) {
                 (Hop::Wire, b @ Hop::Vm(..)) => steps.extend_from_slice(&seg.rx[slot(b)?]),
                 (a @ Hop::Vm(..), Hop::Wire) => steps.extend_from_slice(&seg.tx[slot(a)?]),
@@ -683,47 +734,107 @@ impl VpcRt {
                 (a @ Hop::Vm(..), b @ Hop::Vm(..)) => {
                     steps.extend_from_slice(&seg.v2v[slot(a)?][slot(b)?])
                 }
-                (a @ Hop::Vm(..), Hop::Rack { .. }) => {
-                    steps.extend_from_slice(&seg.tx_rack[slot(a)?])
+                // On to another host: through the NIC to the switch, which
+                // hands it to that host with the hops still to go.
+                (a @ Hop::Vm(..), Hop::Rack { host, vm, dev }) => {
+                    steps.extend_from_slice(&seg.tx_rack[slot(a)?]);
+                    let rest = &hops[k + 2..];
+                    let mut then = Then::default();
+                    for (t, &h) in then.hops.iter_mut().zip(rest) {
+                        *t = self.global(h);
+                    }
+                    if rest.len() > then.hops.len() {
+                        return Err(DropReason::NoRoute);
+                    }
+                    then.len = rest.len() as u8;
+                    return Ok((
+                        steps,
+                        Some(Exit {
+                            host,
+                            vm,
+                            dev,
+                            then,
+                        }),
+                    ));
                 }
                 (Hop::Wire, Hop::Wire) => return Err(DropReason::NoRoute),
-                (Hop::Rack { .. }, _) | (_, Hop::Rack { .. }) => unreachable!("taken above"),
+                // A VM's own stack between a device here and one of the same
+                // VM elsewhere cannot be; the wire to another host's device
+                // is taken by that host (`steer`).
+                (Hop::Rack { .. }, _) | (Hop::Wire, Hop::Rack { .. }) => {
+                    return Err(DropReason::NoRoute)
+                }
             }
         }
+        Ok((steps, None))
+    }
+
+    /// `hop` as every host names it: a device of this host as [`Hop::Rack`]
+    /// with this host's index.
+    fn global(&self, hop: Hop) -> Hop {
+        match hop {
+            Hop::Vm(vm, dev) => Hop::Rack {
+                host: self.host,
+                vm,
+                dev,
+            },
+            h => h,
+        }
+    }
+
+    /// `hop` as this host names it: a device of this host as [`Hop::Vm`].
+    fn local(&self, hop: Hop) -> Hop {
+        match hop {
+            Hop::Rack { host, vm, dev } if host == self.host => Hop::Vm(vm, dev),
+            h => h,
+        }
+    }
+
+    /// Adds a route of `steps` that leaves through the switch at its end if
+    /// `exit` says so; returns its index.
+    fn add_route(
+        &mut self,
+        routes: &mut Vec<Box<[Step]>>,
+        steps: Vec<Step>,
+        exit: Option<Exit>,
+    ) -> u32 {
         routes.push(steps.into_boxed_slice());
         let r = (routes.len() - 1) as u32;
         if let Some(x) = exit {
             self.exits.resize(routes.len(), None);
             self.exits[r as usize] = Some(x);
         }
-        self.route_of.insert(hops.to_vec(), r);
-        self.remember_route(flow, idx, r);
-        Ok(Some(r))
+        r
     }
 
-    /// Where route `route` leaves through the rack's switch, if it does:
-    /// (host, VM, device index).
+    /// Where route `route` leaves through the rack's switch, if it does.
     #[inline]
-    pub fn exit(&self, route: u32) -> Option<(u32, u32, u32)> {
+    pub fn exit(&self, route: u32) -> Option<Exit> {
         self.exits.get(route as usize).copied().flatten()
     }
 
     /// The route from the switch's port to device `dev` of VM `vm` here (a
-    /// packet another host of the rack sent to it), made on first use;
-    /// `None` if this host has no such device.
+    /// packet another host of the rack sent to it), and on along `then` (an
+    /// appliance here forwards it to the wire, to a VM here, or to another
+    /// host), made on first use; `None` if this host has no such device or
+    /// the hops cannot be taken.
     pub fn arrival_route(
         &mut self,
         vm: u32,
         dev: u32,
+        then: Then,
         routes: &mut Vec<Box<[Step]>>,
     ) -> Option<u32> {
-        if let Some(&r) = self.arrivals.get(&(vm, dev)) {
+        if let Some(&r) = self.arrivals.get(&(vm, dev, then)) {
             return Some(r);
         }
         let slot = *self.slot_of.get(&(vm, dev))? as usize;
-        routes.push(self.segments.rx_rack.get(slot)?.clone().into_boxed_slice());
-        let r = (routes.len() - 1) as u32;
-        self.arrivals.insert((vm, dev), r);
+        let mut hops = vec![Hop::Vm(vm, dev)];
+        hops.extend(then.hops().iter().map(|&h| self.local(h)));
+        let start = self.segments.rx_rack.get(slot)?.clone();
+        let (steps, exit) = self.route_steps(&hops, start).ok()?;
+        let r = self.add_route(routes, steps, exit);
+        self.arrivals.insert((vm, dev, then), r);
         Some(r)
     }
 
