@@ -311,7 +311,10 @@ fn placing_instances_on_hosts_is_validated_naming_the_key() {
         (
             "kind = \"rx\"                      # from the internet",
             "kind = \"tcp_stream\"",
-            &["flows.0.kind", "request/response and TCP across hosts"],
+            &[
+                "flows.0.kind",
+                "addressed request/response and TCP are not modelled in a rack",
+            ],
         ),
     ];
     for (old, new, needles) in cases {

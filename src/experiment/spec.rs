@@ -263,8 +263,10 @@ pub struct FlowSpec {
     pub dst_vm: Option<toml::Value>,
     /// With a `[rack]`: the host of `vm`, an index or `"all"`; default 0.
     pub host: Option<toml::Value>,
-    /// With a `[rack]`, vm_to_vm only: the host of `dst_vm`, an index,
-    /// `"all"` (every other host) or `"next"`; default `host`.
+    /// With a `[rack]`, for vm_to_vm, request_response from a VM client
+    /// and tcp_stream with direction vm_to_vm: the host of `dst_vm` (of
+    /// the server `vm`), an index, `"all"` (every other host) or `"next"`;
+    /// default `host`.
     pub dst_host: Option<toml::Value>,
     /// Arrival process; default poisson.
     pub arrival: Option<ArrivalSpec>,

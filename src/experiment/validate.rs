@@ -498,8 +498,8 @@ fn rack(
                     &format!("flows.{i}.kind"),
                     None,
                     "in a [rack], addressed flows are open-loop (rx from beyond the rack, or tx \
-                     and vm_to_vm from an instance); request/response and TCP across hosts are \
-                     not modelled yet",
+                     and vm_to_vm from an instance); addressed request/response and TCP are not \
+                     modelled in a rack yet (by VM index, with host and dst_host, they are)",
                 ));
             }
             // One copy of the flow: every host takes the packets of its own
@@ -622,7 +622,7 @@ fn places(
                 "its other end is beyond the switch: direction = \"vm_to_vm\" has a VM at both"
                     .to_owned()
             }
-            other => format!("a {} flow has both ends on its host for now", other.name()),
+            FlowKindSpec::VmToVm => unreachable!("vm_to_vm flows take dst_host"),
         };
         return Err(cx.invalid(
             &format!("{prefix}.dst_host"),

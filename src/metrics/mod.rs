@@ -273,15 +273,16 @@ pub struct FlowResult {
     /// Flow name.
     pub name: String,
     /// In a rack: the host of the flow's VM (the sending VM of a
-    /// `vm_to_vm` flow; for an addressed flow, the host that sends it, from
+    /// `vm_to_vm` flow or TCP stream between VMs, the client VM of a
+    /// request/response flow; for an addressed flow, the host that sends it, from
     /// an instance, or that books the VPC's drops, from beyond the rack:
     /// its packets are taken by whichever host runs their instance); absent
     /// on one host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<u32>,
-    /// In a rack, `vm_to_vm` flows and request/response flows from a VM:
-    /// the host of the receiving (server) VM (`host` for a flow within one
-    /// host).
+    /// In a rack, `vm_to_vm` flows, request/response flows from a VM and
+    /// TCP streams between VMs: the host of the receiving (server) VM
+    /// (`host` for a flow within one host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dst_host: Option<u32>,
     /// In a rack: whether the flow crosses the switch between two hosts,

@@ -367,18 +367,24 @@ pub struct RackConfig {
     /// The top-of-rack switch.
     pub switch: SwitchConfig,
     /// Where the ends of each flow of [`HostConfig::flows`] sit, by index
-    /// (same length): `rx`, `tx`, request/response and TCP flows have both
-    /// ends' VMs on `host` (`dst_host == host`); a `vm_to_vm` flow sends
-    /// from VM `src` of `host` to VM `dst` of `dst_host`.
+    /// (same length): `rx` and `tx` flows and those with an end beyond the
+    /// wire have their VM on `host` (`dst_host == host`); a `vm_to_vm` flow
+    /// sends from VM `src` of `host` to VM `dst` of `dst_host`, a
+    /// request/response flow's client VM is on `host` and its server on
+    /// `dst_host`, a TCP stream between VMs sends from `host` to
+    /// `dst_host`.
     pub places: Vec<Place>,
 }
 
 /// Where a flow's ends sit in a rack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Place {
-    /// The host of the flow's VM (the sending VM of a `vm_to_vm` flow).
+    /// The host of the flow's VM (the sending VM of a `vm_to_vm` flow or
+    /// TCP stream between VMs, a request/response flow's client VM).
     pub host: u32,
-    /// The host of a `vm_to_vm` flow's receiving VM; `host` for the others.
+    /// The host of the receiving VM of a `vm_to_vm` flow or TCP stream
+    /// between VMs, or of a request/response flow's server when its client
+    /// is a VM; `host` for the others.
     pub dst_host: u32,
 }
 

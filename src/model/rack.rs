@@ -161,8 +161,9 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
         if f.kind != FlowKind::Addressed {
             return Err(bad(
                 &format!("flows ({})", f.name),
-                "in a rack, addressed flows are open-loop; request/response across hosts is \
-                 not modelled yet"
+                "in a rack, addressed flows are open-loop; addressed request/response and TCP \
+                 are not modelled in a rack yet (a request/response flow or TCP stream between \
+                 VMs by index, with host and dst_host, is)"
                     .into(),
             ));
         }
@@ -382,8 +383,9 @@ const QUEUE_BUDGET_BYTES: u64 = 512 << 20;
 /// so no host alone can tell when the rack's n-th comes: T is found first,
 /// by replaying every host's arrival streams together (arrivals do not
 /// depend on the simulation), and the rack then runs with a window of T +
-/// 1 ps, which is what a single host's cap gives as well. (Births on two
-/// hosts at T's very picosecond would all be counted.)
+/// 1 ps, which is what a single host's cap gives as well. (Births at T's
+/// very picosecond, on any host, are all counted, where a single host
+/// stops at exactly n.)
 pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildError> {
     let rack = cfg.rack.as_ref().expect("a rack's configuration");
     if let Some(n) = cfg.max_packets {
