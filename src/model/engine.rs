@@ -1527,7 +1527,9 @@ impl Engine {
                 live: 0,
                 rtt: rr.then(latency_histogram),
                 rtt_sum_ps: 0,
-                latency: (!rr).then(flow_latency_histogram),
+                // A half that leaves its host delivers no packet of its own
+                // here: no histogram (its other half's is the flow's).
+                latency: (!rr && !matches!(turn, Turn::Leaves { .. })).then(flow_latency_histogram),
                 latency_sum_ps: 0,
                 completed: 0,
                 completed_in_window: 0,
@@ -3485,7 +3487,7 @@ impl Engine {
             .map(|home| {
                 let mut f = take(home.host, home.local);
                 if let Some((host, local)) = home.arrives {
-                    let d = take(host, local);
+                    let mut d = take(host, local);
                     // Handed to the switch (either way: a request/response
                     // flow's answers come back) and not yet taken in: in
                     // flight between the hosts. A packet taken in was
@@ -3509,7 +3511,9 @@ impl Engine {
                         *a += b;
                     }
                     f.live += d.live + between;
-                    if let (Some(a), Some(b)) = (f.latency.as_mut(), d.latency.as_ref()) {
+                    if f.latency.is_none() {
+                        f.latency = d.latency.take();
+                    } else if let (Some(a), Some(b)) = (f.latency.as_mut(), d.latency.as_ref()) {
                         a.add(b).expect("flow histograms share their bounds");
                     }
                     f.latency_sum_ps += d.latency_sum_ps;
