@@ -493,3 +493,43 @@ fn g5_an_appliance_on_another_host_forwards_what_it_forwards_on_one_host() {
         }
     }
 }
+
+/// A fixture of tests/fixtures/rack/ on `threads` threads, with its
+/// wall-clock fields zeroed.
+fn fixture(name: &str, threads: usize) -> enisim::experiment::RunReport {
+    use enisim::experiment::{run_experiment, strip_timing, Experiment};
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rack")
+        .join(name);
+    let exp = Experiment::from_file(&file, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let mut r = run_experiment(&exp, Some(threads)).unwrap();
+    strip_timing(&mut r);
+    r
+}
+
+#[test]
+fn g5_appliance_routes_across_three_hosts_and_through_an_appliance_beyond_the_rack() {
+    // app (host 0) → NAT (host 1) → srv (host 2): the packet crosses the
+    // switch twice. And app (host 0) → srv (host 1) through a NAT placed on
+    // no host: out of host 0's NIC, back in through the switch to host 1
+    // (before, it was dropped as no_route). Either way: 2,000 packets die
+    // at the NAT's source/destination check (booked on app's host, which
+    // decides each), 2,000 reach srv's host; the same on 1 and 3 threads.
+    for (name, srv_host) in [("appliance-three.toml", 2), ("appliance-unplaced.toml", 1)] {
+        let one = fixture(name, 1);
+        assert_eq!(
+            enisim::report::json(&one),
+            enisim::report::json(&fixture(name, 3)),
+            "{name}"
+        );
+        for p in one.paths() {
+            assert_books(p);
+            assert_eq!(p.delivered, 2000, "{name} {}", p.path);
+            assert_eq!(p.dropped["src_dst_check"], 2000, "{name} {}", p.path);
+            assert_eq!(p.dropped["no_route"], 0, "{name} {}", p.path);
+            let hosts = &p.rack.as_ref().expect("a rack").hosts;
+            assert_eq!(hosts[srv_host].delivered, 2000, "{name} {}", p.path);
+            assert_eq!(hosts[0].dropped, 2000, "{name} {}", p.path);
+        }
+    }
+}

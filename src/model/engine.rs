@@ -3417,7 +3417,7 @@ impl Engine {
                 let vpc = self.vpc.as_mut().expect("addressed flows have a VPC");
                 let route = vpc
                     .arrival_route(vm, dev, then, &mut self.routes)
-                    .expect("every host of a rack has the devices of its instances' ENIs");
+                    .expect("a crossing comes to a device of this host's instances, on hops its sender found");
                 (route, seq)
             }
             None => {

@@ -735,18 +735,27 @@ impl VpcRt {
                     steps.extend_from_slice(&seg.v2v[slot(a)?][slot(b)?])
                 }
                 // On to another host: through the NIC to the switch, which
-                // hands it to that host with the hops still to go.
-                (a @ Hop::Vm(..), Hop::Rack { host, vm, dev }) => {
-                    steps.extend_from_slice(&seg.tx_rack[slot(a)?]);
+                // hands it to that host with the hops still to go. After the
+                // wire (an appliance outside the rack, which the packet left
+                // through this host's NIC to reach: its steps are in the
+                // route already), the switch hands it back to that host.
+                // A journey that starts on another host, or at the wire to
+                // another host's device, is that host's (`steer` returns
+                // before; `arrival_route` starts at a device here).
+                (Hop::Rack { .. }, _) => return Err(DropReason::NoRoute),
+                (Hop::Wire, Hop::Rack { .. }) if k == 0 => return Err(DropReason::NoRoute),
+                (a, Hop::Rack { host, vm, dev }) => {
+                    if let Hop::Vm(..) = a {
+                        steps.extend_from_slice(&seg.tx_rack[slot(a)?]);
+                    }
                     let rest = &hops[k + 2..];
                     let mut then = Then::default();
                     for (t, &h) in then.hops.iter_mut().zip(rest) {
                         *t = self.global(h);
                     }
-                    if rest.len() > then.hops.len() {
-                        return Err(DropReason::NoRoute);
-                    }
-                    then.len = rest.len() as u8;
+                    // A journey has at most four hops, two behind this one.
+                    debug_assert!(rest.len() <= then.hops.len(), "{hops:?}");
+                    then.len = rest.len().min(then.hops.len()) as u8;
                     return Ok((
                         steps,
                         Some(Exit {
@@ -758,12 +767,6 @@ impl VpcRt {
                     ));
                 }
                 (Hop::Wire, Hop::Wire) => return Err(DropReason::NoRoute),
-                // A VM's own stack between a device here and one of the same
-                // VM elsewhere cannot be; the wire to another host's device
-                // is taken by that host (`steer`).
-                (Hop::Rack { .. }, _) | (Hop::Wire, Hop::Rack { .. }) => {
-                    return Err(DropReason::NoRoute)
-                }
             }
         }
         Ok((steps, None))
