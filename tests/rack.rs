@@ -954,11 +954,9 @@ fn books_balance_with_requests_segments_and_answers_between_hosts_at_the_end() {
             "{path}: no request or answer in flight between hosts"
         );
         for f in rr {
-            assert_eq!(
-                f.generated,
-                f.delivered + f.dropped + f.in_flight,
-                "{path} {}",
-                f.name
+            balanced(
+                [f.generated, f.delivered, f.dropped, f.in_flight],
+                &format!("{path} {}", f.name),
             );
             // Each completed round trip delivered a request and its answer.
             assert!(
@@ -974,17 +972,19 @@ fn books_balance_with_requests_segments_and_answers_between_hosts_at_the_end() {
             .collect();
         for f in &st {
             let t = f.tcp.as_ref().expect("a TCP stream");
-            assert_eq!(
-                t.segments,
-                t.segments_delivered + t.segments_dropped + t.segments_in_flight,
-                "{path} {}: {t:?}",
-                f.name
+            let what = format!("{path} {}: {t:?}", f.name);
+            balanced(
+                [
+                    t.segments,
+                    t.segments_delivered,
+                    t.segments_dropped,
+                    t.segments_in_flight,
+                ],
+                &what,
             );
-            assert_eq!(
-                t.acks,
-                t.acks_delivered + t.acks_dropped + t.acks_in_flight,
-                "{path} {}: {t:?}",
-                f.name
+            balanced(
+                [t.acks, t.acks_delivered, t.acks_dropped, t.acks_in_flight],
+                &what,
             );
         }
         assert!(
@@ -1105,4 +1105,9 @@ fn a_packet_cap_ends_a_racks_window_at_its_nth_birth_on_any_thread_count() {
         let r = enisim::model::run_on(&all, 2).expect("runs");
         assert_eq!(r.window_us, 300.0, "{path}");
     }
+}
+
+/// Asserts `[generated, delivered, dropped, in flight]` balance.
+fn balanced([generated, delivered, dropped, in_flight]: [u64; 4], what: &str) {
+    assert_eq!(generated, delivered + dropped + in_flight, "{what}");
 }
