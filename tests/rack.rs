@@ -1111,3 +1111,32 @@ fn a_packet_cap_ends_a_racks_window_at_its_nth_birth_on_any_thread_count() {
 fn balanced([generated, delivered, dropped, in_flight]: [u64; 4], what: &str) {
     assert_eq!(generated, delivered + dropped + in_flight, "{what}");
 }
+
+#[test]
+fn an_east_west_flow_over_several_5_tuples_keeps_each_ones_queue_across_the_switch() {
+    // 16 source ports into a VM with 4 queues: on the receiving host each
+    // packet takes its own 5-tuple's route (the sending host says which),
+    // so RSS spreads them over the queues; were every packet taken as the
+    // first 5-tuple's, one queue would get them all.
+    let mut f = poisson("ew", FlowKind::VmToVm { src: 0, dst: 1 }, 512, 0.05);
+    f.streams = 16;
+    let mut cfg = rack(IoPath::Sriov, 2, 2, vec![(f, place(0, 1))], 300);
+    cfg.vcpus = 4;
+    let r = enisim::model::run_on(&cfg, 2).expect("runs");
+    common::assert_books(&r);
+    let queues: Vec<u64> = r
+        .rings
+        .iter()
+        .filter(|g| g.name.starts_with("host1.") && g.name.contains("rx"))
+        .map(|g| g.packets)
+        .collect();
+    assert!(
+        queues.iter().filter(|&&n| n > 0).count() >= 3,
+        "{:?}",
+        r.rings
+            .iter()
+            .map(|g| (&g.name, g.packets))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(queues.iter().sum::<u64>(), r.flows[0].delivered);
+}

@@ -181,6 +181,17 @@ pub enum FlowKind {
     },
 }
 
+impl FlowKind {
+    /// Whether its packets are born at times its arrival process draws
+    /// (open-loop), not by a closed loop (request/response, TCP).
+    pub fn is_open_loop(&self) -> bool {
+        !matches!(
+            self,
+            FlowKind::RequestResponse { .. } | FlowKind::TcpStream { .. }
+        )
+    }
+}
+
 /// One validated flow.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FlowConfig {

@@ -261,6 +261,10 @@ struct FlowRt {
     route: u32,
     /// Open-loop flows over several 5-tuples: the routes of streams 1...
     stream_routes: Vec<u32>,
+    /// A flow that leaves its host in a rack: each of `stream_routes` with
+    /// its stream number (from 1), sorted by route, to tell a packet's
+    /// stream when it is handed to the switch; empty otherwise.
+    stream_of: Vec<(u32, u32)>,
     reverse: Option<u32>,
     arrivals: ArrivalGen,
     sizes: SizeGen,
@@ -1091,15 +1095,27 @@ fn charge_parts(pkt: &mut Packet, work: &Work) {
 fn nth_birth(flows: &[FlowRt], n: u64, window_end: SimTime) -> Option<SimTime> {
     let gens: Vec<ArrivalGen> = flows
         .iter()
-        .filter(|f| {
-            !matches!(
-                f.cfg.kind,
-                FlowKind::RequestResponse { .. } | FlowKind::TcpStream { .. }
-            )
-        })
+        .filter(|f| f.cfg.kind.is_open_loop())
         .map(|f| f.arrivals.clone())
         .collect();
     nth_of(gens, n, window_end)
+}
+
+/// A flow's first random stream: keyed by its name, not its position, so
+/// adding a flow or a VM never changes another flow's draws (the halves of
+/// a flow on two hosts of a rack share it).
+fn flow_stream(f: &FlowConfig) -> u64 {
+    Rng::stream_id(&f.name) & !1
+}
+
+/// Flow `f`'s arrival process as a run of master seed `seed` draws it
+/// from the start.
+pub(super) fn arrivals_of(seed: u64, f: &FlowConfig) -> ArrivalGen {
+    ArrivalGen::new(
+        f.arrival,
+        f.mean_interval_ps,
+        Rng::stream(seed, flow_stream(f)),
+    )
 }
 
 /// The `n`-th birth of the arrival streams `gens` together, if it is
@@ -1505,21 +1521,22 @@ impl Engine {
                 own.push(route);
                 interned.add(&mut routes, r, &own)
             });
-            // Streams are keyed by the flow's name, not its position, so
-            // adding a flow or a VM never changes another flow's draws.
-            let stream = Rng::stream_id(&f.name) & !1;
             let rr = matches!(f.kind, FlowKind::RequestResponse { .. });
+            // Where a packet handed to the switch says which stream it took
+            // (the routes are not in order: [`Interned`]).
+            let mut stream_of: Vec<(u32, u32)> = match turn {
+                Turn::Leaves { .. } => (1..).zip(&stream_routes).map(|(k, &r)| (r, k)).collect(),
+                _ => Vec::new(),
+            };
+            stream_of.sort_unstable();
             flows.push(FlowRt {
                 cfg: f.clone(),
                 route,
                 stream_routes,
+                stream_of,
                 reverse,
-                arrivals: ArrivalGen::new(
-                    f.arrival,
-                    f.mean_interval_ps,
-                    Rng::stream(cfg.seed, stream),
-                ),
-                sizes: SizeGen::new(f.sizes, Rng::stream(cfg.seed, stream + 1)),
+                arrivals: arrivals_of(cfg.seed, f),
+                sizes: SizeGen::new(f.sizes, Rng::stream(cfg.seed, flow_stream(f) + 1)),
                 generated: 0,
                 delivered: 0,
                 dropped: 0,
@@ -1662,15 +1679,7 @@ impl Engine {
             _ => window_end,
         };
         let tentative = (cfg.max_packets.is_some() && no_replay).then(Tentative::new);
-        let open_loop = flows
-            .iter()
-            .filter(|f| {
-                !matches!(
-                    f.cfg.kind,
-                    FlowKind::RequestResponse { .. } | FlowKind::TcpStream { .. }
-                )
-            })
-            .count();
+        let open_loop = flows.iter().filter(|f| f.cfg.kind.is_open_loop()).count();
         if tentative.is_some() {
             for f in flows.iter_mut() {
                 f.ahead = Vec::with_capacity(ahead_max() + 1);
@@ -3333,10 +3342,9 @@ impl Engine {
         let stream = if pkt.route == f.route || pkt.role.answers() {
             0
         } else {
-            f.stream_routes
-                .iter()
-                .position(|&r| r == pkt.route)
-                .map_or(0, |k| k as u32 + 1)
+            f.stream_of
+                .binary_search_by_key(&pkt.route, |&(r, _)| r)
+                .map_or(0, |i| f.stream_of[i].1)
         };
         let mut stage_ps = pkt.stage_ps;
         let wire = &mut stage_ps[Stage::Wire.index()];
@@ -3535,24 +3543,6 @@ impl Engine {
         }
         rack.flows = flows;
         rack
-    }
-
-    /// The arrival streams of the open-loop flows this host gives birth to
-    /// (not a rack's halves that take packets in from the switch, nor the
-    /// copies of an addressed flow other hosts also run), as they stand
-    /// before the run: clones, to replay (a rack's packet cap, `rack::run`).
-    pub(super) fn births(&self) -> Vec<ArrivalGen> {
-        self.flows
-            .iter()
-            .filter(|f| matches!(f.turn, Turn::Local | Turn::Leaves { .. }))
-            .filter(|f| {
-                !matches!(
-                    f.cfg.kind,
-                    FlowKind::RequestResponse { .. } | FlowKind::TcpStream { .. }
-                )
-            })
-            .map(|f| f.arrivals.clone())
-            .collect()
     }
 
     /// NICs of the host.

@@ -61,7 +61,7 @@
 //! of its flows added together, never from their percentiles.
 
 use super::config::{Client, FlowConfig, FlowKind, HostConfig, Place, RackConfig};
-use super::engine::{nth_of, Crossing, Engine, FlowHome, SwitchRt, Turn};
+use super::engine::{arrivals_of, nth_of, Crossing, Engine, FlowHome, SwitchRt, Turn};
 use super::error::BuildError;
 use super::host::nic_count;
 use super::hw::Link;
@@ -233,18 +233,11 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
                     mirrors: Vec::new(),
                 }
             }
-            // A request/response flow between two hosts: the client's half
-            // sends the requests out and takes the answers in, the
-            // server's half answers (see [`Turn::Answers`]).
-            FlowKind::RequestResponse {
-                client: Client::Vm(_),
-                ..
-            }
-            | FlowKind::TcpStream {
-                src: Client::Vm(_),
-                dst: Client::Vm(_),
-                ..
-            } if s != d => {
+            // A request/response flow or TCP stream between two hosts: the
+            // client's (sender's) half sends requests (bursts) out and
+            // takes the answers in, the other half answers (see
+            // [`Turn::Answers`]).
+            ref k if between_vms(k) && s != d => {
                 let client = plans[s].cfg.flows.len() as u32;
                 let at_dst = plans[d].add(
                     f.clone(),
@@ -393,12 +386,18 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
             max_packets: None,
             ..cfg.clone()
         };
+        // The flows each host gives birth to: not the halves that take
+        // packets in from the switch, nor the copies of an addressed flow
+        // other hosts also run.
         let (plans, _) = plan(&uncapped, rack)?;
-        let (sw, _) = switch(&uncapped, rack)?;
-        let mut gens = Vec::new();
-        for p in &plans {
-            gens.extend(Engine::build_turned(&p.cfg, &p.turns, Some(sw))?.births());
-        }
+        let gens = plans
+            .iter()
+            .flat_map(|p| p.cfg.flows.iter().zip(&p.turns))
+            .filter(|(f, t)| {
+                f.kind.is_open_loop() && matches!(t, Turn::Local | Turn::Leaves { .. })
+            })
+            .map(|(f, _)| arrivals_of(cfg.seed, f))
+            .collect();
         let window_end = SimTime::ZERO + cfg.window;
         let window = match nth_of(gens, n, window_end) {
             Some(t) => t.since(SimTime::ZERO) + SimDuration::from_ps(1),
@@ -472,20 +471,7 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
     {
         debug_assert_eq!(f.name, c.name, "the rack's flows in its order");
         f.host = Some(home.host as u32);
-        f.dst_host = matches!(
-            c.kind,
-            FlowKind::VmToVm { .. }
-                | FlowKind::RequestResponse {
-                    client: Client::Vm(_),
-                    ..
-                }
-                | FlowKind::TcpStream {
-                    src: Client::Vm(_),
-                    dst: Client::Vm(_),
-                    ..
-                }
-        )
-        .then_some(place.dst_host);
+        f.dst_host = between_vms(&c.kind).then_some(place.dst_host);
         f.scope = scope_of(c, *place);
     }
     let ports = ports(&r, merged.links());
@@ -515,22 +501,39 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
 /// an addressed flow from an instance, whose packets cross the switch or
 /// not as its destination's ENI moves.
 fn scope_of(f: &FlowConfig, place: Place) -> Option<Scope> {
-    let beyond = |c: Client| c == Client::External;
+    if between_vms(&f.kind) {
+        return Some(match place.host != place.dst_host {
+            true => Scope::EastWest,
+            false => Scope::Local,
+        });
+    }
     Some(match f.kind {
-        FlowKind::VmToVm { .. } if place.host != place.dst_host => Scope::EastWest,
-        FlowKind::VmToVm { .. } => Scope::Local,
-        FlowKind::Rx { .. } | FlowKind::Tx { .. } => Scope::NorthSouth,
-        FlowKind::RequestResponse { client, .. } if beyond(client) => Scope::NorthSouth,
-        FlowKind::RequestResponse { .. } if place.host != place.dst_host => Scope::EastWest,
-        FlowKind::RequestResponse { .. } => Scope::Local,
-        FlowKind::TcpStream { src, dst, .. } if beyond(src) || beyond(dst) => Scope::NorthSouth,
-        FlowKind::TcpStream { .. } if place.host != place.dst_host => Scope::EastWest,
-        FlowKind::TcpStream { .. } => Scope::Local,
         FlowKind::Addressed if f.addr.as_ref().is_some_and(|a| a.from.is_none()) => {
             Scope::NorthSouth
         }
         FlowKind::Addressed => return None,
+        // Rx, tx, and the closed loops with an end beyond the wire.
+        _ => Scope::NorthSouth,
     })
+}
+
+/// Whether a flow of this kind has a VM at both ends, which may sit on two
+/// hosts (`Place::dst_host`): vm_to_vm, request/response from a VM client,
+/// a TCP stream between VMs.
+fn between_vms(kind: &FlowKind) -> bool {
+    matches!(
+        kind,
+        FlowKind::VmToVm { .. }
+            | FlowKind::RequestResponse {
+                client: Client::Vm(_),
+                ..
+            }
+            | FlowKind::TcpStream {
+                src: Client::Vm(_),
+                dst: Client::Vm(_),
+                ..
+            }
+    )
 }
 
 /// Host `host`'s figures from its own result (its resources unprefixed).
