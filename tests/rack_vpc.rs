@@ -272,7 +272,7 @@ fn validate_variant(old: &str, new: &str) -> (Option<i32>, String) {
 #[test]
 fn placing_instances_on_hosts_is_validated_naming_the_key() {
     const VMS: &str = "vms = { active = { host = 0, vm = 0 }, standby = { host = 1, vm = 0 } }";
-    let cases: [(&str, &str, &[&str]); 8] = [
+    let cases: [(&str, &str, &[&str]); 9] = [
         (
             VMS,
             "vms = { active = { host = 0, vm = 0 }, standby = { host = 2, vm = 0 } }",
@@ -311,9 +311,19 @@ fn placing_instances_on_hosts_is_validated_naming_the_key() {
         (
             "kind = \"rx\"                      # from the internet",
             "kind = \"tcp_stream\"",
+            &["flows.0.dst", "a tcp_stream flow cannot be addressed"],
+        ),
+        (
+            "kind = \"rx\"                      # from the internet\n\
+             dst = \"$eip.ip\"                  # the Elastic IP: translated at the VPC edge to \
+             10.0.1.100\nproto = \"tcp\"\nport = 443\narrival = \"constant\"\n\
+             size = 512                       # frame [B]\n\
+             rate_pps = 20000                 # [packets/s]",
+            "kind = \"request_response\"\ndst = \"$eip.ip\"\nproto = \"tcp\"\nport = 443",
             &[
-                "flows.0.kind",
-                "addressed request/response and TCP are not modelled in a rack",
+                "flows.0.from",
+                "request/response from beyond the rack to an address is not modelled in a rack",
+                "give `from` an instance",
             ],
         ),
     ];
@@ -531,5 +541,157 @@ fn g5_appliance_routes_across_three_hosts_and_through_an_appliance_beyond_the_ra
             assert_eq!(hosts[srv_host].delivered, 2000, "{name} {}", p.path);
             assert_eq!(hosts[0].dropped, 2000, "{name} {}", p.path);
         }
+    }
+}
+
+/// experiments/mac-licence.toml (three hosts: the old server, the new one
+/// and the client, one instance each) with `sets` (`KEY=VALUE`), on
+/// `threads` threads, its wall-clock fields zeroed.
+fn licence(sets: &[&str], threads: usize) -> enisim::experiment::RunReport {
+    use enisim::experiment::{run_experiment, strip_timing, Experiment, Override};
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/mac-licence.toml");
+    let sets: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
+    let exp = Experiment::from_file(&file, &sets).unwrap_or_else(|e| panic!("{e}"));
+    let mut r = run_experiment(&exp, Some(threads)).unwrap();
+    strip_timing(&mut r);
+    r
+}
+
+#[test]
+fn m1_an_addressed_checkout_follows_its_eni_to_another_host_after_the_attach_and_not_before() {
+    // A request/response flow from an instance to an ENI's address, across
+    // the switch: the client runs on host 2; its requests reach the old
+    // server on host 0 until the detach, none while the ENI is on no
+    // instance, and the new server on host 1 once the attach has completed
+    // (and not before); every answer comes back to host 2. The VPC's drops
+    // are the requests sent while the ENI was away, each a timeout.
+    let r = licence(&[], 1);
+    for p in &r.points[0].paths {
+        let run = &p.runs[0];
+        assert_books(run);
+        let f = &run.flows[0];
+        let (detach, attach) = (
+            &run.control[run.control.len() - 2],
+            &run.control[run.control.len() - 1],
+        );
+        assert_eq!(
+            (detach.action.as_str(), attach.action.as_str()),
+            ("DetachNetworkInterface", "AttachNetworkInterface")
+        );
+        let done_ms = attach
+            .completed_us
+            .expect("the attach completes in the window")
+            / 1000.0;
+        let series = f.delivered_series.as_ref().expect("a series");
+        let ms = series.bucket_us / 1000.0;
+        let buckets = |h: usize| -> Vec<(f64, u32)> {
+            series.by_host[h]
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| (i as f64 * ms, n))
+                .filter(|&(_, n)| n > 0)
+                .collect()
+        };
+        let (old, new, client) = (buckets(0), buckets(1), buckets(2));
+        let path = &p.path;
+        assert!(
+            !old.is_empty() && !new.is_empty(),
+            "{path}: requests on both servers' hosts"
+        );
+        // Host 0 answers nothing after the detach started; host 1 nothing
+        // before the attach completed (1 ms buckets).
+        assert!(
+            old.last().unwrap().0 < detach.at_us / 1000.0,
+            "{path}: host 0 at {:?}",
+            old.last()
+        );
+        assert!(
+            new[0].0 + ms > done_ms,
+            "{path}: host 1 from {} ms, attach done at {done_ms}",
+            new[0].0
+        );
+        let completed = f.completed.expect("a round-trip flow");
+        let answers: u64 = client.iter().map(|&(_, n)| n as u64).sum();
+        assert_eq!(answers, completed, "{path}: host 2 takes every answer");
+        let requests: u64 = old.iter().chain(&new).map(|&(_, n)| n as u64).sum();
+        assert_eq!(requests, completed, "{path}: each request answered once");
+        assert_eq!(
+            f.dropped,
+            f.dropped_by.get("no_attachment").copied().unwrap_or(0),
+            "{path}"
+        );
+        assert_eq!(
+            f.timeouts,
+            Some(f.dropped),
+            "{path}: each request lost to the move times out"
+        );
+        // The outage is the move: from the detach to the attach's end, to
+        // within one think time and a round trip.
+        let outage_ms = f.outage_us.expect("an addressed flow") / 1000.0;
+        let move_ms = done_ms - detach.at_us / 1000.0;
+        assert!(
+            (move_ms..=move_ms + 1.1).contains(&outage_ms),
+            "{path}: outage {outage_ms} ms, move {move_ms} ms"
+        );
+    }
+}
+
+#[test]
+fn an_addressed_checkout_across_hosts_gives_the_same_bytes_on_any_thread_count() {
+    for sets in [
+        &["run.duration_us=400000", "seed=2"][..],
+        &[
+            "run.duration_us=400000",
+            "flows.0.think_us=0",
+            "flows.0.outstanding=4",
+            "flows.0.timeout_us=200",
+        ][..],
+    ] {
+        let one = serde_json::to_string(&licence(sets, 1)).unwrap();
+        for threads in [2, 3] {
+            assert!(
+                one == serde_json::to_string(&licence(sets, threads)).unwrap(),
+                "{sets:?}: {threads} threads differ"
+            );
+        }
+    }
+}
+
+#[test]
+fn an_answer_the_vpc_drops_is_booked_on_the_host_that_answered() {
+    // Without policy routing the new and old servers' answers leave by
+    // eth0 with the licence ENI's address and fail eth0's source/
+    // destination check (M2): every round trip fails. Each host that
+    // answered books the drops of its answers; the client's host books none
+    // of them (it books the requests the VPC dropped during the move).
+    let r = licence(&["flows.0.reply_via_source_eni=false"], 1);
+    for p in &r.points[0].paths {
+        let run = &p.runs[0];
+        assert_books(run);
+        let f = &run.flows[0];
+        assert_eq!(f.completed, Some(0), "{}", p.path);
+        let checks = |h: usize| {
+            let rack = run.rack.as_ref().expect("a rack");
+            rack.hosts[h]
+                .dropped_by
+                .get("src_dst_check")
+                .copied()
+                .unwrap_or(0)
+        };
+        assert!(
+            checks(0) > 0 && checks(1) > 0,
+            "{}: {} and {}",
+            p.path,
+            checks(0),
+            checks(1)
+        );
+        assert_eq!(checks(2), 0, "{}", p.path);
+        assert_eq!(
+            checks(0) + checks(1),
+            f.dropped_by["src_dst_check"],
+            "{}",
+            p.path
+        );
     }
 }

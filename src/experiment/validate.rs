@@ -490,16 +490,13 @@ fn rack(
             .enumerate()
             .filter(|(_, f)| f.dst.is_some())
         {
-            if matches!(
-                f.kind,
-                FlowKindSpec::RequestResponse | FlowKindSpec::TcpStream
-            ) {
+            // Request/response from beyond the rack (no `from`); TCP is
+            // refused as addressed on any host (`addressed_flow`).
+            if f.kind == FlowKindSpec::RequestResponse && f.from.is_none() {
                 return Err(cx.invalid(
-                    &format!("flows.{i}.kind"),
+                    &format!("flows.{i}.from"),
                     None,
-                    "in a [rack], addressed flows are open-loop (rx from beyond the rack, or tx \
-                     and vm_to_vm from an instance); addressed request/response and TCP are not \
-                     modelled in a rack yet (by VM index, with host and dst_host, they are)",
+                    crate::model::rack::ADDRESSED_IN_A_RACK,
                 ));
             }
             // One copy of the flow: every host takes the packets of its own

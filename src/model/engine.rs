@@ -359,11 +359,14 @@ pub(super) enum Turn {
         /// The flow's index on the client's host.
         flow: u32,
     },
-    /// A copy of an addressed flow from beyond the rack, on a host other
-    /// than the flow's own: every host generates its packets and runs the
-    /// same VPC, so each decides each packet alike; a host keeps those the
-    /// VPC sends to its own instances and forgets the rest (the flow's own
-    /// host, [`Turn::Local`], books the VPC's drops).
+    /// A copy of an addressed flow on a host other than the flow's own.
+    /// Open-loop: every host generates its packets and runs the same VPC,
+    /// so each decides each packet alike; a host keeps those the VPC sends
+    /// to its own instances and forgets the rest (the flow's own host,
+    /// [`Turn::Local`], books the VPC's drops). Request/response (from an
+    /// instance): the client runs on the flow's own host alone; a copy
+    /// sends nothing of its own accord, answers the requests the switch
+    /// brings to its instances, and books the VPC's drops of its answers.
     Mirror,
 }
 
@@ -2276,6 +2279,8 @@ impl Engine {
                     role: Role::Response,
                     rr_slot: pkt.rr_slot,
                     rr_seq: pkt.rr_seq,
+                    // The request's birth number (a rack's `RackGaps`).
+                    seq: pkt.seq,
                     ..Packet::default()
                 });
                 if self.steer(id) {
@@ -2870,8 +2875,9 @@ impl Engine {
         let now = self.now;
         let reply = pkt.role == Role::Response;
         let f = &mut self.flows[flow];
-        if let Some(g) = f.rack_gaps.as_mut() {
-            // Every copy numbers the births alike (see `RackGaps`).
+        if let Some(g) = f.rack_gaps.as_mut().filter(|_| !reply) {
+            // Every copy numbers the births alike (see `RackGaps`); an
+            // answer keeps its request's number.
             g.births += 1;
             pkt.seq = g.births;
         }
@@ -2880,11 +2886,21 @@ impl Engine {
                 pkt.route = route;
                 true
             }
-            // The VPC drops it: the flow's own host books it.
-            Err(reason) if f.turn != Turn::Mirror => {
+            // The VPC drops it: the flow's own host books it, or the host
+            // that answered a request (no other host makes its answer).
+            Err(reason) if f.turn != Turn::Mirror || reply => {
                 f.lost += 1;
                 f.last_lost = Some(now);
                 self.drop_packet(id, reason);
+                false
+            }
+            // An answer whose server's interface is on another host by now
+            // (it moved while the request was on its way): this instance
+            // has no interface to send it by.
+            Ok(None) if reply => {
+                f.lost += 1;
+                f.last_lost = Some(now);
+                self.drop_packet(id, DropReason::NoAttachment);
                 false
             }
             // Another host of the rack takes it, or books its drop.
@@ -3172,7 +3188,7 @@ impl Engine {
             match self.flows[i].cfg.kind {
                 // Its bursts or requests come from another host.
                 FlowKind::TcpStream { .. } | FlowKind::RequestResponse { .. }
-                    if matches!(self.flows[i].turn, Turn::Answers { .. }) => {}
+                    if matches!(self.flows[i].turn, Turn::Answers { .. } | Turn::Mirror) => {}
                 FlowKind::TcpStream { .. } => {
                     // The connection opens within 1 µs (a random phase).
                     let at = SimTime::ZERO + self.flows[i].arrivals.jitter(SimDuration::from_us(1));

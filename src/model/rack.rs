@@ -27,6 +27,14 @@
 //! half books what it takes in from the switch as taken in, not born, so
 //! the flow's books, merged, count each request and answer once.
 //!
+//! An addressed flow (routed by the VPC, which every host runs alike) has
+//! a copy on every host, at the same index ([`Turn::Mirror`] on all but its
+//! own). Open-loop, each copy generates every packet and keeps those the
+//! VPC sends to its host's instances. A request/response flow from an
+//! instance runs its client on that instance's host alone: a request for
+//! an ENI on another host crosses the switch to it, the copy there answers,
+//! and the answer crosses back to the client.
+//!
 //! **The switch** is output-queued: a frame waits only at the port toward
 //! its receiving host, and that port is the receiving host's `wire_in` (at
 //! link rate, `switch_buffer_frames` of buffer, drops counted as
@@ -71,6 +79,15 @@ use crate::sim::parallel::{self, LogicalProcess, Outbox, ParallelConfig};
 use crate::sim::{BitsPerSec, SimDuration, SimTime};
 
 // ---- Hosts ----
+
+/// Why an addressed flow of another kind is refused in a rack: the rack
+/// plan's words, the same as validation's.
+pub(crate) const ADDRESSED_IN_A_RACK: &str =
+    "in a rack, an addressed flow is open-loop (rx from beyond the rack, or tx and vm_to_vm from \
+     an instance) or request/response from an instance; request/response from beyond the rack \
+     to an address is not modelled in a rack (its client would run on one host while its \
+     requests enter another, each a switch crossing late): give `from` an instance, or use a \
+     request/response flow by VM index (client, host, dst_host)";
 
 /// What each host of the rack runs: its configuration, and each of its
 /// flows' part in the rack.
@@ -158,19 +175,18 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
     let mut homes: Vec<Option<FlowHome>> = vec![None; cfg.flows.len()];
     for (g, (f, place)) in cfg.flows.iter().zip(&rack.places).enumerate() {
         let Some(a) = &f.addr else { continue };
-        if f.kind != FlowKind::Addressed {
+        let rr = matches!(f.kind, FlowKind::RequestResponse { .. });
+        if !(f.kind == FlowKind::Addressed || rr && a.from.is_some()) {
             return Err(bad(
                 &format!("flows ({})", f.name),
-                "in a rack, addressed flows are open-loop; addressed request/response and TCP \
-                 are not modelled in a rack yet (a request/response flow or TCP stream between \
-                 VMs by index, with host and dst_host, is)"
-                    .into(),
+                ADDRESSED_IN_A_RACK.into(),
             ));
         }
-        // From an instance: its host sends it. From beyond the rack: the
-        // flow's own host books the VPC's drops. Every host runs a copy
-        // (the VPC decides each packet alike on each) and takes the packets
-        // that are its own.
+        // From an instance: its host sends it (a request/response flow's
+        // client runs there alone, and the hosts its requests reach
+        // answer them). From beyond the rack: the flow's own host books
+        // the VPC's drops. Every host runs a copy (the VPC decides each
+        // packet alike on each) and takes the packets that are its own.
         let s = match &a.from {
             None => place.host as usize,
             Some(from) => {
@@ -501,20 +517,19 @@ pub(super) fn run(cfg: &HostConfig, threads: usize) -> Result<PathResult, BuildE
 /// an addressed flow from an instance, whose packets cross the switch or
 /// not as its destination's ENI moves.
 fn scope_of(f: &FlowConfig, place: Place) -> Option<Scope> {
+    match &f.addr {
+        Some(a) if a.from.is_some() => return None,
+        Some(_) => return Some(Scope::NorthSouth),
+        None => {}
+    }
     if between_vms(&f.kind) {
         return Some(match place.host != place.dst_host {
             true => Scope::EastWest,
             false => Scope::Local,
         });
     }
-    Some(match f.kind {
-        FlowKind::Addressed if f.addr.as_ref().is_some_and(|a| a.from.is_none()) => {
-            Scope::NorthSouth
-        }
-        FlowKind::Addressed => return None,
-        // Rx, tx, and the closed loops with an end beyond the wire.
-        _ => Scope::NorthSouth,
-    })
+    // Rx, tx, and the closed loops with an end beyond the wire.
+    Some(Scope::NorthSouth)
 }
 
 /// Whether a flow of this kind has a VM at both ends, which may sit on two
