@@ -577,7 +577,8 @@ fn deliver(report: &RunReport, out: Option<&Path>, json: bool) -> Result<(), Fai
             .map(|pp| pp.hgrm.len() + pp.rtt_hgrm.len())
             .sum();
         eprintln!(
-            "wrote {}, {} and {hists} .hgrm histogram{} in {}; `enisim report {}` makes the plots",
+            "wrote {}, {} and {hists} latency histogram{} (.hgrm, and .hlog interval logs) in {}; \
+             `enisim report {}` makes the plots",
             report::JSON_FILE,
             report::CSV_FILE,
             plural(hists),

@@ -12,6 +12,7 @@ mod determinism;
 mod docs;
 mod explain;
 mod hgrm;
+mod hlog;
 mod layers;
 mod model;
 mod oracles;

@@ -639,6 +639,7 @@ fn a_new_run_into_an_old_results_directory_leaves_nothing_stale() {
     go(&["report", od]);
     fs::write(out_dir.join("notes.txt"), "mine").unwrap();
     assert!(out_dir.join("p01.sriov.hgrm").exists());
+    assert!(out_dir.join("p01.sriov.hlog").exists());
     // The same experiment without its sweep: one point, other names.
     let plain = file_with("stale-plain", GOOD);
     go(&["run", plain.to_str().unwrap(), "--out", od]);
@@ -648,6 +649,7 @@ fn a_new_run_into_an_old_results_directory_leaves_nothing_stale() {
         .collect();
     assert!(!names.iter().any(|n| n.starts_with("p0")), "{names:?}");
     assert!(names.contains(&"sriov.hgrm".to_owned()), "{names:?}");
+    assert!(names.contains(&"sriov.hlog".to_owned()), "{names:?}");
     assert!(!names.iter().any(|n| n.starts_with("report.")), "{names:?}");
     assert!(!out_dir.join("plots").exists(), "{names:?}");
     assert!(names.contains(&"notes.txt".to_owned()), "{names:?}");

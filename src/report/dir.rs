@@ -12,8 +12,8 @@
 //!   renamed over its old version. Each file is replaced atomically — a reader
 //!   sees the old or the new file, never a mix — but a crash between two
 //!   renames can leave a new `summary.json` beside an old `summary.csv`.
-//!   Then what described the old summary goes: `.hgrm` files the new one
-//!   does not name and the report made from it (`report.html`,
+//!   Then what described the old summary goes: `.hgrm` and `.hlog` files
+//!   the new one does not name and the report made from it (`report.html`,
 //!   `report.md`, `plots/*.svg`). Other files in `DIR` are left alone.
 //!
 //! On any error the temporary directory is removed and nothing in `DIR`
@@ -36,7 +36,9 @@ pub const CSV_FILE: &str = "summary.csv";
 /// Writes [`JSON_FILE`], [`CSV_FILE`] and every run's latency histograms
 /// (named by [`crate::experiment::hgrm_name`]: `<path>.hgrm`, and
 /// `<path>.rtt.hgrm` with request/response flows, prefixed `pNN.` per sweep
-/// point and `rN.` per replication; see [`super::hgrm`]) for `report` into
+/// point and `rN.` per replication; see [`super::hgrm`]), each also as an
+/// HdrHistogram interval log (`.hlog` for `.hgrm`; see [`super::hlog`]),
+/// for `report` into
 /// `dir`, creating
 /// `dir` (and missing parents) if needed, atomically as the module doc
 /// describes. Errors name the path that failed.
@@ -46,13 +48,35 @@ pub fn write_dir(dir: &Path, report: &RunReport) -> io::Result<()> {
         (CSV_FILE.to_owned(), super::csv(report)),
     ];
     for pp in report.points.iter().flat_map(|p| &p.paths) {
-        let hists = pp.runs.iter().filter_map(|r| r.latency_histogram.as_ref());
-        for (name, h) in pp.hgrm.iter().zip(hists) {
-            owned.push((name.clone(), super::hgrm::percentile_distribution(h)));
-        }
-        let rtts = pp.runs.iter().filter_map(|r| r.rtt_histogram.as_ref());
-        for (name, h) in pp.rtt_hgrm.iter().zip(rtts) {
-            owned.push((name.clone(), super::hgrm::percentile_distribution(h)));
+        for rtt in [false, true] {
+            let (names, what) = match rtt {
+                false => (&pp.hgrm, "one-way latency"),
+                true => (&pp.rtt_hgrm, "round trip"),
+            };
+            let hists = pp.runs.iter().filter_map(|r| {
+                let h = match rtt {
+                    false => r.latency_histogram.as_ref(),
+                    true => r.rtt_histogram.as_ref(),
+                };
+                h.map(|h| (h, r.window_us))
+            });
+            for (name, (h, window_us)) in names.iter().zip(hists) {
+                owned.push((name.clone(), super::hgrm::percentile_distribution(h)));
+                let tag = name.strip_suffix(".hgrm").unwrap_or(name);
+                let interval = super::hlog::Interval {
+                    experiment: &report.experiment,
+                    tag,
+                    what,
+                    length_s: window_us / 1e6,
+                };
+                let log = super::hlog::interval_log(h, interval).ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("{tag}: cannot be an interval log's tag or histogram"),
+                    )
+                })?;
+                owned.push((format!("{tag}.{}", super::hlog::EXTENSION), log));
+            }
         }
     }
     let files: Vec<(&str, &str)> = owned
@@ -68,7 +92,7 @@ pub fn write_dir(dir: &Path, report: &RunReport) -> io::Result<()> {
 }
 
 /// After a new summary was written into `dir`, removes what described the
-/// old one: `.hgrm` files the new summary does not name, and the report
+/// old one: `.hgrm` and `.hlog` files the new summary does not name, and the report
 /// (`report.html`, `report.md`, `plots/*.svg`, and `plots/` if that leaves
 /// it empty), which `enisim report` makes again. Other files stay.
 fn remove_stale(dir: &Path, kept: &[(&str, &str)]) -> io::Result<()> {
@@ -79,7 +103,8 @@ fn remove_stale(dir: &Path, kept: &[(&str, &str)]) -> io::Result<()> {
     for entry in fs::read_dir(dir).map_err(|e| ctx(dir, e))? {
         let path = entry.map_err(|e| ctx(dir, e))?.path();
         let name = path.file_name().and_then(OsStr::to_str).unwrap_or("");
-        let stale_hgrm = name.ends_with(".hgrm") && !kept.iter().any(|(k, _)| *k == name);
+        let histogram = name.ends_with(".hgrm") || name.ends_with(".hlog");
+        let stale_hgrm = histogram && !kept.iter().any(|(k, _)| *k == name);
         if (stale_hgrm || name == super::HTML_FILE || name == super::MARKDOWN_FILE)
             && path.is_file()
         {

@@ -13,6 +13,7 @@ pub mod charts;
 pub(crate) mod csv;
 pub(crate) mod dir;
 pub mod hgrm;
+pub mod hlog;
 mod html;
 pub mod load;
 mod markdown;
