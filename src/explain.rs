@@ -49,7 +49,7 @@
 //! A report without a sweep has one point. With a sweep, the numbers of a
 //! pair are those of the first point, in sweep order, where both paths are
 //! feasible; the text names it. With replications every number is the mean
-//! over the runs of that point (`stats.<metric>.mean`).
+//! over the runs of that point (`stats.<metric>.value`).
 //!
 //! ## Load sweeps
 //!
@@ -312,7 +312,7 @@ fn feasible<'a>(point: &'a PointReport, name: &str) -> Option<&'a PathPoint> {
 
 /// The mean of `metric` over the path's runs.
 fn mean(pp: &PathPoint, metric: &str) -> Option<f64> {
-    pp.stats.get(metric).map(|e: &Estimate| e.mean)
+    pp.stats.get(metric).map(|e: &Estimate| e.value)
 }
 
 /// The runs a mean is over.
@@ -537,7 +537,7 @@ fn top_port<'a>(pp: &'a PathPoint, prefix: &str, suffix: &str) -> Option<(&'a st
         .iter()
         .filter_map(|(k, e)| {
             let port = k.strip_prefix(prefix)?.strip_suffix(suffix)?;
-            is_port(port).then_some((port, e.mean))
+            is_port(port).then_some((port, e.value))
         })
         .fold(None, |best, (n, v)| match best {
             Some((_, bv)) if bv >= v => best,
@@ -815,7 +815,7 @@ fn neighbour_point(report: &RunReport, fast: &str, slow: &str) -> Option<usize> 
         [a, b].iter().any(|pp| {
             pp.stats
                 .iter()
-                .any(|(k, e)| k.starts_with("flow_") && k.ends_with("_dropped") && e.mean > 0.0)
+                .any(|(k, e)| k.starts_with("flow_") && k.ends_with("_dropped") && e.value > 0.0)
         })
     })
 }
@@ -825,7 +825,7 @@ fn neighbour_point(report: &RunReport, fast: &str, slow: &str) -> Option<usize> 
 fn busiest_shared(pp: &PathPoint) -> Option<(&str, f64)> {
     pp.stats
         .iter()
-        .filter_map(|(k, e)| Some((k.strip_prefix("util_")?, e.mean)))
+        .filter_map(|(k, e)| Some((k.strip_prefix("util_")?, e.value)))
         .filter(|(name, _)| !name.starts_with("vm"))
         .max_by(|x, y| x.1.total_cmp(&y.1).then_with(|| y.0.cmp(x.0)))
 }

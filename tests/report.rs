@@ -194,24 +194,50 @@ fn check_table_numbers(html: &str, l: &Loaded) {
             let value: f64 = s[..s.find('"').unwrap()].parse().unwrap();
             let shown = &s[s.find('>').unwrap() + 1..s.find("</td>").unwrap()];
             let est = &pp.stats[metric];
-            assert_eq!(value, est.mean, "{path} {metric}");
+            assert_eq!(value, est.value, "{path} {metric}");
             let div = match metric {
                 m if m.ends_with("_ns") => 1e3,
                 "outage_us" => 1e3,
                 "delivered_pps" => 1e6,
                 _ => 1.0,
             };
-            let mean_shown: f64 = shown.split(" ± ").next().unwrap().parse().unwrap();
-            let want = est.mean / div;
+            let (value_shown, interval) = match shown.split_once(" (") {
+                Some((v, rest)) => (v, Some(rest.trim_end_matches(')'))),
+                None => (shown, None),
+            };
+            // The interval's ends are printed to the value's decimals.
+            let decimals = value_shown.split_once('.').map_or(0, |(_, f)| f.len());
+            let half_ulp = 0.5 * 10f64.powi(-(decimals as i32)) + 1e-9;
+            let value_shown: f64 = value_shown.parse().unwrap();
+            let want = est.value / div;
+            let near = |a: f64, b: f64| (a - b).abs() <= 1e-3 * b.abs().max(1e-6) + 1e-9;
             assert!(
-                (mean_shown - want).abs() <= 1e-3 * want.abs().max(1e-6) + 1e-9,
-                "{path} {metric}: shown {shown}, mean {want}"
+                near(value_shown, want),
+                "{path} {metric}: shown {shown}, estimate {want}"
             );
-            assert_eq!(
-                shown.contains(" ± "),
-                est.ci95.is_some(),
-                "{path} {metric}: {shown}"
-            );
+            // An interval is shown when there is one, unless its ends print
+            // alike (every run gave the same value).
+            if interval.is_some() {
+                assert!(est.ci95.is_some(), "{path} {metric}: {shown}");
+            } else if let Some([lo, hi]) = est.ci95 {
+                assert!(
+                    (hi - lo) / div <= 2.0 * half_ulp,
+                    "{path} {metric}: {shown}"
+                );
+            }
+            if let (Some(i), Some([lo, hi])) = (interval, est.ci95) {
+                // The interval shown is the estimate's, never below zero.
+                let (a, b) = i.split_once('–').unwrap();
+                let (a, b): (f64, f64) = (a.parse().unwrap(), b.parse().unwrap());
+                assert!(
+                    (a - lo / div).abs() <= half_ulp && (b - hi / div).abs() <= half_ulp,
+                    "{path} {metric}: {shown}"
+                );
+                assert!(
+                    a >= 0.0 && a <= value_shown && value_shown <= b,
+                    "{path} {metric}: {shown}"
+                );
+            }
             checked += 1;
         }
     }
@@ -337,13 +363,20 @@ fn a_load_sweep_plots_throughput_and_latency_against_the_load() {
     );
     assert!(lat.contains("latency [µs]"));
     assert!(lat.contains("virtio p99") && lat.contains("sriov p50"));
+    // Percentiles of 3 replications: their median, with no interval (one
+    // needs 6 runs); throughput: the mean with its interval.
     assert!(
-        lat.contains("class=\"err\""),
+        !lat.contains("class=\"err\""),
+        "no error bars on percentiles of 3 runs"
+    );
+    let thr = chart("load-throughput");
+    assert!(thr.contains("delivered [Gbit/s]"));
+    assert!(
+        thr.contains("class=\"err\""),
         "error bars from the replications"
     );
-    assert!(chart("load-throughput").contains("delivered [Gbit/s]"));
-    // Means ± intervals in the table.
-    assert!(html.contains(" ± "));
+    // Estimates (low–high) in the table, never a symmetric ±.
+    assert!(html.contains("–") && !html.contains(" ± "));
     assert!(html.contains("<th>flows.0.load [fraction of line rate]</th><th>path</th>"));
     cleanup(&dir);
 }
@@ -492,24 +525,24 @@ fn bad_directories_give_clear_errors_and_write_nothing() {
     fails(&dir, &["summary.json:", "not a valid enisim report"]);
     fs::write(
         dir.join("summary.json"),
-        "{\n  \"schema_version\": 2,\n  oops\n}",
+        "{\n  \"schema_version\": 3,\n  oops\n}",
     )
     .unwrap();
     fails(
         &dir,
         &["summary.json:3:3: not a valid enisim report: key must be a string"],
     );
-    fs::write(dir.join("summary.json"), "{\n  \"schema_version\": 2\n}").unwrap();
+    fs::write(dir.join("summary.json"), "{\n  \"schema_version\": 3\n}").unwrap();
     fails(
         &dir,
         &["summary.json:3:1: not a valid enisim report: missing field"],
     );
     fs::write(
         dir.join("summary.json"),
-        json.replacen("\"schema_version\": 2", "\"schema_version\": 1", 1),
+        json.replacen("\"schema_version\": 3", "\"schema_version\": 1", 1),
     )
     .unwrap();
-    fails(&dir, &["schema_version 1", "reads only schema_version 2"]);
+    fails(&dir, &["schema_version 1", "reads only schema_version 3"]);
     fs::write(
         dir.join("summary.json"),
         json.replacen("\"virtio.hgrm\"", "\"../virtio.hgrm\"", 1),

@@ -21,8 +21,10 @@ use std::time::Instant;
 
 /// Version of the [`RunReport`] layout in JSON; bumped when a key changes
 /// meaning or disappears. 2: results moved under `points[].paths[].runs[]`
-/// to hold sweeps and replications.
-pub const SCHEMA_VERSION: u32 = 2;
+/// to hold sweeps and replications. 3: each of `stats`' estimates has a
+/// `value` (the mean, or a tail metric's median: `center`) and `ci95` is
+/// its interval `[low, high]`, no longer a half-width.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything one run of an experiment produced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -167,7 +169,7 @@ fn comparisons(paths: &[PathPoint]) -> Vec<Comparison> {
             let metrics = COMPARED
                 .iter()
                 .filter_map(|&m| {
-                    let (x, y) = (a.stats.get(m)?.mean, b.stats.get(m)?.mean);
+                    let (x, y) = (a.stats.get(m)?.value, b.stats.get(m)?.value);
                     Some((
                         m.to_owned(),
                         Relation {
@@ -542,7 +544,7 @@ pub(crate) fn stats_of(runs: &[PathResult]) -> BTreeMap<String, Estimate> {
     }
     by_name
         .into_iter()
-        .filter_map(|(k, xs)| stats::estimate(&xs).map(|e| (k, e)))
+        .filter_map(|(k, xs)| stats::estimate(&k, &xs).map(|e| (k, e)))
         .collect()
 }
 

@@ -210,7 +210,8 @@ fn replications_run_with_consecutive_seeds_and_give_intervals() {
     assert_eq!(e.n, 3);
     let mean = gen.iter().sum::<u64>() as f64 / 3.0;
     assert!((e.mean - mean).abs() < 1e-9);
-    assert!(e.ci95.unwrap() > 0.0);
+    let [lo, hi] = e.ci95.unwrap();
+    assert!(lo < e.mean && e.mean < hi && lo >= 0.0, "{e:?}");
     assert_eq!(pp.hgrm, ["r0.sriov.hgrm", "r1.sriov.hgrm", "r2.sriov.hgrm"]);
     // Replication 0 is the run without replications.
     let plain = Experiment::from_toml("s.toml", BASE, &[]).unwrap();

@@ -368,12 +368,15 @@ fn sweep_series(r: &RunReport, x: &SweepX, path: &str, metric: &str, div: f64) -
             .and_then(|pp| feasible_stat(pp, metric));
         match e {
             Some(e) => {
-                pts.push((xv, e.mean / div));
-                err.push(e.ci95.map_or(f64::NAN, |c| c / div));
+                pts.push((xv, e.value / div));
+                err.push(
+                    e.ci95
+                        .map_or((f64::NAN, f64::NAN), |[lo, hi]| (lo / div, hi / div)),
+                );
             }
             None => {
                 pts.push((xv, f64::NAN));
-                err.push(f64::NAN);
+                err.push((f64::NAN, f64::NAN));
             }
         }
     }
@@ -402,7 +405,9 @@ fn x_axis_of(r: &RunReport, x: &SweepX) -> (Scale, Option<Vec<String>>) {
 fn ci_words(r: &RunReport) -> String {
     if r.replications > 1 {
         format!(
-            " Points are means of {} replications; error bars are 95% confidence intervals.",
+            " Points are means of {} replications (a percentile's or a maximum's: their median); \
+             error bars are 95% confidence intervals, within what the metric can be (a \
+             percentile gets one from 6 replications on).",
             r.replications
         )
     } else {
@@ -703,7 +708,7 @@ fn bars_of(point: &PointReport) -> (Vec<String>, Vec<String>) {
 }
 
 fn mean_of(pp: &PathPoint, metric: &str, div: f64) -> f64 {
-    feasible_stat(pp, metric).map_or(f64::NAN, |e| e.mean / div)
+    feasible_stat(pp, metric).map_or(f64::NAN, |e| e.value / div)
 }
 
 fn point_words(r: &RunReport, pi: usize) -> String {
@@ -782,7 +787,7 @@ fn exits_chart(r: &RunReport, pi: usize) -> Chart {
                 .map(|m| {
                     feasible_stat(pp, m)
                         .and_then(|e| e.ci95)
-                        .unwrap_or(f64::NAN)
+                        .map_or((f64::NAN, f64::NAN), |[lo, hi]| (lo, hi))
                 })
                 .collect();
             let mut s = Series::new(&pp.path, plot::path_colour(&pp.path), pts);

@@ -17,9 +17,12 @@ pub(crate) fn field(s: &str) -> String {
 /// `point`, one column per sweep axis (its first key), `path`, `infeasible`
 /// (the reason, or empty), `replications`, then every metric of
 /// [`metric_values`] (the union over all rows, in the order they first
-/// appear; empty where a path has no such metric): the mean over the
-/// replications, followed by `<metric>_ci95` (the 95% confidence half-width)
-/// when there is more than one replication. Values are in base units;
+/// appear; empty where a path has no such metric): its estimate over the
+/// replications (the mean, or the median for a tail metric: see
+/// [`crate::experiment::stats`]), followed by `<metric>_ci95_lo` and
+/// `<metric>_ci95_hi` (the 95% confidence interval, within the metric's
+/// range; empty where there is none) when there is more than one
+/// replication. Values are in base units;
 /// floats are written exactly (shortest round-trip form).
 pub fn csv(report: &RunReport) -> String {
     let mut metrics: Vec<String> = Vec::new();
@@ -39,7 +42,8 @@ pub fn csv(report: &RunReport) -> String {
     for m in &metrics {
         header.push(m.clone());
         if ci {
-            header.push(format!("{m}_ci95"));
+            header.push(format!("{m}_ci95_lo"));
+            header.push(format!("{m}_ci95_hi"));
         }
     }
     let mut out = header
@@ -57,12 +61,13 @@ pub fn csv(report: &RunReport) -> String {
             row.push(pp.runs.len().to_string());
             for m in &metrics {
                 let e = pp.stats.get(m);
-                row.push(e.map_or(String::new(), |e| e.mean.to_string()));
+                row.push(e.map_or(String::new(), |e| e.value.to_string()));
                 if ci {
-                    row.push(
-                        e.and_then(|e| e.ci95)
-                            .map_or(String::new(), |c| c.to_string()),
-                    );
+                    let [lo, hi] = e
+                        .and_then(|e| e.ci95)
+                        .map_or([String::new(), String::new()], |c| c.map(|x| x.to_string()));
+                    row.push(lo);
+                    row.push(hi);
                 }
             }
             out.push_str(&row.join(","));
@@ -99,7 +104,7 @@ mod tests {
             assert!(header.contains(&format!("drop_{}", r.name()).as_str()));
         }
         assert!(
-            !header.iter().any(|h| h.ends_with("_ci95")),
+            !header.iter().any(|h| h.contains("_ci95")),
             "one replication"
         );
         for l in &lines[1..] {
@@ -139,16 +144,26 @@ mod tests {
         let header: Vec<&str> = lines[0].split(',').collect();
         assert_eq!(&header[..3], ["point", "host.vms", "path"]);
         let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-        assert_eq!(col("delivered_gbps_ci95"), col("delivered_gbps") + 1);
+        assert_eq!(col("delivered_gbps_ci95_lo"), col("delivered_gbps") + 1);
+        assert_eq!(col("delivered_gbps_ci95_hi"), col("delivered_gbps") + 2);
         let row: Vec<&str> = lines[1].split(',').collect();
         assert_eq!(row[col("host.vms")], "4");
         assert_eq!(row[col("replications")], "2");
         assert_eq!(row[col("delivered_gbps")], "1");
-        // sd 0.176777, t(1) 12.706: 12.706 × 0.125 = 1.58825.
-        let ci: f64 = row[col("delivered_gbps_ci95")].parse().unwrap();
-        assert!((ci - 1.58825).abs() < 1e-9, "{ci}");
+        // sd 0.176777, t(1) 12.706: 1 ± 12.706 × 0.125 = 1 ± 1.58825, cut
+        // at 0 (a rate is not negative).
+        let ci = |c: &str| -> f64 { row[col(c)].parse().unwrap() };
+        assert_eq!(ci("delivered_gbps_ci95_lo"), 0.0);
+        let hi = ci("delivered_gbps_ci95_hi");
+        assert!((hi - 2.58825).abs() < 1e-9, "{hi}");
         // Identical replications: a zero-width interval, not an empty cell.
-        assert_eq!(row[col("generated_ci95")], "0");
+        let g = row[col("generated")];
+        assert_eq!(
+            (row[col("generated_ci95_lo")], row[col("generated_ci95_hi")]),
+            (g, g)
+        );
+        // A tail metric with two runs: their median, and no interval.
+        assert_eq!(row[col("latency_p50_ns_ci95_lo")], "");
     }
 
     #[test]

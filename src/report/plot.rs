@@ -105,10 +105,11 @@ pub struct Series {
     pub colour: String,
     /// (x, y) in the axes' units; non-finite points are skipped (a gap).
     pub points: Vec<(f64, f64)>,
-    /// Optional symmetric error bar half-width per point (confidence
-    /// intervals), same length as points; missing or non-finite entries draw
-    /// no bar.
-    pub err: Option<Vec<f64>>,
+    /// Optional error bar per point: its (low, high) ends in y units (a
+    /// confidence interval, not necessarily symmetric), same length as
+    /// points; a missing entry, a non-finite end or a bar of no height
+    /// draws no bar.
+    pub err: Option<Vec<(f64, f64)>>,
     /// Dashed line (or dashed bar outline), e.g. for a model or a bound.
     pub dashed: bool,
 }
@@ -211,8 +212,8 @@ pub fn line_chart(c: &LineChart) -> String {
             };
             let e = s.err.as_ref().and_then(|e| e.get(i)).copied();
             let bar = e
-                .filter(|e| e.is_finite() && *e != 0.0)
-                .map(|e| error_span(c.y_scale, y, ty, e.abs()));
+                .filter(|&(lo, hi)| lo.is_finite() && hi.is_finite() && lo < hi)
+                .map(|(lo, hi)| error_span(c.y_scale, ty, lo, hi));
             xe.add(tx);
             ye.add(ty);
             if let Some((lo, hi)) = bar {
@@ -461,13 +462,14 @@ pub fn grouped_bars(c: &GroupedBars) -> String {
                 .map(|g| {
                     let v = Scale::Linear.to_axis(s.points.get(g)?.1)?;
                     let e = s.err.as_ref().and_then(|e| e.get(g)).copied();
-                    let bar = e.filter(|e| e.is_finite() && *e != 0.0).map(|e| {
-                        let e = e.abs().min(LIN_MAX);
-                        (
-                            (v - e).clamp(-LIN_MAX, LIN_MAX),
-                            (v + e).clamp(-LIN_MAX, LIN_MAX),
-                        )
-                    });
+                    let bar = e
+                        .filter(|&(lo, hi)| lo.is_finite() && hi.is_finite() && lo < hi)
+                        .map(|(lo, hi)| {
+                            (
+                                lo.min(v).clamp(-LIN_MAX, LIN_MAX),
+                                hi.max(v).clamp(-LIN_MAX, LIN_MAX),
+                            )
+                        });
                     ye.add(v);
                     if let Some((lo, hi)) = bar {
                         ye.add(lo);
@@ -562,10 +564,12 @@ struct Pt {
     bar: Option<(Option<f64>, f64)>,
 }
 
-/// The ends of the error bar y ± e in axis coordinates.
-fn error_span(scale: Scale, y: f64, ty: f64, e: f64) -> (Option<f64>, f64) {
-    let hi = scale.to_axis(y + e).unwrap_or(ty).max(ty);
-    (scale.to_axis(y - e).map(|lo| lo.min(ty)), hi)
+/// The ends of the error bar from `lo` to `hi` (y units) around a point at
+/// `ty` (axis coordinates), in axis coordinates; the low end is None when
+/// the axis cannot show it (≤ 0 on a log axis).
+fn error_span(scale: Scale, ty: f64, lo: f64, hi: f64) -> (Option<f64>, f64) {
+    let hi = scale.to_axis(hi).unwrap_or(ty).max(ty);
+    (scale.to_axis(lo).map(|lo| lo.min(ty)), hi)
 }
 
 /// A vertical error bar with 6 px caps, appended to a path's `d`.
@@ -1328,7 +1332,13 @@ mod tests {
                     (99.9, 40.0 * scale),
                 ],
             );
-            s.err = Some(vec![0.0, 0.5, 1.0, 2.0, 5.0]);
+            s.err = Some(
+                s.points
+                    .iter()
+                    .zip([0.0, 0.5, 1.0, 2.0, 5.0])
+                    .map(|(&(_, y), e)| (y - e, y + e))
+                    .collect(),
+            );
             s
         };
         LineChart {
@@ -1364,7 +1374,7 @@ mod tests {
     fn exit_bars() -> GroupedBars {
         let s = |path: &str, a: f64, b: f64| {
             let mut s = Series::new(path, path_colour(path), vec![(0.0, a), (1.0, b)]);
-            s.err = Some(vec![a * 0.1, b * 0.1]);
+            s.err = Some(vec![(a * 0.9, a * 1.1), (b * 0.9, b * 1.1)]);
             s
         };
         GroupedBars {
@@ -1468,7 +1478,14 @@ mod tests {
             (Scale::Linear, Scale::Percentile),
         ] {
             let mut s = Series::new("bad", "#000000", bad.clone());
-            s.err = Some(vec![f64::NAN, 1.0, f64::INFINITY, -2.0, 1e308, 100.0]);
+            s.err = Some(vec![
+                (f64::NAN, 1.0),
+                (1.0, 3.0),
+                (f64::NEG_INFINITY, f64::INFINITY),
+                (2.0, -2.0),
+                (-1e308, 1e308),
+                (-100.0, 100.0),
+            ]);
             let svg = line_chart(&LineChart {
                 title: "bad".into(),
                 x_scale: xs,
@@ -1488,9 +1505,9 @@ mod tests {
         check(&stacked_bars(&b));
         let mut g = exit_bars();
         g.series[0].points = vec![(0.0, f64::NAN), (0.0, f64::NEG_INFINITY)];
-        g.series[1].err = Some(vec![f64::NAN]);
+        g.series[1].err = Some(vec![(f64::NAN, f64::NAN)]);
         g.series[2].points = vec![(0.0, -1e308), (0.0, 1e308)];
-        g.series[2].err = Some(vec![1e308, f64::INFINITY]);
+        g.series[2].err = Some(vec![(-1e308, 1e308), (0.0, f64::INFINITY)]);
         check(&grouped_bars(&g));
     }
 
@@ -1514,7 +1531,7 @@ mod tests {
                 (Scale::Percentile, Scale::Linear),
             ] {
                 let mut s = Series::new("s", "#000000", points.clone());
-                s.err = Some(vec![1.0; points.len()]);
+                s.err = Some(points.iter().map(|&(_, y)| (y - 1.0, y + 1.0)).collect());
                 let svg = line_chart(&LineChart {
                     title: "edge".into(),
                     x_scale: xs,

@@ -13,7 +13,7 @@ use std::fmt::Write;
 /// One table cell.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Cell {
-    /// What a reader sees (scaled, rounded, `mean ± ci95`).
+    /// What a reader sees (scaled, rounded, `value (low–high)`).
     pub text: String,
     /// The metric ([`crate::experiment::stats::metric_values`] name) and its
     /// mean in base units, for cells that show one.
@@ -225,14 +225,25 @@ fn num_with(v: f64, d: usize) -> String {
     s
 }
 
-/// `mean ± ci95` of `e` ÷ `div`, both to the mean's decimals (the interval
-/// only when there is one).
+/// `value (low–high)` of `e` ÷ `div`: its estimate and 95% confidence
+/// interval, all to the value's decimals (the interval only when there is
+/// one and its ends differ at those decimals; see
+/// [`crate::experiment::stats`]).
 pub(crate) fn estimate_text(e: &Estimate, div: f64) -> String {
-    let m = e.mean / div;
-    let d = decimals(m);
-    match e.ci95 {
-        Some(ci) if ci.is_finite() => format!("{} ± {}", num_with(m, d), num_with(ci / div, d)),
-        _ => num_with(m, d),
+    let v = e.value / div;
+    let d = decimals(v);
+    let shown = num_with(v, d);
+    match e.ci95.filter(|c| c.iter().all(|x| x.is_finite())) {
+        Some([lo, hi]) => {
+            let (lo, hi) = (num_with(lo / div, d), num_with(hi / div, d));
+            // Zero width at the shown decimals: every run alike.
+            if lo == hi {
+                shown
+            } else {
+                format!("{shown} ({lo}–{hi})")
+            }
+        }
+        None => shown,
     }
 }
 
@@ -270,7 +281,7 @@ fn summary(l: &Loaded) -> Table {
                 cells.push(match pp.stats.get(c.metric) {
                     Some(e) => Cell {
                         text: estimate_text(e, c.div),
-                        value: Some((c.metric, e.mean)),
+                        value: Some((c.metric, e.value)),
                         numeric: true,
                     },
                     None => Cell::text("-"),
@@ -287,7 +298,9 @@ fn summary(l: &Loaded) -> Table {
     if r.replications > 1 {
         let _ = write!(
             note,
-            "; each number is the mean of {} replications ± the half-width of its 95% confidence interval",
+            "; each number is the mean of {} replications (a percentile's or a maximum's: their \
+             median), with its 95% confidence interval in brackets (low–high; a percentile gets \
+             one from 6 replications on)",
             r.replications
         );
     }
@@ -468,8 +481,8 @@ fn timeline(l: &Loaded) -> Option<Table> {
 }
 
 /// A rack's one-way latency by scope per path: the statistics of each
-/// scope ([`crate::metrics::Scope::stat_names`]), mean ± ci95 over the
-/// replications as in the summary; the flows counted in the first.
+/// scope ([`crate::metrics::Scope::stat_names`]), estimate and interval over
+/// the replications as in the summary; the flows counted in the first.
 fn rack_latency(l: &Loaded) -> Option<Table> {
     use crate::metrics::Scope;
     let r = &l.report;
@@ -512,7 +525,7 @@ fn rack_latency(l: &Loaded) -> Option<Table> {
                     cells.push(match pp.stats.get(metric) {
                         Some(e) => Cell {
                             text: estimate_text(e, div),
-                            value: Some((metric, e.mean)),
+                            value: Some((metric, e.value)),
                             numeric: true,
                         },
                         None => Cell::text("-"),
@@ -622,12 +635,14 @@ mod tests {
         assert_eq!(num(-0.0), "0");
         assert_eq!(num(f64::NAN), "-");
         let e = Estimate {
+            value: 12_345.0,
+            center: crate::experiment::stats::Center::Mean,
             mean: 12_345.0,
-            ci95: Some(250.0),
+            ci95: Some([12_095.0, 12_595.0]),
             min: 0.0,
             max: 0.0,
             n: 2,
         };
-        assert_eq!(estimate_text(&e, 1e3), "12.35 ± 0.25");
+        assert_eq!(estimate_text(&e, 1e3), "12.35 (12.10–12.60)");
     }
 }

@@ -457,7 +457,8 @@ fn push_notes(out: &mut String, notes: &[String]) {
 }
 
 /// A sweep (or replications): one row per point × path with the headline
-/// metrics, `mean ±ci95` when there are replications, `infeasible` where
+/// metrics, `value (low–high)` with its 95% interval when there are
+/// replications (see [`crate::experiment::stats`]), `infeasible` where
 /// the host could not be built.
 fn sweep_table(report: &RunReport) -> String {
     let axes: Vec<&str> = report.axes.iter().map(|a| a.label.as_str()).collect();
@@ -543,10 +544,14 @@ fn sweep_table(report: &RunReport) -> String {
     let mut rows = vec![header];
     let cell = |e: Option<&Estimate>, div: f64, d: usize| match e {
         None => "-".to_owned(),
-        Some(e) => match e.ci95 {
-            Some(c) => format!("{}±{}", fixed(e.mean / div, d), fixed(c / div, d)),
-            None => fixed(e.mean / div, d),
-        },
+        Some(e) => {
+            let v = fixed(e.value / div, d);
+            match e.ci95.map(|c| c.map(|x| fixed(x / div, d))) {
+                // Zero width at the shown decimals: every run alike.
+                Some([lo, hi]) if lo != hi => format!("{v} ({lo}–{hi})"),
+                _ => v,
+            }
+        }
     };
     for p in &report.points {
         for (i, pp) in p.paths.iter().enumerate() {

@@ -653,7 +653,7 @@ fn read_value(run: &RunReport, pi: usize, path: &str, metric: &str) -> Result<f6
         ));
     }
     match pp.stats.get(metric) {
-        Some(Estimate { mean, .. }) => Ok(*mean),
+        Some(Estimate { value, .. }) => Ok(*value),
         None => {
             let near = pp
                 .stats
