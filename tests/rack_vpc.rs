@@ -323,7 +323,7 @@ fn placing_instances_on_hosts_is_validated_naming_the_key() {
             &[
                 "flows.0.from",
                 "request/response from beyond the rack to an address is not modelled in a rack",
-                "give `from` an instance",
+                "client = \"external\", vm, host",
             ],
         ),
     ];
@@ -693,5 +693,48 @@ fn an_answer_the_vpc_drops_is_booked_on_the_host_that_answered() {
             "{}",
             p.path
         );
+    }
+}
+
+#[test]
+fn an_addressed_checkout_in_a_rack_must_be_the_only_addressed_flow_without_rate_limits() {
+    // Its requests are charged to the instances' allowances on the client's
+    // host and its answers on the server's: other addressed traffic, or a
+    // packet-rate or connection limit, would be decided differently by the
+    // hosts' copies of the VPC. Refused, naming the key (exit 2).
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/experiments/mac-licence.toml"
+    ))
+    .unwrap();
+    let second = "\n[[flows]]\nname = \"probe\"\nkind = \"tx\"\nfrom = \"$client\"\n\
+                  dst = \"$licence\"\nproto = \"udp\"\nport = 27000\nsize = 128\nrate_pps = 100\n";
+    let cases: [(String, &[&str]); 3] = [
+        (
+            text.replacen("[vpc]\n", "[vpc]\npps_allowance = 20000\n", 1),
+            &[
+                "vpc.pps_allowance = 20000",
+                "must be the only addressed flow",
+            ],
+        ),
+        (
+            text.replacen("[vpc]\n", "[vpc]\nconntrack_allowance = 4\n", 1),
+            &["vpc.conntrack_allowance = 4", "without vpc.pps_allowance"],
+        ),
+        (
+            format!("{text}{second}"),
+            &["flows.1.dst", "(flows.0, checkouts, is one)"],
+        ),
+    ];
+    for (variant, needles) in cases {
+        assert_ne!(variant, text);
+        let p = unique_path("licence-alone").with_extension("toml");
+        std::fs::write(&p, &variant).unwrap();
+        let (code, _, err) = output(enisim().arg("validate").arg(&p));
+        let _ = std::fs::remove_file(&p);
+        assert_eq!(code, Some(2), "{err}");
+        for n in needles {
+            assert!(err.contains(n), "{n:?} not in {err}");
+        }
     }
 }

@@ -483,7 +483,7 @@ fn rack(
              costs.wire_propagation_ns)",
         ));
     }
-    if spec.vpc.is_some() {
+    if let Some(vpc) = &spec.vpc {
         for (i, f) in spec
             .flows
             .iter()
@@ -498,6 +498,39 @@ fn rack(
                     None,
                     crate::model::rack::ADDRESSED_IN_A_RACK,
                 ));
+            }
+            // A closed loop's requests and answers are decided on different
+            // hosts: nothing else may read the allowances they charge.
+            if f.kind == FlowKindSpec::RequestResponse {
+                let limit = [
+                    (
+                        "vpc.pps_allowance",
+                        vpc.pps_allowance.map(|v| v.to_string()),
+                    ),
+                    (
+                        "vpc.conntrack_allowance",
+                        vpc.conntrack_allowance.map(|v| v.to_string()),
+                    ),
+                ];
+                if let Some((key, v)) = limit.into_iter().find(|(_, v)| v.is_some()) {
+                    return Err(cx.invalid(key, v, crate::model::rack::RR_ALONE_IN_A_RACK));
+                }
+                if let Some(other) = spec
+                    .flows
+                    .iter()
+                    .enumerate()
+                    .find(|&(j, g)| j != i && g.dst.is_some())
+                {
+                    return Err(cx.invalid(
+                        &format!("flows.{}.dst", other.0),
+                        other.1.dst.as_ref().map(|d| format!("{d:?}")),
+                        format!(
+                            "{} (flows.{i}, {}, is one)",
+                            crate::model::rack::RR_ALONE_IN_A_RACK,
+                            f.name
+                        ),
+                    ));
+                }
             }
             // One copy of the flow: every host takes the packets of its own
             // instances already.

@@ -537,7 +537,9 @@ impl FlowRt {
     /// Adds the copies other hosts of the rack ran of this addressed flow
     /// ([`Turn::Mirror`]): each took the packets the VPC sent to its own
     /// instances, this one (the flow's own host) those to its instances and
-    /// the VPC's drops. The gap between deliveries is taken over all hosts;
+    /// the VPC's drops (of a request/response flow, each host books the
+    /// drops of the answers it made, and this one those of the requests and
+    /// the round trips). The gap between deliveries is taken over all hosts;
     /// the deliveries over time are kept per host as well. `host` is this
     /// copy's host, each copy comes with its own.
     fn absorb_mirrors(&mut self, host: usize, copies: Vec<(usize, FlowRt)>) {
@@ -591,8 +593,10 @@ impl FlowRt {
 /// The deliveries of an addressed flow that several hosts of a rack take
 /// part of, in runs a rack can merge ([`RackGaps::longest_gap`]): a run is
 /// a stretch of deliveries on one host of packets born one after the other
-/// (every copy of the flow numbers its births alike, and a packet handed
-/// to another host keeps its number), so none born in between went to
+/// (every copy of an open-loop flow numbers its births alike, a
+/// request/response flow's client numbers its requests and an answer keeps
+/// its request's number, and a packet handed to another host keeps its
+/// number), so none born in between went to
 /// another host or was dropped. Within a run, only packets born before it
 /// can be delivered elsewhere, so the longest gap of the whole flow is the
 /// longest gap inside a run or between the runs of all hosts laid out in
@@ -605,7 +609,8 @@ pub(super) struct RackGaps {
     /// order; at most [`RackGaps::MAX_RUNS`] (then the last run grows: its
     /// gap may then include deliveries of other hosts, an overestimate).
     runs: Vec<(SimTime, SimTime, SimDuration)>,
-    /// Births of the flow so far (every copy counts every birth).
+    /// Births of the flow so far (every copy of an open-loop flow counts
+    /// every birth; a request/response flow's client counts its requests).
     births: u64,
     /// The birth number of the last packet delivered here.
     last: u64,
@@ -2876,8 +2881,8 @@ impl Engine {
         let reply = pkt.role == Role::Response;
         let f = &mut self.flows[flow];
         if let Some(g) = f.rack_gaps.as_mut().filter(|_| !reply) {
-            // Every copy numbers the births alike (see `RackGaps`); an
-            // answer keeps its request's number.
+            // Every copy of an open-loop flow numbers the births alike (see
+            // `RackGaps`); an answer keeps its request's number.
             g.births += 1;
             pkt.seq = g.births;
         }
@@ -2894,9 +2899,11 @@ impl Engine {
                 self.drop_packet(id, reason);
                 false
             }
-            // An answer whose server's interface is on another host by now
-            // (it moved while the request was on its way): this instance
-            // has no interface to send it by.
+            // An answer whose source address is on another host by now (its
+            // ENI, or the address, moved while the request was on its way):
+            // booked as no_attachment, this instance having no interface
+            // that holds the address. (On one host the answer leaves from
+            // the address's new holder, which never had the request.)
             Ok(None) if reply => {
                 f.lost += 1;
                 f.last_lost = Some(now);

@@ -84,10 +84,25 @@ use crate::sim::{BitsPerSec, SimDuration, SimTime};
 /// plan's words, the same as validation's.
 pub(crate) const ADDRESSED_IN_A_RACK: &str =
     "in a rack, an addressed flow is open-loop (rx from beyond the rack, or tx and vm_to_vm from \
-     an instance) or request/response from an instance; request/response from beyond the rack \
-     to an address is not modelled in a rack (its client would run on one host while its \
-     requests enter another, each a switch crossing late): give `from` an instance, or use a \
-     request/response flow by VM index (client, host, dst_host)";
+     an instance) or request/response from an instance (`from`); request/response from beyond \
+     the rack to an address is not modelled in a rack: its client would keep its state on one \
+     host while its requests enter the host of the address, so each request would reach it a \
+     switch crossing (cable and switch latency) late. Without an address, a client beyond the \
+     rack can ping-pong a VM by index (client = \"external\", vm, host)";
+
+/// Why an addressed request/response flow in a rack must be the only
+/// addressed flow, without packet-rate or connection allowances: each
+/// host's copy of the VPC charges the per-instance allowances for the
+/// packets it decides, every copy decides every open-loop packet alike, but
+/// a closed loop's requests are decided on the client's host and its
+/// answers on the server's, so other addressed traffic to the same
+/// instances would find different allowances on different hosts.
+pub(crate) const RR_ALONE_IN_A_RACK: &str =
+    "in a rack, an addressed request/response flow must be the only addressed flow, without \
+     vpc.pps_allowance or vpc.conntrack_allowance: its requests are decided (and charged to the \
+     instances' allowances) on the client's host and its answers on the server's, so the other \
+     hosts' copies of the VPC, which decide every other addressed packet alike, would not see \
+     them";
 
 /// What each host of the rack runs: its configuration, and each of its
 /// flows' part in the rack.
@@ -180,6 +195,17 @@ fn plan(cfg: &HostConfig, rack: &RackConfig) -> Result<(Vec<HostPlan>, Vec<FlowH
             return Err(bad(
                 &format!("flows ({})", f.name),
                 ADDRESSED_IN_A_RACK.into(),
+            ));
+        }
+        let limits = cfg
+            .vpc
+            .as_ref()
+            .is_some_and(|v| v.pps_allowance.is_some() || v.conntrack_allowance.is_some());
+        let addressed = cfg.flows.iter().filter(|f| f.addr.is_some()).count();
+        if rr && (limits || addressed > 1) {
+            return Err(bad(
+                &format!("flows ({})", f.name),
+                RR_ALONE_IN_A_RACK.into(),
             ));
         }
         // From an instance: its host sends it (a request/response flow's

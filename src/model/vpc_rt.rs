@@ -669,10 +669,11 @@ impl VpcRt {
     /// the forward direction, or (`reply`) the answer sent back by the
     /// instance that received the forward direction. Returns the route index
     /// into `routes` (extended with a new concatenation the first time a
-    /// combination of hops is used), or `None` for a packet from beyond the
-    /// rack to an instance on another host of it: that host's copy of the
-    /// VPC takes it (every host decides every such packet alike, so each is
-    /// taken by one host).
+    /// combination of hops is used), or `None` for a journey that starts on
+    /// another host of the rack: a packet from beyond the rack to an
+    /// instance there, whose copy of the VPC takes it (every host decides
+    /// every such packet alike, so each is taken by one host), or an answer
+    /// whose source address is there now (the engine drops it).
     pub fn steer(
         &mut self,
         flow: usize,
