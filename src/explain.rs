@@ -450,6 +450,17 @@ fn latency(out: &mut String, fast: &str, slow: &str, a: &PathPoint, b: &PathPoin
         return;
     }
     out.push_str("\nLatency (one-way, open-loop packets)\n");
+    // A saturated path's latency is a lower bound: said before any figure.
+    for (name, pp) in [(fast, a), (slow, b)] {
+        if let Some(why) = &pp.saturated {
+            let _ = writeln!(
+                out,
+                "  {name} is saturated here, offered more than it serves ({why}): its latency \
+                 grows with the run's length or its buffers, so its figures below are lower \
+                 bounds, not properties of the path."
+            );
+        }
+    }
     match (
         versus(fast, slow, a, b, "latency_p50_ns", us),
         versus_short(a, b, "latency_p99_ns", us),
@@ -951,6 +962,9 @@ fn saturation(out: &mut String, fast: &str, slow: &str, a: &PathPoint, b: &PathP
             }
             Some(_) => line.push_str("; no drops"),
             None => {}
+        }
+        if pp.saturated.is_some() {
+            line.push_str("; saturated (see Latency)");
         }
         out.push_str(&line);
         out.push_str(".\n");

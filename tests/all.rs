@@ -24,6 +24,7 @@ mod rack_vpc;
 mod reference_loop;
 mod regressions;
 mod report;
+mod saturation;
 mod scenarios;
 mod shard;
 mod tcp;

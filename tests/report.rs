@@ -201,6 +201,14 @@ fn check_table_numbers(html: &str, l: &Loaded) {
                 "delivered_pps" => 1e6,
                 _ => 1.0,
             };
+            // A saturated path's latency is marked a lower bound.
+            let marked = shown.starts_with('≥');
+            assert_eq!(
+                marked,
+                pp.saturated.is_some() && metric.starts_with("latency_"),
+                "{path} {metric}: {shown}"
+            );
+            let shown = shown.trim_start_matches('≥');
             let (value_shown, interval) = match shown.split_once(" (") {
                 Some((v, rest)) => (v, Some(rest.trim_end_matches(')'))),
                 None => (shown, None),

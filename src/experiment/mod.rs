@@ -68,7 +68,7 @@ pub use runner::{
     Relation, RunReport, UnitCosts, COMPARED, SCHEMA_VERSION, WALL_CLOCK_FIELDS,
 };
 #[cfg(test)]
-pub(crate) use runner::{bottleneck, stats_of};
+pub(crate) use runner::{bottleneck, saturated, stats_of};
 pub use set::Override;
 pub use stats::Estimate;
 pub use sweep::{default_label, value_text, Axis, Point, Sweep, MAX_POINTS, MAX_REPLICATIONS};

@@ -234,6 +234,12 @@ pub struct PathPoint {
     /// The busiest resource, if the path has any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bottleneck: Option<Bottleneck>,
+    /// Why the path is saturated at this point (offered more than it
+    /// serves, in one run or more: see [`crate::metrics::Backlog`]), if it
+    /// is: then its latency grows with the run's length or its buffers, a
+    /// lower bound rather than a property of the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saturated: Option<String>,
     /// The one-way latency histogram file of each run (`.hgrm`), if it
     /// delivered open-loop packets.
     pub hgrm: Vec<String>,
@@ -471,6 +477,7 @@ pub fn assemble(exp: &Experiment, outcomes: Vec<Outcome>) -> RunReport {
                 seeds: (0..runs.len() as u32).map(|r| seed(e, r)).collect(),
                 stats: stats_of(&runs),
                 bottleneck: bottleneck(&runs),
+                saturated: saturated(&runs),
                 hgrm: hgrms(false),
                 rtt_hgrm: hgrms(true),
                 runs,
@@ -546,6 +553,25 @@ pub(crate) fn stats_of(runs: &[PathResult]) -> BTreeMap<String, Estimate> {
         .into_iter()
         .filter_map(|(k, xs)| stats::estimate(&k, &xs).map(|e| (k, e)))
         .collect()
+}
+
+/// Whether the path is saturated in any of `runs`, and why (the first
+/// such run's reason; with replications, how many runs were).
+pub(crate) fn saturated(runs: &[PathResult]) -> Option<String> {
+    let whys: Vec<String> = runs
+        .iter()
+        .filter_map(|r| r.backlog.as_ref().and_then(|b| b.why()))
+        .collect();
+    let first = whys.first()?;
+    Some(if runs.len() > 1 {
+        format!(
+            "in {} of {} runs; in the first, {first}",
+            whys.len(),
+            runs.len()
+        )
+    } else {
+        first.clone()
+    })
 }
 
 pub(crate) fn bottleneck(runs: &[PathResult]) -> Option<Bottleneck> {

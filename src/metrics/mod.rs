@@ -548,6 +548,82 @@ pub struct ResourceUse {
     pub utilization: f64,
 }
 
+/// Whether a run's path was saturated — offered more than it serves — and
+/// the figures that say so: the packets in flight in its hosts (born or
+/// taken in, and not yet delivered, dropped or handed to the switch) at
+/// half the traffic window and at its end, and the packets lost to full
+/// queues. An unstable path's queues grow for as long as the run lasts, and
+/// once a buffer is full it drops what it cannot take: either way the
+/// latency it shows depends on the run's length or its buffers' sizes — a
+/// lower bound of what a longer run would show, not a property of the path.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backlog {
+    /// Packets in flight at half the window.
+    pub at_half: u64,
+    /// Packets in flight at the window's end.
+    pub at_end: u64,
+    /// Packets that entered between the two.
+    pub arrived_second_half: u64,
+    /// Packets that entered the hosts' books in all (born or taken in).
+    pub arrived: u64,
+    /// Packets dropped because a queue, ring or buffer was full (the drop
+    /// reasons that are not the VPC's), in all.
+    pub overflow_dropped: u64,
+}
+
+impl Backlog {
+    /// The least growth that marks a path saturated \[packets\]
+    /// (assumption: below it, a stable queue's fluctuation between two
+    /// instants).
+    pub const MIN_GROWTH: u64 = 32;
+    /// The least growth, as a share of what arrived meanwhile, that marks a
+    /// path saturated (assumption: a stable queue's backlog at two instants
+    /// half a window apart differs by far less than 5% of what arrived
+    /// between them in windows of thousands of packets or more).
+    pub const MIN_GROWTH_SHARE: f64 = 0.05;
+    /// The share of the packets lost to full queues that marks a path
+    /// saturated (assumption: a stable path with finite buffers loses far
+    /// less than 1% to overflow; a path offered more than it serves loses
+    /// the excess).
+    pub const MIN_OVERFLOW_SHARE: f64 = 0.01;
+
+    /// Whether the backlog grew through the second half of the window (by
+    /// at least [`Backlog::MIN_GROWTH`] packets and
+    /// [`Backlog::MIN_GROWTH_SHARE`] of what arrived then), or full queues
+    /// dropped at least [`Backlog::MIN_OVERFLOW_SHARE`] of the packets.
+    pub fn saturated(&self) -> bool {
+        let growth = self.at_end.saturating_sub(self.at_half);
+        let grows = growth >= Self::MIN_GROWTH
+            && growth as f64 >= Self::MIN_GROWTH_SHARE * self.arrived_second_half as f64;
+        let overflows = self.overflow_dropped > 0
+            && self.overflow_dropped as f64 >= Self::MIN_OVERFLOW_SHARE * self.arrived as f64;
+        grows || overflows
+    }
+
+    /// Why [`Backlog::saturated`] says so, in words; `None` if it does not.
+    pub fn why(&self) -> Option<String> {
+        if !self.saturated() {
+            return None;
+        }
+        let growth = self.at_end.saturating_sub(self.at_half);
+        let grew = growth >= Self::MIN_GROWTH
+            && growth as f64 >= Self::MIN_GROWTH_SHARE * self.arrived_second_half as f64;
+        Some(if grew {
+            format!(
+                "its backlog grew from {} to {} packets through the second half of the window",
+                self.at_half, self.at_end
+            )
+        } else {
+            format!(
+                "full queues dropped {} of {} packets ({:.1}%)",
+                self.overflow_dropped,
+                self.arrived,
+                100.0 * self.overflow_dropped as f64 / self.arrived.max(1) as f64
+            )
+        })
+    }
+}
+
 /// The simulator's own speed (wall-clock; excluded from determinism checks).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SimSpeed {
@@ -809,6 +885,11 @@ pub struct PathResult {
     /// host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rack: Option<RackUse>,
+    /// Packets in the host's books at half the traffic window and at its
+    /// end, and whether that backlog grew: a saturated path (absent with a
+    /// packet cap, whose window's end is found as the run goes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backlog: Option<Backlog>,
     /// Simulator speed.
     pub sim: SimSpeed,
     /// The one-way latency histogram \[ns\] (written as `<path>.hgrm`, not

@@ -91,6 +91,92 @@ pub struct Recorder {
     pub timer_exits: u64,
     /// Interrupts (physical and virtual).
     pub interrupts: u64,
+    /// Packets into and out of the books by half the window and by its
+    /// end: the backlog then ([`super::Backlog`]).
+    pub backlog: BacklogCounts,
+}
+
+/// Packets that entered this host's books (born, or taken in from the
+/// switch) and left them (delivered, dropped, handed to the switch) up to
+/// two times: half the traffic window and its end. Their differences are
+/// the backlog at those times ([`super::Backlog`]). Every entry and exit is
+/// counted in `entered` and `left` too, which the books check against the
+/// packets in flight at the end.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BacklogCounts {
+    /// Half the traffic window \[ps\].
+    pub half_ps: u64,
+    /// The traffic window's end \[ps\].
+    pub end_ps: u64,
+    /// Entries at or before `half_ps`.
+    pub in_half: u64,
+    /// Exits at or before `half_ps`.
+    pub out_half: u64,
+    /// Entries at or before `end_ps`.
+    pub in_end: u64,
+    /// Exits at or before `end_ps`.
+    pub out_end: u64,
+    /// Every entry.
+    pub entered: u64,
+    /// Every exit.
+    pub left: u64,
+}
+
+impl BacklogCounts {
+    /// Marks at half of a window ending at `end_ps`, and at its end.
+    pub fn new(end_ps: u64) -> Self {
+        BacklogCounts {
+            half_ps: end_ps / 2,
+            end_ps,
+            ..Self::default()
+        }
+    }
+
+    /// A packet entered the books at `t_ps`.
+    #[inline]
+    pub fn enter(&mut self, t_ps: u64) {
+        self.entered += 1;
+        self.in_half += u64::from(t_ps <= self.half_ps);
+        self.in_end += u64::from(t_ps <= self.end_ps);
+    }
+
+    /// A packet that entered at `t_ps` is taken back, as if it never was.
+    #[inline]
+    pub fn unenter(&mut self, t_ps: u64) {
+        self.entered -= 1;
+        self.in_half -= u64::from(t_ps <= self.half_ps);
+        self.in_end -= u64::from(t_ps <= self.end_ps);
+    }
+
+    /// A packet left the books at `t_ps`.
+    #[inline]
+    pub fn leave(&mut self, t_ps: u64) {
+        self.left += 1;
+        self.out_half += u64::from(t_ps <= self.half_ps);
+        self.out_end += u64::from(t_ps <= self.end_ps);
+    }
+
+    /// Adds another host's counts (the same marks).
+    pub fn absorb(&mut self, o: &BacklogCounts) {
+        self.in_half += o.in_half;
+        self.out_half += o.out_half;
+        self.in_end += o.in_end;
+        self.out_end += o.out_end;
+        self.entered += o.entered;
+        self.left += o.left;
+    }
+
+    /// The backlog at half the window and at its end, with the packets
+    /// that full queues dropped (`overflow_dropped`).
+    pub fn backlog(&self, overflow_dropped: u64) -> super::Backlog {
+        super::Backlog {
+            at_half: self.in_half.saturating_sub(self.out_half),
+            at_end: self.in_end.saturating_sub(self.out_end),
+            arrived_second_half: self.in_end - self.in_half,
+            arrived: self.entered,
+            overflow_dropped,
+        }
+    }
 }
 
 impl Default for Recorder {
@@ -110,6 +196,7 @@ impl Default for Recorder {
             exits: 0,
             timer_exits: 0,
             interrupts: 0,
+            backlog: BacklogCounts::default(),
         }
     }
 }
@@ -155,6 +242,7 @@ impl Recorder {
         self.exits += other.exits;
         self.timer_exits += other.timer_exits;
         self.interrupts += other.interrupts;
+        self.backlog.absorb(&other.backlog);
     }
 }
 

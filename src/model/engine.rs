@@ -83,7 +83,7 @@ use super::traffic::{ArrivalGen, SizeGen};
 use super::virt;
 use super::virt::Device;
 use super::vpc_rt::{Follow, Segments, Then, VpcRt};
-use crate::metrics::record::{flow_latency_histogram, latency_histogram, summarize};
+use crate::metrics::record::{flow_latency_histogram, latency_histogram, summarize, BacklogCounts};
 use crate::metrics::{
     CpuUse, DeliverySeries, DropReason, FlowResult, IotlbUse, PathResult, Recorder, ResourceUse,
     RingUse, SimSpeed, Stage, StageMean, TcpResult,
@@ -325,6 +325,11 @@ struct FlowRt {
     /// Packets it handed to the switch for another host (a flow that
     /// leaves): an outcome of its books here, like a delivery.
     handed: u64,
+    /// An open-loop flow: its packets count in the backlog that says
+    /// whether the path is saturated ([`crate::metrics::Backlog`]; a closed
+    /// loop's in flight is bounded by its window or its slots, and a TCP
+    /// stream drops by design).
+    open_loop: bool,
 }
 
 /// A flow's part in a rack, for the host running it.
@@ -1608,6 +1613,7 @@ impl Engine {
                 ahead_at: 0,
                 turn,
                 handed: 0,
+                open_loop: f.kind.is_open_loop(),
             });
         }
         h.within_rack = false;
@@ -1794,7 +1800,10 @@ impl Engine {
             flows,
             packets: Vec::with_capacity(bound),
             free: Vec::with_capacity(bound),
-            rec: Recorder::default(),
+            rec: Recorder {
+                backlog: BacklogCounts::new(window_end.as_ps()),
+                ..Recorder::default()
+            },
             window_end,
             horizon,
             drain: cfg.drain,
@@ -1838,6 +1847,9 @@ impl Engine {
     #[inline]
     fn alloc(&mut self, pkt: Packet) -> u32 {
         let f = &mut self.flows[pkt.flow as usize];
+        if f.open_loop {
+            self.rec.backlog.enter(self.now.as_ps());
+        }
         f.generated += 1;
         f.live += 1;
         f.first_birth.get_or_insert(pkt.born);
@@ -1858,6 +1870,9 @@ impl Engine {
     /// flow whose instance runs elsewhere).
     fn forget(&mut self, id: u32) {
         let f = &mut self.flows[self.packets[id as usize].flow as usize];
+        if f.open_loop {
+            self.rec.backlog.unenter(self.now.as_ps());
+        }
         f.generated -= 1;
         self.release(id);
     }
@@ -1872,6 +1887,9 @@ impl Engine {
     #[inline]
     fn drop_packet(&mut self, id: u32, reason: DropReason) {
         let flow = self.packets[id as usize].flow as usize;
+        if self.flows[flow].open_loop {
+            self.rec.backlog.leave(self.now.as_ps());
+        }
         // A lost request or response is noticed by the client's timer.
         let f = &mut self.flows[flow];
         f.dropped += 1;
@@ -2219,6 +2237,9 @@ impl Engine {
             "stage times must add up to the latency"
         );
         let f = &mut self.flows[pkt.flow as usize];
+        if f.open_loop {
+            self.rec.backlog.leave(t.as_ps());
+        }
         f.delivered += 1;
         if f.tracks_gaps && pkt.role == Role::Data {
             f.note_delivery(t, pkt.seq);
@@ -3404,6 +3425,9 @@ impl Engine {
         ));
         let (role, frames) = (pkt.role, pkt.units.frames as u64);
         let f = &mut self.flows[pkt.flow as usize];
+        if f.open_loop {
+            self.rec.backlog.leave(t.as_ps());
+        }
         f.handed += 1;
         if let Some(t) = f.tcp.as_mut() {
             match role {
@@ -3724,6 +3748,18 @@ impl Engine {
         assert_eq!(
             slab_live, live_total,
             "packet slab disagrees with the flows"
+        );
+        let b = &self.rec.backlog;
+        let open_live: u64 = self
+            .flows
+            .iter()
+            .filter(|f| f.open_loop)
+            .map(|f| f.live)
+            .sum();
+        assert_eq!(
+            b.entered - b.left,
+            open_live,
+            "the backlog's entries and exits disagree with the open-loop packets in flight"
         );
         // Every reserved descriptor is held by a live packet whose next step
         // is that ring.
@@ -4051,6 +4087,22 @@ impl Engine {
                 .unwrap_or_default(),
             // A rack's (`rack::run` sets it).
             rack: None,
+            // A packet cap's window ends as the run goes: no marks.
+            backlog: cfg.max_packets.is_none().then(|| {
+                // Open-loop flows' packets lost to full queues.
+                let overflow = self
+                    .flows
+                    .iter()
+                    .filter(|f| f.open_loop)
+                    .flat_map(|f| {
+                        DropReason::ALL
+                            .iter()
+                            .filter(|r| !r.is_vpc())
+                            .map(|&r| f.dropped_by[r as usize])
+                    })
+                    .sum();
+                rec.backlog.backlog(overflow)
+            }),
             sim: SimSpeed {
                 events: self.events,
                 events_per_packet: if generated > 0 {

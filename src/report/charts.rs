@@ -217,6 +217,9 @@ fn percentile_chart(l: &Loaded, pi: usize, rtt: bool, shown: &[usize]) -> Option
     if r.replications > 1 {
         caption.push_str(" First replication of each path.");
     }
+    if !rtt {
+        caption.push_str(&saturated_caption(r, Some(pi)));
+    }
     if r.points.len() > 1 {
         let labels: Vec<String> = shown
             .iter()
@@ -427,6 +430,13 @@ fn gaps_words(r: &RunReport, x: &SweepX) -> &'static str {
     }
 }
 
+/// A caption's words on the saturated paths (at point `only`, or along the
+/// sweep): their latency is a lower bound.
+fn saturated_caption(r: &RunReport, only: Option<usize>) -> String {
+    super::table::saturated_words(&super::table::saturated_paths(r, only))
+        .map_or_else(String::new, |w| format!(" {w}."))
+}
+
 fn load_charts(r: &RunReport, x: &SweepX) -> Vec<Chart> {
     let paths = path_names(r);
     let label = r.axes[x.axis].label.clone();
@@ -475,7 +485,8 @@ fn load_charts(r: &RunReport, x: &SweepX) -> Vec<Chart> {
             "One-way latency as the offered load rises: solid lines p99, dashed p50, one colour \
              per path, on a logarithmic y axis. Latency stays flat while a path's busiest \
              resource has headroom and climbs steeply at its knee, where queues build; the \
-             path whose knee is furthest right carries the most load.{common}"
+             path whose knee is furthest right carries the most load.{common}{}",
+            saturated_caption(r, None)
         ),
         svg: plot::line_chart(&LineChart {
             title: title.clone(),
@@ -592,12 +603,17 @@ fn sweep_charts(r: &RunReport, x: &SweepX) -> Vec<Chart> {
         out.push(Chart {
             name: h.name.into(),
             caption: format!(
-                "How {} changes along the sweep, one line per path. {}{xwords}{}{}{}",
+                "How {} changes along the sweep, one line per path. {}{xwords}{}{}{}{}",
                 h.read,
                 scale_words(y_scale),
                 ci_words(r),
                 gaps_words(r, x),
-                x.fixed
+                x.fixed,
+                if h.metric.starts_with("latency_") {
+                    saturated_caption(r, None)
+                } else {
+                    String::new()
+                }
             ),
             svg: plot::line_chart(&LineChart {
                 title: title.clone(),

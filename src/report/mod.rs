@@ -142,6 +142,7 @@ pub(crate) mod tests {
             enis: Vec::new(),
             warnings: Vec::new(),
             rack: None,
+            backlog: None,
             sim: SimSpeed {
                 wall_s: 0.25,
                 packets_per_s: 4000.0,
@@ -171,6 +172,7 @@ pub(crate) mod tests {
             seeds: (0..runs.len() as u64).map(|r| 9 + r).collect(),
             stats: crate::experiment::stats_of(&runs),
             bottleneck: crate::experiment::bottleneck(&runs),
+            saturated: crate::experiment::saturated(&runs),
             hgrm: Vec::new(),
             rtt_hgrm: Vec::new(),
             runs,

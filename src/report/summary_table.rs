@@ -279,11 +279,18 @@ fn summary(l: &Loaded) -> Table {
             let mut cells: Vec<Cell> = lead.into_iter().map(Cell::text).collect();
             for c in &cols {
                 cells.push(match pp.stats.get(c.metric) {
-                    Some(e) => Cell {
-                        text: estimate_text(e, c.div),
-                        value: Some((c.metric, e.value)),
-                        numeric: true,
-                    },
+                    Some(e) => {
+                        let mut text = estimate_text(e, c.div);
+                        // A saturated path's latency is a lower bound.
+                        if pp.saturated.is_some() && c.metric.starts_with("latency_") {
+                            text.insert_str(0, super::table::SATURATED_MARK);
+                        }
+                        Cell {
+                            text,
+                            value: Some((c.metric, e.value)),
+                            numeric: true,
+                        }
+                    }
                     None => Cell::text("-"),
                 });
             }
@@ -291,6 +298,7 @@ fn summary(l: &Loaded) -> Table {
             rows.push(Row::Cells(cells));
         }
     }
+    let saturated = super::table::saturated_paths(r, None);
     let mut note = String::from("One row per path");
     if !r.axes.is_empty() {
         note.push_str(" at each point of the sweep");
@@ -309,6 +317,11 @@ fn summary(l: &Loaded) -> Table {
          CPU, exits and interrupts are per delivered packet; the busiest resource is the one that \
          saturates first as the load grows.",
     );
+    if let Some(w) = super::table::saturated_words(&saturated) {
+        note.push(' ');
+        note.push_str(&w);
+        note.push('.');
+    }
     Table {
         id: "summary",
         title: "Summary".into(),

@@ -116,7 +116,16 @@ pub fn table(report: &RunReport) -> String {
         let l = &p.latency_ns;
         // No open-loop packet delivered: no one-way latency or throughput.
         let open = if l.max == 0 { 0 } else { p.delivered };
-        let lat = |ns: u64| latency_cell(open, ns);
+        // A saturated path's latency is a lower bound (see the note).
+        let at_least = if p.backlog.is_some_and(|b| b.saturated()) {
+            SATURATED_MARK
+        } else {
+            ""
+        };
+        let lat = |ns: u64| match latency_cell(open, ns) {
+            c if c == "-" => c,
+            c => format!("{at_least}{c}"),
+        };
         let rate = |x: f64, d: usize| {
             if open == 0 {
                 "-".to_owned()
@@ -141,6 +150,11 @@ pub fn table(report: &RunReport) -> String {
         ]);
     }
     out.push_str(&layout(&rows, &align));
+    let saturated: Vec<(String, String)> = paths
+        .iter()
+        .filter_map(|p| Some((p.path.clone(), p.backlog.as_ref()?.why()?)))
+        .collect();
+    push_saturated(&mut out, &saturated);
 
     // A few named flows: each one's drops and latency (a flood and its
     // neighbour read apart).
@@ -445,6 +459,66 @@ fn push_rack(out: &mut String, paths: &[&PathResult]) {
     }
 }
 
+/// What marks a saturated path's latency in a table: it is a lower bound.
+pub(crate) const SATURATED_MARK: &str = "≥";
+
+/// Words under a table for the saturated paths `(path, why)` (where their
+/// latency is marked [`SATURATED_MARK`]).
+pub(crate) fn saturated_words(saturated: &[(String, String)]) -> Option<String> {
+    if saturated.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = saturated
+        .iter()
+        .map(|(path, why)| format!("{path}: {why}"))
+        .collect();
+    Some(format!(
+        "{SATURATED_MARK} saturated, offered more than it serves (its backlog grew through the \
+         window, or full queues dropped 1% or more; {}): its latency grows with the run's length \
+         or its buffers, so the figure is a lower bound, not a property of the path",
+        each.join("; ")
+    ))
+}
+
+/// Each saturated path of `report` (at point `only`, or at any): with one
+/// point, why it is; in a sweep, the points where it is (each reason is
+/// that path point's `saturated` in summary.json).
+pub(crate) fn saturated_paths(report: &RunReport, only: Option<usize>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let points = report
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| only.is_none_or(|o| o == *i));
+    for (_, p) in points {
+        for pp in &p.paths {
+            let Some(why) = &pp.saturated else { continue };
+            let at = if report.points.len() == 1 || only.is_some() {
+                why.clone()
+            } else {
+                format!("at {}", p.label)
+            };
+            match out.iter_mut().find(|(path, _)| *path == pp.path) {
+                Some((_, all)) => {
+                    all.push_str(", ");
+                    all.push_str(at.trim_start_matches("at "));
+                }
+                None => out.push((pp.path.clone(), at)),
+            }
+        }
+    }
+    out
+}
+
+/// [`saturated_words`] as a note line under a table.
+fn push_saturated(out: &mut String, saturated: &[(String, String)]) {
+    if let Some(w) = saturated_words(saturated) {
+        out.push_str("  ");
+        out.push_str(&w);
+        out.push('\n');
+    }
+}
+
 fn push_notes(out: &mut String, notes: &[String]) {
     if !notes.is_empty() {
         out.push_str("\nnotes:\n");
@@ -567,10 +641,15 @@ fn sweep_table(report: &RunReport) -> String {
                 row.push("infeasible".to_owned());
                 row.extend(cols[1..].iter().map(|_| String::new()));
             } else {
-                row.extend(
-                    cols.iter()
-                        .map(|(_, k, div, d)| cell(pp.stats.get(*k), *div, *d)),
-                );
+                row.extend(cols.iter().map(|(_, k, div, d)| {
+                    let c = cell(pp.stats.get(*k), *div, *d);
+                    // A saturated path's latency is a lower bound.
+                    if pp.saturated.is_some() && k.starts_with("latency_") && c != "-" {
+                        format!("{SATURATED_MARK}{c}")
+                    } else {
+                        c
+                    }
+                }));
             }
             rows.push(row);
         }
@@ -579,6 +658,7 @@ fn sweep_table(report: &RunReport) -> String {
     align[0] = Align::Left;
     align[1] = Align::Left;
     out.push_str(&layout(&rows, &align));
+    push_saturated(&mut out, &saturated_paths(report, None));
     push_flows(&mut out, report, &cell);
     push_notes(&mut out, &report.notes);
     out
