@@ -189,7 +189,7 @@ fn percentile_chart(l: &Loaded, pi: usize, rtt: bool, shown: &[usize]) -> Option
             .filter(|ln| ln.quantile < 1.0)
             .map(|ln| (ln.quantile * 100.0, ln.value))
             .collect();
-        series.push(Series::new(&pp.path, plot::path_colour(&pp.path), pts));
+        series.push(Series::of_path(&pp.path, &pp.path, pts));
     }
     if series.is_empty() {
         return None;
@@ -383,7 +383,7 @@ fn sweep_series(r: &RunReport, x: &SweepX, path: &str, metric: &str, div: f64) -
             }
         }
     }
-    let mut s = Series::new(path, plot::path_colour(path), pts);
+    let mut s = Series::of_path(path, path, pts);
     s.err = Some(err);
     s
 }
@@ -806,7 +806,7 @@ fn exits_chart(r: &RunReport, pi: usize) -> Chart {
                         .map_or((f64::NAN, f64::NAN), |[lo, hi]| (lo, hi))
                 })
                 .collect();
-            let mut s = Series::new(&pp.path, plot::path_colour(&pp.path), pts);
+            let mut s = Series::of_path(&pp.path, &pp.path, pts);
             s.err = Some(err);
             s
         })
@@ -1037,11 +1037,7 @@ fn time_charts(r: &RunReport, pi: usize) -> Vec<Chart> {
                 } else {
                     path.to_owned()
                 };
-                let mut s = Series::new(
-                    label,
-                    plot::path_colour(path),
-                    rate_points(f, run.window_us),
-                );
+                let mut s = Series::of_path(path, label, rate_points(f, run.window_us));
                 // Several flows of one path: alternate solid and dashed.
                 s.dashed = i % 2 == 1;
                 s

@@ -71,6 +71,91 @@ pub fn path_colour(path: &str) -> &'static str {
     }
 }
 
+/// A point marker's shape. Each I/O path has its own ([`path_marker`]), so
+/// paths stay apart where colours are hard to tell apart (in print, for a
+/// colour-blind reader) and where two paths' lines lie on one another.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Marker {
+    /// A filled circle.
+    #[default]
+    Circle,
+    /// A filled square.
+    Square,
+    /// A filled triangle, point up.
+    Triangle,
+    /// A filled diamond.
+    Diamond,
+    /// An open cross (×).
+    Cross,
+}
+
+impl Marker {
+    /// The marker centred at (`x`, `y`) px in `colour`, about 6 px across.
+    fn svg(self, x: f64, y: f64, colour: &str) -> String {
+        let (cx, cy) = (n(x), n(y));
+        match self {
+            Marker::Circle => {
+                format!("<circle cx=\"{cx}\" cy=\"{cy}\" r=\"2.8\" fill=\"{colour}\"/>")
+            }
+            Marker::Square => format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"5.4\" height=\"5.4\" fill=\"{colour}\"/>",
+                n(x - 2.7),
+                n(y - 2.7)
+            ),
+            Marker::Triangle => format!(
+                "<path d=\"M{} {}L{} {}L{} {}Z\" fill=\"{colour}\"/>",
+                n(x),
+                n(y - 3.4),
+                n(x + 3.2),
+                n(y + 2.4),
+                n(x - 3.2),
+                n(y + 2.4)
+            ),
+            Marker::Diamond => format!(
+                "<path d=\"M{} {}L{} {}L{} {}L{} {}Z\" fill=\"{colour}\"/>",
+                n(x),
+                n(y - 3.6),
+                n(x + 3.2),
+                n(y),
+                n(x),
+                n(y + 3.6),
+                n(x - 3.2),
+                n(y)
+            ),
+            Marker::Cross => format!(
+                "<path d=\"M{} {}L{} {}M{} {}L{} {}\" stroke=\"{colour}\" stroke-width=\"1.6\" fill=\"none\"/>",
+                n(x - 3.0),
+                n(y - 3.0),
+                n(x + 3.0),
+                n(y + 3.0),
+                n(x - 3.0),
+                n(y + 3.0),
+                n(x + 3.0),
+                n(y - 3.0)
+            ),
+        }
+    }
+}
+
+/// The marker of an I/O path (by name; any other gets one by a hash of it).
+pub fn path_marker(path: &str) -> Marker {
+    const ALL: [Marker; 5] = [
+        Marker::Circle,
+        Marker::Square,
+        Marker::Triangle,
+        Marker::Diamond,
+        Marker::Cross,
+    ];
+    match path {
+        "baremetal" => Marker::Circle,
+        "emulated" => Marker::Square,
+        "virtio" => Marker::Triangle,
+        "passthrough" => Marker::Diamond,
+        "sriov" => Marker::Cross,
+        other => ALL[(fnv1a(other) % ALL.len() as u64) as usize],
+    }
+}
+
 /// A categorical palette (Paul Tol's "muted", ten colours, then repeating) for
 /// stage segments and other series that are not I/O paths.
 pub fn palette(i: usize) -> &'static str {
@@ -112,6 +197,8 @@ pub struct Series {
     pub err: Option<Vec<(f64, f64)>>,
     /// Dashed line (or dashed bar outline), e.g. for a model or a bound.
     pub dashed: bool,
+    /// The shape of its point markers (and of its legend swatch).
+    pub marker: Marker,
 }
 
 impl Series {
@@ -127,6 +214,16 @@ impl Series {
             points,
             err: None,
             dashed: false,
+            marker: Marker::Circle,
+        }
+    }
+
+    /// A series of I/O path `path`: its colour ([`path_colour`]) and its
+    /// marker ([`path_marker`]).
+    pub fn of_path(path: &str, label: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            marker: path_marker(path),
+            ..Series::new(label, path_colour(path), points)
         }
     }
 }
@@ -240,13 +337,33 @@ pub fn line_chart(c: &LineChart) -> String {
     };
     let y_axis = Axis::for_scale(c.y_scale, ye, true);
 
-    let mut legend: Vec<Entry> = c
-        .series
-        .iter()
-        .map(|s| Entry {
-            label: s.label.clone(),
-            colour: s.colour.clone(),
-            swatch: Swatch::Line { dashed: s.dashed },
+    // A series whose points are another's exactly hides behind it: the
+    // legend says so, and the markers of the two are staggered (below).
+    let same_as = |i: usize| -> Option<&str> {
+        let s = &c.series[i];
+        let shown = |p: &[(f64, f64)]| p.iter().any(|q| q.0.is_finite() && q.1.is_finite());
+        if !shown(&s.points) {
+            return None;
+        }
+        c.series[..i]
+            .iter()
+            .find(|o| o.points == s.points && o.dashed == s.dashed)
+            .map(|o| o.label.as_str())
+    };
+    let mut legend: Vec<Entry> = (0..c.series.len())
+        .map(|i| {
+            let s = &c.series[i];
+            Entry {
+                label: match same_as(i) {
+                    Some(o) => format!("{} (= {o})", s.label),
+                    None => s.label.clone(),
+                },
+                colour: s.colour.clone(),
+                swatch: Swatch::Line {
+                    dashed: s.dashed,
+                    marker: s.marker,
+                },
+            }
         })
         .collect();
     legend.extend(c.bands.iter().filter(|b| !b.2.is_empty()).map(|b| Entry {
@@ -299,7 +416,8 @@ pub fn line_chart(c: &LineChart) -> String {
         &mut out, &l, &x_px, &y_px, true, zero, &c.x_label, &c.y_label,
     );
 
-    for (s, line) in c.series.iter().zip(&lines) {
+    let n_series = c.series.len().max(1);
+    for (k, (s, line)) in c.series.iter().zip(&lines).enumerate() {
         let colour = esc(&s.colour);
         out.push_str("<g class=\"series\">");
         let mut d = String::new();
@@ -343,20 +461,19 @@ pub fn line_chart(c: &LineChart) -> String {
                 "<path class=\"err\" d=\"{bars}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1\"/>"
             );
         }
-        // Markers: every point of a short series; isolated points always (a
-        // lone point has no line to show it).
-        let few = line.iter().flatten().count() <= 60;
+        // Markers, in the series' shape: every point of a short series;
+        // of a long one about 12, each series starting at its own offset
+        // so that lines lying on one another still show each one's marks;
+        // isolated points always (a lone point has no line to show it).
+        let count = line.iter().flatten().count();
+        let every = if count <= 60 { 1 } else { count.div_ceil(12) };
+        let phase = k * every / n_series;
         for (i, p) in line.iter().enumerate() {
             let Some(p) = p else { continue };
             let isolated = i.checked_sub(1).and_then(|j| line[j]).is_none()
                 && line.get(i + 1).copied().flatten().is_none();
-            if few || isolated {
-                put!(
-                    out,
-                    "<circle cx=\"{}\" cy=\"{}\" r=\"2.5\" fill=\"{colour}\"/>",
-                    n(fx(p.x)),
-                    n(fy(p.y))
-                );
+            if i % every == phase % every || isolated {
+                out.push_str(&s.marker.svg(fx(p.x), fy(p.y), &colour));
             }
         }
         out.push_str("</g>\n");
@@ -937,7 +1054,7 @@ fn to_pixels(
 /// How a legend entry's swatch looks.
 #[derive(Clone, Copy, Debug)]
 enum Swatch {
-    Line { dashed: bool },
+    Line { dashed: bool, marker: Marker },
     Box { dashed: bool },
     Band,
 }
@@ -1154,14 +1271,17 @@ fn finish(out: &mut String, l: &Layout, legend: &[Entry], any: bool) {
         let row = y + 5.0 + ROW * (i as f64 + 0.5);
         let colour = esc(&e.colour);
         match e.swatch {
-            Swatch::Line { dashed } => put!(
-                out,
-                "<line x1=\"{}\" y1=\"{r}\" x2=\"{}\" y2=\"{r}\" stroke=\"{colour}\" stroke-width=\"2.5\"{}/>",
-                n(x + 8.0),
-                n(x + 32.0),
-                if dashed { " stroke-dasharray=\"6 4\"" } else { "" },
-                r = n(row)
-            ),
+            Swatch::Line { dashed, marker } => {
+                put!(
+                    out,
+                    "<line x1=\"{}\" y1=\"{r}\" x2=\"{}\" y2=\"{r}\" stroke=\"{colour}\" stroke-width=\"2.5\"{}/>",
+                    n(x + 8.0),
+                    n(x + 32.0),
+                    if dashed { " stroke-dasharray=\"6 4\"" } else { "" },
+                    r = n(row)
+                );
+                out.push_str(&marker.svg(x + 20.0, row, &colour));
+            }
             Swatch::Box { dashed } => put!(
                 out,
                 "<rect x=\"{}\" y=\"{}\" width=\"20\" height=\"10\" fill=\"{colour}\"{}/>",
@@ -1509,6 +1629,64 @@ mod tests {
         g.series[2].points = vec![(0.0, -1e308), (0.0, 1e308)];
         g.series[2].err = Some(vec![(-1e308, 1e308), (0.0, f64::INFINITY)]);
         check(&grouped_bars(&g));
+    }
+
+    #[test]
+    fn each_path_has_its_marker_and_equal_lines_say_so_and_stagger_their_marks() {
+        // Two paths with the same 200 points (bare metal under SR-IOV in a
+        // percentile chart), one with others.
+        let pts: Vec<(f64, f64)> = (0..200).map(|i| (i as f64, 10.0 + i as f64)).collect();
+        let other: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x, y * 2.0)).collect();
+        let chart = LineChart {
+            title: "t".into(),
+            series: vec![
+                Series::of_path("baremetal", "baremetal", pts.clone()),
+                Series::of_path("sriov", "sriov", pts),
+                Series::of_path("emulated", "emulated", other),
+            ],
+            ..LineChart::default()
+        };
+        let svg = line_chart(&chart);
+        check(&svg);
+        assert!(
+            svg.contains("sriov (= baremetal)"),
+            "the legend says they are equal"
+        );
+        assert!(!svg.contains("emulated (="));
+        // Each series' group: its markers, in its own shape, about 12 of
+        // 200, at x positions the other equal series does not use.
+        let groups: Vec<&str> = svg.split("<g class=\"series\">").skip(1).collect();
+        let marks = |g: &str, tag: &str| g.matches(tag).count();
+        assert!(
+            (10..=20).contains(&marks(groups[0], "<circle")),
+            "{}",
+            marks(groups[0], "<circle")
+        );
+        assert_eq!(marks(groups[1], "<circle"), 0);
+        assert!(marks(groups[2], "<rect") >= 10, "emulated's squares");
+        let xs = |g: &str, key: &str| -> Vec<String> {
+            g.match_indices(key)
+                .map(|(i, _)| g[i + key.len()..].split('"').next().unwrap().to_owned())
+                .collect()
+        };
+        // Circles' centres against the crosses' centres (a cross's path has
+        // two strokes, "M x−3 …L…M…"; the line's has one M).
+        let a: Vec<f64> = xs(groups[0], "<circle cx=\"")
+            .iter()
+            .map(|x| x.parse().unwrap())
+            .collect();
+        let b: Vec<f64> = xs(groups[1], "<path d=\"M")
+            .iter()
+            .filter(|d| d.contains('M'))
+            .map(|d| d.split(' ').next().unwrap().parse::<f64>().unwrap() + 3.0)
+            .collect();
+        assert!(a.len() >= 10 && b.len() >= 10, "{a:?} {b:?}");
+        assert!(
+            a.iter().all(|x| b.iter().all(|y| (x - y).abs() > 1.0)),
+            "staggered: {a:?} {b:?}"
+        );
+        assert_eq!(path_marker("sriov"), Marker::Cross);
+        assert_eq!(path_marker("virtio"), Marker::Triangle);
     }
 
     #[test]
