@@ -181,6 +181,56 @@ pub enum Stage {
     App,
 }
 
+/// The seven groups a chart shows the 21 stages in (the stage-by-stage
+/// detail is a table), as a reader asks where the time goes: on the wire
+/// and in the NIC, in PCIe and the IOMMU, on host CPUs, in exits and
+/// interrupt injection, waiting in queues, in the guest's driver and stack,
+/// in the application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StageGroup {
+    /// Wire, external switch, NIC pipeline.
+    WireNic,
+    /// DMA over PCIe and IOMMU translation.
+    PcieIommu,
+    /// The host's interrupt handler and driver, the device model, the
+    /// virtio backend, software switching.
+    HostCpu,
+    /// VM exits and exit-free doorbells.
+    Exits,
+    /// Every `_wait` stage: rings, hypervisor cores, transmit queues, vCPUs.
+    Queueing,
+    /// The guest's interrupt handler, driver and network stack.
+    Guest,
+    /// The application.
+    App,
+}
+
+impl StageGroup {
+    /// Every group, bottom (wire) to top (application).
+    pub const ALL: [StageGroup; 7] = [
+        StageGroup::WireNic,
+        StageGroup::PcieIommu,
+        StageGroup::HostCpu,
+        StageGroup::Exits,
+        StageGroup::Queueing,
+        StageGroup::Guest,
+        StageGroup::App,
+    ];
+
+    /// The group's name in charts.
+    pub fn label(self) -> &'static str {
+        match self {
+            StageGroup::WireNic => "wire and NIC",
+            StageGroup::PcieIommu => "PCIe and IOMMU",
+            StageGroup::HostCpu => "host CPU",
+            StageGroup::Exits => "exits and injection",
+            StageGroup::Queueing => "queueing",
+            StageGroup::Guest => "guest driver and stack",
+            StageGroup::App => "application",
+        }
+    }
+}
+
 impl Stage {
     /// Number of stages.
     pub const COUNT: usize = 21;
@@ -233,6 +283,27 @@ impl Stage {
             Stage::GuestDriver => "guest_driver",
             Stage::GuestStack => "guest_stack",
             Stage::App => "app",
+        }
+    }
+
+    /// The group the stage belongs to in charts ([`StageGroup`]).
+    pub fn group(self) -> StageGroup {
+        match self {
+            Stage::Wire | Stage::ExternalSwitch | Stage::Nic => StageGroup::WireNic,
+            Stage::Iommu | Stage::Pcie => StageGroup::PcieIommu,
+            Stage::HostIrq
+            | Stage::HostDriver
+            | Stage::DeviceModel
+            | Stage::Backend
+            | Stage::SoftSwitch => StageGroup::HostCpu,
+            Stage::Doorbell | Stage::VmExit => StageGroup::Exits,
+            Stage::HostRingWait
+            | Stage::HvWait
+            | Stage::TxQueueWait
+            | Stage::GuestRingWait
+            | Stage::VcpuWait => StageGroup::Queueing,
+            Stage::GuestIrq | Stage::GuestDriver | Stage::GuestStack => StageGroup::Guest,
+            Stage::App => StageGroup::App,
         }
     }
 

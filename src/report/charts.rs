@@ -23,9 +23,9 @@
 use super::load::Loaded;
 use super::path_names;
 use super::plot::{self, GroupedBars, LineChart, Scale, Series, StackedBars};
-use super::summary_table::num;
+use super::summary_table::{self, num};
 use crate::experiment::{value_text, Estimate, PathPoint, PointReport, RunReport};
-use crate::metrics::{ControlRecord, FlowResult, Stage};
+use crate::metrics::{ControlRecord, FlowResult, Stage, StageGroup};
 
 /// Most sweep points that get their own percentile chart.
 pub const MAX_PERCENTILE_POINTS: usize = 4;
@@ -74,11 +74,7 @@ pub fn charts(l: &Loaded) -> Vec<Chart> {
     }
     out.push(cpu_chart(r, 0));
     out.push(exits_chart(r, 0));
-    let mut stage_points = vec![0];
-    if n > 1 {
-        stage_points.push(n - 1);
-    }
-    for &pi in &stage_points {
+    for pi in summary_table::stage_points(n) {
         out.extend(stage_chart(r, pi));
     }
     if let Some(x) = &x {
@@ -113,6 +109,16 @@ pub fn stage_colour(name: &str) -> &'static str {
         Some(i) => KELLY[i],
         None => plot::palette(name.len() + name.bytes().next().map_or(0, usize::from)),
     }
+}
+
+/// The colour of stage group `i` of [`StageGroup::ALL`] (Okabe and Ito's
+/// colour-blind-safe palette; queueing in vermilion, so that waiting stands
+/// out).
+fn group_colour(i: usize) -> &'static str {
+    const OKABE_ITO: [&str; 7] = [
+        "#999999", "#56B4E9", "#0072B2", "#CC79A7", "#D55E00", "#009E73", "#E69F00",
+    ];
+    OKABE_ITO[i % OKABE_ITO.len()]
 }
 
 /// Up to `max` indices of `0..n`, evenly spaced, first and last included.
@@ -838,56 +844,61 @@ fn exits_chart(r: &RunReport, pi: usize) -> Chart {
     }
 }
 
-/// Stage names present at a point, in [`Stage::ALL`] order, unknown names
-/// after them alphabetically.
-fn stages_at(point: &PointReport) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for pp in point.paths.iter().filter(|pp| pp.infeasible.is_none()) {
-        for k in pp.stats.keys() {
-            if let Some(s) = k.strip_prefix("stage_").and_then(|s| s.strip_suffix("_ns")) {
-                if !names.iter().any(|n| n == s) {
-                    names.push(s.to_owned());
-                }
-            }
-        }
-    }
-    let rank = |n: &str| {
-        Stage::ALL
-            .iter()
-            .position(|s| s.name() == n)
-            .unwrap_or(Stage::COUNT)
-    };
-    names.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
-    names
-}
-
 fn stage_chart(r: &RunReport, pi: usize) -> Option<Chart> {
     let point = &r.points[pi];
-    let stages = stages_at(point);
+    let stages = summary_table::stages_at(point);
     if stages.is_empty() {
         return None;
     }
     let (bars, colours) = bars_of(point);
-    let segments = stages
-        .iter()
-        .map(|s| {
-            let metric = format!("stage_{s}_ns");
-            let vals = point
-                .paths
-                .iter()
-                .map(|pp| mean_of(pp, &metric, 1e3))
-                .collect();
-            (s.clone(), stage_colour(s).to_owned(), vals)
-        })
-        .collect();
+    // The stages in their groups (a stage the model does not know: its own
+    // segment, after them).
+    let group_of = |name: &str| {
+        Stage::ALL
+            .iter()
+            .find(|s| s.name() == name)
+            .map(|s| s.group())
+    };
+    let mut segments: Vec<(String, String, Vec<f64>)> = Vec::new();
+    for (i, g) in StageGroup::ALL.iter().enumerate() {
+        let members: Vec<&String> = stages.iter().filter(|s| group_of(s) == Some(*g)).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let vals = point
+            .paths
+            .iter()
+            .map(|pp| {
+                members
+                    .iter()
+                    .map(|s| mean_of(pp, &format!("stage_{s}_ns"), 1e3))
+                    .filter(|v| v.is_finite())
+                    .sum()
+            })
+            .collect();
+        segments.push((g.label().to_owned(), group_colour(i).to_owned(), vals));
+    }
+    for s in stages.iter().filter(|s| group_of(s).is_none()) {
+        let metric = format!("stage_{s}_ns");
+        let vals = point
+            .paths
+            .iter()
+            .map(|pp| mean_of(pp, &metric, 1e3))
+            .collect();
+        segments.push((s.clone(), stage_colour(s).to_owned(), vals));
+    }
     let title = format!("Where the latency goes{}", at_point(r, pi));
     Some(Chart {
         name: format!("stage-breakdown{}", point_suffix(r, pi)),
         caption: format!(
-            "Mean one-way latency per packet split into the stages it passed through, bottom \
-             (wire) to top (application), one bar per path; the bar's height is the mean \
-             latency. Stages ending in _wait are queueing (waiting for a core, a ring or an \
-             interrupt), the others work; a stage keeps its colour in every chart.{}{}",
+            "Mean one-way latency per packet split into where it went, bottom (wire) to top \
+             (application), one bar per path; the bar's height is the mean latency. The 21 \
+             stages are shown in seven groups: wire and NIC (wire, external switch, NIC), PCIe \
+             and IOMMU, host CPU (host interrupt and driver, device model, virtio backend, \
+             software switch), exits and injection (VM exits, doorbells), queueing (every _wait \
+             stage: rings, hypervisor cores, transmit queues, vCPUs), guest driver and stack, \
+             application; the table 'Where the latency goes, stage by stage' gives each stage. \
+             A group keeps its colour in every chart.{}{}",
             point_words(r, pi),
             mean_words(r)
         ),

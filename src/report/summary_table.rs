@@ -7,7 +7,9 @@
 //! are scaled only in [`Cell::text`], the way the column header says.
 
 use super::load::Loaded;
+use crate::experiment::PointReport;
 use crate::experiment::{value_text, Estimate, PathPoint};
+use crate::metrics::Stage;
 use std::fmt::Write;
 
 /// One table cell.
@@ -183,7 +185,102 @@ pub(crate) fn tables(l: &Loaded) -> Vec<Table> {
     out.extend(rack_latency(l));
     out.extend(rack_spreads(l, false));
     out.extend(rack_spreads(l, true));
+    out.extend(stage_detail(l));
     out
+}
+
+/// The points that get a stage chart (and a stage-by-stage table): the
+/// first, and the last of a sweep.
+pub(crate) fn stage_points(n: usize) -> Vec<usize> {
+    let mut v = vec![0];
+    if n > 1 {
+        v.push(n - 1);
+    }
+    v
+}
+
+/// Stage names present at a point, in [`Stage::ALL`] order, unknown names
+/// after them alphabetically.
+pub(crate) fn stages_at(point: &PointReport) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for pp in point.paths.iter().filter(|pp| pp.infeasible.is_none()) {
+        for k in pp.stats.keys() {
+            if let Some(s) = k.strip_prefix("stage_").and_then(|s| s.strip_suffix("_ns")) {
+                if !names.iter().any(|n| n == s) {
+                    names.push(s.to_owned());
+                }
+            }
+        }
+    }
+    let rank = |n: &str| {
+        Stage::ALL
+            .iter()
+            .position(|s| s.name() == n)
+            .unwrap_or(Stage::COUNT)
+    };
+    names.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+    names
+}
+
+/// The stage-by-stage detail of the stage charts (which show the stages in
+/// groups): at the points that have one, one row per stage with its group,
+/// one column per path, each the stage's mean time per packet (estimate
+/// and interval over the replications, as in the summary).
+fn stage_detail(l: &Loaded) -> Option<Table> {
+    let r = &l.report;
+    let points = stage_points(r.points.len());
+    let paths: Vec<&str> = r.points[0]
+        .paths
+        .iter()
+        .map(|pp| pp.path.as_str())
+        .collect();
+    let sweep = r.points.len() > 1;
+    let mut header: Vec<String> = Vec::new();
+    if sweep {
+        header.push("point".into());
+    }
+    header.extend(["stage", "group"].map(str::to_owned));
+    header.extend(paths.iter().map(|p| format!("{p} [µs]")));
+    let mut rows = Vec::new();
+    for &pi in &points {
+        let point = &r.points[pi];
+        for name in stages_at(point) {
+            let group = Stage::ALL
+                .iter()
+                .find(|s| s.name() == name)
+                .map_or("-", |s| s.group().label());
+            let metric = format!("stage_{name}_ns");
+            let mut cells = Vec::new();
+            if sweep {
+                cells.push(Cell::text(point.label.clone()));
+            }
+            cells.push(Cell::text(name.clone()));
+            cells.push(Cell::text(group));
+            for pp in &point.paths {
+                cells.push(
+                    match pp.stats.get(&metric).filter(|_| pp.infeasible.is_none()) {
+                        Some(e) => Cell {
+                            text: estimate_text(e, 1e3),
+                            value: None,
+                            numeric: true,
+                        },
+                        None => Cell::number("-"),
+                    },
+                );
+            }
+            rows.push(Row::Cells(cells));
+        }
+    }
+    (!rows.is_empty()).then(|| Table {
+        id: "stages",
+        title: "Where the latency goes, stage by stage".into(),
+        note: "The stage charts' detail: each stage's mean time per packet (one-way, open-loop \
+               packets), with the group the charts show it in; `-`: the path has no such stage. \
+               Stages ending in _wait are queueing, the others work."
+            .into(),
+        header,
+        rows,
+    })
 }
 
 /// `v` rounded for a table: about four significant digits, no exponent for
