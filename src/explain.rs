@@ -349,7 +349,8 @@ fn pair(out: &mut String, report: &RunReport, pi: usize, fast: &str, slow: &str)
     if runs(a) > 1 || runs(b) > 1 {
         let _ = writeln!(
             out,
-            "Each number is the mean over the {} runs (replications) of the point.",
+            "Each number is the mean over the {} runs (replications) of the point (a \
+             percentile or a maximum: their median).",
             report.replications
         );
     }

@@ -81,28 +81,34 @@ fn a_light_load_is_never_marked_saturated() {
         let b = pp.runs[0]
             .backlog
             .expect("a window without a packet cap has marks");
-        assert!(!b.saturated(), "{}: {b:?}", pp.path);
+        assert_eq!(pp.runs[0].saturated, None, "{}: {b:?}", pp.path);
     }
 }
 
 #[test]
-fn the_backlog_rule_needs_growth_or_overflow_beyond_its_thresholds() {
-    let b = |at_half, at_end, second, arrived, overflow| Backlog {
+fn the_rule_needs_a_full_resource_overflow_or_growth_with_a_busy_resource() {
+    use enisim::metrics::saturation;
+    let b = |at_half, at_end, second| Backlog {
         at_half,
         at_end,
         arrived_second_half: second,
-        arrived,
-        overflow_dropped: overflow,
     };
-    // Grew by 100 of 1,000 arrivals: saturated.
-    assert!(b(10, 110, 1_000, 2_000, 0).saturated());
-    // Grew by 31 packets (below the floor), or by 4% of arrivals: not.
-    assert!(!b(10, 41, 100, 200, 0).saturated());
-    assert!(!b(1_000, 1_040, 1_000, 2_000, 0).saturated());
-    // Full queues dropped 1% of the packets: saturated, with the share.
-    let full = b(500, 500, 1_000, 2_000, 20);
-    assert!(full.saturated());
-    assert!(full.why().unwrap().contains("20 of 2000 packets (1.0%)"));
-    assert!(!b(500, 500, 1_000, 2_000, 19).saturated());
-    assert_eq!(b(0, 0, 0, 0, 0).why(), None);
+    let grew = b(10, 110, 1_000);
+    // A resource busy 99% of the window: saturated, whatever the backlog.
+    let why = saturation(None, 2_000, 0, Some(("hv_io_cores", 0.995))).unwrap();
+    assert!(why.contains("hv_io_cores was 99.5% busy"), "{why}");
+    // Growth counts with the busiest resource at 90% or more only (bursts
+    // or interrupt moderation make a stable backlog differ between two
+    // instants).
+    assert!(saturation(Some(&grew), 2_000, 0, Some(("vcpu0", 0.95))).is_some());
+    assert!(saturation(Some(&grew), 2_000, 0, Some(("vcpu0", 0.45))).is_none());
+    // Growth below 32 packets or 5% of arrivals does not count.
+    assert!(!b(10, 41, 100).grew());
+    assert!(!b(1_000, 1_040, 1_000).grew());
+    // Full queues dropped 1% of the open-loop packets: saturated.
+    let why = saturation(None, 2_000, 20, Some(("vcpu0", 0.3))).unwrap();
+    assert!(why.contains("20 of 2000 packets (1.0%)"), "{why}");
+    assert!(saturation(None, 2_000, 19, Some(("vcpu0", 0.3))).is_none());
+    // Closed loops only: never.
+    assert!(saturation(Some(&grew), 0, 0, Some(("vcpu0", 1.0))).is_none());
 }

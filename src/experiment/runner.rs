@@ -558,10 +558,7 @@ pub(crate) fn stats_of(runs: &[PathResult]) -> BTreeMap<String, Estimate> {
 /// Whether the path is saturated in any of `runs`, and why (the first
 /// such run's reason; with replications, how many runs were).
 pub(crate) fn saturated(runs: &[PathResult]) -> Option<String> {
-    let whys: Vec<String> = runs
-        .iter()
-        .filter_map(|r| r.backlog.as_ref().and_then(|b| b.why()))
-        .collect();
+    let whys: Vec<&String> = runs.iter().filter_map(|r| r.saturated.as_ref()).collect();
     let first = whys.first()?;
     Some(if runs.len() > 1 {
         format!(
@@ -570,7 +567,7 @@ pub(crate) fn saturated(runs: &[PathResult]) -> Option<String> {
             runs.len()
         )
     } else {
-        first.clone()
+        (*first).clone()
     })
 }
 
@@ -644,8 +641,9 @@ fn sweep_notes(exp: &Experiment, points: &[&Experiment], reports: &[PointReport]
     }
     if exp.sweep.as_ref().is_some_and(|s| s.replications > 1) {
         out.push(
-            "replication r ran with seed + r; stats give the mean and a 95% confidence interval \
-             (Student's t) over the replications"
+            "replication r ran with seed + r; stats give each metric's mean over the replications \
+             (a percentile's or a run's maximum: their median) with a 95% confidence interval \
+             within what the metric can be (see src/experiment/stats.rs)"
                 .to_owned(),
         );
     }

@@ -91,10 +91,14 @@ pub fn is_tail(name: &str) -> bool {
 }
 
 /// The values metric `name` can take: `[0, 1]` for a utilization
-/// (`util_…`), `[0, ∞)` for every other (counts, rates, times, CPU).
+/// (`util_…`), `[0, 100]` for a percentage of cores busy (`…_pct`: of the
+/// cores used, as netperf reports it), `[0, ∞)` for every other (counts,
+/// rates, times, cores busy).
 pub fn range_of(name: &str) -> (f64, f64) {
     if name.starts_with("util_") {
         (0.0, 1.0)
+    } else if name.ends_with("_pct") {
+        (0.0, 100.0)
     } else {
         (0.0, f64::INFINITY)
     }
@@ -346,9 +350,12 @@ mod tests {
         let [lo, hi] = e.ci95.unwrap();
         assert_eq!(lo, 0.0);
         assert!(hi > 1000.0);
-        // A utilization stays within [0, 1].
+        // A utilization stays within [0, 1], a percentage of cores within
+        // [0, 100].
         let e = estimate("util_vcpu0", &[0.2, 0.99]).unwrap();
         assert_eq!(e.ci95, Some([0.0, 1.0]));
+        let e = estimate("guest_cpu_pct", &[98.0, 99.0, 99.9]).unwrap();
+        assert_eq!(e.ci95.unwrap()[1], 100.0);
     }
 
     #[test]

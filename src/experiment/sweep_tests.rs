@@ -261,7 +261,7 @@ fn sriov_past_the_vf_limit_is_an_infeasible_point_not_an_error() {
     );
     assert!(pairs(1).is_empty());
     let c = &r.points[0].comparisons[0];
-    let m = |p: &str| at(0, p).stats["latency_p99_ns"].mean;
+    let m = |p: &str| at(0, p).stats["latency_p99_ns"].value;
     let rel = &c.metrics["latency_p99_ns"];
     assert_eq!(rel.ratio, Some(m("sriov") / m("virtio")));
     assert_eq!(rel.diff, m("sriov") - m("virtio"));

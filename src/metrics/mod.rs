@@ -619,14 +619,14 @@ pub struct ResourceUse {
     pub utilization: f64,
 }
 
-/// Whether a run's path was saturated — offered more than it serves — and
-/// the figures that say so: the packets in flight in its hosts (born or
-/// taken in, and not yet delivered, dropped or handed to the switch) at
-/// half the traffic window and at its end, and the packets lost to full
-/// queues. An unstable path's queues grow for as long as the run lasts, and
-/// once a buffer is full it drops what it cannot take: either way the
-/// latency it shows depends on the run's length or its buffers' sizes — a
-/// lower bound of what a longer run would show, not a property of the path.
+/// A run's open-loop packets in flight in its hosts (born or taken in, and
+/// not yet delivered, dropped or handed to the switch) at half the traffic
+/// window and at its end: one of the signs that a path is offered more than
+/// it serves ([`saturation`]). An unstable path's queues grow for as long
+/// as the run lasts, and once a buffer is full it drops what it cannot
+/// take: either way the latency it shows depends on the run's length or
+/// its buffers' sizes — a lower bound of what a longer run would show, not
+/// a property of the path.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Backlog {
     /// Packets in flight at half the window.
@@ -635,64 +635,80 @@ pub struct Backlog {
     pub at_end: u64,
     /// Packets that entered between the two.
     pub arrived_second_half: u64,
-    /// Packets that entered the hosts' books in all (born or taken in).
-    pub arrived: u64,
-    /// Packets dropped because a queue, ring or buffer was full (the drop
-    /// reasons that are not the VPC's), in all.
-    pub overflow_dropped: u64,
 }
 
 impl Backlog {
-    /// The least growth that marks a path saturated \[packets\]
-    /// (assumption: below it, a stable queue's fluctuation between two
-    /// instants).
+    /// The least growth that counts \[packets\] (assumption: below it, a
+    /// stable queue's fluctuation between two instants).
     pub const MIN_GROWTH: u64 = 32;
-    /// The least growth, as a share of what arrived meanwhile, that marks a
-    /// path saturated (assumption: a stable queue's backlog at two instants
-    /// half a window apart differs by far less than 5% of what arrived
-    /// between them in windows of thousands of packets or more).
+    /// The least growth, as a share of what arrived meanwhile, that counts
+    /// (assumption: a stable queue's backlog at two instants half a window
+    /// apart differs by far less than 5% of what arrived between them in
+    /// windows of thousands of packets or more).
     pub const MIN_GROWTH_SHARE: f64 = 0.05;
-    /// The share of the packets lost to full queues that marks a path
-    /// saturated (assumption: a stable path with finite buffers loses far
-    /// less than 1% to overflow; a path offered more than it serves loses
-    /// the excess).
-    pub const MIN_OVERFLOW_SHARE: f64 = 0.01;
 
-    /// Whether the backlog grew through the second half of the window (by
+    /// Whether the backlog grew through the second half of the window, by
     /// at least [`Backlog::MIN_GROWTH`] packets and
-    /// [`Backlog::MIN_GROWTH_SHARE`] of what arrived then), or full queues
-    /// dropped at least [`Backlog::MIN_OVERFLOW_SHARE`] of the packets.
-    pub fn saturated(&self) -> bool {
+    /// [`Backlog::MIN_GROWTH_SHARE`] of what arrived then.
+    pub fn grew(&self) -> bool {
         let growth = self.at_end.saturating_sub(self.at_half);
-        let grows = growth >= Self::MIN_GROWTH
-            && growth as f64 >= Self::MIN_GROWTH_SHARE * self.arrived_second_half as f64;
-        let overflows = self.overflow_dropped > 0
-            && self.overflow_dropped as f64 >= Self::MIN_OVERFLOW_SHARE * self.arrived as f64;
-        grows || overflows
+        growth >= Self::MIN_GROWTH
+            && growth as f64 >= Self::MIN_GROWTH_SHARE * self.arrived_second_half as f64
     }
+}
 
-    /// Why [`Backlog::saturated`] says so, in words; `None` if it does not.
-    pub fn why(&self) -> Option<String> {
-        if !self.saturated() {
-            return None;
-        }
-        let growth = self.at_end.saturating_sub(self.at_half);
-        let grew = growth >= Self::MIN_GROWTH
-            && growth as f64 >= Self::MIN_GROWTH_SHARE * self.arrived_second_half as f64;
-        Some(if grew {
-            format!(
-                "its backlog grew from {} to {} packets through the second half of the window",
-                self.at_half, self.at_end
-            )
-        } else {
-            format!(
-                "full queues dropped {} of {} packets ({:.1}%)",
-                self.overflow_dropped,
-                self.arrived,
-                100.0 * self.overflow_dropped as f64 / self.arrived.max(1) as f64
-            )
-        })
+/// The busiest resource's utilization from which a path counts as
+/// saturated outright (assumption: a resource busy 99% of the window has no
+/// headroom; its queue, even if it would settle, settles far beyond any
+/// run's window).
+pub const SATURATED_BUSY: f64 = 0.99;
+/// The busiest resource's utilization a growing backlog needs to count
+/// (assumption: below it, a backlog that grew between two instants is the
+/// phase of bursty arrivals or of interrupt moderation, not overload).
+pub const GROWING_BUSY: f64 = 0.9;
+/// The share of open-loop packets lost to full queues that marks a path
+/// saturated (assumption: a stable path with finite buffers loses far less
+/// than 1% to overflow; a path offered more than it serves loses the
+/// excess).
+pub const SATURATED_OVERFLOW: f64 = 0.01;
+
+/// Whether a run's path was saturated — offered more than it serves — and
+/// why, in words: its busiest resource `busiest` (name, utilization in the
+/// window) at [`SATURATED_BUSY`] or more; full queues dropping
+/// [`SATURATED_OVERFLOW`] or more of the `open_generated` open-loop packets
+/// (`overflow` of them); or its `backlog` growing ([`Backlog::grew`]) while
+/// the busiest resource is at [`GROWING_BUSY`] or more. `None` if none holds,
+/// and for a run without open-loop packets (closed loops hold their own load
+/// back).
+pub fn saturation(
+    backlog: Option<&Backlog>,
+    open_generated: u64,
+    overflow: u64,
+    busiest: Option<(&str, f64)>,
+) -> Option<String> {
+    // Closed loops only (round trips, TCP streams): each holds its own
+    // load back; a busy resource is their steady state, not overload.
+    if open_generated == 0 {
+        return None;
     }
+    let busy = busiest.map_or(0.0, |b| b.1);
+    if let Some((name, u)) = busiest.filter(|b| b.1 >= SATURATED_BUSY) {
+        return Some(format!("{name} was {:.1}% busy", 100.0 * u));
+    }
+    if overflow > 0 && overflow as f64 >= SATURATED_OVERFLOW * open_generated as f64 {
+        return Some(format!(
+            "full queues dropped {overflow} of {open_generated} packets ({:.1}%)",
+            100.0 * overflow as f64 / open_generated.max(1) as f64
+        ));
+    }
+    let b = backlog.filter(|b| b.grew() && busy >= GROWING_BUSY)?;
+    Some(format!(
+        "its backlog grew from {} to {} packets through the second half of the window, its \
+         busiest resource {:.1}% busy",
+        b.at_half,
+        b.at_end,
+        100.0 * busy
+    ))
 }
 
 /// The simulator's own speed (wall-clock; excluded from determinism checks).
@@ -956,11 +972,14 @@ pub struct PathResult {
     /// host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rack: Option<RackUse>,
-    /// Packets in the host's books at half the traffic window and at its
-    /// end, and whether that backlog grew: a saturated path (absent with a
-    /// packet cap, whose window's end is found as the run goes).
+    /// Open-loop packets in the hosts' books at half the traffic window and
+    /// at its end (absent with a packet cap, whose window's end is found as
+    /// the run goes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backlog: Option<Backlog>,
+    /// Why the path was saturated in this run ([`saturation`]), if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saturated: Option<String>,
     /// Simulator speed.
     pub sim: SimSpeed,
     /// The one-way latency histogram \[ns\] (written as `<path>.hgrm`, not

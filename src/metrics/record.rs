@@ -166,15 +166,12 @@ impl BacklogCounts {
         self.left += o.left;
     }
 
-    /// The backlog at half the window and at its end, with the packets
-    /// that full queues dropped (`overflow_dropped`).
-    pub fn backlog(&self, overflow_dropped: u64) -> super::Backlog {
+    /// The backlog at half the window and at its end.
+    pub fn backlog(&self) -> super::Backlog {
         super::Backlog {
             at_half: self.in_half.saturating_sub(self.out_half),
             at_end: self.in_end.saturating_sub(self.out_end),
             arrived_second_half: self.in_end - self.in_half,
-            arrived: self.entered,
-            overflow_dropped,
         }
     }
 }

@@ -1847,13 +1847,11 @@ impl Engine {
     #[inline]
     fn alloc(&mut self, pkt: Packet) -> u32 {
         let f = &mut self.flows[pkt.flow as usize];
-        if f.open_loop {
-            self.rec.backlog.enter(self.now.as_ps());
-        }
         f.generated += 1;
         f.live += 1;
         f.first_birth.get_or_insert(pkt.born);
-        match self.free.pop() {
+        let open = f.open_loop;
+        let id = match self.free.pop() {
             Some(id) => {
                 self.packets[id as usize] = pkt;
                 id
@@ -1862,7 +1860,11 @@ impl Engine {
                 self.packets.push(pkt);
                 (self.packets.len() - 1) as u32
             }
+        };
+        if open {
+            self.rec.backlog.enter(self.now.as_ps());
         }
+        id
     }
 
     /// Takes back packet `id`, just born, as if it never was: another host
@@ -3978,6 +3980,26 @@ impl Engine {
                     utilization: l.busy_in_window().as_ps() as f64 / window_ps,
                 }),
         );
+        // Whether the path was offered more than it served: its backlog,
+        // open-loop packets lost to full queues, its busiest resource.
+        let backlog = cfg.max_packets.is_none().then(|| rec.backlog.backlog());
+        let open = self.flows.iter().filter(|f| f.open_loop);
+        let overflow: u64 = open
+            .clone()
+            .flat_map(|f| {
+                DropReason::ALL
+                    .iter()
+                    .filter(|r| !r.is_vpc())
+                    .map(|&r| f.dropped_by[r as usize])
+            })
+            .sum();
+        let open_generated: u64 = open.map(|f| f.generated).sum();
+        let busiest = resources
+            .iter()
+            .max_by(|a, b| a.utilization.total_cmp(&b.utilization))
+            .map(|u| (u.name.as_str(), u.utilization));
+        let saturated =
+            crate::metrics::saturation(backlog.as_ref(), open_generated, overflow, busiest);
         PathResult {
             path: cfg.path.name().to_string(),
             nics,
@@ -4088,21 +4110,8 @@ impl Engine {
             // A rack's (`rack::run` sets it).
             rack: None,
             // A packet cap's window ends as the run goes: no marks.
-            backlog: cfg.max_packets.is_none().then(|| {
-                // Open-loop flows' packets lost to full queues.
-                let overflow = self
-                    .flows
-                    .iter()
-                    .filter(|f| f.open_loop)
-                    .flat_map(|f| {
-                        DropReason::ALL
-                            .iter()
-                            .filter(|r| !r.is_vpc())
-                            .map(|&r| f.dropped_by[r as usize])
-                    })
-                    .sum();
-                rec.backlog.backlog(overflow)
-            }),
+            backlog,
+            saturated,
             sim: SimSpeed {
                 events: self.events,
                 events_per_packet: if generated > 0 {

@@ -143,6 +143,7 @@ pub(crate) mod tests {
             warnings: Vec::new(),
             rack: None,
             backlog: None,
+            saturated: None,
             sim: SimSpeed {
                 wall_s: 0.25,
                 packets_per_s: 4000.0,

@@ -117,7 +117,7 @@ pub fn table(report: &RunReport) -> String {
         // No open-loop packet delivered: no one-way latency or throughput.
         let open = if l.max == 0 { 0 } else { p.delivered };
         // A saturated path's latency is a lower bound (see the note).
-        let at_least = if p.backlog.is_some_and(|b| b.saturated()) {
+        let at_least = if p.saturated.is_some() {
             SATURATED_MARK
         } else {
             ""
@@ -152,7 +152,7 @@ pub fn table(report: &RunReport) -> String {
     out.push_str(&layout(&rows, &align));
     let saturated: Vec<(String, String)> = paths
         .iter()
-        .filter_map(|p| Some((p.path.clone(), p.backlog.as_ref()?.why()?)))
+        .filter_map(|p| Some((p.path.clone(), p.saturated.clone()?)))
         .collect();
     push_saturated(&mut out, &saturated);
 
@@ -473,9 +473,10 @@ pub(crate) fn saturated_words(saturated: &[(String, String)]) -> Option<String> 
         .map(|(path, why)| format!("{path}: {why}"))
         .collect();
     Some(format!(
-        "{SATURATED_MARK} saturated, offered more than it serves (its backlog grew through the \
-         window, or full queues dropped 1% or more; {}): its latency grows with the run's length \
-         or its buffers, so the figure is a lower bound, not a property of the path",
+        "{SATURATED_MARK} saturated, offered more than it serves (its busiest resource 99% busy \
+         or more, full queues dropping 1% of its packets or more, or its backlog growing through \
+         the window; {}): its latency grows with the run's length or its buffers, so the figure \
+         is a lower bound, not a property of the path",
         each.join("; ")
     ))
 }

@@ -474,7 +474,7 @@ pub struct Row {
     pub profile: String,
     /// The label of the point the value was read at.
     pub point_label: String,
-    /// `stats[metric].mean` of `path` at `point`, if the run has it.
+    /// `stats[metric].value` of `path` at `point`, if the run has it.
     pub value: Option<f64>,
     /// The `relative_to` value, if any and if the run has it.
     pub other_value: Option<f64>,
