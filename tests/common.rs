@@ -185,3 +185,28 @@ pub fn ring_packets(r: &PathResult, name: &str) -> u64 {
         .find(|x| x.name == name)
         .map_or(0, |x| x.packets)
 }
+
+/// A small sweep named `name`: `rx` into VM 0 of virtio and SR-IOV at two
+/// loads, two replications each (8 runs of 2 ms).
+pub fn small_sweep(name: &str) -> String {
+    format!(
+        r#"
+name = "{name}"
+profile = "kvm-modern-25g"
+paths = ["virtio", "sriov"]
+[run]
+duration_us = 2000
+[[flows]]
+name = "rx"
+kind = "rx"
+vm = 0
+size = 512
+load = 0.2
+[sweep]
+replications = 2
+[[sweep.axes]]
+key = "flows.0.load"
+values = [0.1, 0.4]
+"#
+    )
+}

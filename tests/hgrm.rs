@@ -1,6 +1,7 @@
 //! Every `.hgrm` file a run writes parses back to the percentiles its
 //! `summary.json` reports, within the histogram's precision.
 
+use crate::common::small_sweep;
 use enisim::experiment::{run_experiment, Experiment};
 use enisim::report::{self, hgrm};
 use std::path::Path;
@@ -76,25 +77,8 @@ fn every_hgrm_round_trips_to_the_summary() {
 
 #[test]
 fn every_hgrm_of_a_sweep_with_replications_round_trips() {
-    let text = r#"
-name = "hgrm-sweep"
-profile = "kvm-modern-25g"
-paths = ["virtio", "sriov"]
-[run]
-duration_us = 2000
-[[flows]]
-name = "rx"
-kind = "rx"
-vm = 0
-size = 512
-load = 0.2
-[sweep]
-replications = 2
-[[sweep.axes]]
-key = "flows.0.load"
-values = [0.1, 0.4]
-"#;
-    let exp = Experiment::from_toml("hgrm-sweep.toml", text, &[]).unwrap();
+    let text = small_sweep("hgrm-sweep");
+    let exp = Experiment::from_toml("hgrm-sweep.toml", &text, &[]).unwrap();
     let dir = write(&exp, "sweep");
     assert!(dir.join("p01.r1.sriov.hgrm").exists());
     // 2 points × 2 paths × 2 replications × 4 values.

@@ -15,7 +15,7 @@
 //! ZigZag-encoded LEB128 varints (at most 9 bytes, the 9th carrying 8 bits)
 //! where a negative number −n stands for n empty buckets.
 
-use crate::common::unique_path;
+use crate::common::{small_sweep, unique_path};
 use base64::Engine as _;
 use enisim::experiment::{run_experiment, Experiment, Override};
 use enisim::report;
@@ -254,25 +254,8 @@ fn every_hlog_decodes_by_the_published_format_to_its_summary() {
 
 #[test]
 fn a_sweep_with_replications_writes_an_hlog_per_run_tagged_by_its_file() {
-    let text = r#"
-name = "hlog-sweep"
-profile = "kvm-modern-25g"
-paths = ["virtio", "sriov"]
-[run]
-duration_us = 2000
-[[flows]]
-name = "rx"
-kind = "rx"
-vm = 0
-size = 512
-load = 0.2
-[sweep]
-replications = 2
-[[sweep.axes]]
-key = "flows.0.load"
-values = [0.1, 0.4]
-"#;
-    let exp = Experiment::from_toml("hlog-sweep.toml", text, &[]).unwrap();
+    let text = small_sweep("hlog-sweep");
+    let exp = Experiment::from_toml("hlog-sweep.toml", &text, &[]).unwrap();
     let dir = write(&exp, "hlog-sweep");
     assert!(dir.join("p01.r1.sriov.hlog").exists());
     // 2 points × 2 paths × 2 replications.
