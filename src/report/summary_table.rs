@@ -633,11 +633,18 @@ fn rack_latency(l: &Loaded) -> Option<Table> {
                     (mean, 1e3),
                 ] {
                     cells.push(match pp.stats.get(metric) {
-                        Some(e) => Cell {
-                            text: estimate_text(e, div),
-                            value: Some((metric, e.value)),
-                            numeric: true,
-                        },
+                        Some(e) => {
+                            let mut text = estimate_text(e, div);
+                            // A saturated path's latency is a lower bound.
+                            if pp.saturated.is_some() && metric != delivered {
+                                text.insert_str(0, super::table::SATURATED_MARK);
+                            }
+                            Cell {
+                                text,
+                                value: Some((metric, e.value)),
+                                numeric: true,
+                            }
+                        }
                         None => Cell::text("-"),
                     });
                 }

@@ -377,9 +377,18 @@ fn push_rack(out: &mut String, paths: &[&PathResult]) {
         .map(str::to_owned)
         .to_vec()];
         for (p, r) in &racks {
+            // A saturated path's latency is a lower bound in every scope.
+            let at_least = if p.saturated.is_some() {
+                SATURATED_MARK
+            } else {
+                ""
+            };
             for (i, s) in r.latency.iter().enumerate() {
                 let l = &s.latency_ns;
-                let lat = |ns: u64| latency_cell(s.delivered, ns);
+                let lat = |ns: u64| match latency_cell(s.delivered, ns) {
+                    c if c == "-" => c,
+                    c => format!("{at_least}{c}"),
+                };
                 rows.push(vec![
                     if i == 0 {
                         p.path.clone()
@@ -395,7 +404,7 @@ fn push_rack(out: &mut String, paths: &[&PathResult]) {
                     if s.delivered == 0 {
                         "-".to_owned()
                     } else {
-                        fixed(l.mean / 1e3, 2)
+                        format!("{at_least}{}", fixed(l.mean / 1e3, 2))
                     },
                 ]);
             }
@@ -403,6 +412,11 @@ fn push_rack(out: &mut String, paths: &[&PathResult]) {
         let mut align = vec![Align::Right; 8];
         align[..2].fill(Align::Left);
         out.push_str(&layout(&rows, &align));
+        if racks.iter().any(|(p, _)| p.saturated.is_some()) {
+            out.push_str(&format!(
+                "  {SATURATED_MARK} the path is saturated (see the note above): a lower bound\n"
+            ));
+        }
     }
     for (title, spreads) in [
         (
