@@ -2909,36 +2909,32 @@ impl Engine {
             g.births += 1;
             pkt.seq = g.births;
         }
-        match vpc.steer(flow, reply, pkt.units.bytes, now, &mut self.routes) {
+        let drop = match vpc.steer(flow, reply, pkt.units.bytes, now, &mut self.routes) {
             Ok(Some(route)) => {
                 pkt.route = route;
-                true
+                return true;
             }
             // The VPC drops it: the flow's own host books it, or the host
             // that answered a request (no other host makes its answer).
-            Err(reason) if f.turn != Turn::Mirror || reply => {
-                f.lost += 1;
-                f.last_lost = Some(now);
-                self.drop_packet(id, reason);
-                false
-            }
+            Err(reason) if f.turn != Turn::Mirror || reply => Some(reason),
             // An answer whose source address is on another host by now (its
             // ENI, or the address, moved while the request was on its way):
             // booked as no_attachment, this instance having no interface
             // that holds the address. (On one host the answer leaves from
             // the address's new holder, which never had the request.)
-            Ok(None) if reply => {
+            Ok(None) if reply => Some(DropReason::NoAttachment),
+            // Another host of the rack takes it, or books its drop.
+            Ok(None) | Err(_) => None,
+        };
+        match drop {
+            Some(reason) => {
                 f.lost += 1;
                 f.last_lost = Some(now);
-                self.drop_packet(id, DropReason::NoAttachment);
-                false
+                self.drop_packet(id, reason);
             }
-            // Another host of the rack takes it, or books its drop.
-            Ok(None) | Err(_) => {
-                self.forget(id);
-                false
-            }
+            None => self.forget(id),
         }
+        false
     }
 
     // ---- A packet cap's window (see the module docs) ----
